@@ -1,0 +1,99 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+
+namespace DotnetFargate.Platform;
+
+/// <summary>
+/// The behaviour every service has in common. A service's Program.cs calls
+/// <see cref="AddServiceDefaults"/> on the builder and <see cref="UseServiceDefaults"/> on the app.
+/// </summary>
+public static class ServiceDefaults
+{
+    /// <summary>Default host shutdown timeout: below the ECS task's 30 s stop timeout.</summary>
+    public const int DefaultShutdownTimeoutSeconds = 20;
+
+    /// <summary>Default limit on a request body, in bytes.</summary>
+    public const long DefaultMaxRequestBodyBytes = 64 * 1024;
+
+    public const string HealthPath = "/healthz";
+    public const string MetricsPath = "/metrics";
+
+    public static WebApplicationBuilder AddServiceDefaults(
+        this WebApplicationBuilder builder, string serviceName, params string[] meterNames)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var config = builder.Configuration;
+
+        // Structured JSON logs on stdout (one object per line), UTC timestamps. The EventSource
+        // provider stays registered so dotnet-monitor can still collect logs over EventPipe.
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            o.IncludeScopes = false;
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        var shutdownSeconds = config.GetValue("ShutdownTimeoutSeconds", DefaultShutdownTimeoutSeconds);
+        if (shutdownSeconds is < 1 or > 600)
+        {
+            throw new InvalidOperationException(
+                $"ShutdownTimeoutSeconds must be between 1 and 600; got {shutdownSeconds}.");
+        }
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(shutdownSeconds));
+
+        var maxBody = config.GetValue("RequestLimits:MaxBodyBytes", DefaultMaxRequestBodyBytes);
+        if (maxBody < 1)
+        {
+            throw new InvalidOperationException($"RequestLimits:MaxBodyBytes must be positive; got {maxBody}.");
+        }
+        builder.WebHost.ConfigureKestrel(o =>
+        {
+            o.AddServerHeader = false;
+            o.Limits.MaxRequestBodySize = maxBody;
+        });
+
+        // Every error leaves as application/problem+json: model-binding failures are thrown so the
+        // exception handler can say what was wrong, and bare status codes (404, 405) get a body too.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+            ctx.ProblemDetails.Instance ??= $"{ctx.HttpContext.Request.Method} {ctx.HttpContext.Request.Path}");
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+
+        builder.Services.AddHealthChecks();
+
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(serviceName))
+            .WithMetrics(m =>
+            {
+                m.AddAspNetCoreInstrumentation();
+                m.AddRuntimeInstrumentation();
+                foreach (var meter in meterNames)
+                {
+                    m.AddMeter(meter);
+                }
+                m.AddPrometheusExporter();
+            });
+
+        return builder;
+    }
+
+    public static WebApplication UseServiceDefaults(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapHealthChecks(HealthPath);
+        // Scraped from inside the VPC; the load balancer routes no path to it.
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        return app;
+    }
+}
