@@ -1,0 +1,333 @@
+/**
+ * A typed binding for the few parts of the Pulumi Azure DevOps provider (plugin 3.15.0) this program uses.
+ *
+ * This file is the single swap point for `@pulumi/azuredevops`: that package is not served by the npm
+ * registry our machines reach, so these classes declare the provider's resources and functions with the
+ * provider's own type tokens and property names. `pulumi up` downloads the real provider plugin at the
+ * pinned version, and the state it writes is the state the generated package would write. Replacing this
+ * file with `export * from "@pulumi/azuredevops"` (plus `@pulumi/azuredevops@3.15.0` in package.json)
+ * leaves every caller unchanged.
+ *
+ * Only the properties the program sets or reads are declared; see the provider's schema for the rest.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** The provider plugin version every resource and invoke is pinned to. */
+export const PROVIDER_VERSION = "3.15.0";
+
+/** The provider's package name, as in the tokens `azuredevops:index/...`. */
+const PACKAGE = "azuredevops";
+
+/** Resource options with the plugin version pinned (the caller's own options win for everything else). */
+function pinned<T extends pulumi.ResourceOptions>(opts: T | undefined): T {
+    return { ...opts, version: PROVIDER_VERSION } as T;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Provider
+
+export interface ProviderArgs {
+    /** The Azure DevOps organization URL; defaults to the AZDO_ORG_SERVICE_URL environment variable. */
+    readonly orgServiceUrl?: pulumi.Input<string>;
+    // Deliberately no `personalAccessToken`: the provider reads AZDO_PERSONAL_ACCESS_TOKEN from its own
+    // environment, so the token never becomes a resource input or a value in the state file.
+}
+
+/** An explicit instance of the Azure DevOps provider, `pulumi:providers:azuredevops`. */
+export class Provider extends pulumi.ProviderResource {
+    static readonly __pulumiType = PACKAGE;
+
+    declare public readonly orgServiceUrl: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: ProviderArgs = {}, opts?: pulumi.ResourceOptions) {
+        super(Provider.__pulumiType, name, { orgServiceUrl: args.orgServiceUrl }, pinned(opts));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// BuildDefinition: azuredevops:index/buildDefinition:BuildDefinition
+
+/** `BuildDefinitionRepository`: where the pipeline's YAML lives. */
+export interface BuildDefinitionRepository {
+    /** `TfsGit` (Azure Repos Git), `GitHub`, `GitHub Enterprise`, `Bitbucket` or `Git`. */
+    readonly repoType: pulumi.Input<string>;
+    /** The repository id for `TfsGit`; `<owner>/<repo>` for `GitHub`. */
+    readonly repoId: pulumi.Input<string>;
+    /** The branch builds run for; the provider defaults to `master`. */
+    readonly branchName?: pulumi.Input<string>;
+    /** Path of the YAML file in the repository. */
+    readonly ymlPath?: pulumi.Input<string>;
+    /** The service connection used to reach a GitHub repository. */
+    readonly serviceConnectionId?: pulumi.Input<string>;
+    /** Whether the build reports its status to the repository; the provider defaults to true. */
+    readonly reportBuildStatus?: pulumi.Input<boolean>;
+}
+
+/** `BuildDefinitionCiTrigger`. */
+export interface BuildDefinitionCiTrigger {
+    /** Use the YAML file's `trigger:` section; the provider defaults to false. */
+    readonly useYaml?: pulumi.Input<boolean>;
+}
+
+/** `BuildDefinitionPullRequestTriggerForks`. */
+export interface BuildDefinitionPullRequestTriggerForks {
+    /** Build pull requests from forks. */
+    readonly enabled: pulumi.Input<boolean>;
+    /** Make secrets available to builds of forks. */
+    readonly shareSecrets: pulumi.Input<boolean>;
+}
+
+/** `BuildDefinitionPullRequestTrigger` (honoured for GitHub; Azure Repos uses branch policies instead). */
+export interface BuildDefinitionPullRequestTrigger {
+    /** Use the YAML file's `pr:` section; the provider defaults to false. */
+    readonly useYaml?: pulumi.Input<boolean>;
+    /** The branch whose YAML file is used when `useYaml` is true. */
+    readonly initialBranch?: pulumi.Input<string>;
+    /** What builds of forks may do. */
+    readonly forks: pulumi.Input<BuildDefinitionPullRequestTriggerForks>;
+}
+
+/** `BuildDefinitionVariable`. */
+export interface BuildDefinitionVariable {
+    readonly name: pulumi.Input<string>;
+    /** The plain value; never used for secrets. */
+    readonly value?: pulumi.Input<string>;
+    /** Whether a run may override the value at queue time; the provider defaults to true. */
+    readonly allowOverride?: pulumi.Input<boolean>;
+    /** Whether the variable is secret; the provider defaults to false. */
+    readonly isSecret?: pulumi.Input<boolean>;
+    /** The value of a secret variable. */
+    readonly secretValue?: pulumi.Input<string>;
+}
+
+export interface BuildDefinitionArgs {
+    /** The project id or name. Changing it replaces the definition. */
+    readonly projectId: pulumi.Input<string>;
+    /** The definition's name; the provider derives one when unset. */
+    readonly name?: pulumi.Input<string>;
+    /** The folder the definition is shown in, e.g. `\dotnet-fargate`. */
+    readonly path?: pulumi.Input<string>;
+    /** The repository and YAML file the pipeline runs. */
+    readonly repository: pulumi.Input<BuildDefinitionRepository>;
+    /** The CI trigger. */
+    readonly ciTrigger?: pulumi.Input<BuildDefinitionCiTrigger>;
+    /** The pull-request trigger. */
+    readonly pullRequestTrigger?: pulumi.Input<BuildDefinitionPullRequestTrigger>;
+    /** Pipeline variables. */
+    readonly variables?: pulumi.Input<pulumi.Input<BuildDefinitionVariable>[]>;
+    /** Ids of variable groups linked to the definition. */
+    readonly variableGroups?: pulumi.Input<pulumi.Input<number>[]>;
+}
+
+/** An Azure Pipelines build definition (a YAML pipeline). */
+export class BuildDefinition extends pulumi.CustomResource {
+    static readonly __pulumiType = "azuredevops:index/buildDefinition:BuildDefinition";
+
+    declare public readonly name: pulumi.Output<string>;
+    declare public readonly path: pulumi.Output<string | undefined>;
+    declare public readonly projectId: pulumi.Output<string>;
+    declare public readonly repository: pulumi.Output<BuildDefinitionRepository>;
+    declare public readonly revision: pulumi.Output<number>;
+    declare public readonly variables: pulumi.Output<BuildDefinitionVariable[] | undefined>;
+
+    constructor(name: string, args: BuildDefinitionArgs, opts?: pulumi.CustomResourceOptions) {
+        const inputs: pulumi.Inputs = {
+            projectId: args.projectId,
+            name: args.name,
+            path: args.path,
+            repository: args.repository,
+            ciTrigger: args.ciTrigger,
+            pullRequestTrigger: args.pullRequestTrigger,
+            variables: args.variables,
+            variableGroups: args.variableGroups,
+            revision: undefined /* output */,
+        };
+        super(BuildDefinition.__pulumiType, name, inputs, pinned(opts));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// ServiceEndpointAws: azuredevops:index/serviceEndpointAws:ServiceEndpointAws
+
+export interface ServiceEndpointAwsArgs {
+    /** The project id. Changing it replaces the connection. */
+    readonly projectId: pulumi.Input<string>;
+    /** The service connection's name, as pipelines reference it. */
+    readonly serviceEndpointName: pulumi.Input<string>;
+    /** Shown in the project settings; the provider defaults to `Managed by Terraform`. */
+    readonly description?: pulumi.Input<string>;
+    /** Get credentials by exchanging the pipeline's OIDC token (workload identity federation). */
+    readonly useOidc?: pulumi.Input<boolean>;
+    /** The ARN of the role to assume. */
+    readonly roleToAssume?: pulumi.Input<string>;
+    /** Identifier of the assumed role's session. */
+    readonly roleSessionName?: pulumi.Input<string>;
+    /** Static access key id (only when OIDC is not used). */
+    readonly accessKeyId?: pulumi.Input<string>;
+    /** Static secret access key (only when OIDC is not used); a secret in the provider's schema. */
+    readonly secretAccessKey?: pulumi.Input<string>;
+}
+
+/** An AWS service connection, used by the AWS Toolkit's tasks (`awsCredentials`). */
+export class ServiceEndpointAws extends pulumi.CustomResource {
+    static readonly __pulumiType = "azuredevops:index/serviceEndpointAws:ServiceEndpointAws";
+
+    declare public readonly projectId: pulumi.Output<string>;
+    declare public readonly serviceEndpointName: pulumi.Output<string>;
+    declare public readonly authorization: pulumi.Output<Record<string, string>>;
+    declare public readonly useOidc: pulumi.Output<boolean | undefined>;
+    declare public readonly roleToAssume: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: ServiceEndpointAwsArgs, opts?: pulumi.CustomResourceOptions) {
+        const inputs: pulumi.Inputs = {
+            projectId: args.projectId,
+            serviceEndpointName: args.serviceEndpointName,
+            description: args.description,
+            useOidc: args.useOidc,
+            roleToAssume: args.roleToAssume,
+            roleSessionName: args.roleSessionName,
+            accessKeyId: args.accessKeyId,
+            secretAccessKey: args.secretAccessKey,
+            authorization: undefined /* output */,
+        };
+        // As the generated SDK does for properties the schema marks secret.
+        const secrets: pulumi.CustomResourceOptions = { additionalSecretOutputs: ["secretAccessKey", "sessionToken"] };
+        super(ServiceEndpointAws.__pulumiType, name, inputs, pulumi.mergeOptions(pinned(opts), secrets));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// BranchPolicyBuildValidation: azuredevops:index/branchPolicyBuildValidation:BranchPolicyBuildValidation
+
+/** `BranchPolicyBuildValidationSettingsScope`. */
+export interface BranchPolicyBuildValidationSettingsScope {
+    /** The repository the policy applies to; all repositories when unset. */
+    readonly repositoryId?: pulumi.Input<string>;
+    /** The ref, e.g. `refs/heads/main`. */
+    readonly repositoryRef?: pulumi.Input<string>;
+    /** `Exact` (the provider's default), `Prefix` or `DefaultBranch`. */
+    readonly matchType?: pulumi.Input<string>;
+}
+
+/** `BranchPolicyBuildValidationSettings`. */
+export interface BranchPolicyBuildValidationSettings {
+    /** The build definition that must succeed. */
+    readonly buildDefinitionId: pulumi.Input<number>;
+    /** The name shown on the pull request. */
+    readonly displayName: pulumi.Input<string>;
+    /** Where the policy applies. */
+    readonly scopes: pulumi.Input<pulumi.Input<BranchPolicyBuildValidationSettingsScope>[]>;
+    /** Minutes a successful build stays valid; 0 never expires. */
+    readonly validDuration?: pulumi.Input<number>;
+    /** Queue only when the source branch changes; the provider defaults to true. */
+    readonly queueOnSourceUpdateOnly?: pulumi.Input<boolean>;
+    /** Require a manual queue; the provider defaults to false. */
+    readonly manualQueueOnly?: pulumi.Input<boolean>;
+    /** Paths that trigger the policy; always when unset. */
+    readonly filenamePatterns?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export interface BranchPolicyBuildValidationArgs {
+    /** The project id. Changing it replaces the policy. */
+    readonly projectId: pulumi.Input<string>;
+    /** Whether the policy is enabled; the provider defaults to true. */
+    readonly enabled?: pulumi.Input<boolean>;
+    /** Whether the policy blocks completion; the provider defaults to true. */
+    readonly blocking?: pulumi.Input<boolean>;
+    /** What must build, and where. */
+    readonly settings: pulumi.Input<BranchPolicyBuildValidationSettings>;
+}
+
+/** A branch policy that requires a build to succeed before a pull request completes. */
+export class BranchPolicyBuildValidation extends pulumi.CustomResource {
+    static readonly __pulumiType =
+        "azuredevops:index/branchPolicyBuildValidation:BranchPolicyBuildValidation";
+
+    declare public readonly projectId: pulumi.Output<string>;
+    declare public readonly enabled: pulumi.Output<boolean | undefined>;
+    declare public readonly blocking: pulumi.Output<boolean | undefined>;
+    declare public readonly settings: pulumi.Output<BranchPolicyBuildValidationSettings>;
+
+    constructor(name: string, args: BranchPolicyBuildValidationArgs, opts?: pulumi.CustomResourceOptions) {
+        const inputs: pulumi.Inputs = {
+            projectId: args.projectId,
+            enabled: args.enabled,
+            blocking: args.blocking,
+            settings: args.settings,
+        };
+        super(BranchPolicyBuildValidation.__pulumiType, name, inputs, pinned(opts));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Functions
+
+/** Invoke options with the plugin version pinned. */
+function pinnedInvoke(opts: pulumi.InvokeOutputOptions | undefined): pulumi.InvokeOutputOptions {
+    return { ...opts, version: PROVIDER_VERSION };
+}
+
+export interface GetProjectArgs {
+    /** The project's name (this or `projectId`). */
+    readonly name?: pulumi.Input<string>;
+    /** The project's id (this or `name`). */
+    readonly projectId?: pulumi.Input<string>;
+}
+
+export interface GetProjectResult {
+    readonly id: string;
+    readonly name?: string;
+    readonly projectId?: string;
+    readonly description: string;
+    readonly processTemplateId: string;
+    readonly versionControl: string;
+    readonly visibility: string;
+    readonly workItemTemplate: string;
+    readonly features: Record<string, string>;
+}
+
+export const GET_PROJECT_TOKEN = "azuredevops:index/getProject:getProject";
+
+/** Looks up an existing project. */
+export function getProject(args: GetProjectArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetProjectResult> {
+    return pulumi.runtime.invokeOutput<GetProjectResult>(
+        GET_PROJECT_TOKEN,
+        { name: args.name, projectId: args.projectId },
+        pinnedInvoke(opts),
+    );
+}
+
+export interface GetGitRepositoryArgs {
+    /** The project the repository belongs to. */
+    readonly projectId: pulumi.Input<string>;
+    /** The repository's name. */
+    readonly name: pulumi.Input<string>;
+}
+
+export interface GetGitRepositoryResult {
+    readonly id: string;
+    readonly name: string;
+    readonly projectId: string;
+    readonly defaultBranch: string;
+    readonly disabled: boolean;
+    readonly isFork: boolean;
+    readonly remoteUrl: string;
+    readonly sshUrl: string;
+    readonly url: string;
+    readonly webUrl: string;
+    readonly size: number;
+}
+
+export const GET_GIT_REPOSITORY_TOKEN = "azuredevops:index/getGitRepository:getGitRepository";
+
+/** Looks up an existing Azure Repos Git repository. */
+export function getGitRepository(
+    args: GetGitRepositoryArgs,
+    opts?: pulumi.InvokeOutputOptions,
+): pulumi.Output<GetGitRepositoryResult> {
+    return pulumi.runtime.invokeOutput<GetGitRepositoryResult>(
+        GET_GIT_REPOSITORY_TOKEN,
+        { projectId: args.projectId, name: args.name },
+        pinnedInvoke(opts),
+    );
+}
