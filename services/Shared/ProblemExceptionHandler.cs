@@ -68,9 +68,11 @@ public sealed partial class ProblemExceptionHandler(
         StatusCodes.Status413PayloadTooLarge => "The request body exceeds the limit this service accepts.",
         StatusCodes.Status415UnsupportedMediaType => "Send the body as application/json.",
         // Route handler messages name the parameter and what failed; they carry no internals.
-        _ => bad.InnerException is System.Text.Json.JsonException
-            ? "The request body is not valid JSON for this endpoint."
-            : bad.Message,
+        _ when bad.InnerException is System.Text.Json.JsonException =>
+            "The request body is not valid JSON for this endpoint.",
+        _ when bad.Message.StartsWith("Implicit body inferred", StringComparison.Ordinal) =>
+            "This endpoint needs a JSON body.",
+        _ => bad.Message,
     };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rejected {Method} {Path} with {Status}: {Reason}")]

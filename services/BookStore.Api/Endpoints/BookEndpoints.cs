@@ -1,0 +1,106 @@
+using BookStore.Api.Contracts;
+using BookStore.Api.Domain;
+using BookStore.Api.Store;
+using DotnetFargate.Platform;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace BookStore.Api.Endpoints;
+
+public static class BookEndpoints
+{
+    public static RouteGroupBuilder MapBookEndpoints(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/books").WithTags("Books");
+        group.MapGet("/", GetAll);
+        group.MapGet("/{id:int}", GetById);
+        group.MapGet("/get-books-by-category/{categoryId:int}", GetByCategory);
+        group.MapGet("/search/{name}", Search);
+        group.MapGet("/search-book-with-category/{value}", SearchWithCategory);
+        group.MapPost("/", Create);
+        group.MapPut("/", Update);
+        group.MapDelete("/{id:int}", Delete);
+        return api;
+    }
+
+    private static List<BookResponse> ToResponses(IReadOnlyList<BookWithCategory> books) =>
+        books.MapAll(b => b.ToResponse());
+
+    private static async Task<Ok<List<BookResponse>>> GetAll(IBookStore store, CancellationToken ct) =>
+        TypedResults.Ok(ToResponses(await store.GetBooksAsync(ct)));
+
+    private static async Task<Results<Ok<BookResponse>, ProblemHttpResult>> GetById(
+        int id, IBookStore store, CancellationToken ct) =>
+        await store.GetBookAsync(id, ct) is { } book
+            ? TypedResults.Ok(book.ToResponse())
+            : StoreResults.NotFound($"Book {id} does not exist.");
+
+    private static async Task<Results<Ok<List<BookResponse>>, ProblemHttpResult>> GetByCategory(
+        int categoryId, IBookStore store, CancellationToken ct) =>
+        await store.GetBooksByCategoryAsync(categoryId, ct) is { } books
+            ? TypedResults.Ok(ToResponses(books))
+            : StoreResults.NotFound($"Category {categoryId} does not exist.");
+
+    private static async Task<Ok<List<BookResponse>>> Search(string name, IBookStore store, CancellationToken ct) =>
+        TypedResults.Ok(ToResponses(await store.SearchBooksAsync(name, ct)));
+
+    private static async Task<Ok<List<BookResponse>>> SearchWithCategory(
+        string value, IBookStore store, CancellationToken ct) =>
+        TypedResults.Ok(ToResponses(await store.SearchBooksWithCategoryAsync(value, ct)));
+
+    private static async Task<Results<Created<BookResponse>, ValidationProblem, ProblemHttpResult>> Create(
+        CreateBookRequest request, IBookStore store, TimeProvider clock, BookStoreMetrics metrics, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        var draft = RequestValidation.ValidateBook(request.CategoryId, request.Name, request.Author,
+            request.Description, request.Value, request.PublishDate, clock.GetUtcNow(), errors);
+        if (draft is null)
+        {
+            return errors.ToValidationProblem();
+        }
+
+        var result = await store.CreateBookAsync(draft, ct);
+        switch (result.Outcome)
+        {
+            case StoreOutcome.Ok:
+                metrics.BookCreated();
+                return TypedResults.Created($"/api/books/{result.Value!.Book.Id}", result.Value.ToResponse());
+            case StoreOutcome.Invalid:
+                return result.ToValidationProblem();
+            default:
+                return result.ToProblem();
+        }
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Update(
+        UpdateBookRequest request, IBookStore store, TimeProvider clock, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        RequestValidation.ValidateId("id", request.Id, errors);
+        var draft = RequestValidation.ValidateBook(request.CategoryId, request.Name, request.Author,
+            request.Description, request.Value, request.PublishDate, clock.GetUtcNow(), errors);
+        if (draft is null)
+        {
+            return errors.ToValidationProblem();
+        }
+
+        var result = await store.UpdateBookAsync(request.Id!.Value, draft, ct);
+        return result.Outcome switch
+        {
+            StoreOutcome.Ok => TypedResults.NoContent(),
+            StoreOutcome.Invalid => result.ToValidationProblem(),
+            _ => result.ToProblem(),
+        };
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+        int id, IBookStore store, BookStoreMetrics metrics, CancellationToken ct)
+    {
+        var result = await store.DeleteBookAsync(id, ct);
+        if (result.Outcome != StoreOutcome.Ok)
+        {
+            return result.ToProblem();
+        }
+        metrics.BookDeleted();
+        return TypedResults.NoContent();
+    }
+}

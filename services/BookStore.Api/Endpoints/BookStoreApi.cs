@@ -1,0 +1,15 @@
+namespace BookStore.Api.Endpoints;
+
+public static class BookStoreApi
+{
+    /// <summary>Maps the BookStore's routes under /api, one route group per resource.</summary>
+    public static IEndpointRouteBuilder MapBookStoreApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGroup("/api")
+            .MapCategoryEndpoints()
+            .MapBookEndpoints()
+            .MapInventoryEndpoints()
+            .MapOrderEndpoints();
+        return routes;
+    }
+}

@@ -1,0 +1,72 @@
+using BookStore.Api.Contracts;
+using BookStore.Api.Store;
+using DotnetFargate.Platform;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace BookStore.Api.Endpoints;
+
+public static class CategoryEndpoints
+{
+    public static RouteGroupBuilder MapCategoryEndpoints(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/categories").WithTags("Categories");
+        group.MapGet("/", GetAll);
+        group.MapGet("/{id:int}", GetById);
+        group.MapGet("/search/{name}", Search);
+        group.MapPost("/", Create);
+        group.MapPut("/", Update);
+        group.MapDelete("/{id:int}", Delete);
+        return api;
+    }
+
+    private static async Task<Ok<List<CategoryResponse>>> GetAll(IBookStore store, CancellationToken ct) =>
+        TypedResults.Ok((await store.GetCategoriesAsync(ct)).MapAll(c => c.ToResponse()));
+
+    private static async Task<Results<Ok<CategoryResponse>, ProblemHttpResult>> GetById(
+        int id, IBookStore store, CancellationToken ct) =>
+        await store.GetCategoryAsync(id, ct) is { } category
+            ? TypedResults.Ok(category.ToResponse())
+            : StoreResults.NotFound($"Category {id} does not exist.");
+
+    private static async Task<Ok<List<CategoryResponse>>> Search(string name, IBookStore store, CancellationToken ct) =>
+        TypedResults.Ok((await store.SearchCategoriesAsync(name, ct)).MapAll(c => c.ToResponse()));
+
+    private static async Task<Results<Created<CategoryResponse>, ValidationProblem, ProblemHttpResult>> Create(
+        CreateCategoryRequest request, IBookStore store, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        var name = RequestValidation.ValidateCategoryName(request.Name, errors);
+        if (!errors.IsValid)
+        {
+            return errors.ToValidationProblem();
+        }
+
+        var result = await store.CreateCategoryAsync(name!, ct);
+        if (result.Outcome != StoreOutcome.Ok)
+        {
+            return result.ToProblem();
+        }
+        return TypedResults.Created($"/api/categories/{result.Value!.Id}", result.Value.ToResponse());
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Update(
+        UpdateCategoryRequest request, IBookStore store, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        RequestValidation.ValidateId("id", request.Id, errors);
+        var name = RequestValidation.ValidateCategoryName(request.Name, errors);
+        if (!errors.IsValid)
+        {
+            return errors.ToValidationProblem();
+        }
+
+        var result = await store.UpdateCategoryAsync(request.Id!.Value, name!, ct);
+        return result.Outcome == StoreOutcome.Ok ? TypedResults.NoContent() : result.ToProblem();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(int id, IBookStore store, CancellationToken ct)
+    {
+        var result = await store.DeleteCategoryAsync(id, ct);
+        return result.Outcome == StoreOutcome.Ok ? TypedResults.NoContent() : result.ToProblem();
+    }
+}
