@@ -1,0 +1,268 @@
+/**
+ * The results file: everything a run measured, enough to rebuild the report later without the targets.
+ * Written atomically (temp file + rename); read back with a check that names what is wrong.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Architecture, isArchitecture } from "../infra/architecture";
+import { TaskSize } from "../infra/pricing";
+import { Histogram, SecondBucket, Summary } from "./stats";
+
+/** Bumped when the shape changes incompatibly. */
+export const RESULTS_FORMAT = "dotnet-fargate-bench/1";
+
+/** bench/results/ in the repository (git-ignored). */
+export const RESULTS_DIR = path.resolve(__dirname, "../../bench/results");
+
+/** The machine the load generator ran on (and, in --local mode, the services too). */
+export interface MachineInfo {
+    readonly hostname: string;
+    readonly platform: string;
+    readonly arch: string;
+    readonly cores: number;
+    readonly cpuModel: string;
+    readonly memoryGiB: number;
+    readonly node: string;
+}
+
+export function currentMachine(): MachineInfo {
+    const cpus = os.cpus();
+    return {
+        hostname: os.hostname(),
+        platform: os.platform(),
+        arch: os.arch(),
+        cores: cpus.length,
+        cpuModel: cpus[0]?.model.trim() ?? "unknown",
+        memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+        node: process.version,
+    };
+}
+
+/** One fixed-rate test's figures on one target. */
+export interface ScenarioResult {
+    readonly id: string;
+    readonly name: string;
+    readonly url: string;
+    readonly durationS: number;
+    readonly arrivalRate: number;
+    readonly startedAt: string;
+    readonly endedAt: string;
+    readonly summary: Summary;
+    /** Latency histogram of the successful responses (ms), for the distribution chart. */
+    readonly histogram: Histogram;
+    /** Every successful latency, ms, sorted ascending, rounded to 0.01 ms (for CDFs and re-analysis). */
+    readonly latenciesMs: readonly number[];
+    readonly perSecond: readonly SecondBucket[];
+}
+
+/** One step of a capacity search. */
+export interface CapacityStep {
+    readonly rate: number;
+    readonly summary: Summary;
+    /** Whether the step met the p99 target and the error limit. */
+    readonly held: boolean;
+    /** Why it was not held, e.g. "p99 312.4 ms > 200 ms". */
+    readonly reason?: string;
+}
+
+export interface CapacityResult {
+    readonly name: string;
+    readonly url: string;
+    readonly p99TargetMs: number;
+    readonly maxErrorRate: number;
+    readonly stepDurationS: number;
+    readonly maxRate: number;
+    readonly steps: readonly CapacityStep[];
+    /** Highest arrival rate held; null when even the first step failed. */
+    readonly highestRateHeld: number | null;
+    /** Why the search stopped: "failed step", or "reached maxRate" (capacity is at least maxRate). */
+    readonly stoppedBecause: "failed step" | "reached maxRate";
+}
+
+/** One utilisation reading: the service's CPU and memory at a moment. */
+export interface UtilisationPoint {
+    /** Seconds since the run on this target started. */
+    readonly t: number;
+    /** CPU used, percent of the reserved CPU (ECS) or of one core (local). */
+    readonly cpuPercent: number | null;
+    /** Memory used, MiB. */
+    readonly memoryMiB: number | null;
+}
+
+export interface ServiceUtilisation {
+    readonly service: string;
+    /** "container-insights", "procfs", or the reason it was not measured. */
+    readonly source: string;
+    readonly measured: boolean;
+    readonly note?: string;
+    readonly points: readonly UtilisationPoint[];
+}
+
+/** Everything measured against one target (one stack, or the local build). */
+export interface TargetRun {
+    /** "arm64", "amd64", or "local-<arch>". */
+    readonly label: string;
+    readonly mode: "stack" | "local";
+    readonly architecture: Architecture;
+    /** Base URL(s): one ALB URL, or per-service local URLs. */
+    readonly urls: Readonly<Record<string, string>>;
+    readonly taskSize: TaskSize;
+    /** Tasks behind each service during the run (capacity is divided by this for per-task cost). */
+    readonly tasksPerService: number;
+    /** CPU model of the machine serving the requests, or "unknown" (Fargate does not tell). */
+    readonly serverCpuModel: string;
+    readonly estimatedMonthlyCostUsd?: Readonly<Record<string, number>>;
+    readonly startedAt: string;
+    readonly endedAt: string;
+    readonly scenarios: readonly ScenarioResult[];
+    readonly capacity: readonly CapacityResult[];
+    readonly utilisation: readonly ServiceUtilisation[];
+}
+
+export interface BenchResults {
+    readonly format: typeof RESULTS_FORMAT;
+    readonly command: string;
+    readonly scale: number;
+    readonly startedAt: string;
+    readonly endedAt: string;
+    /** The machine the load generator ran on. */
+    readonly machine: MachineInfo;
+    readonly runs: readonly TargetRun[];
+}
+
+export class ResultsError extends Error {
+    constructor(file: string, message: string) {
+        super(`Results file ${file}: ${message}`);
+        this.name = "ResultsError";
+    }
+}
+
+/** Writes `content` to `file` via a temp file in the same directory and a rename: all or nothing. */
+export function writeFileAtomic(file: string, content: string): void {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+    try {
+        fs.writeFileSync(temp, content);
+        fs.renameSync(temp, file);
+    } catch (e) {
+        fs.rmSync(temp, { force: true });
+        throw e;
+    }
+}
+
+export function writeResults(file: string, results: BenchResults): void {
+    writeFileAtomic(file, JSON.stringify(results, null, 1) + "\n");
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isNum(v: unknown): v is number {
+    return typeof v === "number" && Number.isFinite(v);
+}
+
+function checkSummary(file: string, where: string, s: unknown): void {
+    if (!isObject(s)) {
+        throw new ResultsError(file, `${where}.summary is missing`);
+    }
+    for (const k of ["requests", "responses", "failed", "errorRate", "bytes", "durationS", "achievedRps", "offeredRps"]) {
+        if (!isNum(s[k])) {
+            throw new ResultsError(file, `${where}.summary.${k} must be a number, got ${JSON.stringify(s[k])}`);
+        }
+    }
+    if (!isObject(s.statusCounts) || !isObject(s.errors)) {
+        throw new ResultsError(file, `${where}.summary.statusCounts and .errors must be objects`);
+    }
+    if (s.latency !== null) {
+        if (!isObject(s.latency)) {
+            throw new ResultsError(file, `${where}.summary.latency must be an object or null`);
+        }
+        for (const k of ["min", "mean", "median", "p95", "p99", "max"]) {
+            if (!isNum(s.latency[k])) {
+                throw new ResultsError(file, `${where}.summary.latency.${k} must be a number`);
+            }
+        }
+    }
+}
+
+/** Checks the parsed JSON is a complete results file; throws a ResultsError naming the first problem. */
+export function validateResults(file: string, data: unknown): BenchResults {
+    if (!isObject(data)) {
+        throw new ResultsError(file, "expected a JSON object");
+    }
+    if (data.format !== RESULTS_FORMAT) {
+        throw new ResultsError(file, `format is ${JSON.stringify(data.format)}, expected "${RESULTS_FORMAT}"`);
+    }
+    if (!isObject(data.machine) || !isNum(data.machine.cores)) {
+        throw new ResultsError(file, "machine is missing or has no cores");
+    }
+    if (!isNum(data.scale)) {
+        throw new ResultsError(file, "scale must be a number");
+    }
+    if (!Array.isArray(data.runs) || data.runs.length === 0) {
+        throw new ResultsError(file, "runs must be a non-empty array");
+    }
+    data.runs.forEach((run: unknown, i: number) => {
+        const where = `runs[${i}]`;
+        if (!isObject(run)) {
+            throw new ResultsError(file, `${where} must be an object`);
+        }
+        if (typeof run.label !== "string" || (run.mode !== "stack" && run.mode !== "local")) {
+            throw new ResultsError(file, `${where} needs a label and a mode of "stack" or "local"`);
+        }
+        if (!isArchitecture(run.architecture)) {
+            throw new ResultsError(file, `${where}.architecture is ${JSON.stringify(run.architecture)}, expected arm64 or amd64`);
+        }
+        if (!isObject(run.taskSize) || !isNum(run.taskSize.cpu) || !isNum(run.taskSize.memory)) {
+            throw new ResultsError(file, `${where}.taskSize must be {cpu, memory}`);
+        }
+        if (!isNum(run.tasksPerService) || run.tasksPerService < 1) {
+            throw new ResultsError(file, `${where}.tasksPerService must be a number >= 1`);
+        }
+        if (!Array.isArray(run.scenarios) || !Array.isArray(run.capacity) || !Array.isArray(run.utilisation)) {
+            throw new ResultsError(file, `${where} needs scenarios, capacity and utilisation arrays`);
+        }
+        run.scenarios.forEach((sc: unknown, j: number) => {
+            const w = `${where}.scenarios[${j}]`;
+            if (!isObject(sc) || typeof sc.id !== "string" || typeof sc.name !== "string") {
+                throw new ResultsError(file, `${w} needs an id and a name`);
+            }
+            checkSummary(file, w, sc.summary);
+            if (!Array.isArray(sc.latenciesMs) || !isObject(sc.histogram) || !Array.isArray(sc.perSecond)) {
+                throw new ResultsError(file, `${w} needs latenciesMs, histogram and perSecond`);
+            }
+        });
+        run.capacity.forEach((c: unknown, j: number) => {
+            const w = `${where}.capacity[${j}]`;
+            if (!isObject(c) || !Array.isArray(c.steps) || !(c.highestRateHeld === null || isNum(c.highestRateHeld))) {
+                throw new ResultsError(file, `${w} needs steps and highestRateHeld (number or null)`);
+            }
+            c.steps.forEach((s: unknown, k: number) => {
+                if (!isObject(s) || !isNum(s.rate) || typeof s.held !== "boolean") {
+                    throw new ResultsError(file, `${w}.steps[${k}] needs rate and held`);
+                }
+                checkSummary(file, `${w}.steps[${k}]`, s.summary);
+            });
+        });
+    });
+    return data as unknown as BenchResults;
+}
+
+/** Reads and checks a results file. */
+export function readResults(file: string): BenchResults {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new ResultsError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    let data: unknown;
+    try {
+        data = JSON.parse(text);
+    } catch (e) {
+        throw new ResultsError(file, `is not valid JSON (${(e as Error).message})`);
+    }
+    return validateResults(file, data);
+}

@@ -1,0 +1,292 @@
+/**
+ * `npm run bench -- --stacks arm64,amd64` or `npm run bench -- --local --scale 0.05`.
+ * Runs the scenarios, saves the results under bench/results/, and writes the report beside them.
+ */
+import * as os from "os";
+import * as path from "path";
+import { parseArgs } from "util";
+import { Architecture } from "../infra/architecture";
+import { notMeasured, readContainerInsights } from "./cloudwatch";
+import { buildServices, dotnetCommand, LOCAL_SERVICES, ProcSampler, RunningService, serviceForPath, startServices, stopProcess } from "./local";
+import { Progress } from "./loadgen";
+import { writeReports } from "./report";
+import { BenchResults, currentMachine, RESULTS_DIR, RESULTS_FORMAT, writeResults } from "./results";
+import { preflight, runBenchmark, Target } from "./runner";
+import { CapacityOverrides, FIXED_SCENARIOS, loadCapacityTargets, loadFixedScenario } from "./scenarios";
+import { CommandRunner, readStackOutputs, runCommand } from "./stack-outputs";
+
+export const USAGE = `Usage: npm run bench -- (--stacks arm64,amd64 | --local) [options]
+
+Targets (exactly one):
+  --stacks <a,b>             Pulumi stacks to benchmark; each stack's \`url\` output is read with
+                             \`pulumi stack output --json --stack <name>\`
+  --local                    build the services (Release), start them on 127.0.0.1, benchmark, stop them
+
+Options:
+  --scale <f>                multiply every duration by f (default 1 = the seed's durations; 0.05 for a quick run)
+  --scenarios <list>         comma-separated, from ${[...FIXED_SCENARIOS, "capacity"].join(",")} (default: all)
+  --capacity-start <rps>     capacity search: first arrival rate (default from bench/scenarios/capacity.yml)
+  --capacity-step <rps>      capacity search: increase per step
+  --capacity-max <rps>       capacity search: upper bound, the last step tried
+  --capacity-step-duration <s>  seconds per step (before --scale)
+  --p99-target <ms>          capacity search: a step holds while its p99 is at most this
+  --max-error-rate <f>       capacity search: a step holds while its failed fraction is at most this (e.g. 0.01)
+  --tasks <n>                tasks behind each service during the run (default 1); capacity per task = measured / n
+  --timeout <ms>             per-request timeout (default 10000)
+  --out <file>               results file (default bench/results/<time>-<targets>.json); the report is written beside it
+  --no-build                 --local: skip \`dotnet build\` (use the last Release build)
+  --help                     this text
+`;
+
+export class UsageError extends Error {
+    constructor(message: string) {
+        super(`${message}\n\n${USAGE}`);
+        this.name = "UsageError";
+    }
+}
+
+export interface CliOptions {
+    readonly stacks?: readonly string[];
+    readonly local: boolean;
+    readonly scale: number;
+    readonly scenarios: readonly string[];
+    readonly capacity: CapacityOverrides;
+    readonly tasks: number;
+    readonly timeoutMs: number;
+    readonly out?: string;
+    readonly build: boolean;
+    readonly help: boolean;
+}
+
+function num(name: string, value: string | undefined, check: (n: number) => boolean, what: string): number | undefined {
+    if (value === undefined) {
+        return undefined;
+    }
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || !check(n)) {
+        throw new UsageError(`--${name} must be ${what}, got ${JSON.stringify(value)}`);
+    }
+    return n;
+}
+
+/** Parses and checks the command line. */
+export function parseCli(argv: readonly string[]): CliOptions {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: [...argv],
+            options: {
+                stacks: { type: "string" },
+                local: { type: "boolean", default: false },
+                scale: { type: "string" },
+                scenarios: { type: "string" },
+                "capacity-start": { type: "string" },
+                "capacity-step": { type: "string" },
+                "capacity-max": { type: "string" },
+                "capacity-step-duration": { type: "string" },
+                "p99-target": { type: "string" },
+                "max-error-rate": { type: "string" },
+                tasks: { type: "string" },
+                timeout: { type: "string" },
+                out: { type: "string" },
+                "no-build": { type: "boolean", default: false },
+                help: { type: "boolean", default: false },
+            },
+            strict: true,
+            allowPositionals: false,
+        });
+    } catch (e) {
+        throw new UsageError((e as Error).message);
+    }
+    const v = parsed.values;
+    if (v.help) {
+        return { local: false, scale: 1, scenarios: [], capacity: {}, tasks: 1, timeoutMs: 10_000, build: true, help: true };
+    }
+    const stacks = v.stacks?.split(",").map((s) => s.trim()).filter(Boolean);
+    if ((stacks === undefined || stacks.length === 0) === !v.local) {
+        throw new UsageError("Give exactly one of --stacks <names> or --local");
+    }
+    if (stacks) {
+        if (new Set(stacks).size !== stacks.length) {
+            throw new UsageError(`--stacks names a stack twice: ${stacks.join(",")}`);
+        }
+    }
+    const allScenarios = [...FIXED_SCENARIOS, "capacity"];
+    const scenarios = v.scenarios ? v.scenarios.split(",").map((s) => s.trim()).filter(Boolean) : allScenarios;
+    for (const s of scenarios) {
+        if (!allScenarios.includes(s)) {
+            throw new UsageError(`--scenarios: unknown scenario "${s}"; expected some of ${allScenarios.join(",")}`);
+        }
+    }
+    const positive = (n: number) => n > 0;
+    return {
+        stacks,
+        local: Boolean(v.local),
+        scale: num("scale", v.scale, positive, "a number greater than 0") ?? 1,
+        scenarios,
+        capacity: {
+            startRate: num("capacity-start", v["capacity-start"], positive, "a rate greater than 0"),
+            step: num("capacity-step", v["capacity-step"], positive, "a rate greater than 0"),
+            maxRate: num("capacity-max", v["capacity-max"], positive, "a rate greater than 0"),
+            stepDuration: num("capacity-step-duration", v["capacity-step-duration"], positive, "seconds greater than 0"),
+            p99TargetMs: num("p99-target", v["p99-target"], positive, "milliseconds greater than 0"),
+            maxErrorRate: num("max-error-rate", v["max-error-rate"], (n) => n >= 0 && n < 1, "a fraction in [0, 1)"),
+        },
+        tasks: num("tasks", v.tasks, (n) => Number.isInteger(n) && n >= 1, "an integer >= 1") ?? 1,
+        timeoutMs: num("timeout", v.timeout, positive, "milliseconds greater than 0") ?? 10_000,
+        out: v.out,
+        build: !v["no-build"],
+        help: Boolean(v.help),
+    };
+}
+
+/** This machine's architecture in the project's terms. */
+export function localArchitecture(arch = os.arch()): Architecture {
+    if (arch === "x64") {
+        return "amd64";
+    }
+    if (arch === "arm64") {
+        return "arm64";
+    }
+    throw new UsageError(`--local: this machine's architecture ${arch} is neither x64 nor arm64`);
+}
+
+/** Prints the live progress line: on a terminal it rewrites one line, otherwise one line every 5 s. */
+function progressPrinter(): (what: string, p: Progress) => void {
+    let lastPrinted = 0;
+    return (what, p) => {
+        const line =
+            `  ${what}: ${p.elapsedS.toFixed(0)} s elapsed, ${p.remainingS.toFixed(0)} s left, ` +
+            `${p.currentRps.toFixed(1)}/s, p99 ${p.recentP99 === null ? "-" : p.recentP99.toFixed(1)} ms, ` +
+            `${p.sent} sent, ${p.failed} failed, ${p.inFlight} in flight`;
+        if (process.stderr.isTTY) {
+            process.stderr.write(`\r${line.padEnd(process.stderr.columns ? process.stderr.columns - 1 : 120)}`);
+            if (p.remainingS === 0) {
+                process.stderr.write("\n");
+            }
+        } else if (Date.now() - lastPrinted >= 5000 || p.remainingS === 0) {
+            lastPrinted = Date.now();
+            process.stderr.write(`${line}\n`);
+        }
+    };
+}
+
+export interface MainDeps {
+    readonly runCommand?: CommandRunner;
+    readonly log?: (line: string) => void;
+    /** Test hook: replaces the .NET services with another command per service. */
+    readonly localCommand?: (name: string, port: number) => { command: string; args: string[] };
+    readonly quiet?: boolean;
+}
+
+/** Runs the benchmark; returns the results file written. Throws on any error before writing anything. */
+export async function main(argv: readonly string[], deps: MainDeps = {}): Promise<string | undefined> {
+    const log = deps.log ?? ((line: string) => console.log(line));
+    const options = parseCli(argv);
+    if (options.help) {
+        log(USAGE);
+        return undefined;
+    }
+    const scenarios = options.scenarios.filter((s) => s !== "capacity").map((id) => loadFixedScenario(id, options.scale));
+    const capacity = options.scenarios.includes("capacity") ? loadCapacityTargets(options.scale, options.capacity) : [];
+    const paths = [...scenarios.map((s) => s.url), ...capacity.map((c) => c.url)];
+    const machine = currentMachine();
+    const startedAt = new Date();
+    let targets: Target[] = [];
+    let running: RunningService[] = [];
+    let sampler: ProcSampler | undefined;
+
+    try {
+        if (options.stacks) {
+            for (const stack of options.stacks) {
+                const out = await readStackOutputs(stack, deps.runCommand ?? runCommand);
+                log(`stack ${stack}: ${out.url} (${out.architecture}, task ${out.taskSize.cpu} CPU units / ${out.taskSize.memory} MiB)`);
+                targets.push({
+                    label: stack,
+                    mode: "stack",
+                    architecture: out.architecture,
+                    baseUrlFor: () => out.url,
+                    urls: { alb: out.url },
+                    taskSize: out.taskSize,
+                    tasksPerService: options.tasks,
+                    serverCpuModel: "unknown (Fargate does not expose the host CPU model)",
+                    estimatedMonthlyCostUsd: out.estimatedMonthlyCostUsd,
+                    endUtilisation: (start, end) => readContainerInsights(out.clusterName, out.serviceNames, start, end),
+                });
+            }
+        } else {
+            const architecture = localArchitecture();
+            const needed = [...new Set(paths.map(serviceForPath))].sort(
+                (a, b) => LOCAL_SERVICES.indexOf(a) - LOCAL_SERVICES.indexOf(b),
+            );
+            if (options.build && !deps.localCommand) {
+                log("building the services: dotnet build -c Release services/DotnetFargate.slnx");
+                await buildServices();
+            }
+            running = await startServices(needed, deps.localCommand ?? dotnetCommand(), { log });
+            const byName = new Map(running.map((r) => [r.name, r.baseUrl]));
+            const pids = running.map((r) => ({ name: r.name, pid: r.child.pid ?? -1 }));
+            targets = [
+                {
+                    label: `local-${architecture}`,
+                    mode: "local",
+                    architecture,
+                    baseUrlFor: (p) => byName.get(serviceForPath(p)) ?? "http://127.0.0.1:1",
+                    urls: Object.fromEntries(byName),
+                    // No Fargate task here: the cost figures use the stacks' default task size, marked as such in the report.
+                    taskSize: { cpu: 512, memory: 1024 },
+                    tasksPerService: 1,
+                    serverCpuModel: machine.cpuModel,
+                    beginUtilisation: () => {
+                        sampler = new ProcSampler(pids);
+                        sampler.begin();
+                    },
+                    endUtilisation: async () => sampler?.end() ?? notMeasured(needed, "not measured"),
+                },
+            ];
+        }
+        log(`load generator: ${machine.hostname}, ${machine.cores} cores, ${machine.cpuModel}, node ${machine.node}`);
+        for (const warning of await preflight(targets, paths, options.timeoutMs)) {
+            log(`warning: ${warning}`);
+        }
+        const runs = await runBenchmark(targets, {
+            scenarios,
+            capacity,
+            timeoutMs: options.timeoutMs,
+            log,
+            onProgress: deps.quiet ? undefined : progressPrinter(),
+        });
+        const results: BenchResults = {
+            format: RESULTS_FORMAT,
+            command: `npm run bench -- ${argv.join(" ")}`.trim(),
+            scale: options.scale,
+            startedAt: startedAt.toISOString(),
+            endedAt: new Date().toISOString(),
+            machine,
+            runs,
+        };
+        const stamp = startedAt.toISOString().replace(/[:.]/g, "-");
+        const file = path.resolve(options.out ?? path.join(RESULTS_DIR, `${stamp}-${runs.map((r) => r.label).join("-")}.json`));
+        writeResults(file, results);
+        log(`results: ${file}`);
+        const written = writeReports([{ file, results }], file.replace(/\.json$/, ""));
+        log(`report: ${written.markdown}\nreport: ${written.html}`);
+        return file;
+    } finally {
+        sampler?.end();
+        await Promise.all(running.map((r) => stopProcess(r.child)));
+        if (running.length > 0) {
+            log(`stopped ${running.map((r) => r.name).join(", ")}`);
+        }
+    }
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        () => process.exit(0),
+        (e: Error) => {
+            console.error(`bench: ${e.message}`);
+            process.exit(e.name === "UsageError" ? 2 : 1);
+        },
+    );
+}

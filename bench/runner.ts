@@ -1,0 +1,241 @@
+/**
+ * Runs the scenarios against one or more targets and collects the figures. Targets are interleaved per
+ * scenario (books on arm64, books on amd64, categories on arm64, ...) so slow drift in the network or
+ * the load generator's machine touches both sides alike.
+ */
+import { Architecture } from "../infra/architecture";
+import { TaskSize } from "../infra/pricing";
+import { Progress, runPhase, sendOne } from "./loadgen";
+import { CapacityResult, CapacityStep, ScenarioResult, ServiceUtilisation, TargetRun } from "./results";
+import { capacitySteps, CapacityTarget, FixedScenario } from "./scenarios";
+import { histogram, perSecond, Sample, summarise, Summary } from "./stats";
+
+/** Something to benchmark: one stack's ALB, or the local services. */
+export interface Target {
+    readonly label: string;
+    readonly mode: "stack" | "local";
+    readonly architecture: Architecture;
+    /** The base URL that serves a path (one ALB URL for every path, or the local service's port). */
+    readonly baseUrlFor: (urlPath: string) => string;
+    /** All base URLs, by service or "alb", for the results file. */
+    readonly urls: Readonly<Record<string, string>>;
+    readonly taskSize: TaskSize;
+    readonly tasksPerService: number;
+    readonly serverCpuModel: string;
+    readonly estimatedMonthlyCostUsd?: Readonly<Record<string, number>>;
+    /** Called before the first request; starts utilisation sampling if the target can. */
+    readonly beginUtilisation?: () => void;
+    /** Called after the last response: the utilisation over [start, end]. */
+    readonly endUtilisation?: (start: Date, end: Date) => Promise<ServiceUtilisation[]>;
+}
+
+export interface RunOptions {
+    readonly scenarios: readonly FixedScenario[];
+    readonly capacity: readonly CapacityTarget[];
+    readonly timeoutMs?: number;
+    /** Receives progress lines (scenario, elapsed/remaining, rate, p99). */
+    readonly log?: (line: string) => void;
+    /** Receives the live progress of the phase that is running. */
+    readonly onProgress?: (what: string, p: Progress) => void;
+}
+
+export class UnreachableError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "UnreachableError";
+    }
+}
+
+/** Number of histogram bins in the results (the report may re-bin from latenciesMs). */
+const HISTOGRAM_BINS = 40;
+
+/**
+ * One GET to every path the run will use, on every target, before any load: a clear error naming the
+ * URL when one does not answer at all. A non-2xx answer is reported but does not stop the run.
+ */
+export async function preflight(targets: readonly Target[], paths: readonly string[], timeoutMs = 10_000): Promise<string[]> {
+    const warnings: string[] = [];
+    for (const target of targets) {
+        for (const p of [...new Set(paths)]) {
+            const url = new URL(p, target.baseUrlFor(p));
+            const sample = await sendOne(url, 0, timeoutMs);
+            if (sample.error !== undefined || sample.status === undefined) {
+                throw new UnreachableError(
+                    `${target.label}: ${url.toString()} is unreachable (${sample.error ?? "no response"}); ` +
+                        "check the URL, that the stack is deployed and healthy, and that this machine can reach it.",
+                );
+            }
+            if (sample.status >= 400) {
+                warnings.push(`${target.label}: GET ${url.toString()} answered ${sample.status} before the test`);
+            }
+        }
+    }
+    return warnings;
+}
+
+/** Whether a capacity step held: p99 within target and error rate within limit (and some responses). */
+export function judgeStep(summary: Summary, target: Pick<CapacityTarget, "p99TargetMs" | "maxErrorRate">): { held: boolean; reason?: string } {
+    if (summary.errorRate > target.maxErrorRate) {
+        return {
+            held: false,
+            reason: `error rate ${(summary.errorRate * 100).toFixed(2)}% > ${(target.maxErrorRate * 100).toFixed(2)}%`,
+        };
+    }
+    if (summary.latency === null) {
+        return { held: false, reason: "no successful responses" };
+    }
+    if (summary.latency.p99 > target.p99TargetMs) {
+        return { held: false, reason: `p99 ${summary.latency.p99.toFixed(1)} ms > ${target.p99TargetMs} ms` };
+    }
+    return { held: true };
+}
+
+/** The capacity search's outcome from its steps (in the order run): highest rate held before the first failure. */
+export function capacityOutcome(steps: readonly Pick<CapacityStep, "rate" | "held">[]): {
+    highestRateHeld: number | null;
+    stoppedBecause: "failed step" | "reached maxRate";
+} {
+    let highest: number | null = null;
+    for (const step of steps) {
+        if (!step.held) {
+            return { highestRateHeld: highest, stoppedBecause: "failed step" };
+        }
+        highest = step.rate;
+    }
+    return { highestRateHeld: highest, stoppedBecause: "reached maxRate" };
+}
+
+function scenarioResult(s: FixedScenario, samples: readonly Sample[], startedAt: Date, endedAt: Date): ScenarioResult {
+    const summary = summarise(samples, s.duration);
+    const ok = samples
+        .filter((x) => x.error === undefined && x.status !== undefined && x.status < 400 && x.latencyMs !== undefined)
+        .map((x) => Math.round((x.latencyMs as number) * 100) / 100)
+        .sort((a, b) => a - b);
+    return {
+        id: s.id,
+        name: s.name,
+        url: s.url,
+        durationS: s.duration,
+        arrivalRate: s.arrivalRate,
+        startedAt: startedAt.toISOString(),
+        endedAt: endedAt.toISOString(),
+        summary,
+        histogram: histogram(ok, HISTOGRAM_BINS),
+        latenciesMs: ok,
+        perSecond: perSecond(samples, s.duration),
+    };
+}
+
+function fmt(n: number | null | undefined, digits = 1): string {
+    return n === null || n === undefined ? "-" : n.toFixed(digits);
+}
+
+/** Runs every scenario, then every capacity search, against every target. */
+export async function runBenchmark(targets: readonly Target[], options: RunOptions): Promise<TargetRun[]> {
+    const log = options.log ?? (() => undefined);
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const started = new Map<string, Date>();
+    const scenarioResults = new Map<string, ScenarioResult[]>(targets.map((t) => [t.label, []]));
+    const capacityResults = new Map<string, CapacityResult[]>(targets.map((t) => [t.label, []]));
+    const totalScenarios = options.scenarios.length * targets.length;
+    let index = 0;
+
+    for (const target of targets) {
+        started.set(target.label, new Date());
+        target.beginUtilisation?.();
+    }
+
+    for (const scenario of options.scenarios) {
+        for (const target of targets) {
+            index++;
+            const what = `[${index}/${totalScenarios}] ${scenario.name} on ${target.label}`;
+            log(`${what}: ${scenario.arrivalRate}/s for ${scenario.duration} s`);
+            const begin = new Date();
+            const samples = await runPhase({
+                baseUrl: target.baseUrlFor(scenario.url),
+                path: scenario.url,
+                durationS: scenario.duration,
+                arrivalRate: scenario.arrivalRate,
+                timeoutMs,
+                onProgress: options.onProgress ? (p) => options.onProgress?.(what, p) : undefined,
+            });
+            const result = scenarioResult(scenario, samples, begin, new Date());
+            scenarioResults.get(target.label)?.push(result);
+            const l = result.summary.latency;
+            log(
+                `${what}: ${result.summary.requests} requests, ${result.summary.failed} failed, ` +
+                    `${fmt(result.summary.achievedRps)}/s, mean ${fmt(l?.mean)} / p95 ${fmt(l?.p95)} / p99 ${fmt(l?.p99)} ms`,
+            );
+        }
+    }
+
+    for (const cap of options.capacity) {
+        for (const target of targets) {
+            capacityResults.get(target.label)?.push(await runCapacity(target, cap, timeoutMs, log, options.onProgress));
+        }
+    }
+
+    const runs: TargetRun[] = [];
+    for (const target of targets) {
+        const start = started.get(target.label) ?? new Date();
+        const end = new Date();
+        const utilisation = target.endUtilisation ? await target.endUtilisation(start, end) : [];
+        runs.push({
+            label: target.label,
+            mode: target.mode,
+            architecture: target.architecture,
+            urls: target.urls,
+            taskSize: target.taskSize,
+            tasksPerService: target.tasksPerService,
+            serverCpuModel: target.serverCpuModel,
+            estimatedMonthlyCostUsd: target.estimatedMonthlyCostUsd,
+            startedAt: start.toISOString(),
+            endedAt: end.toISOString(),
+            scenarios: scenarioResults.get(target.label) ?? [],
+            capacity: capacityResults.get(target.label) ?? [],
+            utilisation,
+        });
+    }
+    return runs;
+}
+
+/** Steps the arrival rate up until a step fails or maxRate has been held. */
+export async function runCapacity(
+    target: Target,
+    cap: CapacityTarget,
+    timeoutMs: number,
+    log: (line: string) => void,
+    onProgress?: (what: string, p: Progress) => void,
+): Promise<CapacityResult> {
+    const steps: CapacityStep[] = [];
+    for (const rate of capacitySteps(cap)) {
+        const what = `${cap.name} on ${target.label} at ${rate}/s`;
+        log(`${what}: ${cap.stepDuration} s (p99 target ${cap.p99TargetMs} ms, max errors ${(cap.maxErrorRate * 100).toFixed(1)}%)`);
+        const samples = await runPhase({
+            baseUrl: target.baseUrlFor(cap.url),
+            path: cap.url,
+            durationS: cap.stepDuration,
+            arrivalRate: rate,
+            timeoutMs,
+            onProgress: onProgress ? (p) => onProgress(what, p) : undefined,
+        });
+        const summary = summarise(samples, cap.stepDuration);
+        const verdict = judgeStep(summary, cap);
+        steps.push({ rate, summary, ...verdict });
+        log(`${what}: ${verdict.held ? "held" : `not held (${verdict.reason})`}; p99 ${fmt(summary.latency?.p99)} ms`);
+        if (!verdict.held) {
+            break;
+        }
+    }
+    const outcome = capacityOutcome(steps);
+    return {
+        name: cap.name,
+        url: cap.url,
+        p99TargetMs: cap.p99TargetMs,
+        maxErrorRate: cap.maxErrorRate,
+        stepDurationS: cap.stepDuration,
+        maxRate: cap.maxRate,
+        steps,
+        ...outcome,
+    };
+}

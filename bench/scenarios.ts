@@ -1,0 +1,181 @@
+/**
+ * Reads the Artillery-compatible YAML scenarios in bench/scenarios/, the single source of truth for what
+ * the benchmark sends: each fixed test is one phase (duration, arrivalRate) and one GET per virtual user.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+
+/** bench/scenarios/ in the repository, found from bin/bench/ (compiled) or bench/ (sources). */
+export const SCENARIO_DIR = path.resolve(__dirname, "../../bench/scenarios");
+
+/** The seed's four tests, in the order the seed ran them. */
+export const FIXED_SCENARIOS = ["books", "categories", "orders", "prime"] as const;
+
+/** One fixed-rate test: a constant arrival rate for a duration, one GET per arrival. */
+export interface FixedScenario {
+    /** File name without .yml, e.g. "books". */
+    readonly id: string;
+    /** Human name, e.g. "GET /api/books". */
+    readonly name: string;
+    /** The request path, e.g. "/api/books". */
+    readonly url: string;
+    /** Seconds, after --scale. */
+    readonly duration: number;
+    /** Arrivals per second. */
+    readonly arrivalRate: number;
+}
+
+/** One capacity target: stepped arrival rates until p99 or errors pass a limit. */
+export interface CapacityTarget {
+    readonly name: string;
+    readonly url: string;
+    readonly startRate: number;
+    readonly step: number;
+    /** Upper bound: the last step tried. */
+    readonly maxRate: number;
+    /** Seconds per step, after --scale. */
+    readonly stepDuration: number;
+    readonly p99TargetMs: number;
+    /** Highest fraction of failed requests a step may have and still be held, e.g. 0.01. */
+    readonly maxErrorRate: number;
+}
+
+export class ScenarioError extends Error {
+    constructor(file: string, message: string) {
+        super(`Scenario ${file}: ${message}`);
+        this.name = "ScenarioError";
+    }
+}
+
+function readYaml(file: string): Record<string, unknown> {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new ScenarioError(file, `cannot be read (${(e as Error).message})`);
+    }
+    const doc: unknown = parse(text);
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+        throw new ScenarioError(file, "expected a YAML mapping with `config` and `scenarios`");
+    }
+    return doc as Record<string, unknown>;
+}
+
+function positive(file: string, key: string, value: unknown): number {
+    if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+        throw new ScenarioError(file, `${key} must be a number greater than 0, got ${JSON.stringify(value)}`);
+    }
+    return value;
+}
+
+/** Scales a duration in seconds, never below one second. */
+export function scaleDuration(seconds: number, scale: number): number {
+    if (!(scale > 0)) {
+        throw new RangeError(`--scale must be greater than 0, got ${scale}`);
+    }
+    return Math.max(1, Math.round(seconds * scale));
+}
+
+/** The GET url of the only flow step of the only scenario (the seed's shape). */
+function flowUrl(file: string, doc: Record<string, unknown>): string {
+    const scenarios = doc.scenarios;
+    if (!Array.isArray(scenarios) || scenarios.length === 0) {
+        throw new ScenarioError(file, "expected `scenarios` with one scenario");
+    }
+    const flow = (scenarios[0] as { flow?: unknown }).flow;
+    const step = Array.isArray(flow) ? (flow[0] as { get?: { url?: unknown } } | undefined) : undefined;
+    const url = step?.get?.url;
+    if (typeof url !== "string" || !url.startsWith("/")) {
+        throw new ScenarioError(file, "expected the scenario's flow to start with `- get: { url: \"/path\" }`");
+    }
+    return url;
+}
+
+/** Loads one fixed scenario by id (books, categories, orders, prime), scaling its duration. */
+export function loadFixedScenario(id: string, scale = 1, dir = SCENARIO_DIR): FixedScenario {
+    const file = path.join(dir, `${id}.yml`);
+    const doc = readYaml(file);
+    const config = doc.config as { phases?: unknown } | undefined;
+    const phases = config?.phases;
+    if (!Array.isArray(phases) || phases.length !== 1) {
+        throw new ScenarioError(file, "expected `config.phases` with exactly one phase");
+    }
+    const phase = phases[0] as { duration?: unknown; arrivalRate?: unknown; name?: unknown };
+    const url = flowUrl(file, doc);
+    return {
+        id,
+        name: typeof phase.name === "string" ? phase.name : `GET ${url}`,
+        url,
+        duration: scaleDuration(positive(file, "config.phases[0].duration", phase.duration), scale),
+        arrivalRate: positive(file, "config.phases[0].arrivalRate", phase.arrivalRate),
+    };
+}
+
+/** Overrides for the capacity targets, from the command line. */
+export interface CapacityOverrides {
+    readonly startRate?: number;
+    readonly step?: number;
+    readonly maxRate?: number;
+    readonly stepDuration?: number;
+    readonly p99TargetMs?: number;
+    readonly maxErrorRate?: number;
+}
+
+/** Loads the capacity targets from capacity.yml, applies the overrides, then scales the step duration. */
+export function loadCapacityTargets(scale = 1, overrides: CapacityOverrides = {}, dir = SCENARIO_DIR): CapacityTarget[] {
+    const file = path.join(dir, "capacity.yml");
+    const doc = readYaml(file);
+    const list = doc.capacity;
+    if (!Array.isArray(list) || list.length === 0) {
+        throw new ScenarioError(file, "expected `capacity` with at least one target");
+    }
+    return list.map((raw: unknown, i: number) => {
+        const t = { ...(raw as Record<string, unknown>), ...stripUndefined(overrides) };
+        const key = (k: string) => `capacity[${i}].${k}`;
+        if (typeof t.url !== "string" || !t.url.startsWith("/")) {
+            throw new ScenarioError(file, `${key("url")} must be a path starting with /`);
+        }
+        const maxErrorRate = t.maxErrorRate;
+        if (typeof maxErrorRate !== "number" || !(maxErrorRate >= 0 && maxErrorRate < 1)) {
+            throw new ScenarioError(file, `${key("maxErrorRate")} must be a fraction in [0, 1), got ${JSON.stringify(maxErrorRate)}`);
+        }
+        const target: CapacityTarget = {
+            name: typeof t.name === "string" ? t.name : `GET ${t.url} capacity`,
+            url: t.url,
+            startRate: positive(file, key("startRate"), t.startRate),
+            step: positive(file, key("step"), t.step),
+            maxRate: positive(file, key("maxRate"), t.maxRate),
+            stepDuration: scaleDuration(positive(file, key("stepDuration"), t.stepDuration), scale),
+            p99TargetMs: positive(file, key("p99TargetMs"), t.p99TargetMs),
+            maxErrorRate,
+        };
+        if (target.maxRate < target.startRate) {
+            throw new ScenarioError(file, `${key("maxRate")} (${target.maxRate}) must be >= startRate (${target.startRate})`);
+        }
+        return target;
+    });
+}
+
+function stripUndefined(o: CapacityOverrides): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(o)) {
+        if (v !== undefined) {
+            out[k] = v as number;
+        }
+    }
+    return out;
+}
+
+/** The arrival rates a capacity target steps through, from startRate by step, never past maxRate. */
+export function capacitySteps(target: Pick<CapacityTarget, "startRate" | "step" | "maxRate">): number[] {
+    const rates: number[] = [];
+    for (let i = 0; ; i++) {
+        const rate = Math.round((target.startRate + i * target.step) * 1000) / 1000;
+        if (rate > target.maxRate + 1e-9) {
+            break;
+        }
+        rates.push(rate);
+    }
+    return rates;
+}

@@ -1,0 +1,127 @@
+/**
+ * Reads a stack's outputs with `pulumi stack output --json --stack <name>`. The command runner is
+ * injectable so tests can fake the CLI; every failure becomes a StackError that says what to do.
+ */
+import { execFile } from "child_process";
+import { Architecture, ARCHITECTURES, isArchitecture } from "../infra/architecture";
+import { TaskSize } from "../infra/pricing";
+
+export interface StackOutputs {
+    readonly stack: string;
+    readonly url: string;
+    readonly architecture: Architecture;
+    readonly taskSize: TaskSize;
+    readonly clusterName?: string;
+    readonly serviceNames: Readonly<Record<string, string>>;
+    readonly estimatedMonthlyCostUsd?: Readonly<Record<string, number>>;
+}
+
+/** Result of running a command: exit code, output, or the spawn error (ENOENT when it is not installed). */
+export interface CommandResult {
+    readonly code: number | null;
+    readonly stdout: string;
+    readonly stderr: string;
+    readonly spawnError?: NodeJS.ErrnoException;
+}
+
+export type CommandRunner = (command: string, args: readonly string[]) => Promise<CommandResult>;
+
+export class StackError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "StackError";
+    }
+}
+
+/** Runs a command without a shell, collecting its output. */
+export const runCommand: CommandRunner = (command, args) =>
+    new Promise((resolve) => {
+        execFile(command, [...args], { maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
+            const e = error as (NodeJS.ErrnoException & { code?: unknown }) | null;
+            if (e && typeof e.code === "string") {
+                resolve({ code: null, stdout: String(stdout), stderr: String(stderr), spawnError: e });
+                return;
+            }
+            resolve({ code: e ? ((e.code as number | undefined) ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
+        });
+    });
+
+/** Reads and checks one stack's outputs. */
+export async function readStackOutputs(stack: string, run: CommandRunner = runCommand): Promise<StackOutputs> {
+    const result = await run("pulumi", ["stack", "output", "--json", "--stack", stack]);
+    if (result.spawnError) {
+        if (result.spawnError.code === "ENOENT") {
+            throw new StackError(
+                "The Pulumi CLI (`pulumi`) is not installed or not on PATH; it is needed to read the stacks' `url` outputs. " +
+                    "Install it, or run `npm run bench -- --local` to benchmark a local build.",
+            );
+        }
+        throw new StackError(`Could not run \`pulumi stack output\` for stack "${stack}": ${result.spawnError.message}`);
+    }
+    if (result.code !== 0) {
+        const detail = result.stderr.trim().split("\n").filter(Boolean).pop() ?? `exit code ${result.code}`;
+        if (/no stack named|not found|does not exist/i.test(result.stderr)) {
+            throw new StackError(
+                `Unknown stack "${stack}": ${detail}. The stacks of this project are ${ARCHITECTURES.join(", ")} (see \`pulumi stack ls\`).`,
+            );
+        }
+        throw new StackError(`\`pulumi stack output --json --stack ${stack}\` failed: ${detail}`);
+    }
+    let outputs: unknown;
+    try {
+        outputs = JSON.parse(result.stdout);
+    } catch {
+        throw new StackError(`\`pulumi stack output --json --stack ${stack}\` did not print JSON: ${result.stdout.slice(0, 200)}`);
+    }
+    return parseStackOutputs(stack, outputs);
+}
+
+/** Checks the outputs JSON of one stack. */
+export function parseStackOutputs(stack: string, outputs: unknown): StackOutputs {
+    if (typeof outputs !== "object" || outputs === null || Array.isArray(outputs)) {
+        throw new StackError(`Stack "${stack}" has no outputs; has it been deployed (\`pulumi up --stack ${stack}\`)?`);
+    }
+    const o = outputs as Record<string, unknown>;
+    if (typeof o.url !== "string" || o.url === "") {
+        throw new StackError(
+            `Stack "${stack}" has no \`url\` output; has it been deployed (\`pulumi up --stack ${stack}\`)? Outputs present: ${
+                Object.keys(o).join(", ") || "none"
+            }.`,
+        );
+    }
+    let url: URL;
+    try {
+        url = new URL(o.url);
+    } catch {
+        throw new StackError(`Stack "${stack}" output \`url\` is not a URL: ${JSON.stringify(o.url)}`);
+    }
+    const architecture = o.architecture ?? stack;
+    if (!isArchitecture(architecture)) {
+        throw new StackError(
+            `Stack "${stack}" output \`architecture\` is ${JSON.stringify(o.architecture)}; expected one of ${ARCHITECTURES.join(", ")}.`,
+        );
+    }
+    const ts = o.taskSize as { cpu?: unknown; memory?: unknown } | undefined;
+    const taskSize: TaskSize =
+        ts && typeof ts.cpu === "number" && typeof ts.memory === "number" ? { cpu: ts.cpu, memory: ts.memory } : { cpu: 512, memory: 1024 };
+    const serviceNames: Record<string, string> = {};
+    if (typeof o.serviceNames === "object" && o.serviceNames !== null) {
+        for (const [k, v] of Object.entries(o.serviceNames as Record<string, unknown>)) {
+            if (typeof v === "string") {
+                serviceNames[k] = v;
+            }
+        }
+    }
+    return {
+        stack,
+        url: url.toString().replace(/\/$/, ""),
+        architecture,
+        taskSize,
+        clusterName: typeof o.clusterName === "string" ? o.clusterName : undefined,
+        serviceNames,
+        estimatedMonthlyCostUsd:
+            typeof o.estimatedMonthlyCostUsd === "object" && o.estimatedMonthlyCostUsd !== null
+                ? (o.estimatedMonthlyCostUsd as Record<string, number>)
+                : undefined,
+    };
+}

@@ -1,0 +1,163 @@
+/**
+ * Inline SVG line charts for the HTML report: no library, no network, plain strings. Each chart carries
+ * data attributes (data-chart, data-series) so tests can find what was drawn in the rendered DOM.
+ */
+
+/** Series colours, by run index. Distinct, readable on white, and checked for in the screenshot test. */
+export const SERIES_COLOURS = ["#d9480f", "#1c7ed6", "#2b8a3e", "#862e9c", "#e8590c", "#0b7285"] as const;
+
+export interface Series {
+    readonly name: string;
+    readonly colour: string;
+    /** [x, y] points; drawn in the order given. */
+    readonly points: readonly (readonly [number, number])[];
+    /** Draw as a step line (for CDFs) rather than straight segments. */
+    readonly step?: boolean;
+}
+
+export interface ChartSpec {
+    /** Identifies the chart in the DOM (data-chart). */
+    readonly id: string;
+    readonly title: string;
+    readonly xLabel: string;
+    readonly yLabel: string;
+    readonly series: readonly Series[];
+    /** Horizontal reference lines, e.g. the p99 target. */
+    readonly hLines?: readonly { readonly y: number; readonly label: string }[];
+    readonly width?: number;
+    readonly height?: number;
+    /** Force the y axis to start at 0 (default true). */
+    readonly yFromZero?: boolean;
+    readonly xFromZero?: boolean;
+}
+
+export function escapeXml(text: string): string {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
+
+/** "Nice" tick values covering [min, max]: steps of 1, 2 or 5 times a power of ten. */
+export function niceTicks(min: number, max: number, count = 5): number[] {
+    if (!(max > min)) {
+        max = min + 1;
+    }
+    const raw = (max - min) / count;
+    const power = Math.pow(10, Math.floor(Math.log10(raw)));
+    const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+    const ticks: number[] = [];
+    for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) {
+        ticks.push(Math.round(v / step) * step);
+    }
+    return ticks;
+}
+
+function label(v: number): string {
+    if (Math.abs(v) >= 1000) {
+        return `${Math.round(v / 100) / 10}k`;
+    }
+    return Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 1 ? 2 : 1);
+}
+
+/** Renders a line chart. With no points at all it renders a frame saying "no data". */
+export function lineChart(spec: ChartSpec): string {
+    const width = spec.width ?? 640;
+    const height = spec.height ?? 300;
+    const margin = { left: 60, right: 16, top: 28, bottom: 44 };
+    const plotW = width - margin.left - margin.right;
+    const plotH = height - margin.top - margin.bottom;
+    const all = spec.series.flatMap((s) => s.points);
+    const ys = [...all.map((p) => p[1]), ...(spec.hLines ?? []).map((h) => h.y)];
+    const xs = all.map((p) => p[0]);
+    const parts: string[] = [];
+    parts.push(
+        `<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="${escapeXml(spec.id)}" width="${width}" height="${height}" ` +
+            `viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(spec.title)}">`,
+    );
+    parts.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
+    parts.push(`<text x="${width / 2}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(spec.title)}</text>`);
+    if (all.length === 0) {
+        parts.push(`<text x="${width / 2}" y="${height / 2}" text-anchor="middle" font-size="13" fill="#666">no data</text></svg>`);
+        return parts.join("");
+    }
+    const xMinRaw = spec.xFromZero === false ? Math.min(...xs) : Math.min(0, ...xs);
+    const xTicks = niceTicks(xMinRaw, Math.max(...xs));
+    const yTicks = niceTicks(spec.yFromZero === false ? Math.min(...ys) : Math.min(0, ...ys), Math.max(...ys));
+    const x0 = Math.min(xTicks[0], xMinRaw);
+    const x1 = Math.max(xTicks[xTicks.length - 1], Math.max(...xs));
+    const y0 = Math.min(yTicks[0], Math.min(...ys));
+    const y1 = Math.max(yTicks[yTicks.length - 1], Math.max(...ys));
+    const sx = (x: number) => margin.left + ((x - x0) / (x1 - x0 || 1)) * plotW;
+    const sy = (y: number) => margin.top + plotH - ((y - y0) / (y1 - y0 || 1)) * plotH;
+    const r = (n: number) => n.toFixed(1);
+
+    parts.push(`<g class="axes" font-size="11" fill="#333">`);
+    for (const t of yTicks) {
+        parts.push(`<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${r(sy(t))}" y2="${r(sy(t))}" stroke="#e5e5e5"/>`);
+        parts.push(`<text x="${margin.left - 6}" y="${r(sy(t) + 4)}" text-anchor="end">${label(t)}</text>`);
+    }
+    for (const t of xTicks) {
+        parts.push(`<text x="${r(sx(t))}" y="${margin.top + plotH + 16}" text-anchor="middle">${label(t)}</text>`);
+    }
+    parts.push(
+        `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${margin.top + plotH}" y2="${margin.top + plotH}" stroke="#333"/>`,
+        `<line x1="${margin.left}" x2="${margin.left}" y1="${margin.top}" y2="${margin.top + plotH}" stroke="#333"/>`,
+        `<text x="${margin.left + plotW / 2}" y="${height - 8}" text-anchor="middle">${escapeXml(spec.xLabel)}</text>`,
+        `<text transform="translate(14 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(spec.yLabel)}</text>`,
+        `</g>`,
+    );
+    for (const h of spec.hLines ?? []) {
+        parts.push(
+            `<line class="reference" x1="${margin.left}" x2="${margin.left + plotW}" y1="${r(sy(h.y))}" y2="${r(sy(h.y))}" ` +
+                `stroke="#555" stroke-dasharray="5 4"/>`,
+            `<text x="${margin.left + plotW - 4}" y="${r(sy(h.y) - 4)}" text-anchor="end" font-size="11" fill="#555">${escapeXml(h.label)}</text>`,
+        );
+    }
+    spec.series.forEach((s) => {
+        if (s.points.length === 0) {
+            return;
+        }
+        let d = "";
+        s.points.forEach(([x, y], i) => {
+            if (i === 0) {
+                d += `M${r(sx(x))} ${r(sy(y))}`;
+            } else if (s.step) {
+                d += `H${r(sx(x))}V${r(sy(y))}`;
+            } else {
+                d += `L${r(sx(x))} ${r(sy(y))}`;
+            }
+        });
+        parts.push(
+            `<path class="series" data-series="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${s.colour}" stroke-width="2.5" stroke-linejoin="round"/>`,
+        );
+        if (s.points.length === 1) {
+            const [x, y] = s.points[0];
+            parts.push(`<circle cx="${r(sx(x))}" cy="${r(sy(y))}" r="4" fill="${s.colour}"/>`);
+        }
+    });
+    // Legend, top left inside the plot.
+    spec.series.forEach((s, i) => {
+        const y = margin.top + 8 + i * 16;
+        parts.push(
+            `<rect x="${margin.left + 8}" y="${y - 6}" width="14" height="4" fill="${s.colour}"/>`,
+            `<text x="${margin.left + 26}" y="${y}" font-size="11">${escapeXml(s.name)}</text>`,
+        );
+    });
+    parts.push(`</svg>`);
+    return parts.join("");
+}
+
+/** The points of an empirical CDF of sorted values, thinned to at most `maxPoints`: [value, percent <=]. */
+export function cdfPoints(sorted: readonly number[], maxPoints = 200): [number, number][] {
+    const n = sorted.length;
+    if (n === 0) {
+        return [];
+    }
+    const points: [number, number][] = [];
+    const stride = Math.max(1, Math.floor(n / maxPoints));
+    for (let i = 0; i < n; i += stride) {
+        points.push([sorted[i], ((i + 1) / n) * 100]);
+    }
+    if (points[points.length - 1][0] !== sorted[n - 1] || points[points.length - 1][1] !== 100) {
+        points.push([sorted[n - 1], 100]);
+    }
+    return points;
+}
