@@ -1,0 +1,318 @@
+/**
+ * One .NET service on ECS Fargate behind the shared load balancer: task definition, roles, log group,
+ * security group, target group, listener rule, the ECS service, and optional autoscaling.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { CONTAINER_PORT, HEALTH_CHECK_PATH, STOP_TIMEOUT_SECONDS } from "./catalog";
+import { ecsTasksTrustPolicy, policyDocument, PolicyStatement } from "./iam";
+import { shortName } from "./naming";
+import { ArgumentError } from "./validation";
+
+/** The non-root user the .NET images run as (`APP_UID` of the official images). */
+export const APP_UID = "1654";
+
+/** A container definition as ECS takes it (only the fields this project sets are typed). */
+export interface ContainerDefinition {
+    readonly name: string;
+    readonly image: string;
+    readonly essential: boolean;
+    readonly [field: string]: unknown;
+}
+
+export interface AutoscalingArgs {
+    /** Fewest tasks. Required. */
+    readonly minCount: number;
+    /** Most tasks. Required. */
+    readonly maxCount: number;
+    /** Average CPU utilisation the service is scaled to hold, in percent. Required. */
+    readonly targetCpuPercent: number;
+}
+
+/** What a sidecar (such as dotnet-monitor) adds to the task. */
+export interface SidecarArgs {
+    /** Extra container definitions, resolved. */
+    readonly containers: pulumi.Input<ContainerDefinition[]>;
+    /** Extra environment variables for the application container. */
+    readonly appEnvironment?: Record<string, string>;
+    /** Extra writable mounts for the application container: volume name -> container path. */
+    readonly appMounts?: Record<string, string>;
+    /** Extra task volumes (Fargate ephemeral storage), by name. */
+    readonly volumes?: readonly string[];
+    /** Statements added to the execution role (e.g. reading a secret the sidecar gets). */
+    readonly executionStatements?: pulumi.Input<PolicyStatement[]>;
+    /** Statements added to the task role (e.g. writing artifacts to a bucket). */
+    readonly taskStatements?: pulumi.Input<PolicyStatement[]>;
+}
+
+export interface FargateServiceArgs {
+    readonly clusterArn: pulumi.Input<string>;
+    readonly clusterName: pulumi.Input<string>;
+    readonly vpcId: pulumi.Input<string>;
+    /** Private subnets the tasks run in; tasks never get a public IP. Required. */
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** The load balancer's security group: the only source allowed to reach the tasks. Required. */
+    readonly loadBalancerSecurityGroupId: pulumi.Input<string>;
+    /** Listener the service's routing rule is added to. Required. */
+    readonly listenerArn: pulumi.Input<string>;
+    /** Path patterns routed to this service (1 to 5). Required. */
+    readonly pathPatterns: readonly string[];
+    /** Listener rule priority, unique per listener (1 to 50000). Required. */
+    readonly priority: number;
+    /** Image reference by digest (`repo@sha256:...`). Required. */
+    readonly imageRef: pulumi.Input<string>;
+    /** ARN of the ECR repository the image is pulled from. Required. */
+    readonly repositoryArn: pulumi.Input<string>;
+    /** Task CPU units (a Fargate value). Required. */
+    readonly cpu: number;
+    /** Task memory in MiB (a Fargate value for `cpu`). Required. */
+    readonly memory: number;
+    /** ECS `runtimePlatform.cpuArchitecture`. Required. */
+    readonly cpuArchitecture: "ARM64" | "X86_64";
+    /** Tasks to run. Default: 1. */
+    readonly desiredCount?: number;
+    /** Days the log group keeps logs. Required. */
+    readonly logRetentionDays: number;
+    /** Target-tracking autoscaling on CPU. Default: none (a fixed count). */
+    readonly autoscaling?: AutoscalingArgs;
+    /** AWS account the roles trust tasks of. Required. */
+    readonly accountId: pulumi.Input<string>;
+    /** Region for the awslogs driver. Required. */
+    readonly region: pulumi.Input<string>;
+    /** A sidecar to run beside the application. Default: none. */
+    readonly sidecar?: SidecarArgs;
+}
+
+export class FargateService extends pulumi.ComponentResource {
+    public readonly serviceName: pulumi.Output<string>;
+    public readonly taskDefinitionArn: pulumi.Output<string>;
+    public readonly securityGroupId: pulumi.Output<string>;
+    public readonly targetGroupArn: pulumi.Output<string>;
+    public readonly logGroupName: pulumi.Output<string>;
+    public readonly taskRoleArn: pulumi.Output<string>;
+
+    constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        validate(args);
+        super("dotnet-fargate:service:FargateService", name, {}, opts);
+        const desiredCount = args.desiredCount ?? 1;
+
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/ecs/${name}`, retentionInDays: args.logRetentionDays }, { parent: this });
+
+        const executionRole = new aws.iam.Role(
+            `${name}-execution`,
+            { assumeRolePolicy: ecsTasksTrustPolicy(args.accountId), description: `Pulls ${name}'s image and writes its logs` },
+            { parent: this },
+        );
+        new aws.iam.RolePolicy(
+            `${name}-execution`,
+            {
+                role: executionRole.id,
+                policy: pulumi
+                    .all([args.repositoryArn, logGroup.arn, args.sidecar?.executionStatements ?? []])
+                    .apply(([repositoryArn, logGroupArn, extra]) =>
+                        JSON.stringify(
+                            policyDocument(
+                                { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+                                { Sid: "PullImage", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: repositoryArn },
+                                { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` },
+                                ...extra,
+                            ),
+                        ),
+                    ),
+            },
+            { parent: this },
+        );
+
+        const taskRole = new aws.iam.Role(
+            `${name}-task`,
+            { assumeRolePolicy: ecsTasksTrustPolicy(args.accountId), description: `Identity of ${name}'s running code` },
+            { parent: this },
+        );
+        if (args.sidecar?.taskStatements !== undefined) {
+            new aws.iam.RolePolicy(
+                `${name}-task`,
+                { role: taskRole.id, policy: pulumi.output(args.sidecar.taskStatements).apply((s) => JSON.stringify(policyDocument(...s))) },
+                { parent: this },
+            );
+        }
+
+        const securityGroup = new aws.ec2.SecurityGroup(
+            `${name}-sg`,
+            { vpcId: args.vpcId, description: `${name} tasks: ${CONTAINER_PORT} from the load balancer only`, revokeRulesOnDelete: true, tags: { Name: `${name}-sg` } },
+            { parent: this },
+        );
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-from-alb`,
+            { securityGroupId: securityGroup.id, referencedSecurityGroupId: args.loadBalancerSecurityGroupId, ipProtocol: "tcp", fromPort: CONTAINER_PORT, toPort: CONTAINER_PORT, description: "From the load balancer" },
+            { parent: this },
+        );
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-https-out`,
+            { securityGroupId: securityGroup.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS to AWS APIs (ECR, CloudWatch Logs) through NAT" },
+            { parent: this },
+        );
+        const albEgress = new aws.vpc.SecurityGroupEgressRule(
+            `${name}-alb-to-tasks`,
+            { securityGroupId: args.loadBalancerSecurityGroupId, referencedSecurityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: CONTAINER_PORT, toPort: CONTAINER_PORT, description: `To ${name} tasks` },
+            { parent: this },
+        );
+
+        const targetGroup = new aws.lb.TargetGroup(
+            `${name}-tg`,
+            {
+                name: shortName(name, "tg"),
+                vpcId: args.vpcId,
+                targetType: "ip",
+                protocol: "HTTP",
+                port: CONTAINER_PORT,
+                deregistrationDelay: 15,
+                healthCheck: { path: HEALTH_CHECK_PATH, matcher: "200", protocol: "HTTP", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+            },
+            { parent: this },
+        );
+        const rule = new aws.lb.ListenerRule(
+            `${name}-rule`,
+            {
+                listenerArn: args.listenerArn,
+                priority: args.priority,
+                conditions: [{ pathPattern: { values: [...args.pathPatterns] } }],
+                actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+            },
+            { parent: this },
+        );
+
+        const appMounts = { tmp: "/tmp", ...(args.sidecar?.appMounts ?? {}) };
+        const volumes = ["tmp", ...(args.sidecar?.volumes ?? [])];
+        const containerDefinitions = pulumi
+            .all([args.imageRef, logGroup.name, args.region, args.sidecar?.containers ?? []])
+            .apply(([image, logGroupName, region, sidecars]) => {
+                const app: ContainerDefinition = {
+                    name,
+                    image,
+                    essential: true,
+                    user: APP_UID,
+                    readonlyRootFilesystem: true,
+                    portMappings: [{ name: "http", containerPort: CONTAINER_PORT, protocol: "tcp" }],
+                    environment: Object.entries({ ASPNETCORE_HTTP_PORTS: String(CONTAINER_PORT), ...(args.sidecar?.appEnvironment ?? {}) }).map(([n, value]) => ({ name: n, value })),
+                    mountPoints: Object.entries(appMounts).map(([sourceVolume, containerPath]) => ({ sourceVolume, containerPath, readOnly: false })),
+                    linuxParameters: { capabilities: { drop: ["ALL"] } },
+                    stopTimeout: STOP_TIMEOUT_SECONDS,
+                    logConfiguration: {
+                        logDriver: "awslogs",
+                        options: { "awslogs-group": logGroupName, "awslogs-region": region, "awslogs-stream-prefix": name, mode: "non-blocking", "max-buffer-size": "4m" },
+                    },
+                };
+                return JSON.stringify([app, ...sidecars]);
+            });
+
+        const taskDefinition = new aws.ecs.TaskDefinition(
+            `${name}-task`,
+            {
+                family: name,
+                cpu: String(args.cpu),
+                memory: String(args.memory),
+                networkMode: "awsvpc",
+                requiresCompatibilities: ["FARGATE"],
+                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: args.cpuArchitecture },
+                executionRoleArn: executionRole.arn,
+                taskRoleArn: taskRole.arn,
+                volumes: volumes.map((v) => ({ name: v })),
+                containerDefinitions,
+            },
+            { parent: this },
+        );
+
+        const service = new aws.ecs.Service(
+            `${name}-service`,
+            {
+                name,
+                cluster: args.clusterArn,
+                taskDefinition: taskDefinition.arn,
+                launchType: "FARGATE",
+                platformVersion: "LATEST",
+                desiredCount,
+                deploymentMinimumHealthyPercent: 100,
+                deploymentMaximumPercent: 200,
+                deploymentCircuitBreaker: { enable: true, rollback: true },
+                waitForSteadyState: true,
+                healthCheckGracePeriodSeconds: 60,
+                propagateTags: "SERVICE",
+                enableEcsManagedTags: true,
+                networkConfiguration: { subnets: args.subnetIds, securityGroups: [securityGroup.id], assignPublicIp: false },
+                loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: name, containerPort: CONTAINER_PORT }],
+            },
+            // The target group must be attached to the load balancer (by the rule) before ECS registers tasks in it.
+            // With autoscaling, the scaler owns the count after creation.
+            { parent: this, dependsOn: [rule, albEgress], ignoreChanges: args.autoscaling ? ["desiredCount"] : [] },
+        );
+
+        if (args.autoscaling) {
+            const target = new aws.appautoscaling.Target(
+                `${name}-scaling`,
+                {
+                    serviceNamespace: "ecs",
+                    scalableDimension: "ecs:service:DesiredCount",
+                    resourceId: pulumi.interpolate`service/${args.clusterName}/${service.name}`,
+                    minCapacity: args.autoscaling.minCount,
+                    maxCapacity: args.autoscaling.maxCount,
+                },
+                { parent: this },
+            );
+            new aws.appautoscaling.Policy(
+                `${name}-cpu`,
+                {
+                    policyType: "TargetTrackingScaling",
+                    serviceNamespace: target.serviceNamespace,
+                    scalableDimension: target.scalableDimension,
+                    resourceId: target.resourceId,
+                    targetTrackingScalingPolicyConfiguration: {
+                        predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+                        targetValue: args.autoscaling.targetCpuPercent,
+                        scaleInCooldown: 120,
+                        scaleOutCooldown: 60,
+                    },
+                },
+                { parent: this },
+            );
+        }
+
+        this.serviceName = service.name;
+        this.taskDefinitionArn = taskDefinition.arn;
+        this.securityGroupId = securityGroup.id;
+        this.targetGroupArn = targetGroup.arn;
+        this.logGroupName = logGroup.name;
+        this.taskRoleArn = taskRole.arn;
+        this.registerOutputs({
+            serviceName: this.serviceName,
+            taskDefinitionArn: this.taskDefinitionArn,
+            securityGroupId: this.securityGroupId,
+            targetGroupArn: this.targetGroupArn,
+            logGroupName: this.logGroupName,
+        });
+    }
+}
+
+function validate(args: FargateServiceArgs): void {
+    const fail = (argument: string, value: unknown, allowed: string) => {
+        throw new ArgumentError("FargateService", argument, value, allowed);
+    };
+    if (args.pathPatterns.length < 1 || args.pathPatterns.length > 5 || args.pathPatterns.some((p) => !p.startsWith("/"))) {
+        fail("pathPatterns", args.pathPatterns, "expected 1 to 5 patterns, each starting with /");
+    }
+    if (!Number.isInteger(args.priority) || args.priority < 1 || args.priority > 50000) {
+        fail("priority", args.priority, "expected a whole number from 1 to 50000");
+    }
+    const desired = args.desiredCount ?? 1;
+    if (!Number.isInteger(desired) || desired < 0) {
+        fail("desiredCount", desired, "expected a whole number of at least 0");
+    }
+    if (args.autoscaling) {
+        const { minCount, maxCount, targetCpuPercent } = args.autoscaling;
+        if (!Number.isInteger(minCount) || minCount < 1 || !Number.isInteger(maxCount) || maxCount < minCount) {
+            fail("autoscaling", args.autoscaling, "expected whole numbers with 1 <= minCount <= maxCount");
+        }
+        if (!(targetCpuPercent > 0 && targetCpuPercent <= 100)) {
+            fail("autoscaling.targetCpuPercent", targetCpuPercent, "expected a percentage above 0 and at most 100");
+        }
+    }
+}

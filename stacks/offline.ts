@@ -1,0 +1,152 @@
+/**
+ * Evaluates the program without a cloud, a Pulumi CLI or credentials: Pulumi's mocks stand in for the
+ * engine and the providers, every resource the program declares is recorded, and every invoke gets a
+ * fixed, plausible answer. The tests and `npm run synth` both use it.
+ *
+ * What this cannot prove: that AWS or Azure DevOps accept the inputs, provider-side defaults and
+ * computed values, URNs and parentage as the engine records them, or what awsx's Vpc creates inside
+ * itself (it is a remote component: only its inputs are seen here).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import { loadConfig } from "./config";
+import { createStack } from "./program";
+import { PROJECT } from "./settings";
+
+export const MOCK_ACCOUNT_ID = "123456789012";
+export const MOCK_REGION = "eu-west-1";
+
+/** Pulumi's marker for a secret value, as the mocks receive it. */
+export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface RecordedResource {
+    readonly type: string;
+    readonly name: string;
+    readonly inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    readonly custom: boolean;
+    readonly provider?: string;
+    readonly id: string;
+}
+
+/** Answers an invoke, or returns undefined when the token is not its own. */
+export type InvokeHandler = (token: string, args: Record<string, any>) => Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface EvaluateOptions {
+    /** Full config map, keys with namespace (`dotnet-fargate:architecture`, `aws:region`), values as strings. */
+    readonly config: Record<string, string>;
+    /** Keys of `config` that hold secrets. */
+    readonly secretKeys?: readonly string[];
+    /** Extra invoke handlers, asked after the built-in ones. */
+    readonly invokes?: readonly InvokeHandler[];
+    /** Run as a preview (unknown computed values) instead of an update. Default: false. */
+    readonly preview?: boolean;
+}
+
+export interface Evaluation {
+    readonly resources: RecordedResource[];
+    readonly outputs: Record<string, unknown>;
+}
+
+const fakeHash = (text: string): string => createHash("sha256").update(text).digest("hex");
+
+/** Computed outputs a resource of `type` would get from its provider, faked from its name and inputs. */
+function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const arn = (service: string, resource: string) => `arn:aws:${service}:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:${resource}`;
+    switch (type) {
+        case "awsx:ec2:Vpc":
+            return {
+                vpcId: `vpc-${fakeHash(name).slice(0, 8)}`,
+                publicSubnetIds: ["subnet-public-a", "subnet-public-b"],
+                privateSubnetIds: ["subnet-private-a", "subnet-private-b"],
+            };
+        case "aws:ecr/repository:Repository":
+            return {
+                arn: arn("ecr", `repository/${inputs.name}`),
+                registryId: MOCK_ACCOUNT_ID,
+                repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${inputs.name}`,
+            };
+        case "docker-build:index:Image": {
+            const tag: string = inputs.tags?.[0] ?? name;
+            const digest = `sha256:${fakeHash(`${tag}|${JSON.stringify(inputs.platforms)}`)}`;
+            return { digest, ref: `${tag.replace(/:[^:/]+$/, "")}@${digest}`, contextHash: fakeHash(name) };
+        }
+        case "aws:lb/loadBalancer:LoadBalancer":
+            return { arn: arn("elasticloadbalancing", `loadbalancer/app/${inputs.name}/0123456789abcdef`), dnsName: `${inputs.name}-1234567890.${MOCK_REGION}.elb.amazonaws.com` };
+        case "aws:lb/targetGroup:TargetGroup":
+            return { arn: arn("elasticloadbalancing", `targetgroup/${inputs.name}/0123456789abcdef`) };
+        case "aws:ecs/cluster:Cluster":
+            return { arn: arn("ecs", `cluster/${inputs.name}`) };
+        case "aws:ecs/taskDefinition:TaskDefinition":
+            return { arn: arn("ecs", `task-definition/${inputs.family}:1`), revision: 1 };
+        case "aws:iam/role:Role":
+            return { arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${name}`, name };
+        case "aws:cloudwatch/logGroup:LogGroup":
+            return { arn: arn("logs", `log-group:${inputs.name}`) };
+        case "aws:s3/bucketV2:BucketV2":
+        case "aws:s3/bucket:Bucket":
+            return { arn: `arn:aws:s3:::${inputs.bucket ?? name}`, bucket: inputs.bucket ?? name };
+        case "aws:secretsmanager/secret:Secret":
+            return { arn: arn("secretsmanager", `secret:${inputs.name ?? name}-AbCdEf`) };
+        default:
+            return { arn: arn(type.split(":")[1]?.split("/")[0] ?? "unknown", name) };
+    }
+}
+
+const builtInInvokes: InvokeHandler = (token, args) => {
+    switch (token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/offline`, userId: "AIDAOFFLINE", id: MOCK_ACCOUNT_ID };
+        case "aws:index/getRegion:getRegion":
+            return { name: MOCK_REGION, region: MOCK_REGION, id: MOCK_REGION, description: "Europe (Ireland)", endpoint: `ec2.${MOCK_REGION}.amazonaws.com` };
+        case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            return {
+                registryId: args.registryId ?? MOCK_ACCOUNT_ID,
+                userName: "AWS",
+                password: "offline-registry-password",
+                authorizationToken: "b2ZmbGluZQ==",
+                proxyEndpoint: `https://${MOCK_ACCOUNT_ID}.dkr.ecr.${MOCK_REGION}.amazonaws.com`,
+                expiresAt: "2099-01-01T00:00:00Z",
+                id: MOCK_REGION,
+            };
+        default:
+            return undefined;
+    }
+};
+
+/** Mocks that record every resource and refuse invokes no handler knows. */
+export class RecordingMocks implements pulumi.runtime.Mocks {
+    public readonly resources: RecordedResource[] = [];
+
+    constructor(private readonly invokes: readonly InvokeHandler[] = []) {}
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } { // eslint-disable-line @typescript-eslint/no-explicit-any
+        const id = `${args.name}-id`;
+        this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true, provider: args.provider, id });
+        return { id, state: { ...args.inputs, ...computedState(args.type, args.name, args.inputs) } };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+        for (const handler of [builtInInvokes, ...this.invokes]) {
+            const result = handler(args.token, args.inputs);
+            if (result !== undefined) {
+                return result;
+            }
+        }
+        throw new Error(`Offline evaluation has no answer for invoke "${args.token}" with ${JSON.stringify(args.inputs)}`);
+    }
+}
+
+/**
+ * Runs the whole program for `stack` with the given config, waits until every resource is registered,
+ * and returns what was declared and the resolved stack outputs. Runs may follow one another, not overlap.
+ */
+export async function evaluate(stack: string, options: EvaluateOptions): Promise<Evaluation> {
+    const mocks = new RecordingMocks(options.invokes);
+    await pulumi.runtime.setMocks(mocks, PROJECT, stack, options.preview ?? false);
+    pulumi.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
+    const outputs = await pulumi.runtime.runInPulumiStack(async () => createStack(loadConfig()));
+    // Let every outstanding registration reach these mocks before the next run replaces them.
+    await pulumi.runtime.disconnect();
+    return { resources: mocks.resources, outputs: (outputs ?? {}) as Record<string, unknown> };
+}

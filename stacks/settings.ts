@@ -1,0 +1,181 @@
+/**
+ * The stack's settings: every config key, its default, and its validation, as pure functions.
+ * `stacks/config.ts` feeds these from `pulumi.Config`; tests feed them directly.
+ */
+import { Architecture, ARCHITECTURES, isArchitecture } from "../infra/architecture";
+import { SERVICE_NAMES, ServiceName } from "../infra/catalog";
+import { validateTaskSize } from "../infra/fargate";
+import { mergePrices, PriceTable } from "../infra/pricing";
+import { ConfigError } from "../infra/validation";
+
+export const PROJECT = "dotnet-fargate";
+
+/** Full config key as a user types it in `pulumi config set`. */
+export const key = (name: string): string => `${PROJECT}:${name}`;
+
+export type NatStrategy = "single" | "onePerAz";
+
+/** Retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+export interface AutoscalingSettings {
+    readonly enabled: boolean;
+    readonly minCount: number;
+    readonly maxCount: number;
+    readonly targetCpuPercent: number;
+}
+
+export interface StackSettings {
+    readonly architecture: Architecture;
+    readonly services: readonly ServiceName[];
+    readonly taskCpu: number;
+    readonly taskMemory: number;
+    readonly desiredCount: number;
+    readonly autoscaling: AutoscalingSettings;
+    readonly natStrategy: NatStrategy;
+    readonly vpcCidr: string;
+    readonly logRetentionDays: number;
+    readonly imageRetentionCount: number;
+    readonly certificateArn?: string;
+    readonly prices: PriceTable;
+}
+
+/** Values as read from config: strings for string keys, parsed JSON for the others, undefined when unset. */
+export type RawSettings = Readonly<Record<string, unknown>>;
+
+/** Defaults, also declared in Pulumi.yaml (a test keeps the two equal). */
+export const DEFAULTS = {
+    services: ["bookstore", "prime"] as ServiceName[],
+    taskCpu: 512,
+    taskMemory: 1024,
+    desiredCount: 1,
+    autoscaling: { enabled: false, minCount: 1, maxCount: 4, targetCpuPercent: 60 },
+    natStrategy: "single" as NatStrategy,
+    vpcCidr: "10.0.0.0/16",
+    logRetentionDays: 14,
+    imageRetentionCount: 20,
+};
+
+/** Validates every key and applies defaults. Throws a ConfigError at the first bad value. */
+export function parseSettings(raw: RawSettings): StackSettings {
+    const architecture = raw.architecture;
+    if (!isArchitecture(architecture)) {
+        throw new ConfigError(key("architecture"), architecture, `expected one of ${ARCHITECTURES.join(", ")}`);
+    }
+
+    const services = parseServices(raw.services ?? DEFAULTS.services);
+    const taskCpu = raw.taskCpu ?? DEFAULTS.taskCpu;
+    const taskMemory = raw.taskMemory ?? DEFAULTS.taskMemory;
+    validateTaskSize(taskCpu, taskMemory, key("taskCpu"), key("taskMemory"));
+
+    const desiredCount = integer("desiredCount", raw.desiredCount ?? DEFAULTS.desiredCount, 1, 100);
+    const autoscaling = parseAutoscaling(raw.autoscaling, desiredCount);
+
+    const natStrategy = raw.natStrategy ?? DEFAULTS.natStrategy;
+    if (natStrategy !== "single" && natStrategy !== "onePerAz") {
+        throw new ConfigError(key("natStrategy"), natStrategy, "expected single or onePerAz");
+    }
+
+    const vpcCidr = raw.vpcCidr ?? DEFAULTS.vpcCidr;
+    if (typeof vpcCidr !== "string" || !isPrivateCidr(vpcCidr)) {
+        throw new ConfigError(key("vpcCidr"), vpcCidr, "expected a private IPv4 CIDR block from /16 to /24, such as 10.0.0.0/16");
+    }
+
+    const logRetentionDays = raw.logRetentionDays ?? DEFAULTS.logRetentionDays;
+    if (typeof logRetentionDays !== "number" || !(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
+        throw new ConfigError(key("logRetentionDays"), logRetentionDays, `expected one of ${LOG_RETENTION_DAYS.join(", ")}`);
+    }
+
+    const imageRetentionCount = integer("imageRetentionCount", raw.imageRetentionCount ?? DEFAULTS.imageRetentionCount, 2, 1000);
+
+    const certificateArn = raw.certificateArn;
+    if (certificateArn !== undefined && (typeof certificateArn !== "string" || !/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/.test(certificateArn))) {
+        throw new ConfigError(key("certificateArn"), certificateArn, "expected an ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate/<id>");
+    }
+
+    return {
+        architecture,
+        services,
+        taskCpu: taskCpu as number,
+        taskMemory: taskMemory as number,
+        desiredCount,
+        autoscaling,
+        natStrategy,
+        vpcCidr,
+        logRetentionDays,
+        imageRetentionCount,
+        certificateArn: certificateArn as string | undefined,
+        prices: mergePrices(raw.prices, key("prices")),
+    };
+}
+
+function parseServices(value: unknown): ServiceName[] {
+    const allowed = `expected a non-empty list of distinct names from ${SERVICE_NAMES.join(", ")}`;
+    if (!Array.isArray(value) || value.length === 0) {
+        throw new ConfigError(key("services"), value, allowed);
+    }
+    const seen = new Set<string>();
+    for (const name of value) {
+        if (typeof name !== "string" || !(SERVICE_NAMES as readonly string[]).includes(name) || seen.has(name)) {
+            throw new ConfigError(key("services"), value, allowed);
+        }
+        seen.add(name);
+    }
+    return value as ServiceName[];
+}
+
+function parseAutoscaling(value: unknown, desiredCount: number): AutoscalingSettings {
+    if (value === undefined) {
+        return { ...DEFAULTS.autoscaling };
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw new ConfigError(key("autoscaling"), value, "expected an object with enabled, minCount, maxCount, targetCpuPercent");
+    }
+    const input = value as Record<string, unknown>;
+    for (const field of Object.keys(input)) {
+        if (!(field in DEFAULTS.autoscaling)) {
+            throw new ConfigError(key(`autoscaling.${field}`), input[field], "expected one of enabled, minCount, maxCount, targetCpuPercent");
+        }
+    }
+    const enabled = input.enabled ?? DEFAULTS.autoscaling.enabled;
+    if (typeof enabled !== "boolean") {
+        throw new ConfigError(key("autoscaling.enabled"), enabled, "expected true or false");
+    }
+    const minCount = integer("autoscaling.minCount", input.minCount ?? DEFAULTS.autoscaling.minCount, 1, 100);
+    const maxCount = integer("autoscaling.maxCount", input.maxCount ?? DEFAULTS.autoscaling.maxCount, 1, 100);
+    if (maxCount < minCount) {
+        throw new ConfigError(key("autoscaling.maxCount"), maxCount, `expected at least autoscaling.minCount (${minCount})`);
+    }
+    if (enabled && (desiredCount < minCount || desiredCount > maxCount)) {
+        throw new ConfigError(key("desiredCount"), desiredCount, `expected a count from autoscaling.minCount (${minCount}) to autoscaling.maxCount (${maxCount})`);
+    }
+    const targetCpuPercent = integer("autoscaling.targetCpuPercent", input.targetCpuPercent ?? DEFAULTS.autoscaling.targetCpuPercent, 10, 90);
+    return { enabled, minCount, maxCount, targetCpuPercent };
+}
+
+function integer(name: string, value: unknown, min: number, max: number): number {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+        throw new ConfigError(key(name), value, `expected a whole number from ${min} to ${max}`);
+    }
+    return value;
+}
+
+/** True for 10/8, 172.16/12 and 192.168/16 blocks of size /16 to /24 written with their network address. */
+export function isPrivateCidr(cidr: string): boolean {
+    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+    if (!match) {
+        return false;
+    }
+    const octets = match.slice(1, 5).map(Number);
+    const prefix = Number(match[5]);
+    if (octets.some((o) => o > 255) || prefix < 16 || prefix > 24) {
+        return false;
+    }
+    const address = ((octets[0] << 24) >>> 0) + (octets[1] << 16) + (octets[2] << 8) + octets[3];
+    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+    if ((address & mask) >>> 0 !== address) {
+        return false;
+    }
+    const [a, b] = octets;
+    return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+}

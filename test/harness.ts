@@ -1,0 +1,134 @@
+/**
+ * Runs the whole program offline for a stack file, with optional config on top, and helps read the
+ * recorded graph. Every test of the program goes through here.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { evaluate, Evaluation, InvokeHandler, RecordedResource, SECRET_SIG, SECRET_SIG_KEY } from "../stacks/offline";
+import { projectRoot } from "../stacks/paths";
+import { PROJECT } from "../stacks/settings";
+
+export type { RecordedResource } from "../stacks/offline";
+
+export interface RunOptions {
+    /** Config over the stack file's, keys without the project prefix; `undefined` removes a key. */
+    readonly config?: Record<string, unknown>;
+    /** Secret config, keys without the project prefix, values as strings. */
+    readonly secretConfig?: Record<string, string>;
+    /** Environment variables set for the run only. */
+    readonly env?: Record<string, string | undefined>;
+    /** Extra invoke handlers. */
+    readonly invokes?: readonly InvokeHandler[];
+}
+
+/** The config a stack file holds, as the engine hands it to the program (strings; objects as JSON). */
+export function stackFileConfig(stack: string): Record<string, string> {
+    const file = path.join(projectRoot(), `Pulumi.${stack}.yaml`);
+    const document = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+    const config: Record<string, string> = {};
+    for (const [k, v] of Object.entries(document.config ?? {})) {
+        config[k] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    return config;
+}
+
+function extraInvokes(): InvokeHandler[] {
+    const file = path.join(__dirname, "azuredevops-mocks.js");
+    if (!fs.existsSync(file)) {
+        return [];
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const module = require(file) as { azureDevOpsInvokeMock?: InvokeHandler };
+    return module.azureDevOpsInvokeMock ? [module.azureDevOpsInvokeMock] : [];
+}
+
+export async function runProgram(stack: string, options: RunOptions = {}): Promise<Evaluation> {
+    const config = stackFileConfig(stack);
+    for (const [k, v] of Object.entries(options.config ?? {})) {
+        if (v === undefined) {
+            delete config[`${PROJECT}:${k}`];
+        } else {
+            config[`${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+        }
+    }
+    const secretKeys: string[] = [];
+    for (const [k, v] of Object.entries(options.secretConfig ?? {})) {
+        config[`${PROJECT}:${k}`] = v;
+        secretKeys.push(`${PROJECT}:${k}`);
+    }
+    const saved: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(options.env ?? {})) {
+        saved[k] = process.env[k];
+        if (v === undefined) {
+            delete process.env[k];
+        } else {
+            process.env[k] = v;
+        }
+    }
+    try {
+        return await evaluate(stack, { config, secretKeys, invokes: [...extraInvokes(), ...(options.invokes ?? [])] });
+    } finally {
+        for (const [k, v] of Object.entries(saved)) {
+            if (v === undefined) {
+                delete process.env[k];
+            } else {
+                process.env[k] = v;
+            }
+        }
+    }
+}
+
+/** Resources of one type token. */
+export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
+    return resources.filter((r) => r.type === type);
+}
+
+/** The one resource with this type and logical name; fails when there is none or several. */
+export function one(resources: readonly RecordedResource[], type: string, name: string): RecordedResource {
+    const found = resources.filter((r) => r.type === type && r.name === name);
+    if (found.length !== 1) {
+        throw new Error(`expected one ${type} named ${name}, found ${found.length}: ${ofType(resources, type).map((r) => r.name).join(", ")}`);
+    }
+    return found[0];
+}
+
+/** Number of resources per type token. */
+export function countByType(resources: readonly RecordedResource[]): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const r of resources) {
+        counts[r.type] = (counts[r.type] ?? 0) + 1;
+    }
+    return counts;
+}
+
+/** True when a recorded input value is a secret (the engine's secret wrapper). */
+export function isSecret(value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/** The value inside a secret wrapper, or the value itself. */
+export function unwrap<T = unknown>(value: unknown): T {
+    return (isSecret(value) ? (value as { value: unknown }).value : value) as T;
+}
+
+/** Parses a JSON-string input (policies, container definitions), unwrapping a secret first. */
+export function json<T = any>(value: unknown): T { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const text = unwrap(value);
+    if (typeof text !== "string") {
+        throw new Error(`expected a JSON string, got ${JSON.stringify(text)}`);
+    }
+    return JSON.parse(text) as T;
+}
+
+/** Every string found anywhere in a value, secrets unwrapped, for "never appears" checks. */
+export function allStrings(value: unknown, out: string[] = []): string[] {
+    if (typeof value === "string") {
+        out.push(value);
+    } else if (Array.isArray(value)) {
+        value.forEach((v) => allStrings(v, out));
+    } else if (typeof value === "object" && value !== null) {
+        Object.values(value).forEach((v) => allStrings(v, out));
+    }
+    return out;
+}
