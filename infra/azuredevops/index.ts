@@ -1,0 +1,4 @@
+// The Azure DevOps part of the program: config parsing, the component, and the provider binding.
+export * from "./config";
+export * from "./pipelines";
+export * as azuredevops from "./provider";
