@@ -30,7 +30,7 @@ export interface Progress {
     readonly remainingS: number;
     /** Responses per second over the last (up to) 5 seconds. */
     readonly currentRps: number;
-    /** p99 of the responses over the last (up to) 5 seconds, ms; null before any. */
+    /** p99 of the complete responses over the last (up to) 5 seconds, ms; null before any. */
     readonly recentP99: number | null;
     readonly sent: number;
     readonly failed: number;
@@ -97,7 +97,7 @@ export async function runPhase(options: PhaseOptions): Promise<Sample[]> {
         const now = performance.now() - start;
         const windowMs = Math.min(5000, Math.max(1000, now));
         const recent = samples.filter((s) => s.latencyMs !== undefined && s.startMs + s.latencyMs >= now - windowMs);
-        const ok = recent.filter((s) => !isFailure(s)).map((s) => s.latencyMs as number);
+        const ok = recent.map((s) => s.latencyMs as number);
         options.onProgress({
             elapsedS: now / 1000,
             remainingS: Math.max(0, durationS - now / 1000),

@@ -49,9 +49,9 @@ export interface ScenarioResult {
     readonly startedAt: string;
     readonly endedAt: string;
     readonly summary: Summary;
-    /** Latency histogram of the successful responses (ms), for the distribution chart. */
+    /** Latency histogram of the complete responses (any status, as `summary.latency`), ms. */
     readonly histogram: Histogram;
-    /** Every successful latency, ms, sorted ascending, rounded to 0.01 ms (for CDFs and re-analysis). */
+    /** Every complete response's latency, ms, sorted ascending, rounded to 0.01 ms (for CDFs and re-analysis). */
     readonly latenciesMs: readonly number[];
     readonly perSecond: readonly SecondBucket[];
 }

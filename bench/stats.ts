@@ -181,7 +181,7 @@ export interface SecondBucket {
     readonly sent: number;
     readonly responses: number;
     readonly failed: number;
-    /** p99 latency of the responses to requests sent in that second; null when none. */
+    /** p99 latency of the complete responses (any status) to requests sent in that second; null when none. */
     readonly p99: number | null;
 }
 
@@ -194,7 +194,9 @@ export function perSecond(samples: readonly Sample[], durationS: number): Second
         groups[index].push(s);
     }
     return groups.map((group, second) => {
-        const latencies = group.filter((s) => !isFailure(s) && s.latencyMs !== undefined).map((s) => s.latencyMs as number);
+        const latencies = group
+            .filter((s) => s.error === undefined && s.status !== undefined && s.latencyMs !== undefined)
+            .map((s) => s.latencyMs as number);
         return {
             second,
             sent: group.length,

@@ -1,0 +1,66 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+import { capacitySteps, FIXED_SCENARIOS, loadCapacityTargets, loadFixedScenario, scaleDuration, SCENARIO_DIR } from "./scenarios";
+
+describe("bench scenarios (bench/scenarios/*.yml)", () => {
+    it("are the seed's four tests, unchanged at scale 1", () => {
+        const got = FIXED_SCENARIOS.map((id) => {
+            const s = loadFixedScenario(id);
+            return [s.url, s.duration, s.arrivalRate];
+        });
+        assert.deepStrictEqual(got, [
+            ["/api/books", 180, 50],
+            ["/api/categories", 60, 100],
+            ["/api/orders", 120, 80],
+            ["/prime", 240, 3],
+        ]);
+    });
+
+    it("scale shortens durations, never below one second, and keeps the rates", () => {
+        assert.strictEqual(loadFixedScenario("books", 0.05).duration, 9);
+        assert.strictEqual(loadFixedScenario("books", 0.05).arrivalRate, 50);
+        assert.strictEqual(loadFixedScenario("categories", 0.001).duration, 1);
+        assert.throws(() => scaleDuration(10, 0), /--scale must be greater than 0, got 0/);
+    });
+
+    it("capacity.yml's Artillery phases are the steps the runner derives from its capacity settings", () => {
+        const doc = parse(fs.readFileSync(path.join(SCENARIO_DIR, "capacity.yml"), "utf8")) as {
+            config: { phases: { duration: number; arrivalRate: number }[] };
+        };
+        const [target] = loadCapacityTargets();
+        assert.deepStrictEqual(
+            doc.config.phases.map((p) => p.arrivalRate),
+            capacitySteps(target),
+        );
+        assert.ok(doc.config.phases.every((p) => p.duration === target.stepDuration));
+    });
+
+    it("capacity steps go from start by step and stop at the upper bound", () => {
+        assert.deepStrictEqual(capacitySteps({ startRate: 10, step: 15, maxRate: 50 }), [10, 25, 40]);
+        assert.deepStrictEqual(capacitySteps({ startRate: 0.5, step: 0.1, maxRate: 0.8 }), [0.5, 0.6, 0.7, 0.8]);
+        assert.deepStrictEqual(capacitySteps({ startRate: 5, step: 5, maxRate: 5 }), [5]);
+    });
+
+    it("command-line overrides replace the file's capacity settings; the step duration is scaled", () => {
+        const [t] = loadCapacityTargets(0.1, { startRate: 5, step: 5, maxRate: 20, stepDuration: 20, p99TargetMs: 50, maxErrorRate: 0 });
+        assert.deepStrictEqual(
+            [t.url, t.startRate, t.step, t.maxRate, t.stepDuration, t.p99TargetMs, t.maxErrorRate],
+            ["/api/books", 5, 5, 20, 2, 50, 0],
+        );
+        assert.throws(() => loadCapacityTargets(1, { startRate: 50, maxRate: 10 }), /maxRate \(10\) must be >= startRate \(50\)/);
+    });
+
+    it("names the file and the key when a scenario is malformed", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-scn-"));
+        try {
+            fs.writeFileSync(path.join(dir, "bad.yml"), "config:\n  phases:\n    - duration: -1\n      arrivalRate: 5\nscenarios:\n  - flow:\n      - get: { url: /x }\n");
+            assert.throws(() => loadFixedScenario("bad", 1, dir), /bad\.yml: config\.phases\[0\]\.duration must be a number greater than 0, got -1/);
+            assert.throws(() => loadFixedScenario("missing", 1, dir), /missing\.yml: cannot be read/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
