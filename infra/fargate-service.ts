@@ -6,7 +6,6 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_PORT, HEALTH_CHECK_PATH, STOP_TIMEOUT_SECONDS } from "./catalog";
 import { ecsTasksTrustPolicy, policyDocument, PolicyStatement } from "./iam";
-import { shortName } from "./naming";
 import { ArgumentError } from "./validation";
 
 /** The non-root user the .NET images run as (`APP_UID` of the official images). */
@@ -160,7 +159,7 @@ export class FargateService extends pulumi.ComponentResource {
         const targetGroup = new aws.lb.TargetGroup(
             `${name}-tg`,
             {
-                name: shortName(name, "tg"),
+                // No fixed name: autonaming lets a replacement target group exist beside the old one.
                 vpcId: args.vpcId,
                 targetType: "ip",
                 protocol: "HTTP",

@@ -4,7 +4,6 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { shortName } from "./naming";
 import { ArgumentError } from "./validation";
 
 export interface LoadBalancerArgs {
@@ -76,7 +75,6 @@ export class LoadBalancer extends pulumi.ComponentResource {
         const alb = new aws.lb.LoadBalancer(
             `${name}-alb`,
             {
-                name: shortName(name, "alb"),
                 loadBalancerType: "application",
                 internal: false,
                 subnets: args.publicSubnetIds,

@@ -88,7 +88,8 @@ export interface MonthlyCost {
     readonly total: number;
 }
 
-const cents = (usd: number): number => Math.round(usd * 100) / 100;
+/** Rounds to cents, half up, ignoring binary noise (0.0225 * 730 is 16.425, not 16.42499...). */
+const cents = (usd: number): number => Math.round(Number((usd * 100).toFixed(6))) / 100;
 
 /**
  * The fixed monthly cost of a stack at list price: compute, load balancer, NAT gateways and public IPv4.

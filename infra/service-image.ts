@@ -93,7 +93,7 @@ export class ServiceImage extends pulumi.ComponentResource {
                 buildOnPreview: true,
                 push: true,
                 tags: [pulumi.interpolate`${repository.repositoryUrl}:${args.tag}`],
-                registries: [{ address: repository.repositoryUrl, username: auth.userName, password: auth.password }],
+                registries: [{ address: repository.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) }],
                 cacheFrom: [{ registry: { ref: cacheRef } }],
                 cacheTo: [{ registry: { ref: cacheRef, mode: dockerBuild.CacheMode.Max, imageManifest: true, ociMediaTypes: true } }],
             },

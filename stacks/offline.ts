@@ -72,9 +72,9 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
             return { digest, ref: `${tag.replace(/:[^:/]+$/, "")}@${digest}`, contextHash: fakeHash(name) };
         }
         case "aws:lb/loadBalancer:LoadBalancer":
-            return { arn: arn("elasticloadbalancing", `loadbalancer/app/${inputs.name}/0123456789abcdef`), dnsName: `${inputs.name}-1234567890.${MOCK_REGION}.elb.amazonaws.com` };
+            return { arn: arn("elasticloadbalancing", `loadbalancer/app/${name}/0123456789abcdef`), dnsName: `${name}-1234567890.${MOCK_REGION}.elb.amazonaws.com` };
         case "aws:lb/targetGroup:TargetGroup":
-            return { arn: arn("elasticloadbalancing", `targetgroup/${inputs.name}/0123456789abcdef`) };
+            return { arn: arn("elasticloadbalancing", `targetgroup/${name}/0123456789abcdef`) };
         case "aws:ecs/cluster:Cluster":
             return { arn: arn("ecs", `cluster/${inputs.name}`) };
         case "aws:ecs/taskDefinition:TaskDefinition":

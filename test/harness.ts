@@ -132,3 +132,18 @@ export function allStrings(value: unknown, out: string[] = []): string[] {
     }
     return out;
 }
+
+/** Every string outside a secret wrapper: what would be stored and shown in plain text. */
+export function plainStrings(value: unknown, out: string[] = []): string[] {
+    if (isSecret(value)) {
+        return out;
+    }
+    if (typeof value === "string") {
+        out.push(value);
+    } else if (Array.isArray(value)) {
+        value.forEach((v) => plainStrings(v, out));
+    } else if (typeof value === "object" && value !== null) {
+        Object.values(value).forEach((v) => plainStrings(v, out));
+    }
+    return out;
+}

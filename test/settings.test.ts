@@ -1,0 +1,94 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { projectRoot } from "../stacks/paths";
+import { DEFAULTS, isPrivateCidr, parseSettings } from "../stacks/settings";
+import { ARCHITECTURES } from "../infra/architecture";
+
+const base = { architecture: "arm64" };
+
+describe("stack settings", () => {
+    it("applies every default when only the architecture is set", () => {
+        const s = parseSettings(base);
+        assert.deepStrictEqual(
+            { ...s, prices: undefined },
+            {
+                architecture: "arm64",
+                services: ["bookstore", "prime"],
+                taskCpu: 512,
+                taskMemory: 1024,
+                desiredCount: 1,
+                autoscaling: { enabled: false, minCount: 1, maxCount: 4, targetCpuPercent: 60 },
+                natStrategy: "single",
+                vpcCidr: "10.0.0.0/16",
+                logRetentionDays: 14,
+                imageRetentionCount: 20,
+                certificateArn: undefined,
+                prices: undefined,
+            },
+        );
+    });
+
+    const errors: [string, Record<string, unknown>, string][] = [
+        ["a missing architecture", {}, 'Config "dotnet-fargate:architecture" is nothing; expected one of arm64, amd64.'],
+        ["a wrong architecture", { architecture: "x86_64" }, 'Config "dotnet-fargate:architecture" is "x86_64"; expected one of arm64, amd64.'],
+        ["an unknown service", { ...base, services: ["bookstore", "billing"] }, 'Config "dotnet-fargate:services" is ["bookstore","billing"]; expected a non-empty list of distinct names from bookstore, prime, profiling.'],
+        ["a repeated service", { ...base, services: ["prime", "prime"] }, 'Config "dotnet-fargate:services" is ["prime","prime"]; expected a non-empty list of distinct names from bookstore, prime, profiling.'],
+        ["no services", { ...base, services: [] }, 'Config "dotnet-fargate:services" is []; expected a non-empty list of distinct names from bookstore, prime, profiling.'],
+        ["a CPU Fargate lacks", { ...base, taskCpu: 384 }, 'Config "dotnet-fargate:taskCpu" is 384; expected one of 256, 512, 1024, 2048, 4096, 8192, 16384 (CPU units, 1024 = 1 vCPU).'],
+        ["a memory the CPU cannot have", { ...base, taskCpu: 512, taskMemory: 8192 }, 'Config "dotnet-fargate:taskMemory" is 8192; with dotnet-fargate:taskCpu 512, Fargate accepts 1024 to 4096 MiB in steps of 1024.'],
+        ["a zero desired count", { ...base, desiredCount: 0 }, 'Config "dotnet-fargate:desiredCount" is 0; expected a whole number from 1 to 100.'],
+        ["a fractional desired count", { ...base, desiredCount: 1.5 }, 'Config "dotnet-fargate:desiredCount" is 1.5; expected a whole number from 1 to 100.'],
+        ["an unknown NAT strategy", { ...base, natStrategy: "none" }, 'Config "dotnet-fargate:natStrategy" is "none"; expected single or onePerAz.'],
+        ["a public VPC CIDR", { ...base, vpcCidr: "8.8.0.0/16" }, 'Config "dotnet-fargate:vpcCidr" is "8.8.0.0/16"; expected a private IPv4 CIDR block from /16 to /24, such as 10.0.0.0/16.'],
+        ["a retention CloudWatch lacks", { ...base, logRetentionDays: 10 }, 'Config "dotnet-fargate:logRetentionDays" is 10; expected one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.'],
+        ["too few images kept", { ...base, imageRetentionCount: 1 }, 'Config "dotnet-fargate:imageRetentionCount" is 1; expected a whole number from 2 to 1000.'],
+        ["a certificate that is not an ACM ARN", { ...base, certificateArn: "arn:aws:iam::123456789012:server-certificate/x" }, 'Config "dotnet-fargate:certificateArn" is "arn:aws:iam::123456789012:server-certificate/x"; expected an ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate/<id>.'],
+        ["autoscaling as a boolean", { ...base, autoscaling: true }, 'Config "dotnet-fargate:autoscaling" is true; expected an object with enabled, minCount, maxCount, targetCpuPercent.'],
+        ["an unknown autoscaling field", { ...base, autoscaling: { max: 3 } }, 'Config "dotnet-fargate:autoscaling.max" is 3; expected one of enabled, minCount, maxCount, targetCpuPercent.'],
+        ["a maximum below the minimum", { ...base, autoscaling: { enabled: true, minCount: 3, maxCount: 2 } }, 'Config "dotnet-fargate:autoscaling.maxCount" is 2; expected at least autoscaling.minCount (3).'],
+        ["a desired count outside the scaling range", { ...base, desiredCount: 5, autoscaling: { enabled: true, minCount: 1, maxCount: 4 } }, 'Config "dotnet-fargate:desiredCount" is 5; expected a count from autoscaling.minCount (1) to autoscaling.maxCount (4).'],
+        ["a CPU target out of range", { ...base, autoscaling: { targetCpuPercent: 95 } }, 'Config "dotnet-fargate:autoscaling.targetCpuPercent" is 95; expected a whole number from 10 to 90.'],
+        ["a bad price", { ...base, prices: { natGatewayHour: "cheap" } }, 'Config "dotnet-fargate:prices.natGatewayHour" is "cheap"; expected a price in USD, a number >= 0.'],
+    ];
+    for (const [title, raw, message] of errors) {
+        it(`refuses ${title}`, () => assert.throws(() => parseSettings(raw), { name: "ConfigError", message }));
+    }
+
+    it("recognises private CIDR blocks only", () => {
+        for (const ok of ["10.0.0.0/16", "172.16.0.0/20", "192.168.10.0/24"]) {
+            assert.ok(isPrivateCidr(ok), ok);
+        }
+        for (const bad of ["10.0.0.1/16", "172.32.0.0/16", "192.168.0.0/25", "10.0.0.0/8", "10.0.0.0", "300.0.0.0/16"]) {
+            assert.ok(!isPrivateCidr(bad), bad);
+        }
+    });
+});
+
+describe("project and stack files", () => {
+    const root = projectRoot();
+    const project = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
+
+    it("declares every key the program reads, with the program's defaults", () => {
+        const declared = project.config as Record<string, { default?: unknown; description?: string }>;
+        for (const [name, value] of Object.entries(DEFAULTS)) {
+            const entry = declared[`dotnet-fargate:${name}`];
+            assert.ok(entry, `Pulumi.yaml does not declare dotnet-fargate:${name}`);
+            assert.deepStrictEqual(entry.default, value, `default of dotnet-fargate:${name}`);
+        }
+        for (const [name, entry] of Object.entries(declared)) {
+            assert.ok(entry.description && entry.description.length > 20, `${name} needs a description`);
+        }
+        assert.strictEqual(project.main, "stacks/");
+        assert.strictEqual(project.name, "dotnet-fargate");
+    });
+
+    it("has one stack file per architecture, differing only in the architecture", () => {
+        const files = ARCHITECTURES.map((a) => parse(fs.readFileSync(path.join(root, `Pulumi.${a}.yaml`), "utf8")).config as Record<string, unknown>);
+        ARCHITECTURES.forEach((a, i) => assert.strictEqual(files[i]["dotnet-fargate:architecture"], a));
+        const strip = (c: Record<string, unknown>) => Object.fromEntries(Object.entries(c).filter(([k]) => k !== "dotnet-fargate:architecture"));
+        assert.deepStrictEqual(strip(files[0]), strip(files[1]));
+        assert.strictEqual(files[0]["aws:region"], "eu-west-1");
+    });
+});
