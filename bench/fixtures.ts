@@ -1,0 +1,113 @@
+/**
+ * Fixed results with known answers, for the report tests and the Chromium screenshot test.
+ * Built from made-up samples through the same statistics code the runner uses.
+ */
+import { Architecture } from "../infra/architecture";
+import { BenchResults, CapacityStep, RESULTS_FORMAT, ScenarioResult, TargetRun } from "./results";
+import { histogram, perSecond, Sample, summarise } from "./stats";
+
+/** Samples with the given latencies, sent evenly over `durationS`, all answered 200 with `bytes` each. */
+export function evenSamples(latencies: readonly number[], durationS: number, bytes: number): Sample[] {
+    return latencies.map((latencyMs, i) => ({ startMs: (i * durationS * 1000) / latencies.length, latencyMs, status: 200, bytes }));
+}
+
+export function fixtureScenario(id: string, url: string, durationS: number, rate: number, latencies: readonly number[], bytes: number): ScenarioResult {
+    const samples = evenSamples(latencies, durationS, bytes);
+    const sorted = [...latencies].sort((a, b) => a - b);
+    return {
+        id,
+        name: `GET ${url}`,
+        url,
+        durationS,
+        arrivalRate: rate,
+        startedAt: "2026-01-01T00:00:00.000Z",
+        endedAt: "2026-01-01T00:03:00.000Z",
+        summary: summarise(samples, durationS),
+        histogram: histogram(sorted, 10),
+        latenciesMs: sorted,
+        perSecond: perSecond(samples, durationS),
+    };
+}
+
+/** A capacity search whose steps are held while their p99 stays <= 200 ms. */
+function fixtureSteps(rates: readonly number[], p99s: readonly number[]): CapacityStep[] {
+    return rates.map((rate, i) => {
+        const lat = Array.from({ length: 100 }, (_, k) => (k < 98 ? 10 : p99s[i]));
+        const held = p99s[i] <= 200;
+        return { rate, summary: summarise(evenSamples(lat, 1, 10), 1), held, reason: held ? undefined : `p99 ${p99s[i].toFixed(1)} ms > 200 ms` };
+    });
+}
+
+export interface FixtureRunOptions {
+    readonly label: string;
+    readonly architecture: Architecture;
+    readonly mode?: "stack" | "local";
+    /** Latency multiplier for the endpoints. */
+    readonly slowdown: number;
+    readonly capacityRates: readonly number[];
+    readonly capacityP99s: readonly number[];
+    readonly utilisation?: boolean;
+}
+
+/** One run: books latencies are slowdown x (1..100) ms; prime is slowdown x (301..400) ms. */
+export function fixtureRun(o: FixtureRunOptions): TargetRun {
+    const books = Array.from({ length: 100 }, (_, i) => (i + 1) * o.slowdown);
+    const prime = Array.from({ length: 100 }, (_, i) => (301 + i) * o.slowdown);
+    const steps = fixtureSteps(o.capacityRates, o.capacityP99s);
+    const firstFail = steps.findIndex((s) => !s.held);
+    return {
+        label: o.label,
+        mode: o.mode ?? "stack",
+        architecture: o.architecture,
+        urls: { alb: `http://${o.label}.example.invalid` },
+        taskSize: { cpu: 512, memory: 1024 },
+        tasksPerService: 1,
+        serverCpuModel: "unknown",
+        startedAt: "2026-01-01T00:00:00.000Z",
+        endedAt: "2026-01-01T00:10:00.000Z",
+        scenarios: [fixtureScenario("books", "/api/books", 180, 50, books, 5000), fixtureScenario("prime", "/prime", 240, 3, prime, 6)],
+        capacity: [
+            {
+                name: "GET /api/books capacity",
+                url: "/api/books",
+                p99TargetMs: 200,
+                maxErrorRate: 0.01,
+                stepDurationS: 30,
+                maxRate: 400,
+                steps,
+                highestRateHeld: firstFail === 0 ? null : steps[(firstFail === -1 ? steps.length : firstFail) - 1].rate,
+                stoppedBecause: firstFail === -1 ? "reached maxRate" : "failed step",
+            },
+        ],
+        utilisation: o.utilisation
+            ? [
+                  {
+                      service: "BookStore.Api",
+                      source: "procfs",
+                      measured: true,
+                      points: Array.from({ length: 20 }, (_, t) => ({ t, cpuPercent: 10 + t * 2 * o.slowdown, memoryMiB: 100 + t })),
+                  },
+              ]
+            : [{ service: "bookstore", source: "none", measured: false, note: "not measured: no AWS credentials in the environment", points: [] }],
+    };
+}
+
+export function fixtureResults(runs: readonly TargetRun[], scale = 1): BenchResults {
+    return {
+        format: RESULTS_FORMAT,
+        command: "npm run bench -- --stacks arm64,amd64",
+        scale,
+        startedAt: "2026-01-01T00:00:00.000Z",
+        endedAt: "2026-01-01T00:10:00.000Z",
+        machine: { hostname: "bench-host", platform: "linux", arch: "x64", cores: 2, cpuModel: "Test CPU @ 2.0GHz", memoryGiB: 24, node: "v20.0.0" },
+        runs,
+    };
+}
+
+/** arm64 twice as fast as amd64, holding 100/s against amd64's 80/s. */
+export function armVsAmd(utilisation = false): BenchResults {
+    return fixtureResults([
+        fixtureRun({ label: "arm64", architecture: "arm64", slowdown: 1, capacityRates: [50, 100, 150], capacityP99s: [20, 150, 900], utilisation }),
+        fixtureRun({ label: "amd64", architecture: "amd64", slowdown: 2, capacityRates: [40, 80, 120], capacityP99s: [40, 180, 1500], utilisation }),
+    ]);
+}

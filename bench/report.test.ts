@@ -1,0 +1,179 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { armVsAmd, fixtureResults, fixtureRun } from "./fixtures";
+import { collectRuns, pickComparison, pricePerformance, renderHtml, renderMarkdown } from "./report";
+import { reportMain } from "./report-cli";
+import { readResults, validateResults, writeResults } from "./results";
+
+describe("bench report", () => {
+    const both = [{ file: "/tmp/both.json", results: armVsAmd() }];
+
+    describe("price-performance", () => {
+        it("prices each run's capacity with infra/pricing.ts: task-hour, per-task rate, cost per million", () => {
+            const pp = pricePerformance(collectRuns(both));
+            assert.deepStrictEqual(
+                pp.map((p) => [p.label, p.capacityRps, p.perTaskRps, p.atLeast, Number(p.taskHourUsd.toFixed(6)), Number(p.costPerMillionUsd?.toFixed(6))]),
+                [
+                    ["arm64", 100, 100, false, 0.01975, 0.054861],
+                    ["amd64", 80, 80, false, 0.024685, 0.085712],
+                ],
+            );
+        });
+        it("divides the capacity by the tasks behind the service", () => {
+            const run = { ...fixtureRun({ label: "arm64", architecture: "arm64", slowdown: 1, capacityRates: [100], capacityP99s: [10] }), tasksPerService: 2 };
+            const [p] = pricePerformance(collectRuns([{ file: "a.json", results: fixtureResults([run]) }]));
+            assert.deepStrictEqual([p.capacityRps, p.perTaskRps, p.atLeast], [100, 50, true]);
+            assert.ok(Math.abs((p.costPerMillionUsd ?? 0) - 0.01975 / (50 * 3600) * 1e6) < 1e-12);
+        });
+        it("compares arm64 with amd64 whatever the order of the runs", () => {
+            const reversed = [{ file: "r.json", results: fixtureResults([...armVsAmd().runs].reverse()) }];
+            const c = pickComparison(collectRuns(reversed));
+            assert.deepStrictEqual([c?.candidate.label, c?.baseline.label, c?.acrossArchitectures], ["arm64", "amd64", true]);
+        });
+    });
+
+    describe("markdown", () => {
+        const md = renderMarkdown(both);
+        it("has the seed-style side-by-side table with the difference in percent", () => {
+            assert.ok(md.includes("| test | duration | rate | requests | arm64 mean / p95 / p99 ms | amd64 mean / p95 / p99 ms | arm64 vs amd64, mean / p99 |"), md);
+            assert.ok(md.includes("| GET /api/books | 180 s | 50/s | 100 / 100 | 50.5 / 95.0 / 99.0 | 101.0 / 190.0 / 198.0 | -50.0% / -50.0% |"), md);
+            assert.ok(md.includes("| GET /prime | 240 s | 3/s | 100 / 100 | 350.5 / 395.0 / 399.0 | 701.0 / 790.0 / 798.0 | -50.0% / -50.0% |"), md);
+        });
+        it("has every per-endpoint figure", () => {
+            for (const row of [
+                "| responses by status | 200: 100 | 200: 100 |",
+                "| bytes | 500,000 | 500,000 |",
+                "| bytes per response | 5,000 | 5,000 |",
+                "| min ms | 1.0 | 2.0 |",
+                "| median ms | 50.0 | 100.0 |",
+                "| max ms | 100.0 | 200.0 |",
+                "| achieved rate /s | 0.6 | 0.6 |",
+                "| errors | 0 | 0 |",
+            ]) {
+                assert.ok(md.includes(row), `missing ${row}`);
+            }
+        });
+        it("gives the capacity steps and the highest rate held", () => {
+            assert.ok(md.includes("arm64: highest rate held 100/s; steps of 30 s, p99 target 200 ms, max error rate 1.0%."), md);
+            assert.ok(md.includes("| amd64 | 120/s | 100.0 | 1500.0 | 0.00% | not held: p99 1500.0 ms > 200 ms |"), md);
+        });
+        it("ends with the price-performance verdict from the measured capacity", () => {
+            assert.ok(md.includes("| arm64 | arm64 | GET /api/books capacity | 512/1024 | $0.01975 | 100/s | 100.0/s | $0.0549 |"), md);
+            assert.ok(md.includes("| amd64 | amd64 | GET /api/books capacity | 512/1024 | $0.02469 | 80/s | 80.0/s | $0.0857 |"), md);
+            assert.ok(
+                md.includes(
+                    "Verdict (arm64 against amd64): GET /api/books capacity: arm64 costs $0.0549 per million requests at 100.0/s per task, " +
+                        "36.0% cheaper than amd64 at $0.0857 (80.0/s per task).",
+                ),
+                md,
+            );
+        });
+        it("says when utilisation was not measured, and why", () => {
+            assert.ok(md.includes("| arm64 | bookstore | not measured | - | - | not measured: no AWS credentials in the environment |"), md);
+        });
+        it("with one architecture, says so instead of inventing a comparison", () => {
+            const local = fixtureRun({ label: "local-amd64", architecture: "amd64", mode: "local", slowdown: 1, capacityRates: [50], capacityP99s: [999] });
+            const one = renderMarkdown([{ file: "l.json", results: fixtureResults([local], 0.05) }]);
+            assert.ok(one.includes("Only one architecture was measured (amd64), so this report makes no ARM64-vs-AMD64 comparison."), one);
+            assert.ok(one.includes("Local runs: the load generator and the services shared one machine (2 cores, Test CPU @ 2.0GHz)"), one);
+            assert.ok(one.includes("Durations were scaled"), one);
+            assert.ok(one.includes("| local-amd64 | amd64 | GET /api/books capacity | 512/1024 | $0.02469 | none | - | - |"), one);
+            assert.ok(one.includes("Verdict: only one run, so nothing to compare"), one);
+            assert.ok(!one.includes(" vs "), "no comparison column");
+        });
+        it("marks a capacity that reached the search's upper bound as a bound", () => {
+            const a = fixtureRun({ label: "arm64", architecture: "arm64", slowdown: 1, capacityRates: [100, 200], capacityP99s: [10, 20] });
+            const b = fixtureRun({ label: "amd64", architecture: "amd64", slowdown: 1, capacityRates: [100, 200], capacityP99s: [10, 900] });
+            const text = renderMarkdown([{ file: "b.json", results: fixtureResults([a, b]) }]);
+            assert.ok(text.includes("| arm64 | arm64 | GET /api/books capacity | 512/1024 | $0.01975 | >= 200/s | >= 200.0/s | <= $0.0274 |"), text);
+            assert.ok(text.includes("(at least one side reached the search's upper bound, so this is a bound, not a measurement)"), text);
+        });
+    });
+
+    describe("html", () => {
+        const html = renderHtml([{ file: "/tmp/both.json", results: armVsAmd(true) }]);
+        it("is self-contained: no scripts, stylesheets or images fetched from anywhere", () => {
+            assert.ok(!/<script|<link|<img|<iframe|url\(/i.test(html));
+            assert.ok(!/\s(src|href)=/i.test(html));
+        });
+        it("draws one series per run in each latency chart, and the utilisation and capacity charts", () => {
+            for (const chart of ["cdf-books", "p99-books", "cdf-prime", "capacity-GET-api-books-capacity", "util-cpu", "util-memory"]) {
+                const m = new RegExp(`<svg[^>]*data-chart="${chart}"[\\s\\S]*?</svg>`).exec(html);
+                assert.ok(m, `chart ${chart} is missing`);
+                const series = m[0].match(/<path class="series"/g) ?? [];
+                assert.strictEqual(series.length, chart.startsWith("util") ? 2 : 2, `${chart}: ${series.length} series`);
+            }
+            assert.ok(html.includes('data-series="arm64"') && html.includes('data-series="amd64"'));
+        });
+        it("escapes text from the results", () => {
+            const run = { ...fixtureRun({ label: "<b>x</b>", architecture: "arm64", slowdown: 1, capacityRates: [1], capacityP99s: [1] }) };
+            const page = renderHtml([{ file: "e.json", results: fixtureResults([run]) }]);
+            assert.ok(!page.includes("<b>x</b>") && page.includes("&lt;b&gt;x&lt;/b&gt;"));
+        });
+    });
+
+    describe("report-cli and results files", () => {
+        let dir: string;
+        beforeEach(() => {
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-report-"));
+        });
+        afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+        it("rebuilds the report from one saved run, beside it", () => {
+            const file = path.join(dir, "run.json");
+            writeResults(file, armVsAmd());
+            assert.deepStrictEqual(readResults(file), JSON.parse(JSON.stringify(armVsAmd())));
+            const written = reportMain([file], () => undefined);
+            assert.deepStrictEqual(written, { markdown: path.join(dir, "run.md"), html: path.join(dir, "run.html") });
+            assert.strictEqual(fs.readFileSync(path.join(dir, "run.md"), "utf8"), renderMarkdown([{ file, results: armVsAmd() }]));
+        });
+
+        it("compares two saved runs side by side", () => {
+            const [arm, amd] = armVsAmd().runs;
+            writeResults(path.join(dir, "a.json"), fixtureResults([arm]));
+            writeResults(path.join(dir, "b.json"), fixtureResults([amd]));
+            reportMain([path.join(dir, "a.json"), path.join(dir, "b.json"), "--out", path.join(dir, "cmp")], () => undefined);
+            const md = fs.readFileSync(path.join(dir, "cmp.md"), "utf8");
+            assert.ok(md.startsWith("# ARM64 vs AMD64 benchmark: arm64 vs amd64"), md.slice(0, 200));
+            assert.ok(md.includes("| GET /api/books | 180 s | 50/s | 100 / 100 | 50.5 / 95.0 / 99.0 | 101.0 / 190.0 / 198.0 | -50.0% / -50.0% |"));
+        });
+
+        it("tells two runs with the same label apart by their file names", () => {
+            const local = fixtureRun({ label: "local-amd64", architecture: "amd64", mode: "local", slowdown: 1, capacityRates: [50], capacityP99s: [10] });
+            writeResults(path.join(dir, "monday.json"), fixtureResults([local]));
+            writeResults(path.join(dir, "tuesday.json"), fixtureResults([{ ...local, capacity: [] }]));
+            reportMain([path.join(dir, "monday.json"), path.join(dir, "tuesday.json"), "--out", path.join(dir, "cmp")], () => undefined);
+            const md = fs.readFileSync(path.join(dir, "cmp.md"), "utf8");
+            assert.ok(md.includes("| local-amd64 (monday) mean / p95 / p99 ms | local-amd64 (tuesday) mean / p95 / p99 ms | local-amd64 (tuesday) vs local-amd64 (monday), mean / p99 |"), md);
+            assert.ok(md.includes("Verdict (local-amd64 (tuesday) against local-amd64 (monday), same architecture): GET /api/books capacity: no capacity held on local-amd64 (tuesday)"), md);
+        });
+
+        it("refuses a malformed results file with a clear error and writes no report", () => {
+            const good = path.join(dir, "good.json");
+            writeResults(good, armVsAmd());
+            const cases: [string, string, RegExp][] = [
+                ["notjson.json", "{ not json", /notjson\.json: is not valid JSON/],
+                ["format.json", JSON.stringify({ format: "other" }), /format\.json: format is "other", expected "dotnet-fargate-bench\/1"/],
+                [
+                    "truncated.json",
+                    JSON.stringify({ ...armVsAmd(), runs: [{ ...armVsAmd().runs[0], scenarios: [{ id: "books", name: "x", summary: { requests: "many" } }] }] }),
+                    /truncated\.json: runs\[0\]\.scenarios\[0\]\.summary\.requests must be a number, got "many"/,
+                ],
+                ["noarch.json", JSON.stringify({ ...armVsAmd(), runs: [{ ...armVsAmd().runs[0], architecture: "x86" }] }), /runs\[0\]\.architecture is "x86", expected arm64 or amd64/],
+            ];
+            for (const [name, content, error] of cases) {
+                fs.writeFileSync(path.join(dir, name), content);
+                assert.throws(() => reportMain([good, path.join(dir, name), "--out", path.join(dir, "out")], () => undefined), error);
+            }
+            assert.throws(() => reportMain([path.join(dir, "absent.json")], () => undefined), /absent\.json: cannot be read \(ENOENT\)/);
+            assert.throws(() => reportMain([], () => undefined), /Give at least one results file/);
+            assert.deepStrictEqual(fs.readdirSync(dir).filter((f) => !f.endsWith(".json")), []);
+        });
+
+        it("validates in memory too", () => {
+            assert.throws(() => validateResults("x", []), /Results file x: expected a JSON object/);
+        });
+    });
+});
