@@ -1,0 +1,73 @@
+using System.Net;
+using System.Text.Json;
+
+namespace DotnetFargate.Tests;
+
+/// <summary>What every service shares: health, JSON logs, metrics, configuration checks.</summary>
+public sealed class PlatformTests
+{
+    [Theory]
+    [InlineData("BookStore.Api")]
+    [InlineData("Prime.Api")]
+    [InlineData("Profiling.Api")]
+    public async Task Healthz_is_200_in_production_logs_are_json_and_metrics_are_exposed(string project)
+    {
+        await using var service = await ServiceProcess.StartAsync(project);
+
+        var health = await service.Client.GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("Healthy", await health.Content.ReadAsStringAsync());
+        await HttpAssert.ProblemAsync(await service.Client.GetAsync("/definitely/not/here"), 404);
+
+        var metrics = await service.Client.GetStringAsync("/metrics");
+        Assert.Contains("http_server_request_duration_seconds_bucket", metrics, StringComparison.Ordinal);
+        Assert.Contains("http_route=\"/healthz\"", metrics, StringComparison.Ordinal);
+
+        // Every line on stdout is one JSON object with a level, a category and a message.
+        Assert.NotEmpty(service.StdoutLines);
+        foreach (var line in service.StdoutLines)
+        {
+            using var log = JsonDocument.Parse(line);
+            Assert.True(log.RootElement.TryGetProperty("LogLevel", out _), line);
+            Assert.True(log.RootElement.TryGetProperty("Category", out _), line);
+            Assert.True(log.RootElement.TryGetProperty("Message", out _), line);
+        }
+        Assert.Contains(service.StdoutLines, l => l.Contains("\"Hosting environment: Production\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task BookStore_business_counters_are_exported()
+    {
+        await using var service = await ServiceProcess.StartAsync("BookStore.Api");
+        var api = new BookStoreClient(service.Client);
+        var book = await api.CreateStockedBookAsync(1);
+        var order = await HttpAssert.JsonAsync(await api.PlaceOrderAsync(book), HttpStatusCode.Created);
+        await HttpAssert.ProblemAsync(await api.PlaceOrderAsync(book), 409);
+        Assert.Equal(HttpStatusCode.NoContent, (await service.Client.DeleteAsync($"/api/orders/{order.GetProperty("id").GetInt32()}")).StatusCode);
+
+        var metrics = await service.Client.GetStringAsync("/metrics");
+        Assert.Matches("bookstore_books_created_total\\{[^}]*\\} 1(\\s|$)", metrics);
+        Assert.Matches("bookstore_orders_placed_total\\{[^}]*\\} 1(\\s|$)", metrics);
+        Assert.Matches("bookstore_orders_cancelled_total\\{[^}]*\\} 1(\\s|$)", metrics);
+        Assert.Matches("bookstore_orders_rejected_total\\{[^}]*reason=\"out_of_stock\"[^}]*\\} 1(\\s|$)", metrics);
+    }
+
+    [Fact]
+    public async Task A_bad_shutdown_timeout_stops_the_service_at_start()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceProcess.StartAsync(
+            "Prime.Api", new Dictionary<string, string> { ["ShutdownTimeoutSeconds"] = "0" }));
+        Assert.Contains("ShutdownTimeoutSeconds", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_body_limit_is_configurable()
+    {
+        await using var service = await ServiceProcess.StartAsync(
+            "BookStore.Api", new Dictionary<string, string> { ["RequestLimits__MaxBodyBytes"] = "100" });
+        var name = BookStoreClient.UniqueName("Small");
+        Assert.Equal(HttpStatusCode.Created, (await service.Client.PostJsonAsync("/api/categories", new { name })).StatusCode);
+        await HttpAssert.ProblemAsync(
+            await service.Client.PostJsonAsync("/api/categories", new { name = name + new string('x', 120) }), 413);
+    }
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace DotnetFargate.Tests;
+
+/// <summary>SIGTERM (what ECS sends on stop) lets in-flight requests finish, within the shutdown timeout.</summary>
+public sealed class ShutdownTests
+{
+    [Fact]
+    public async Task Sigterm_under_load_completes_every_in_flight_request_then_exits_0()
+    {
+        await using var service = await ServiceProcess.StartAsync("Prime.Api");
+        using var client = service.CreateClient();
+
+        // Keep both cores busy: 8 requests of ~0.5 s of sieve each, all in flight at once.
+        var inFlight = Enumerable.Range(0, 8).Select(_ => client.GetAsync("/prime?n=100000000")).ToList();
+        await Task.Delay(300);
+        Assert.DoesNotContain(inFlight, t => t.IsCompleted);
+        await service.SendSigtermAsync();
+
+        var responses = await Task.WhenAll(inFlight);
+        foreach (var response in responses)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("5761455", await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(20)), "the service did not exit after SIGTERM");
+        Assert.Equal(0, service.ExitCode);
+        Assert.Contains(service.StdoutLines, l => l.Contains("Application is shutting down", StringComparison.Ordinal));
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.GetAsync("/healthz"));
+    }
+
+    [Fact]
+    public async Task Sigterm_waits_for_a_request_that_holds_a_lock()
+    {
+        await using var service = await ServiceProcess.StartAsync("Profiling.Api");
+        var request = service.Client.GetAsync("/blocking-threads?holdMs=2000");
+        await Task.Delay(300);
+        var sw = Stopwatch.StartNew();
+        await service.SendSigtermAsync();
+
+        var response = await request;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(0, service.ExitCode);
+        Assert.InRange(sw.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
+    public async Task The_shutdown_timeout_bounds_how_long_stopping_takes()
+    {
+        await using var service = await ServiceProcess.StartAsync("Profiling.Api", new Dictionary<string, string>
+        {
+            ["ShutdownTimeoutSeconds"] = "2",
+        });
+        // Three 5 s holds queue on one lock: 15 s of work, far past the 2 s timeout.
+        var requests = Enumerable.Range(0, 3).Select(_ => service.Client.GetAsync("/blocking-threads?holdMs=5000")).ToList();
+        await Task.Delay(300);
+        var sw = Stopwatch.StartNew();
+        await service.SendSigtermAsync();
+
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(12)), "the service outlived its shutdown timeout");
+        Assert.InRange(sw.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(12));
+        foreach (var request in requests)
+        {
+            try
+            {
+                (await request).Dispose();
+            }
+            catch (HttpRequestException)
+            {
+                // cut off by the stop: expected for the requests still queued
+            }
+        }
+    }
+}
