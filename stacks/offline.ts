@@ -9,8 +9,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
 import { loadConfig } from "./config";
 import { createStack } from "./program";
+import { projectRoot } from "./paths";
 import { PROJECT } from "./settings";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
@@ -149,4 +153,42 @@ export async function evaluate(stack: string, options: EvaluateOptions): Promise
     // Let every outstanding registration reach these mocks before the next run replaces them.
     await pulumi.runtime.disconnect();
     return { resources: mocks.resources, outputs: (outputs ?? {}) as Record<string, unknown> };
+}
+
+/** The stacks this repository has: one `Pulumi.<stack>.yaml` each. */
+export function stackNames(): string[] {
+    return fs
+        .readdirSync(projectRoot())
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/** The config a stack file holds, as the engine hands it to the program (strings; objects as JSON). */
+export interface StackFileConfig {
+    readonly config: Record<string, string>;
+    /** Keys stored encrypted (`secure:`); offline they hold a placeholder, since nothing can decrypt them here. */
+    readonly secretKeys: string[];
+}
+
+/** Stand-in for an encrypted stack value, which cannot be decrypted offline. */
+export const OFFLINE_SECRET = "offline-secret-placeholder";
+
+export function stackFileConfig(stack: string): StackFileConfig {
+    const file = path.join(projectRoot(), `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        throw new Error(`There is no stack "${stack}": Pulumi.${stack}.yaml does not exist. Stacks: ${stackNames().join(", ")}.`);
+    }
+    const document = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [k, v] of Object.entries(document?.config ?? {})) {
+        if (typeof v === "object" && v !== null && Object.keys(v).length === 1 && "secure" in v) {
+            config[k] = OFFLINE_SECRET;
+            secretKeys.push(k);
+        } else {
+            config[k] = typeof v === "string" ? v : JSON.stringify(v);
+        }
+    }
+    return { config, secretKeys };
 }

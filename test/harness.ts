@@ -4,12 +4,11 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
-import { evaluate, Evaluation, InvokeHandler, RecordedResource, SECRET_SIG, SECRET_SIG_KEY } from "../stacks/offline";
-import { projectRoot } from "../stacks/paths";
+import { evaluate, Evaluation, InvokeHandler, RecordedResource, SECRET_SIG, SECRET_SIG_KEY, stackFileConfig } from "../stacks/offline";
 import { PROJECT } from "../stacks/settings";
 
 export type { RecordedResource } from "../stacks/offline";
+export { stackFileConfig } from "../stacks/offline";
 
 export interface RunOptions {
     /** Config over the stack file's, keys without the project prefix; `undefined` removes a key. */
@@ -20,17 +19,6 @@ export interface RunOptions {
     readonly env?: Record<string, string | undefined>;
     /** Extra invoke handlers. */
     readonly invokes?: readonly InvokeHandler[];
-}
-
-/** The config a stack file holds, as the engine hands it to the program (strings; objects as JSON). */
-export function stackFileConfig(stack: string): Record<string, string> {
-    const file = path.join(projectRoot(), `Pulumi.${stack}.yaml`);
-    const document = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
-    const config: Record<string, string> = {};
-    for (const [k, v] of Object.entries(document.config ?? {})) {
-        config[k] = typeof v === "string" ? v : JSON.stringify(v);
-    }
-    return config;
 }
 
 function extraInvokes(): InvokeHandler[] {
@@ -44,7 +32,7 @@ function extraInvokes(): InvokeHandler[] {
 }
 
 export async function runProgram(stack: string, options: RunOptions = {}): Promise<Evaluation> {
-    const config = stackFileConfig(stack);
+    const { config, secretKeys } = stackFileConfig(stack);
     for (const [k, v] of Object.entries(options.config ?? {})) {
         if (v === undefined) {
             delete config[`${PROJECT}:${k}`];
@@ -52,7 +40,6 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
             config[`${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
         }
     }
-    const secretKeys: string[] = [];
     for (const [k, v] of Object.entries(options.secretConfig ?? {})) {
         config[`${PROJECT}:${k}`] = v;
         secretKeys.push(`${PROJECT}:${k}`);

@@ -1,0 +1,157 @@
+/**
+ * `npm run synth -- --stack <name> [--json]`: what a stack would create, evaluated offline with the
+ * same mocks as the tests. No cloud credentials, no Pulumi CLI. Computed values (ARNs, IDs, digests)
+ * are stand-ins; inputs and the cost estimate are the program's own.
+ */
+import { evaluate, Evaluation, RecordedResource, SECRET_SIG, SECRET_SIG_KEY, stackFileConfig, stackNames } from "./offline";
+
+export interface SynthOptions {
+    readonly stack: string;
+    readonly json: boolean;
+}
+
+export function parseArgs(argv: readonly string[]): SynthOptions {
+    let stack: string | undefined;
+    let json = false;
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === "--json") {
+            json = true;
+        } else if (arg === "--stack" || arg === "-s") {
+            stack = argv[++i];
+            if (stack === undefined) {
+                throw new UsageError(`${arg} needs a stack name`);
+            }
+        } else if (arg.startsWith("--stack=")) {
+            stack = arg.slice("--stack=".length);
+        } else {
+            throw new UsageError(`unknown argument "${arg}"`);
+        }
+    }
+    if (!stack) {
+        throw new UsageError("--stack is required");
+    }
+    return { stack, json };
+}
+
+export class UsageError extends Error {
+    constructor(problem: string) {
+        super(`${problem}. Usage: npm run synth -- --stack <${stackNames().join("|")}> [--json]`);
+        this.name = "UsageError";
+    }
+}
+
+/** Replaces secret values with a marker, so synth output never shows one. */
+export function redact(value: unknown): unknown {
+    if (typeof value === "object" && value !== null) {
+        if ((value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG) {
+            return "[secret]";
+        }
+        if (Array.isArray(value)) {
+            return value.map(redact);
+        }
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
+    }
+    return value;
+}
+
+/** Inputs as JSON-friendly data: JSON strings (policies, container definitions) parsed, secrets redacted. */
+function readableInputs(inputs: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(redact(inputs) as Record<string, unknown>)) {
+        if (typeof v === "string" && /^[[{]/.test(v)) {
+            try {
+                out[k] = JSON.parse(v);
+                continue;
+            } catch {
+                // not JSON after all; keep the string
+            }
+        }
+        out[k] = v;
+    }
+    return out;
+}
+
+/** `key=value` pairs of a resource's scalar inputs, nested ones dotted, for one line of text. */
+export function summarize(inputs: Record<string, unknown>, limit = 8): string {
+    const pairs: string[] = [];
+    const walk = (value: unknown, prefix: string, depth: number) => {
+        if (pairs.length >= limit) {
+            return;
+        }
+        if (value === null || value === undefined) {
+            return;
+        }
+        if (typeof value !== "object") {
+            const text = String(value);
+            pairs.push(`${prefix}=${text.length > 60 ? `${text.slice(0, 57)}...` : text}`);
+        } else if (Array.isArray(value)) {
+            if (value.every((v) => typeof v !== "object")) {
+                const text = value.join(",");
+                pairs.push(`${prefix}=[${text.length > 60 ? `${text.slice(0, 57)}...` : text}]`);
+            } else {
+                pairs.push(`${prefix}=[${value.length} item${value.length === 1 ? "" : "s"}]`);
+            }
+        } else if (depth < 2) {
+            for (const [k, v] of Object.entries(value)) {
+                walk(v, prefix ? `${prefix}.${k}` : k, depth + 1);
+            }
+        }
+    };
+    for (const [k, v] of Object.entries(readableInputs(inputs))) {
+        if (k !== "tags") {
+            walk(v, k, 0);
+        }
+    }
+    return pairs.join(" ");
+}
+
+export function renderText(stack: string, evaluation: Evaluation): string {
+    const lines: string[] = [`Stack ${stack}: ${evaluation.resources.length} resources (offline evaluation; IDs, ARNs and digests are stand-ins)`, ""];
+    const resources = [...evaluation.resources].sort((a, b) => (a.type === b.type ? (a.name < b.name ? -1 : 1) : a.type < b.type ? -1 : 1));
+    const width = Math.max(...resources.map((r) => r.type.length));
+    for (const r of resources) {
+        lines.push(`${r.type.padEnd(width)}  ${r.name}`);
+        const summary = summarize(r.inputs);
+        if (summary) {
+            lines.push(`${" ".repeat(width)}    ${summary}`);
+        }
+    }
+    const outputs = redact(evaluation.outputs) as Record<string, unknown>;
+    const cost = outputs.estimatedMonthlyCostUsd as Record<string, number> | undefined;
+    lines.push("", "Outputs:");
+    for (const [k, v] of Object.entries(outputs)) {
+        if (k !== "estimatedMonthlyCostUsd") {
+            lines.push(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+        }
+    }
+    if (cost) {
+        lines.push("", "Estimated monthly cost (USD, list prices, traffic-priced items excluded):");
+        for (const [k, v] of Object.entries(cost)) {
+            lines.push(`  ${k.padEnd(14)} ${v.toFixed(2).padStart(9)}`);
+        }
+    }
+    return lines.join("\n");
+}
+
+export function renderJson(stack: string, evaluation: Evaluation): string {
+    const resources = evaluation.resources.map((r: RecordedResource) => ({ type: r.type, name: r.name, inputs: readableInputs(r.inputs) }));
+    return JSON.stringify({ stack, resources, outputs: redact(evaluation.outputs) }, null, 2);
+}
+
+export async function main(argv: readonly string[]): Promise<string> {
+    const options = parseArgs(argv);
+    const { config, secretKeys } = stackFileConfig(options.stack);
+    const evaluation = await evaluate(options.stack, { config, secretKeys });
+    return options.json ? renderJson(options.stack, evaluation) : renderText(options.stack, evaluation);
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (text) => console.log(text),
+        (err: Error) => {
+            console.error(`synth: ${err.message}`);
+            process.exit(1);
+        },
+    );
+}

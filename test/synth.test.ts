@@ -1,0 +1,55 @@
+import * as assert from "assert";
+import { SECRET_SIG, SECRET_SIG_KEY } from "../stacks/offline";
+import { main, parseArgs, redact, summarize } from "../stacks/synth";
+
+describe("npm run synth", () => {
+    it("reads --stack and --json", () => {
+        assert.deepStrictEqual(parseArgs(["--stack", "arm64"]), { stack: "arm64", json: false });
+        assert.deepStrictEqual(parseArgs(["--json", "--stack=amd64"]), { stack: "amd64", json: true });
+    });
+
+    const usage = "Usage: npm run synth -- --stack <amd64|arm64> [--json]";
+    const bad: [string[], string][] = [
+        [[], `--stack is required. ${usage}`],
+        [["--stack"], `--stack needs a stack name. ${usage}`],
+        [["--stack", "arm64", "--yaml"], `unknown argument "--yaml". ${usage}`],
+    ];
+    for (const [argv, message] of bad) {
+        it(`refuses ${JSON.stringify(argv)}`, () => assert.throws(() => parseArgs(argv), { name: "UsageError", message }));
+    }
+
+    it("refuses a stack without a stack file", async () => {
+        await assert.rejects(main(["--stack", "riscv64"]), { message: 'There is no stack "riscv64": Pulumi.riscv64.yaml does not exist. Stacks: amd64, arm64.' });
+    });
+
+    it("never prints a secret", () => {
+        const secret = { [SECRET_SIG_KEY]: SECRET_SIG, value: "hunter2" };
+        assert.deepStrictEqual(redact({ a: [secret, "plain"], b: { c: secret } }), { a: ["[secret]", "plain"], b: { c: "[secret]" } });
+    });
+
+    it("summarizes nested inputs on one line", () => {
+        assert.strictEqual(summarize({ cpu: "512", runtimePlatform: { cpuArchitecture: "ARM64" }, platforms: ["linux/arm64"], rules: [{}, {}] }), "cpu=512 runtimePlatform.cpuArchitecture=ARM64 platforms=[linux/arm64] rules=[2 items]");
+    });
+
+    it("prints every resource of a stack with parsed inputs and the cost, as JSON", async () => {
+        const out = JSON.parse(await main(["--stack", "amd64", "--json"]));
+        assert.strictEqual(out.stack, "amd64");
+        const types = out.resources.map((r: { type: string }) => r.type);
+        assert.strictEqual(types.filter((t: string) => t === "aws:ecs/service:Service").length, 2);
+        const taskDef = out.resources.find((r: { type: string }) => r.type === "aws:ecs/taskDefinition:TaskDefinition");
+        assert.strictEqual(taskDef.inputs.runtimePlatform.cpuArchitecture, "X86_64");
+        assert.strictEqual(taskDef.inputs.containerDefinitions[0].readonlyRootFilesystem, true, "container definitions are parsed, not strings");
+        const image = out.resources.find((r: { type: string }) => r.type === "docker-build:index:Image");
+        assert.deepStrictEqual(image.inputs.platforms, ["linux/amd64"]);
+        assert.strictEqual(image.inputs.registries, "[secret]");
+        // 730 vCPU-h x 0.04048 = 29.55; 1460 GB-h x 0.004445 = 6.49; ALB 16.43; NAT 32.85; IPv4 10.95.
+        assert.strictEqual(out.outputs.estimatedMonthlyCostUsd.total, 96.27);
+    });
+
+    it("prints a readable listing with the cost", async () => {
+        const text = await main(["--stack", "arm64"]);
+        assert.match(text, /^Stack arm64: \d+ resources/);
+        assert.match(text, /runtimePlatform\.cpuArchitecture=ARM64/);
+        assert.match(text, /total\s+89\.07/);
+    });
+});
