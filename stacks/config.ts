@@ -11,6 +11,8 @@ export interface StackConfig {
     readonly stack: string;
     readonly settings: StackSettings;
     // <azure-devops>
+    /** The stack's Azure DevOps pipelines; undefined unless `azureDevOps.enabled` is true (default false). */
+    readonly azureDevOps?: import("../infra/azuredevops/config").AzureDevOpsSettings;
     // </azure-devops>
 }
 
@@ -29,11 +31,28 @@ export function loadConfig(): StackConfig {
     }
     const settings = parseSettings(raw);
     // <azure-devops>
+    // Inline require: this region is the only part of the file the Azure DevOps module may change.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const azureDevOpsConfig = require("../infra/azuredevops/config") as typeof import("../infra/azuredevops/config");
+    // Static AWS keys are accepted only when the stack file stores them as secrets. The SDK answers that
+    // with runtime.isConfigSecret, which its typings do not declare; without it, a key counts as plain.
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (fullKey: string) => boolean };
+    const secretInput = (name: string): import("../infra/azuredevops/config").SecretInput | undefined => {
+        const value = config.getSecret(name);
+        return value === undefined ? undefined : { value, isSecret: runtime.isConfigSecret?.(key(name)) ?? false };
+    };
+    const azureDevOps = azureDevOpsConfig.parseAzureDevOpsConfig(readJson(config, "azureDevOps"), {
+        stack: pulumi.getStack(),
+        env: process.env,
+        accessKeyId: secretInput("azureDevOpsAwsAccessKeyId"),
+        secretAccessKey: secretInput("azureDevOpsAwsSecretAccessKey"),
+    });
     // </azure-devops>
     return {
         stack: pulumi.getStack(),
         settings,
         // <azure-devops>
+        azureDevOps,
         // </azure-devops>
     };
 }

@@ -89,6 +89,12 @@ export function createStack(config: StackConfig): StackOutputs {
     }
 
     // <azure-devops>
+    if (config.azureDevOps !== undefined) {
+        // Inline require: this region is the only part of the file the Azure DevOps module may change.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { AzureDevOpsPipelines } = require("../infra/azuredevops/pipelines") as typeof import("../infra/azuredevops/pipelines");
+        new AzureDevOpsPipelines(prefix, config.azureDevOps);
+    }
     // </azure-devops>
 
     const estimatedMonthlyCostUsd = estimateMonthlyCost(
