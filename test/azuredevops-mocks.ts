@@ -3,9 +3,7 @@
  * The ids are made up but stable: derived from the names asked for, so tests can predict them.
  */
 import { createHash } from "crypto";
-
-export const GET_PROJECT = "azuredevops:index/getProject:getProject";
-export const GET_GIT_REPOSITORY = "azuredevops:index/getGitRepository:getGitRepository";
+import { TOKENS } from "../infra/azuredevops/provider";
 
 /** A GUID-shaped id derived from `text`. */
 export function fakeGuid(text: string): string {
@@ -22,7 +20,7 @@ export const mockRepositoryId = (projectId: string, name: string): string => fak
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function azureDevOpsInvokeMock(token: string, args: Record<string, any>): Record<string, any> | undefined {
     switch (token) {
-        case GET_PROJECT: {
+        case TOKENS.getProject: {
             const name: string = args.name ?? "Fargate";
             const id: string = args.projectId ?? mockProjectId(name);
             return {
@@ -37,7 +35,7 @@ export function azureDevOpsInvokeMock(token: string, args: Record<string, any>):
                 features: {},
             };
         }
-        case GET_GIT_REPOSITORY: {
+        case TOKENS.getGitRepository: {
             const name: string = args.name;
             const projectId: string = args.projectId;
             const organization = "https://dev.azure.com/offline";

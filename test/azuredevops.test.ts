@@ -83,13 +83,14 @@ describe("Azure DevOps: the provider binding", () => {
         }
         const schema = JSON.parse(fs.readFileSync(schemaFile, "utf8"));
         assert.strictEqual(binding.PROVIDER_VERSION, schema.pluginVersion);
-        for (const token of [binding.BuildDefinition.__pulumiType, binding.ServiceEndpointAws.__pulumiType, binding.BranchPolicyBuildValidation.__pulumiType]) {
+        const { provider, getProject, getGitRepository, ...resources } = binding.TOKENS;
+        assert.strictEqual(provider, schema.name);
+        for (const token of Object.values(resources)) {
             assert.ok(token in schema.resources, `${token} is in the schema`);
         }
-        for (const token of [binding.GET_PROJECT_TOKEN, binding.GET_GIT_REPOSITORY_TOKEN]) {
+        for (const token of [getProject, getGitRepository]) {
             assert.ok(token in schema.functions, `${token} is in the schema`);
         }
-        assert.strictEqual(binding.Provider.__pulumiType, schema.name);
     });
 
     it("turns a definition id into the number the branch policy takes", () => {

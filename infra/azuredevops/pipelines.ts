@@ -6,13 +6,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { Architecture, ARCHITECTURES, isArchitecture } from "../architecture";
 import { ArgumentError } from "../validation";
 import type { AwsAuthSettings, RepositorySettings } from "./config";
+// Only names the generated @pulumi/azuredevops package exports too, so swapping the binding is an import change.
 import {
     BranchPolicyBuildValidation,
     BuildDefinition,
-    BuildDefinitionRepository,
-    BuildDefinitionVariable,
-    getGitRepository,
-    getProject,
+    getGitRepositoryOutput,
+    getProjectOutput,
     Provider,
     ServiceEndpointAws,
 } from "./provider";
@@ -90,24 +89,23 @@ export class AzureDevOpsPipelines extends pulumi.ComponentResource {
         const invokeOpts = { parent: this, provider };
         const childOpts = { parent: this, provider };
 
-        const project = getProject({ name: args.project }, invokeOpts);
-        const projectId = project.id;
+        const projectId = getProjectOutput({ name: args.project }, invokeOpts).id;
 
-        let repository: pulumi.Output<BuildDefinitionRepository>;
-        let repositoryId: pulumi.Output<string> | undefined;
-        if (args.repository.type === "azureRepos") {
-            const repo = getGitRepository({ projectId, name: args.repository.name }, invokeOpts);
-            repositoryId = repo.id;
-            repository = pulumi.output({ repoType: "TfsGit", repoId: repo.id, branchName: defaultBranchRef });
-        } else {
-            repository = pulumi.output({
-                repoType: "GitHub",
-                repoId: args.repository.name,
-                branchName: defaultBranchRef,
-                serviceConnectionId: args.repository.serviceConnectionId,
-            });
-        }
-        const withYaml = (ymlPath: string) => repository.apply((r) => ({ ...r, ymlPath }));
+        // Azure Repos Git in the project (`TfsGit`, by id), or GitHub through its service connection.
+        const repositoryId =
+            args.repository.type === "azureRepos"
+                ? getGitRepositoryOutput({ projectId, name: args.repository.name }, invokeOpts).id
+                : undefined;
+        const repository =
+            args.repository.type === "azureRepos"
+                ? { repoType: "TfsGit", repoId: repositoryId as pulumi.Output<string>, branchName: defaultBranchRef }
+                : {
+                      repoType: "GitHub",
+                      repoId: args.repository.name,
+                      branchName: defaultBranchRef,
+                      serviceConnectionId: args.repository.serviceConnectionId,
+                  };
+        const withYaml = (ymlPath: string) => ({ ...repository, ymlPath });
 
         const serviceConnection = new ServiceEndpointAws(
             `${name}-aws`,
@@ -126,7 +124,7 @@ export class AzureDevOpsPipelines extends pulumi.ComponentResource {
             childOpts,
         );
 
-        const sharedVariables: BuildDefinitionVariable[] = [
+        const sharedVariables = [
             { name: "awsServiceConnection", value: serviceConnection.serviceEndpointName, allowOverride: false },
             { name: "awsRegion", value: args.awsRegion ?? "us-east-1", allowOverride: false },
             { name: "PULUMI_BACKEND_URL", value: args.pulumiBackendUrl, allowOverride: false },

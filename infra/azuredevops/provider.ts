@@ -3,10 +3,10 @@
  *
  * This file is the single swap point for `@pulumi/azuredevops`: that package is not served by the npm
  * registry our machines reach, so these classes declare the provider's resources and functions with the
- * provider's own type tokens and property names. `pulumi up` downloads the real provider plugin at the
- * pinned version, and the state it writes is the state the generated package would write. Replacing this
- * file with `export * from "@pulumi/azuredevops"` (plus `@pulumi/azuredevops@3.15.0` in package.json)
- * leaves every caller unchanged.
+ * provider's own type tokens and property names, under the names the generated package exports.
+ * `pulumi up` downloads the real provider plugin at the pinned version, and the state it writes is the
+ * state the generated package would write. To swap, add `@pulumi/azuredevops@3.15.0` to package.json and
+ * replace everything below `TOKENS` with `export * from "@pulumi/azuredevops";`: callers don't change.
  *
  * Only the properties the program sets or reads are declared; see the provider's schema for the rest.
  */
@@ -15,8 +15,15 @@ import * as pulumi from "@pulumi/pulumi";
 /** The provider plugin version every resource and invoke is pinned to. */
 export const PROVIDER_VERSION = "3.15.0";
 
-/** The provider's package name, as in the tokens `azuredevops:index/...`. */
-const PACKAGE = "azuredevops";
+/** The provider's type tokens, exactly as in its schema. */
+export const TOKENS = {
+    provider: "azuredevops",
+    buildDefinition: "azuredevops:index/buildDefinition:BuildDefinition",
+    serviceEndpointAws: "azuredevops:index/serviceEndpointAws:ServiceEndpointAws",
+    branchPolicyBuildValidation: "azuredevops:index/branchPolicyBuildValidation:BranchPolicyBuildValidation",
+    getProject: "azuredevops:index/getProject:getProject",
+    getGitRepository: "azuredevops:index/getGitRepository:getGitRepository",
+} as const;
 
 /** Resource options with the plugin version pinned (the caller's own options win for everything else). */
 function pinned<T extends pulumi.ResourceOptions>(opts: T | undefined): T {
@@ -35,12 +42,10 @@ export interface ProviderArgs {
 
 /** An explicit instance of the Azure DevOps provider, `pulumi:providers:azuredevops`. */
 export class Provider extends pulumi.ProviderResource {
-    static readonly __pulumiType = PACKAGE;
-
     declare public readonly orgServiceUrl: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: ProviderArgs = {}, opts?: pulumi.ResourceOptions) {
-        super(Provider.__pulumiType, name, { orgServiceUrl: args.orgServiceUrl }, pinned(opts));
+        super(TOKENS.provider, name, { orgServiceUrl: args.orgServiceUrl }, pinned(opts));
     }
 }
 
@@ -121,8 +126,6 @@ export interface BuildDefinitionArgs {
 
 /** An Azure Pipelines build definition (a YAML pipeline). */
 export class BuildDefinition extends pulumi.CustomResource {
-    static readonly __pulumiType = "azuredevops:index/buildDefinition:BuildDefinition";
-
     declare public readonly name: pulumi.Output<string>;
     declare public readonly path: pulumi.Output<string | undefined>;
     declare public readonly projectId: pulumi.Output<string>;
@@ -142,7 +145,7 @@ export class BuildDefinition extends pulumi.CustomResource {
             variableGroups: args.variableGroups,
             revision: undefined /* output */,
         };
-        super(BuildDefinition.__pulumiType, name, inputs, pinned(opts));
+        super(TOKENS.buildDefinition, name, inputs, pinned(opts));
     }
 }
 
@@ -170,8 +173,6 @@ export interface ServiceEndpointAwsArgs {
 
 /** An AWS service connection, used by the AWS Toolkit's tasks (`awsCredentials`). */
 export class ServiceEndpointAws extends pulumi.CustomResource {
-    static readonly __pulumiType = "azuredevops:index/serviceEndpointAws:ServiceEndpointAws";
-
     declare public readonly projectId: pulumi.Output<string>;
     declare public readonly serviceEndpointName: pulumi.Output<string>;
     declare public readonly authorization: pulumi.Output<Record<string, string>>;
@@ -192,7 +193,7 @@ export class ServiceEndpointAws extends pulumi.CustomResource {
         };
         // As the generated SDK does for properties the schema marks secret.
         const secrets: pulumi.CustomResourceOptions = { additionalSecretOutputs: ["secretAccessKey", "sessionToken"] };
-        super(ServiceEndpointAws.__pulumiType, name, inputs, pulumi.mergeOptions(pinned(opts), secrets));
+        super(TOKENS.serviceEndpointAws, name, inputs, pulumi.mergeOptions(pinned(opts), secrets));
     }
 }
 
@@ -240,9 +241,6 @@ export interface BranchPolicyBuildValidationArgs {
 
 /** A branch policy that requires a build to succeed before a pull request completes. */
 export class BranchPolicyBuildValidation extends pulumi.CustomResource {
-    static readonly __pulumiType =
-        "azuredevops:index/branchPolicyBuildValidation:BranchPolicyBuildValidation";
-
     declare public readonly projectId: pulumi.Output<string>;
     declare public readonly enabled: pulumi.Output<boolean | undefined>;
     declare public readonly blocking: pulumi.Output<boolean | undefined>;
@@ -255,19 +253,19 @@ export class BranchPolicyBuildValidation extends pulumi.CustomResource {
             blocking: args.blocking,
             settings: args.settings,
         };
-        super(BranchPolicyBuildValidation.__pulumiType, name, inputs, pinned(opts));
+        super(TOKENS.branchPolicyBuildValidation, name, inputs, pinned(opts));
     }
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Functions
+// Functions, in the generated SDK's output form (`getXOutput`), so callers don't change with the swap.
 
 /** Invoke options with the plugin version pinned. */
 function pinnedInvoke(opts: pulumi.InvokeOutputOptions | undefined): pulumi.InvokeOutputOptions {
     return { ...opts, version: PROVIDER_VERSION };
 }
 
-export interface GetProjectArgs {
+export interface GetProjectOutputArgs {
     /** The project's name (this or `projectId`). */
     readonly name?: pulumi.Input<string>;
     /** The project's id (this or `name`). */
@@ -286,18 +284,19 @@ export interface GetProjectResult {
     readonly features: Record<string, string>;
 }
 
-export const GET_PROJECT_TOKEN = "azuredevops:index/getProject:getProject";
-
 /** Looks up an existing project. */
-export function getProject(args: GetProjectArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetProjectResult> {
+export function getProjectOutput(
+    args: GetProjectOutputArgs,
+    opts?: pulumi.InvokeOutputOptions,
+): pulumi.Output<GetProjectResult> {
     return pulumi.runtime.invokeOutput<GetProjectResult>(
-        GET_PROJECT_TOKEN,
+        TOKENS.getProject,
         { name: args.name, projectId: args.projectId },
         pinnedInvoke(opts),
     );
 }
 
-export interface GetGitRepositoryArgs {
+export interface GetGitRepositoryOutputArgs {
     /** The project the repository belongs to. */
     readonly projectId: pulumi.Input<string>;
     /** The repository's name. */
@@ -318,15 +317,13 @@ export interface GetGitRepositoryResult {
     readonly size: number;
 }
 
-export const GET_GIT_REPOSITORY_TOKEN = "azuredevops:index/getGitRepository:getGitRepository";
-
 /** Looks up an existing Azure Repos Git repository. */
-export function getGitRepository(
-    args: GetGitRepositoryArgs,
+export function getGitRepositoryOutput(
+    args: GetGitRepositoryOutputArgs,
     opts?: pulumi.InvokeOutputOptions,
 ): pulumi.Output<GetGitRepositoryResult> {
     return pulumi.runtime.invokeOutput<GetGitRepositoryResult>(
-        GET_GIT_REPOSITORY_TOKEN,
+        TOKENS.getGitRepository,
         { projectId: args.projectId, name: args.name },
         pinnedInvoke(opts),
     );
