@@ -86,15 +86,15 @@ export class AzureDevOpsPipelines extends pulumi.ComponentResource {
 
         // The token stays out of the provider's inputs: the plugin reads AZDO_PERSONAL_ACCESS_TOKEN itself.
         const provider = new Provider(`${name}-provider`, { orgServiceUrl: args.organizationUrl }, { parent: this });
-        const invokeOpts = { parent: this, provider };
+        // Children and invokes alike use this provider.
         const childOpts = { parent: this, provider };
 
-        const projectId = getProjectOutput({ name: args.project }, invokeOpts).id;
+        const projectId = getProjectOutput({ name: args.project }, childOpts).id;
 
         // Azure Repos Git in the project (`TfsGit`, by id), or GitHub through its service connection.
         const repositoryId =
             args.repository.type === "azureRepos"
-                ? getGitRepositoryOutput({ projectId, name: args.repository.name }, invokeOpts).id
+                ? getGitRepositoryOutput({ projectId, name: args.repository.name }, childOpts).id
                 : undefined;
         const repository =
             args.repository.type === "azureRepos"
