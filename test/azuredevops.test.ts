@@ -142,6 +142,7 @@ describe("Azure DevOps: stack arm64 enabled, owning the pull-request pipeline (A
         assert.deepStrictEqual(deploy.inputs.variableGroups, [7]);
         const vars = variables(deploy);
         assert.deepStrictEqual(vars.stack, { name: "stack", value: "arm64", allowOverride: false });
+        assert.ok(fs.existsSync(path.join(root, `Pulumi.${vars.stack.value}.yaml`)), "the stack it deploys has its stack file");
         assert.strictEqual(vars.awsServiceConnection.value, "dotnet-fargate-arm64-aws");
         assert.strictEqual(vars.awsRegion.value, "us-east-1");
         assert.strictEqual(vars.PULUMI_BACKEND_URL.value, "s3://contoso-pulumi-state");
@@ -185,6 +186,7 @@ describe("Azure DevOps: stack amd64 enabled, with arm64 owning the pull-request 
         assert.deepStrictEqual(azdoCounts(resources), { [T.component]: 1, [T.provider]: 1, [T.endpoint]: 1, [T.definition]: 1 });
         const deploy = byName(resources, T.definition, "dotnet-fargate-deploy-amd64");
         assert.strictEqual(variables(deploy).stack.value, "amd64");
+        assert.ok(fs.existsSync(path.join(root, "Pulumi.amd64.yaml")));
         assert.strictEqual(variables(deploy).awsServiceConnection.value, "dotnet-fargate-amd64-aws");
         byName(resources, T.endpoint, "dotnet-fargate-amd64-aws");
     });
