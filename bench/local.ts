@@ -126,7 +126,7 @@ export function stopProcess(child: ChildProcess, graceMs = 5000): Promise<void> 
 export async function startServices(
     names: readonly string[],
     commandFor: (name: string, port: number) => { command: string; args: string[] },
-    options: { cwd?: string; healthTimeoutMs?: number; log?: (line: string) => void } = {},
+    options: { cwd?: string; healthTimeoutMs?: number; log?: (line: string) => void; onStart?: (s: RunningService) => void } = {},
 ): Promise<RunningService[]> {
     const started: RunningService[] = [];
     try {
@@ -147,7 +147,9 @@ export async function startServices(
                 spawnError = e;
             });
             const baseUrl = `http://127.0.0.1:${port}`;
-            started.push({ name, baseUrl, child });
+            const service = { name, baseUrl, child };
+            started.push(service);
+            options.onStart?.(service);
             options.log?.(`started ${name} on ${baseUrl} (pid ${child.pid ?? "?"})`);
             try {
                 await waitForHealthy(`${baseUrl}/healthz`, options.healthTimeoutMs ?? 60_000, () => child.exitCode === null && !spawnError);

@@ -134,6 +134,14 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
     const title =
         archs.length > 1 ? `ARM64 vs AMD64 benchmark: ${runs.map((r) => r.label).join(" vs ")}` : `Benchmark: ${runs.map((r) => r.label).join(", ")}`;
 
+    // --- The answer first, the evidence after.
+    const pp = pricePerformance(runs, prices);
+    blocks.push({ kind: "h2", text: "Verdict" });
+    blocks.push({
+        kind: "p",
+        text: pp.length === 0 ? "No capacity was measured (the capacity scenario was not run), so there is no price-performance verdict." : verdict(pp, comparison),
+    });
+
     // --- What was run, where.
     blocks.push({ kind: "h2", text: "What was measured" });
     blocks.push({
@@ -249,7 +257,14 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
         blocks.push({
             kind: "chart",
             caption: `Latency distribution of ${e.name} (share of responses at or below each latency; x axis cut at the highest p99.9, ${f1(cut)} ms).`,
-            svg: lineChart({ id: `cdf-${e.id}`, title: `${e.name}: latency distribution`, xLabel: "latency (ms)", yLabel: "% of responses", series }),
+            svg: lineChart({
+                id: `cdf-${e.id}`,
+                title: `${e.name}: latency distribution`,
+                xLabel: "latency (ms)",
+                yLabel: "% of responses",
+                series,
+                xFromZero: false,
+            }),
         });
         blocks.push({
             kind: "chart",
@@ -371,7 +386,6 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
 
     // --- Price-performance verdict.
     blocks.push({ kind: "h2", text: "Price-performance verdict" });
-    const pp = pricePerformance(runs, prices);
     if (pp.length === 0) {
         blocks.push({ kind: "p", text: "No capacity was measured, so there is no cost per million requests: run the capacity scenario." });
     } else {

@@ -28,7 +28,7 @@ Options:
   --capacity-start <rps>     capacity search: first arrival rate (default from bench/scenarios/capacity.yml)
   --capacity-step <rps>      capacity search: increase per step
   --capacity-max <rps>       capacity search: upper bound, the last step tried
-  --capacity-step-duration <s>  seconds per step (before --scale)
+  --capacity-step-duration <s>  seconds per step, as given (the file's default is scaled by --scale)
   --p99-target <ms>          capacity search: a step holds while its p99 is at most this
   --max-error-rate <f>       capacity search: a step holds while its failed fraction is at most this (e.g. 0.01)
   --tasks <n>                tasks behind each service during the run (default 1); capacity per task = measured / n
@@ -171,6 +171,9 @@ function progressPrinter(): (what: string, p: Progress) => void {
     };
 }
 
+/** Stops whatever main() has started; the CLI calls these on SIGINT/SIGTERM before exiting. */
+const cleanups = new Set<() => Promise<void>>();
+
 export interface MainDeps {
     readonly runCommand?: CommandRunner;
     readonly log?: (line: string) => void;
@@ -223,7 +226,13 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
                 log("building the services: dotnet build -c Release services/DotnetFargate.slnx");
                 await buildServices();
             }
-            running = await startServices(needed, deps.localCommand ?? dotnetCommand(), { log });
+            const stopAll = async () => {
+                await Promise.all(running.map((r) => stopProcess(r.child)));
+            };
+            cleanups.add(stopAll);
+            const fresh: RunningService[] = [];
+            running = fresh;
+            await startServices(needed, deps.localCommand ?? dotnetCommand(), { log, onStart: (r) => fresh.push(r) });
             const byName = new Map(running.map((r) => [r.name, r.baseUrl]));
             const pids = running.map((r) => ({ name: r.name, pid: r.child.pid ?? -1 }));
             targets = [
@@ -273,6 +282,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         log(`report: ${written.markdown}\nreport: ${written.html}`);
         return file;
     } finally {
+        cleanups.clear();
         sampler?.end();
         await Promise.all(running.map((r) => stopProcess(r.child)));
         if (running.length > 0) {
@@ -282,6 +292,12 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
 }
 
 if (require.main === module) {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        process.once(signal, () => {
+            console.error(`\nbench: ${signal}: stopping; no results are written for an interrupted run`);
+            Promise.all([...cleanups].map((c) => c())).finally(() => process.exit(130));
+        });
+    }
     main(process.argv.slice(2)).then(
         () => process.exit(0),
         (e: Error) => {

@@ -140,6 +140,12 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
     const totalScenarios = options.scenarios.length * targets.length;
     let index = 0;
 
+    const fixedS = options.scenarios.reduce((sum, s) => sum + s.duration, 0) * targets.length;
+    const capacityS = options.capacity.reduce((sum, c) => sum + capacitySteps(c).length * c.stepDuration, 0) * targets.length;
+    log(
+        `plan: ${options.scenarios.length} scenario(s) x ${targets.length} target(s), ${fixedS} s of fixed-rate load` +
+            (options.capacity.length ? `, then the capacity search (at most ${capacityS} s)` : ""),
+    );
     for (const target of targets) {
         started.set(target.label, new Date());
         target.beginUtilisation?.();

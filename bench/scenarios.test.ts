@@ -44,12 +44,13 @@ describe("bench scenarios (bench/scenarios/*.yml)", () => {
         assert.deepStrictEqual(capacitySteps({ startRate: 5, step: 5, maxRate: 5 }), [5]);
     });
 
-    it("command-line overrides replace the file's capacity settings; the step duration is scaled", () => {
+    it("command-line overrides replace the file's capacity settings; only the file's step duration is scaled", () => {
         const [t] = loadCapacityTargets(0.1, { startRate: 5, step: 5, maxRate: 20, stepDuration: 20, p99TargetMs: 50, maxErrorRate: 0 });
         assert.deepStrictEqual(
             [t.url, t.startRate, t.step, t.maxRate, t.stepDuration, t.p99TargetMs, t.maxErrorRate],
-            ["/api/books", 5, 5, 20, 2, 50, 0],
+            ["/api/books", 5, 5, 20, 20, 50, 0],
         );
+        assert.strictEqual(loadCapacityTargets(0.1)[0].stepDuration, 3);
         assert.throws(() => loadCapacityTargets(1, { startRate: 50, maxRate: 10 }), /maxRate \(10\) must be >= startRate \(50\)/);
     });
 

@@ -34,7 +34,7 @@ export interface CapacityTarget {
     readonly step: number;
     /** Upper bound: the last step tried. */
     readonly maxRate: number;
-    /** Seconds per step, after --scale. */
+    /** Seconds per step: the file's, after --scale, or --capacity-step-duration as given. */
     readonly stepDuration: number;
     readonly p99TargetMs: number;
     /** Highest fraction of failed requests a step may have and still be held, e.g. 0.01. */
@@ -122,7 +122,7 @@ export interface CapacityOverrides {
     readonly maxErrorRate?: number;
 }
 
-/** Loads the capacity targets from capacity.yml, applies the overrides, then scales the step duration. */
+/** Loads the capacity targets from capacity.yml, scales the file's step duration, then applies the overrides. */
 export function loadCapacityTargets(scale = 1, overrides: CapacityOverrides = {}, dir = SCENARIO_DIR): CapacityTarget[] {
     const file = path.join(dir, "capacity.yml");
     const doc = readYaml(file);
@@ -131,7 +131,10 @@ export function loadCapacityTargets(scale = 1, overrides: CapacityOverrides = {}
         throw new ScenarioError(file, "expected `capacity` with at least one target");
     }
     return list.map((raw: unknown, i: number) => {
-        const t = { ...(raw as Record<string, unknown>), ...stripUndefined(overrides) };
+        const fromFile = raw as Record<string, unknown>;
+        // The file's step duration is scaled like every other duration; one given on the command line is taken as is.
+        const fileStep = positive(file, `capacity[${i}].stepDuration`, fromFile.stepDuration);
+        const t: Record<string, unknown> = { ...fromFile, stepDuration: scaleDuration(fileStep, scale), ...stripUndefined(overrides) };
         const key = (k: string) => `capacity[${i}].${k}`;
         if (typeof t.url !== "string" || !t.url.startsWith("/")) {
             throw new ScenarioError(file, `${key("url")} must be a path starting with /`);
@@ -146,7 +149,7 @@ export function loadCapacityTargets(scale = 1, overrides: CapacityOverrides = {}
             startRate: positive(file, key("startRate"), t.startRate),
             step: positive(file, key("step"), t.step),
             maxRate: positive(file, key("maxRate"), t.maxRate),
-            stepDuration: scaleDuration(positive(file, key("stepDuration"), t.stepDuration), scale),
+            stepDuration: positive(file, key("stepDuration"), t.stepDuration),
             p99TargetMs: positive(file, key("p99TargetMs"), t.p99TargetMs),
             maxErrorRate,
         };
