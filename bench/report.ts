@@ -520,7 +520,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; }
 th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
-figure { margin: 8px 0 20px; }
+figure { display: inline-block; vertical-align: top; margin: 8px 16px 20px 0; max-width: 640px; }
 figcaption { font-size: 12px; color: #555; }
 code { background: #f3f3f3; padding: 0 3px; }
 </style>

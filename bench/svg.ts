@@ -61,7 +61,21 @@ function label(v: number): string {
 export function lineChart(spec: ChartSpec): string {
     const width = spec.width ?? 640;
     const height = spec.height ?? 300;
-    const margin = { left: 60, right: 16, top: 28, bottom: 44 };
+    // Legend above the plot, in rows that wrap, so it never hides a line.
+    const legend: { name: string; colour: string; x: number; row: number }[] = [];
+    let lx = 60;
+    let row = 0;
+    for (const s of spec.series) {
+        const itemWidth = 24 + s.name.length * 6.5 + 14;
+        if (lx + itemWidth > width - 16 && lx > 60) {
+            lx = 60;
+            row++;
+        }
+        legend.push({ name: s.name, colour: s.colour, x: lx, row });
+        lx += itemWidth;
+    }
+    const legendRows = spec.series.length === 0 ? 0 : row + 1;
+    const margin = { left: 60, right: 16, top: 30 + legendRows * 16, bottom: 44 };
     const plotW = width - margin.left - margin.right;
     const plotH = height - margin.top - margin.bottom;
     const all = spec.series.flatMap((s) => s.points);
@@ -133,14 +147,13 @@ export function lineChart(spec: ChartSpec): string {
             parts.push(`<circle cx="${r(sx(x))}" cy="${r(sy(y))}" r="4" fill="${s.colour}"/>`);
         }
     });
-    // Legend, top left inside the plot.
-    spec.series.forEach((s, i) => {
-        const y = margin.top + 8 + i * 16;
+    for (const item of legend) {
+        const y = 36 + item.row * 16;
         parts.push(
-            `<rect x="${margin.left + 8}" y="${y - 6}" width="14" height="4" fill="${s.colour}"/>`,
-            `<text x="${margin.left + 26}" y="${y}" font-size="11">${escapeXml(s.name)}</text>`,
+            `<rect x="${item.x}" y="${y - 6}" width="14" height="4" fill="${item.colour}"/>`,
+            `<text x="${item.x + 18}" y="${y}" font-size="11">${escapeXml(item.name)}</text>`,
         );
-    });
+    }
     parts.push(`</svg>`);
     return parts.join("");
 }
