@@ -64,8 +64,12 @@ public sealed partial class ServiceProcess : IAsyncDisposable
                 service._stderr.Enqueue(e.Data);
             }
         };
-        process.Exited += (_, _) => service._listening.TrySetException(
-            new InvalidOperationException($"{project} exited before listening. stderr: {string.Join('\n', service._stderr)}"));
+        process.Exited += (_, _) =>
+        {
+            process.WaitForExit(); // drains the redirected streams, so stderr is complete below
+            service._listening.TrySetException(new InvalidOperationException(
+                $"{project} exited before listening. stderr: {string.Join('\n', service._stderr)}"));
+        };
 
         process.Start();
         process.BeginOutputReadLine();
