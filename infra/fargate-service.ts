@@ -11,6 +11,9 @@ import { ArgumentError } from "./validation";
 /** The non-root user the .NET images run as (`APP_UID` of the official images). */
 export const APP_UID = "1654";
 
+/** The CloudWatch log group of a service's task; sidecars log to it under their own stream prefix. */
+export const logGroupNameFor = (service: string): string => `/ecs/${service}`;
+
 /** A container definition as ECS takes it (only the fields this project sets are typed). */
 export interface ContainerDefinition {
     readonly name: string;
@@ -26,6 +29,14 @@ export interface AutoscalingArgs {
     readonly maxCount: number;
     /** Average CPU utilisation the service is scaled to hold, in percent. Required. */
     readonly targetCpuPercent: number;
+}
+
+/** Another container port the load balancer reaches (a sidecar's API behind its own listener). */
+export interface AdditionalTarget {
+    readonly containerName: string;
+    readonly containerPort: number;
+    /** Target group (ip targets) already attached to a listener. */
+    readonly targetGroupArn: pulumi.Input<string>;
 }
 
 /** What a sidecar (such as dotnet-monitor) adds to the task. */
@@ -80,6 +91,8 @@ export interface FargateServiceArgs {
     readonly region: pulumi.Input<string>;
     /** A sidecar to run beside the application. Default: none. */
     readonly sidecar?: SidecarArgs;
+    /** Further ports the load balancer may reach, each with its target group. Default: none. */
+    readonly additionalTargets?: readonly AdditionalTarget[];
 }
 
 export class FargateService extends pulumi.ComponentResource {
@@ -95,7 +108,7 @@ export class FargateService extends pulumi.ComponentResource {
         super("dotnet-fargate:service:FargateService", name, {}, opts);
         const desiredCount = args.desiredCount ?? 1;
 
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/ecs/${name}`, retentionInDays: args.logRetentionDays }, { parent: this });
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: logGroupNameFor(name), retentionInDays: args.logRetentionDays }, { parent: this });
 
         const executionRole = new aws.iam.Role(
             `${name}-execution`,
@@ -155,6 +168,23 @@ export class FargateService extends pulumi.ComponentResource {
             { securityGroupId: args.loadBalancerSecurityGroupId, referencedSecurityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: CONTAINER_PORT, toPort: CONTAINER_PORT, description: `To ${name} tasks` },
             { parent: this },
         );
+
+        const extraRules: pulumi.Resource[] = [];
+        for (const target of args.additionalTargets ?? []) {
+            const port = target.containerPort;
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-from-alb-${port}`,
+                { securityGroupId: securityGroup.id, referencedSecurityGroupId: args.loadBalancerSecurityGroupId, ipProtocol: "tcp", fromPort: port, toPort: port, description: `${target.containerName} from the load balancer` },
+                { parent: this },
+            );
+            extraRules.push(
+                new aws.vpc.SecurityGroupEgressRule(
+                    `${name}-alb-to-tasks-${port}`,
+                    { securityGroupId: args.loadBalancerSecurityGroupId, referencedSecurityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: `To ${name} ${target.containerName}` },
+                    { parent: this },
+                ),
+            );
+        }
 
         const targetGroup = new aws.lb.TargetGroup(
             `${name}-tg`,
@@ -238,11 +268,14 @@ export class FargateService extends pulumi.ComponentResource {
                 propagateTags: "SERVICE",
                 enableEcsManagedTags: true,
                 networkConfiguration: { subnets: args.subnetIds, securityGroups: [securityGroup.id], assignPublicIp: false },
-                loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: name, containerPort: CONTAINER_PORT }],
+                loadBalancers: [
+                    { targetGroupArn: targetGroup.arn, containerName: name, containerPort: CONTAINER_PORT },
+                    ...(args.additionalTargets ?? []).map((t) => ({ targetGroupArn: t.targetGroupArn, containerName: t.containerName, containerPort: t.containerPort })),
+                ],
             },
             // The target group must be attached to the load balancer (by the rule) before ECS registers tasks in it.
             // With autoscaling, the scaler owns the count after creation.
-            { parent: this, dependsOn: [rule, albEgress], ignoreChanges: args.autoscaling ? ["desiredCount"] : [] },
+            { parent: this, dependsOn: [rule, albEgress, ...extraRules], ignoreChanges: args.autoscaling ? ["desiredCount"] : [] },
         );
 
         if (args.autoscaling) {

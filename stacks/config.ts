@@ -18,7 +18,7 @@ export interface StackConfig {
 
 /** Keys whose values are plain strings; every other key holds JSON (numbers, lists, objects). */
 const STRING_KEYS = ["architecture", "natStrategy", "vpcCidr", "certificateArn"];
-const JSON_KEYS = ["services", "taskCpu", "taskMemory", "desiredCount", "autoscaling", "logRetentionDays", "imageRetentionCount", "prices"];
+const JSON_KEYS = ["services", "taskCpu", "taskMemory", "desiredCount", "autoscaling", "logRetentionDays", "imageRetentionCount", "prices", "monitor"];
 
 export function loadConfig(): StackConfig {
     const config = new pulumi.Config(PROJECT);

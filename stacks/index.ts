@@ -14,3 +14,4 @@ export const clusterName = outputs.clusterName;
 export const serviceNames = outputs.serviceNames;
 export const taskSize = outputs.taskSize;
 export const estimatedMonthlyCostUsd = outputs.estimatedMonthlyCostUsd;
+export const monitor = outputs.monitor;

@@ -12,6 +12,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { generateMonitorApiKey, MONITOR_API_KEY_TYPE } from "../infra/monitor-api-key";
 import { loadConfig } from "./config";
 import { createStack } from "./program";
 import { projectRoot } from "./paths";
@@ -87,11 +88,13 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
             return { arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${name}`, name };
         case "aws:cloudwatch/logGroup:LogGroup":
             return { arn: arn("logs", `log-group:${inputs.name}`) };
-        case "aws:s3/bucketV2:BucketV2":
         case "aws:s3/bucket:Bucket":
             return { arn: `arn:aws:s3:::${inputs.bucket ?? name}`, bucket: inputs.bucket ?? name };
         case "aws:secretsmanager/secret:Secret":
-            return { arn: arn("secretsmanager", `secret:${inputs.name ?? name}-AbCdEf`) };
+            return { arn: arn("secretsmanager", `secret:${inputs.name ?? `${inputs.namePrefix ?? name}AbCdEf`}`) };
+        case MONITOR_API_KEY_TYPE:
+            // The real generator, so tests can verify the token against the public key.
+            return { ...generateMonitorApiKey(inputs.subject, inputs.issuer) };
         default:
             return { arn: arn(type.split(":")[1]?.split("/")[0] ?? "unknown", name) };
     }

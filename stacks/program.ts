@@ -7,8 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { architectureTraits } from "../infra/architecture";
 import { SERVICE_CATALOG, ServiceName } from "../infra/catalog";
-import { FargateService } from "../infra/fargate-service";
+import { AdditionalTarget, FargateService, logGroupNameFor, SidecarArgs } from "../infra/fargate-service";
 import { LoadBalancer } from "../infra/load-balancer";
+import { MonitorApiKey } from "../infra/monitor-api-key";
+import { DiagnosticsBucket, MONITOR_CONTAINER, MONITOR_PORT, MonitorListener, monitorSidecar } from "../infra/monitor";
 import { repositoryName } from "../infra/naming";
 import { Network } from "../infra/network";
 import { estimateMonthlyCost, MonthlyCost } from "../infra/pricing";
@@ -27,6 +29,14 @@ export interface StackOutputs {
     readonly serviceNames: Record<string, pulumi.Output<string>>;
     readonly taskSize: { readonly cpu: number; readonly memory: number };
     readonly estimatedMonthlyCostUsd: MonthlyCost;
+    /** Present when a service runs dotnet-monitor. */
+    readonly monitor?: {
+        readonly bucket: pulumi.Output<string>;
+        /** Bearer token for the monitors' API; a secret. */
+        readonly token: pulumi.Output<string>;
+        /** Service -> URL of its monitor's API, for services reachable through a listener. */
+        readonly endpoints: Record<string, pulumi.Output<string>>;
+    };
 }
 
 export function createStack(config: StackConfig): StackOutputs {
@@ -49,6 +59,9 @@ export function createStack(config: StackConfig): StackOutputs {
     });
 
     // Relative to the project folder (Pulumi's working directory), so state is the same on every machine.
+    const monitor = settings.monitor.services.length > 0 ? createMonitorShared(prefix, settings.monitor.artifactRetentionDays) : undefined;
+    const monitorEndpoints: Record<string, pulumi.Output<string>> = {};
+
     const context = "services";
     const tag = `src-${sourceHash(servicesDir())}`;
     const images: Record<string, pulumi.Output<string>> = {};
@@ -64,6 +77,37 @@ export function createStack(config: StackConfig): StackOutputs {
             tag,
             imageRetentionCount: settings.imageRetentionCount,
         });
+        let sidecar: SidecarArgs | undefined;
+        const additionalTargets: AdditionalTarget[] = [];
+        let listener: MonitorListener | undefined;
+        if (monitor && settings.monitor.services.includes(serviceName)) {
+            const exposeApi = settings.monitor.allowedCidrs.length > 0;
+            if (exposeApi) {
+                listener = new MonitorListener(`${name}-monitor`, {
+                    loadBalancerArn: loadBalancer.arn,
+                    loadBalancerSecurityGroupId: loadBalancer.securityGroupId,
+                    vpcId: network.vpcId,
+                    dnsName: loadBalancer.dnsName,
+                    port: MONITOR_PORT + settings.monitor.services.indexOf(serviceName),
+                    allowedCidrs: settings.monitor.allowedCidrs,
+                    certificateArn: settings.certificateArn,
+                });
+                additionalTargets.push({ containerName: MONITOR_CONTAINER, containerPort: MONITOR_PORT, targetGroupArn: listener.targetGroupArn });
+                monitorEndpoints[serviceName] = listener.url;
+            }
+            sidecar = monitorSidecar({
+                service: serviceName,
+                imageTag: settings.monitor.imageTag,
+                publicKeySecretArn: monitor.secret.arn,
+                subject: monitor.apiKey.subject,
+                bucketName: monitor.bucket.bucketName,
+                bucketArn: monitor.bucket.bucketArn,
+                region: region.region,
+                logGroupName: logGroupNameFor(name),
+                rules: settings.monitor.rules,
+                exposeApi,
+            });
+        }
         const service = new FargateService(name, {
             clusterArn: cluster.arn,
             clusterName: cluster.name,
@@ -83,7 +127,9 @@ export function createStack(config: StackConfig): StackOutputs {
             autoscaling: settings.autoscaling.enabled ? settings.autoscaling : undefined,
             accountId: identity.accountId,
             region: region.region,
-        });
+            sidecar,
+            additionalTargets,
+        }, { dependsOn: listener ? [listener] : [] });
         images[serviceName] = image.imageRef;
         serviceNames[serviceName] = service.serviceName;
     }
@@ -117,5 +163,19 @@ export function createStack(config: StackConfig): StackOutputs {
         serviceNames,
         taskSize: { cpu: settings.taskCpu, memory: settings.taskMemory },
         estimatedMonthlyCostUsd,
+        monitor: monitor && { bucket: monitor.bucket.bucketName, token: pulumi.secret(monitor.apiKey.token), endpoints: monitorEndpoints },
     };
+}
+
+/** What every monitored service of a stack shares: the artifacts bucket and the API key. */
+function createMonitorShared(prefix: string, retentionDays: number) {
+    const bucket = new DiagnosticsBucket(`${prefix}-diagnostics`, { retentionDays });
+    const apiKey = new MonitorApiKey(`${prefix}-monitor-key`, { subject: `${prefix}-monitor` });
+    const secret = new aws.secretsmanager.Secret(`${prefix}-monitor-key`, {
+        namePrefix: `${prefix}/dotnet-monitor-public-key-`,
+        description: "dotnet-monitor's MonitorApiKey public key (base64url JWK); the token is a secret stack output",
+        recoveryWindowInDays: 7,
+    });
+    new aws.secretsmanager.SecretVersion(`${prefix}-monitor-key`, { secretId: secret.id, secretString: pulumi.secret(apiKey.publicKey) });
+    return { bucket, apiKey, secret };
 }

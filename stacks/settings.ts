@@ -3,7 +3,8 @@
  * `stacks/config.ts` feeds these from `pulumi.Config`; tests feed them directly.
  */
 import { Architecture, ARCHITECTURES, isArchitecture } from "../infra/architecture";
-import { SERVICE_NAMES, ServiceName } from "../infra/catalog";
+import { SERVICE_CATALOG, SERVICE_NAMES, ServiceName } from "../infra/catalog";
+import { CollectionRuleSettings } from "../infra/monitor";
 import { validateTaskSize } from "../infra/fargate";
 import { mergePrices, PriceTable } from "../infra/pricing";
 import { ConfigError } from "../infra/validation";
@@ -25,6 +26,18 @@ export interface AutoscalingSettings {
     readonly targetCpuPercent: number;
 }
 
+export interface MonitorSettings {
+    /** Deployed services that get a dotnet-monitor sidecar. */
+    readonly services: readonly ServiceName[];
+    /** Tag of mcr.microsoft.com/dotnet/monitor. */
+    readonly imageTag: string;
+    /** CIDR blocks that may reach the monitors' API through the load balancer; empty: no listener. */
+    readonly allowedCidrs: readonly string[];
+    /** Days the artifacts bucket keeps traces and dumps. */
+    readonly artifactRetentionDays: number;
+    readonly rules: CollectionRuleSettings;
+}
+
 export interface StackSettings {
     readonly architecture: Architecture;
     readonly services: readonly ServiceName[];
@@ -38,6 +51,7 @@ export interface StackSettings {
     readonly imageRetentionCount: number;
     readonly certificateArn?: string;
     readonly prices: PriceTable;
+    readonly monitor: MonitorSettings;
 }
 
 /** Values as read from config: strings for string keys, parsed JSON for the others, undefined when unset. */
@@ -54,6 +68,17 @@ export const DEFAULTS = {
     vpcCidr: "10.0.0.0/16",
     logRetentionDays: 14,
     imageRetentionCount: 20,
+    monitor: {
+        imageTag: "10.0.3",
+        allowedCidrs: [] as string[],
+        artifactRetentionDays: 7,
+        rules: {
+            highCpu: { enabled: true, threshold: 80 },
+            largeGcHeap: { enabled: true, threshold: 512 },
+            threadPoolStarvation: { enabled: true, threshold: 100 },
+            actionsPerHour: 1,
+        },
+    },
 };
 
 /** Validates every key and applies defaults. Throws a ConfigError at the first bad value. */
@@ -106,7 +131,87 @@ export function parseSettings(raw: RawSettings): StackSettings {
         imageRetentionCount,
         certificateArn: certificateArn as string | undefined,
         prices: mergePrices(raw.prices, key("prices")),
+        monitor: parseMonitor(raw.monitor, services),
     };
+}
+
+function parseMonitor(value: unknown, deployed: readonly ServiceName[]): MonitorSettings {
+    const d = DEFAULTS.monitor;
+    const input = object("monitor", value ?? {}, ["enabled", "imageTag", "allowedCidrs", "artifactRetentionDays", "rules"]);
+
+    const enabled = input.enabled;
+    let services: ServiceName[];
+    if (enabled === undefined) {
+        services = deployed.filter((s) => SERVICE_CATALOG[s].monitorByDefault);
+    } else if (enabled === true || enabled === false) {
+        services = enabled ? [...deployed] : [];
+    } else if (Array.isArray(enabled) && enabled.every((s) => typeof s === "string" && (deployed as readonly string[]).includes(s)) && new Set(enabled).size === enabled.length) {
+        services = enabled as ServiceName[];
+    } else {
+        throw new ConfigError(key("monitor.enabled"), enabled, `expected true, false or a list of deployed services (${deployed.join(", ")})`);
+    }
+
+    const imageTag = input.imageTag ?? d.imageTag;
+    if (typeof imageTag !== "string" || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(imageTag) || imageTag === "latest") {
+        throw new ConfigError(key("monitor.imageTag"), imageTag, "expected a pinned tag of mcr.microsoft.com/dotnet/monitor such as 10.0.3");
+    }
+
+    const allowedCidrs = input.allowedCidrs ?? d.allowedCidrs;
+    if (!Array.isArray(allowedCidrs) || !allowedCidrs.every((c) => typeof c === "string" && isIpv4Cidr(c) && !c.endsWith("/0"))) {
+        throw new ConfigError(key("monitor.allowedCidrs"), allowedCidrs, "expected a list of IPv4 CIDR blocks such as 203.0.113.0/24; the API is never open to the whole internet");
+    }
+
+    const artifactRetentionDays = integer("monitor.artifactRetentionDays", input.artifactRetentionDays ?? d.artifactRetentionDays, 1, 3650);
+
+    const rulesInput = object("monitor.rules", input.rules ?? {}, ["highCpu", "largeGcHeap", "threadPoolStarvation", "actionsPerHour"]);
+    const rule = (name: "highCpu" | "largeGcHeap" | "threadPoolStarvation", max: number) => {
+        const r = object(`monitor.rules.${name}`, rulesInput[name] ?? {}, ["enabled", "threshold"]);
+        const ruleEnabled = r.enabled ?? d.rules[name].enabled;
+        if (typeof ruleEnabled !== "boolean") {
+            throw new ConfigError(key(`monitor.rules.${name}.enabled`), ruleEnabled, "expected true or false");
+        }
+        return { enabled: ruleEnabled, threshold: integer(`monitor.rules.${name}.threshold`, r.threshold ?? d.rules[name].threshold, 1, max) };
+    };
+    return {
+        services,
+        imageTag,
+        allowedCidrs: allowedCidrs as string[],
+        artifactRetentionDays,
+        rules: {
+            highCpu: rule("highCpu", 100),
+            largeGcHeap: rule("largeGcHeap", 1_048_576),
+            threadPoolStarvation: rule("threadPoolStarvation", 1_000_000),
+            actionsPerHour: integer("monitor.rules.actionsPerHour", rulesInput.actionsPerHour ?? d.rules.actionsPerHour, 1, 60),
+        },
+    };
+}
+
+function object(name: string, value: unknown, fields: readonly string[]): Record<string, unknown> {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw new ConfigError(key(name), value, `expected an object with ${fields.join(", ")}`);
+    }
+    for (const [field, v] of Object.entries(value)) {
+        if (!fields.includes(field)) {
+            throw new ConfigError(key(`${name}.${field}`), v, `expected one of ${fields.join(", ")}`);
+        }
+    }
+    return value as Record<string, unknown>;
+}
+
+/** True for an IPv4 CIDR block written with its network address, e.g. 203.0.113.0/24. */
+export function isIpv4Cidr(cidr: string): boolean {
+    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+    if (!match) {
+        return false;
+    }
+    const octets = match.slice(1, 5).map(Number);
+    const prefix = Number(match[5]);
+    if (octets.some((o) => o > 255) || prefix > 32) {
+        return false;
+    }
+    const address = ((octets[0] << 24) >>> 0) + (octets[1] << 16) + (octets[2] << 8) + octets[3];
+    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+    return (address & mask) >>> 0 === address;
 }
 
 function parseServices(value: unknown): ServiceName[] {
@@ -162,20 +267,13 @@ function integer(name: string, value: unknown, min: number, max: number): number
 
 /** True for 10/8, 172.16/12 and 192.168/16 blocks of size /16 to /24 written with their network address. */
 export function isPrivateCidr(cidr: string): boolean {
-    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-    if (!match) {
+    if (!isIpv4Cidr(cidr)) {
         return false;
     }
-    const octets = match.slice(1, 5).map(Number);
-    const prefix = Number(match[5]);
-    if (octets.some((o) => o > 255) || prefix < 16 || prefix > 24) {
+    const prefix = Number(cidr.split("/")[1]);
+    if (prefix < 16 || prefix > 24) {
         return false;
     }
-    const address = ((octets[0] << 24) >>> 0) + (octets[1] << 16) + (octets[2] << 8) + octets[3];
-    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-    if ((address & mask) >>> 0 !== address) {
-        return false;
-    }
-    const [a, b] = octets;
+    const [a, b] = cidr.split("/")[0].split(".").map(Number);
     return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
 }

@@ -26,8 +26,37 @@ describe("stack settings", () => {
                 imageRetentionCount: 20,
                 certificateArn: undefined,
                 prices: undefined,
+                monitor: {
+                    services: [],
+                    imageTag: "10.0.3",
+                    allowedCidrs: [],
+                    artifactRetentionDays: 7,
+                    rules: {
+                        highCpu: { enabled: true, threshold: 80 },
+                        largeGcHeap: { enabled: true, threshold: 512 },
+                        threadPoolStarvation: { enabled: true, threshold: 100 },
+                        actionsPerHour: 1,
+                    },
+                },
             },
         );
+    });
+
+    it("monitors the profiling service by default when it is deployed, and only it", () => {
+        assert.deepStrictEqual(parseSettings({ ...base, services: ["bookstore", "profiling"] }).monitor.services, ["profiling"]);
+        assert.deepStrictEqual(parseSettings({ ...base, services: ["bookstore", "profiling"], monitor: { enabled: true } }).monitor.services, ["bookstore", "profiling"]);
+        assert.deepStrictEqual(parseSettings({ ...base, services: ["bookstore", "profiling"], monitor: { enabled: false } }).monitor.services, []);
+        assert.deepStrictEqual(parseSettings({ ...base, monitor: { enabled: ["prime"] } }).monitor.services, ["prime"]);
+    });
+
+    it("takes rule settings field by field", () => {
+        const rules = parseSettings({ ...base, monitor: { rules: { highCpu: { threshold: 65 }, largeGcHeap: { enabled: false }, actionsPerHour: 3 } } }).monitor.rules;
+        assert.deepStrictEqual(rules, {
+            highCpu: { enabled: true, threshold: 65 },
+            largeGcHeap: { enabled: false, threshold: 512 },
+            threadPoolStarvation: { enabled: true, threshold: 100 },
+            actionsPerHour: 3,
+        });
     });
 
     const errors: [string, Record<string, unknown>, string][] = [
@@ -50,6 +79,13 @@ describe("stack settings", () => {
         ["a maximum below the minimum", { ...base, autoscaling: { enabled: true, minCount: 3, maxCount: 2 } }, 'Config "dotnet-fargate:autoscaling.maxCount" is 2; expected at least autoscaling.minCount (3).'],
         ["a desired count outside the scaling range", { ...base, desiredCount: 5, autoscaling: { enabled: true, minCount: 1, maxCount: 4 } }, 'Config "dotnet-fargate:desiredCount" is 5; expected a count from autoscaling.minCount (1) to autoscaling.maxCount (4).'],
         ["a CPU target out of range", { ...base, autoscaling: { targetCpuPercent: 95 } }, 'Config "dotnet-fargate:autoscaling.targetCpuPercent" is 95; expected a whole number from 10 to 90.'],
+        ["a monitor for a service not deployed", { ...base, monitor: { enabled: ["profiling"] } }, 'Config "dotnet-fargate:monitor.enabled" is ["profiling"]; expected true, false or a list of deployed services (bookstore, prime).'],
+        ["a monitor API open to the internet", { ...base, monitor: { allowedCidrs: ["0.0.0.0/0"] } }, 'Config "dotnet-fargate:monitor.allowedCidrs" is ["0.0.0.0/0"]; expected a list of IPv4 CIDR blocks such as 203.0.113.0/24; the API is never open to the whole internet.'],
+        ["a malformed CIDR", { ...base, monitor: { allowedCidrs: ["203.0.113.7/24"] } }, 'Config "dotnet-fargate:monitor.allowedCidrs" is ["203.0.113.7/24"]; expected a list of IPv4 CIDR blocks such as 203.0.113.0/24; the API is never open to the whole internet.'],
+        ["an unpinned monitor image", { ...base, monitor: { imageTag: "latest" } }, 'Config "dotnet-fargate:monitor.imageTag" is "latest"; expected a pinned tag of mcr.microsoft.com/dotnet/monitor such as 10.0.3.'],
+        ["an unknown monitor field", { ...base, monitor: { noAuth: true } }, 'Config "dotnet-fargate:monitor.noAuth" is true; expected one of enabled, imageTag, allowedCidrs, artifactRetentionDays, rules.'],
+        ["a CPU rule above 100%", { ...base, monitor: { rules: { highCpu: { threshold: 150 } } } }, 'Config "dotnet-fargate:monitor.rules.highCpu.threshold" is 150; expected a whole number from 1 to 100.'],
+        ["a rule switched on with text", { ...base, monitor: { rules: { threadPoolStarvation: { enabled: "yes" } } } }, 'Config "dotnet-fargate:monitor.rules.threadPoolStarvation.enabled" is "yes"; expected true or false.'],
         ["a bad price", { ...base, prices: { natGatewayHour: "cheap" } }, 'Config "dotnet-fargate:prices.natGatewayHour" is "cheap"; expected a price in USD, a number >= 0.'],
     ];
     for (const [title, raw, message] of errors) {

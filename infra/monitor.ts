@@ -1,0 +1,268 @@
+/**
+ * dotnet-monitor as a sidecar: its container definition, its collection rules, the bucket its
+ * artifacts go to, and the optional load balancer listener that lets allowed CIDRs reach its API.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ContainerDefinition, SidecarArgs } from "./fargate-service";
+import { APP_UID } from "./fargate-service";
+import { policyDocument } from "./iam";
+import { ArgumentError } from "./validation";
+
+export const MONITOR_IMAGE_REPOSITORY = "mcr.microsoft.com/dotnet/monitor";
+export const MONITOR_CONTAINER = "dotnet-monitor";
+/** Port of dotnet-monitor's HTTP API. Its metrics port (52325) is bound to localhost only. */
+export const MONITOR_PORT = 52323;
+export const MONITOR_METRICS_URL = "http://localhost:52325";
+/** Volume both containers mount: the diagnostic socket and the dumps the runtime writes for the monitor. */
+export const DIAG_VOLUME = "diag";
+export const DIAG_PATH = "/diag";
+export const DIAGNOSTIC_SOCKET = `${DIAG_PATH}/dotnet-monitor.sock`;
+/** Name of the S3 egress provider in the monitor's configuration. */
+export const EGRESS_NAME = "artifacts";
+
+export interface RuleSettings {
+    readonly enabled: boolean;
+    /** CPU percent, GC heap MB, or thread-pool queue length. */
+    readonly threshold: number;
+}
+
+export interface CollectionRuleSettings {
+    /** Sustained CPU above `threshold` percent for a minute: a 30 s CPU trace. */
+    readonly highCpu: RuleSettings;
+    /** GC heap above `threshold` MB for a minute: a gcdump. */
+    readonly largeGcHeap: RuleSettings;
+    /** Thread-pool queue longer than `threshold` for a minute: a dump with the threads' stacks. */
+    readonly threadPoolStarvation: RuleSettings;
+    /** Times each rule may act per hour. */
+    readonly actionsPerHour: number;
+}
+
+/**
+ * The collection rules as dotnet-monitor configuration keys (`CollectionRules__<rule>__...`), each
+ * rule egressing to the S3 provider and limited to `actionsPerHour`.
+ */
+export function collectionRules(settings: CollectionRuleSettings): Record<string, string> {
+    const keys: Record<string, string> = {};
+    const add = (rule: string, trigger: string, threshold: number, action: Record<string, string>) => {
+        const p = `CollectionRules__${rule}`;
+        keys[`${p}__Trigger__Type`] = trigger;
+        keys[`${p}__Trigger__Settings__GreaterThan`] = String(threshold);
+        keys[`${p}__Trigger__Settings__SlidingWindowDuration`] = "00:01:00";
+        for (const [k, v] of Object.entries(action)) {
+            keys[`${p}__Actions__0__${k}`] = v;
+        }
+        keys[`${p}__Actions__0__Settings__Egress`] = EGRESS_NAME;
+        keys[`${p}__Limits__ActionCount`] = String(settings.actionsPerHour);
+        keys[`${p}__Limits__ActionCountSlidingWindowDuration`] = "01:00:00";
+    };
+    if (settings.highCpu.enabled) {
+        add("HighCpu", "CPUUsage", settings.highCpu.threshold, { Type: "CollectTrace", Settings__Profile: "Cpu", Settings__Duration: "00:00:30" });
+    }
+    if (settings.largeGcHeap.enabled) {
+        add("LargeGcHeap", "GCHeapSize", settings.largeGcHeap.threshold, { Type: "CollectGCDump" });
+    }
+    if (settings.threadPoolStarvation.enabled) {
+        add("ThreadPoolStarvation", "ThreadpoolQueueLength", settings.threadPoolStarvation.threshold, { Type: "CollectDump", Settings__Type: "Mini" });
+    }
+    return keys;
+}
+
+export interface MonitorSidecarArgs {
+    /** Service name: the prefix of its artifacts in the bucket and of its log stream. */
+    readonly service: string;
+    /** Tag of mcr.microsoft.com/dotnet/monitor (a multi-architecture image). */
+    readonly imageTag: string;
+    /** Secrets Manager secret holding the API key's public key. */
+    readonly publicKeySecretArn: pulumi.Input<string>;
+    /** The API key's subject. */
+    readonly subject: pulumi.Input<string>;
+    readonly bucketName: pulumi.Input<string>;
+    readonly bucketArn: pulumi.Input<string>;
+    readonly region: pulumi.Input<string>;
+    readonly logGroupName: pulumi.Input<string>;
+    readonly rules: CollectionRuleSettings;
+    /** Whether the API port is mapped (only when a listener reaches it). */
+    readonly exposeApi: boolean;
+}
+
+/** Everything the monitor adds to a service's task. */
+export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(args.imageTag)) {
+        throw new ArgumentError("monitorSidecar", "imageTag", args.imageTag, "expected an image tag such as 10.0.3");
+    }
+    const containers = pulumi
+        .all([args.publicKeySecretArn, args.subject, args.bucketName, args.region, args.logGroupName])
+        .apply(([secretArn, subject, bucket, region, logGroup]): ContainerDefinition[] => {
+            const settings: Record<string, string> = {
+                DiagnosticPort__ConnectionMode: "Listen",
+                DiagnosticPort__EndpointName: DIAGNOSTIC_SOCKET,
+                Storage__DefaultSharedPath: DIAG_PATH,
+                Authentication__MonitorApiKey__Subject: subject,
+                [`Egress__S3Storage__${EGRESS_NAME}__bucketName`]: bucket,
+                [`Egress__S3Storage__${EGRESS_NAME}__regionName`]: region,
+                ...collectionRules(args.rules),
+            };
+            return [
+                {
+                    name: MONITOR_CONTAINER,
+                    image: `${MONITOR_IMAGE_REPOSITORY}:${args.imageTag}`,
+                    // Not essential: if the monitor stops, the application keeps serving.
+                    essential: false,
+                    user: APP_UID,
+                    readonlyRootFilesystem: true,
+                    command: ["collect", "--urls", `http://+:${MONITOR_PORT}`, "--metricUrls", MONITOR_METRICS_URL],
+                    portMappings: args.exposeApi ? [{ name: "monitor", containerPort: MONITOR_PORT, protocol: "tcp" }] : [],
+                    environment: Object.entries(settings)
+                        .sort(([a], [b]) => (a < b ? -1 : 1))
+                        .map(([name, value]) => ({ name: `DOTNETMONITOR_${name}`, value })),
+                    secrets: [{ name: "DOTNETMONITOR_Authentication__MonitorApiKey__PublicKey", valueFrom: secretArn }],
+                    mountPoints: [
+                        { sourceVolume: DIAG_VOLUME, containerPath: DIAG_PATH, readOnly: false },
+                        { sourceVolume: "monitor-tmp", containerPath: "/tmp", readOnly: false },
+                    ],
+                    linuxParameters: { capabilities: { drop: ["ALL"] } },
+                    logConfiguration: {
+                        logDriver: "awslogs",
+                        options: { "awslogs-group": logGroup, "awslogs-region": region, "awslogs-stream-prefix": "monitor", mode: "non-blocking", "max-buffer-size": "4m" },
+                    },
+                },
+            ];
+        });
+    return {
+        containers,
+        // nosuspend: the application starts at once and connects to the monitor when it can.
+        appEnvironment: { DOTNET_DiagnosticPorts: `${DIAGNOSTIC_SOCKET},nosuspend` },
+        appMounts: { [DIAG_VOLUME]: DIAG_PATH },
+        volumes: [DIAG_VOLUME, "monitor-tmp"],
+        executionStatements: pulumi.output(args.publicKeySecretArn).apply((arn) => [{ Sid: "ReadMonitorKey", Effect: "Allow" as const, Action: "secretsmanager:GetSecretValue", Resource: arn }]),
+        taskStatements: pulumi.output(args.bucketArn).apply((arn) => [
+            { Sid: "WriteArtifacts", Effect: "Allow" as const, Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${arn}/${args.service}/*` },
+        ]),
+    };
+}
+
+export interface DiagnosticsBucketArgs {
+    /** Days before an artifact is deleted. Required. */
+    readonly retentionDays: number;
+}
+
+/** The stack's bucket for diagnostic artifacts: private, encrypted, TLS only, expiring. */
+export class DiagnosticsBucket extends pulumi.ComponentResource {
+    public readonly bucketName: pulumi.Output<string>;
+    public readonly bucketArn: pulumi.Output<string>;
+
+    constructor(name: string, args: DiagnosticsBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+        if (!Number.isInteger(args.retentionDays) || args.retentionDays < 1) {
+            throw new ArgumentError("DiagnosticsBucket", "retentionDays", args.retentionDays, "expected a whole number of days, at least 1");
+        }
+        super("dotnet-fargate:monitor:DiagnosticsBucket", name, {}, opts);
+        const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: false }, { parent: this });
+        const publicAccess = new aws.s3.BucketPublicAccessBlock(
+            `${name}-public-access`,
+            { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            { parent: this },
+        );
+        new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-encryption`,
+            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+            { parent: this },
+        );
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            {
+                bucket: bucket.id,
+                rules: [
+                    { id: "expire-artifacts", status: "Enabled", filter: {}, expiration: { days: args.retentionDays }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
+                ],
+            },
+            { parent: this },
+        );
+        new aws.s3.BucketPolicy(
+            `${name}-tls-only`,
+            {
+                bucket: bucket.id,
+                policy: bucket.arn.apply((arn) =>
+                    JSON.stringify(
+                        policyDocument({
+                            Sid: "DenyInsecureTransport",
+                            Effect: "Deny",
+                            Principal: { AWS: "*" },
+                            Action: "s3:*",
+                            Resource: [arn, `${arn}/*`],
+                            Condition: { Bool: { "aws:SecureTransport": "false" } },
+                        }),
+                    ),
+                ),
+            },
+            { parent: this, dependsOn: [publicAccess] },
+        );
+        this.bucketName = bucket.bucket;
+        this.bucketArn = bucket.arn;
+        this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
+    }
+}
+
+export interface MonitorListenerArgs {
+    readonly loadBalancerArn: pulumi.Input<string>;
+    readonly loadBalancerSecurityGroupId: pulumi.Input<string>;
+    readonly vpcId: pulumi.Input<string>;
+    /** Listener port on the load balancer (52323 for the first monitored service, then 52324, ...). */
+    readonly port: number;
+    /** The only CIDR blocks allowed in. Required, at least one. */
+    readonly allowedCidrs: readonly string[];
+    /** With a certificate the listener speaks HTTPS. Default: HTTP. */
+    readonly certificateArn?: string;
+}
+
+/** A listener on the shared load balancer that forwards to one service's monitor, for allowed CIDRs only. */
+export class MonitorListener extends pulumi.ComponentResource {
+    public readonly targetGroupArn: pulumi.Output<string>;
+    public readonly listenerArn: pulumi.Output<string>;
+    public readonly url: pulumi.Output<string>;
+
+    constructor(name: string, args: MonitorListenerArgs & { readonly dnsName: pulumi.Input<string> }, opts?: pulumi.ComponentResourceOptions) {
+        if (args.allowedCidrs.length === 0) {
+            throw new ArgumentError("MonitorListener", "allowedCidrs", args.allowedCidrs, "expected at least one CIDR block");
+        }
+        super("dotnet-fargate:monitor:MonitorListener", name, {}, opts);
+        const targetGroup = new aws.lb.TargetGroup(
+            `${name}-tg`,
+            {
+                vpcId: args.vpcId,
+                targetType: "ip",
+                protocol: "HTTP",
+                port: MONITOR_PORT,
+                deregistrationDelay: 15,
+                // Every API route needs the key, so an answering monitor says 401.
+                healthCheck: { path: "/info", matcher: "200,401", protocol: "HTTP", interval: 30, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+            },
+            { parent: this },
+        );
+        const https = args.certificateArn !== undefined;
+        const listener = new aws.lb.Listener(
+            `${name}-listener`,
+            {
+                loadBalancerArn: args.loadBalancerArn,
+                port: args.port,
+                protocol: https ? "HTTPS" : "HTTP",
+                sslPolicy: https ? "ELBSecurityPolicy-TLS13-1-2-2021-06" : undefined,
+                certificateArn: args.certificateArn,
+                defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+            },
+            { parent: this },
+        );
+        args.allowedCidrs.forEach((cidr, i) => {
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-in-${i}`,
+                { securityGroupId: args.loadBalancerSecurityGroupId, ipProtocol: "tcp", fromPort: args.port, toPort: args.port, cidrIpv4: cidr, description: `dotnet-monitor API from ${cidr}` },
+                { parent: this },
+            );
+        });
+        this.targetGroupArn = targetGroup.arn;
+        this.listenerArn = listener.arn;
+        this.url = pulumi.interpolate`${https ? "https" : "http"}://${args.dnsName}:${args.port}`;
+        this.registerOutputs({ targetGroupArn: this.targetGroupArn, listenerArn: this.listenerArn, url: this.url });
+    }
+}
