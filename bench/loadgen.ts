@@ -39,7 +39,7 @@ export interface Progress {
 }
 
 /** Sends one GET and records it as a sample; never rejects. */
-export function sendOne(url: URL, startMs: number, timeoutMs: number): Promise<Sample> {
+export function sendOne(url: URL, startMs: number, timeoutMs: number, lagMs?: number): Promise<Sample> {
     return new Promise((resolve) => {
         const t0 = performance.now();
         const client = url.protocol === "https:" ? https : http;
@@ -48,7 +48,7 @@ export function sendOne(url: URL, startMs: number, timeoutMs: number): Promise<S
         const done = (sample: Sample) => {
             if (!settled) {
                 settled = true;
-                resolve(sample);
+                resolve(lagMs === undefined ? sample : { ...sample, lagMs });
             }
         };
         const req = client.request(
@@ -118,7 +118,7 @@ export async function runPhase(options: PhaseOptions): Promise<Sample[]> {
                 while (next < total && next * intervalMs <= now) {
                     const startMs = next * intervalMs;
                     next++;
-                    const p = sendOne(url, startMs, timeoutMs).then((s) => {
+                    const p = sendOne(url, startMs, timeoutMs, Math.max(0, now - startMs)).then((s) => {
                         samples.push(s);
                         pending.delete(p);
                     });

@@ -157,7 +157,7 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
     });
     blocks.push({
         kind: "table",
-        head: ["run", "mode", "architecture", "server CPU model", "task size", "tasks per service", "URLs"],
+        head: ["run", "mode", "architecture", "server CPU model", "task size", "tasks per service", "stack's monthly estimate", "URLs"],
         rows: runs.map((r) => [
             r.label,
             r.run.mode,
@@ -165,6 +165,9 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
             r.run.serverCpuModel,
             `${r.run.taskSize.cpu} CPU units / ${r.run.taskSize.memory} MiB${r.run.mode === "local" ? " (assumed for cost; not a Fargate task)" : ""}`,
             String(r.run.tasksPerService),
+            r.run.estimatedMonthlyCostUsd && typeof r.run.estimatedMonthlyCostUsd.total === "number"
+                ? `$${r.run.estimatedMonthlyCostUsd.total.toFixed(2)} (stack output)`
+                : "-",
             Object.entries(r.run.urls).map(([k, v]) => `${k} ${v}`).join(", "),
         ]),
     });
@@ -243,6 +246,7 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
                 metric("max ms", (s) => f1(s.summary.latency?.max)),
                 metric("offered rate /s", (s) => f1(s.summary.offeredRps)),
                 metric("achieved rate /s", (s) => f1(s.summary.achievedRps)),
+                metric("load generator send lag p99 / max ms", (s) => (s.sendLagMs ? `${f1(s.sendLagMs.p99)} / ${f1(s.sendLagMs.max)}` : "-")),
             ],
         });
         // CDF, x axis cut at the largest p99.9 so one timeout does not flatten the curves.

@@ -54,6 +54,8 @@ export interface ScenarioResult {
     /** Every complete response's latency, ms, sorted ascending, rounded to 0.01 ms (for CDFs and re-analysis). */
     readonly latenciesMs: readonly number[];
     readonly perSecond: readonly SecondBucket[];
+    /** How late the load generator sent requests after their scheduled time, ms (p99 and max). */
+    readonly sendLagMs?: { readonly p99: number; readonly max: number };
 }
 
 /** One step of a capacity search. */

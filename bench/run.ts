@@ -12,7 +12,7 @@ import { Progress } from "./loadgen";
 import { writeReports } from "./report";
 import { BenchResults, currentMachine, RESULTS_DIR, RESULTS_FORMAT, writeResults } from "./results";
 import { preflight, runBenchmark, Target } from "./runner";
-import { CapacityOverrides, FIXED_SCENARIOS, loadCapacityTargets, loadFixedScenario } from "./scenarios";
+import { CAPACITY_SCENARIOS, CapacityOverrides, FIXED_SCENARIOS, loadCapacityTargets, loadFixedScenario } from "./scenarios";
 import { CommandRunner, readStackOutputs, runCommand } from "./stack-outputs";
 
 export const USAGE = `Usage: npm run bench -- (--stacks arm64,amd64 | --local) [options]
@@ -24,8 +24,9 @@ Targets (exactly one):
 
 Options:
   --scale <f>                multiply every duration by f (default 1 = the seed's durations; 0.05 for a quick run)
-  --scenarios <list>         comma-separated, from ${[...FIXED_SCENARIOS, "capacity"].join(",")} (default: all)
-  --capacity-start <rps>     capacity search: first arrival rate (default from bench/scenarios/capacity.yml)
+  --scenarios <list>         comma-separated, from ${[...FIXED_SCENARIOS, ...CAPACITY_SCENARIOS].join(",")} (default: all)
+  --capacity-start <rps>     capacity search: first arrival rate (default: each bench/scenarios/capacity*.yml);
+                             these capacity flags apply to every capacity scenario selected
   --capacity-step <rps>      capacity search: increase per step
   --capacity-max <rps>       capacity search: upper bound, the last step tried
   --capacity-step-duration <s>  seconds per step, as given (the file's default is scaled by --scale)
@@ -111,7 +112,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
             throw new UsageError(`--stacks names a stack twice: ${stacks.join(",")}`);
         }
     }
-    const allScenarios = [...FIXED_SCENARIOS, "capacity"];
+    const allScenarios: string[] = [...FIXED_SCENARIOS, ...CAPACITY_SCENARIOS];
     const scenarios = v.scenarios ? v.scenarios.split(",").map((s) => s.trim()).filter(Boolean) : allScenarios;
     for (const s of scenarios) {
         if (!allScenarios.includes(s)) {
@@ -190,8 +191,9 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         log(USAGE);
         return undefined;
     }
-    const scenarios = options.scenarios.filter((s) => s !== "capacity").map((id) => loadFixedScenario(id, options.scale));
-    const capacity = options.scenarios.includes("capacity") ? loadCapacityTargets(options.scale, options.capacity) : [];
+    const isCapacity = (id: string) => (CAPACITY_SCENARIOS as readonly string[]).includes(id);
+    const scenarios = options.scenarios.filter((s) => !isCapacity(s)).map((id) => loadFixedScenario(id, options.scale));
+    const capacity = loadCapacityTargets(options.scale, options.capacity, undefined, options.scenarios.filter(isCapacity));
     const paths = [...scenarios.map((s) => s.url), ...capacity.map((c) => c.url)];
     const machine = currentMachine();
     const startedAt = new Date();

@@ -74,6 +74,7 @@ describe("bench runner against a local server", function () {
         assert.strictEqual(s.bytes, 50 * JSON.stringify([{ id: 1, name: "Fiction" }]).length);
         assert.strictEqual(s.achievedRps, 25);
         assert.strictEqual(stub.hits.get("/api/categories"), 50);
+        assert.ok(samples.every((x) => x.lagMs !== undefined && x.lagMs >= 0), "every sample records its send lag");
     });
 
     it("records refused connections as errors, not latencies", async () => {
@@ -145,7 +146,7 @@ describe("bench runner against a local server", function () {
     it("--stacks: reads both stacks' outputs, runs both, writes results and the report", async () => {
         const out = path.join(dir, "two.json");
         const outputs = {
-            arm64: { url: stub.url, architecture: "arm64", taskSize: { cpu: 512, memory: 1024 } },
+            arm64: { url: stub.url, architecture: "arm64", taskSize: { cpu: 512, memory: 1024 }, estimatedMonthlyCostUsd: { total: 101.5 } },
             amd64: { url: `${stub.url}/`, architecture: "amd64", taskSize: { cpu: 1024, memory: 2048 } },
         };
         const lines: string[] = [];
@@ -166,6 +167,9 @@ describe("bench runner against a local server", function () {
         assert.strictEqual(books.summary.requests, 100); // 2 s (180 s x 0.01, rounded) at 50/s
         assert.strictEqual(books.summary.failed, 0);
         assert.ok(results.runs[0].utilisation.every((u) => !u.measured));
+        assert.deepStrictEqual(results.runs[0].estimatedMonthlyCostUsd, { total: 101.5 });
+        assert.ok(books.sendLagMs && books.sendLagMs.max >= 0);
+        assert.ok(fs.readFileSync(path.join(dir, "two.md"), "utf8").includes("| $101.50 (stack output) |"));
         assert.ok(fs.existsSync(path.join(dir, "two.md")) && fs.existsSync(path.join(dir, "two.html")));
         assert.ok(lines.some((l) => /\[1\/4\] GET \/api\/books on arm64: 50\/s for 2 s/.test(l)), lines.join("\n"));
     });

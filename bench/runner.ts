@@ -8,7 +8,7 @@ import { TaskSize } from "../infra/pricing";
 import { Progress, runPhase, sendOne } from "./loadgen";
 import { CapacityResult, CapacityStep, ScenarioResult, ServiceUtilisation, TargetRun } from "./results";
 import { capacitySteps, CapacityTarget, FixedScenario } from "./scenarios";
-import { histogram, perSecond, Sample, summarise, Summary } from "./stats";
+import { histogram, percentile, perSecond, Sample, summarise, Summary } from "./stats";
 
 /** Something to benchmark: one stack's ALB, or the local services. */
 export interface Target {
@@ -123,7 +123,18 @@ function scenarioResult(s: FixedScenario, samples: readonly Sample[], startedAt:
         histogram: histogram(ok, HISTOGRAM_BINS),
         latenciesMs: ok,
         perSecond: perSecond(samples, s.duration),
+        sendLagMs: sendLag(samples),
     };
+}
+
+/** p99 and max of how late requests were sent (absent when no sample recorded it). */
+export function sendLag(samples: readonly Sample[]): { p99: number; max: number } | undefined {
+    const lags = samples.map((x) => x.lagMs).filter((v): v is number => v !== undefined);
+    if (lags.length === 0) {
+        return undefined;
+    }
+    const round = (v: number) => Math.round(v * 100) / 100;
+    return { p99: round(percentile(lags, 99)), max: round(lags.reduce((a, b) => Math.max(a, b), 0)) };
 }
 
 function fmt(n: number | null | undefined, digits = 1): string {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { capacitySteps, FIXED_SCENARIOS, loadCapacityTargets, loadFixedScenario, scaleDuration, SCENARIO_DIR } from "./scenarios";
+import { CAPACITY_SCENARIOS, capacitySteps, FIXED_SCENARIOS, loadCapacityTargets, loadFixedScenario, scaleDuration, SCENARIO_DIR } from "./scenarios";
 
 describe("bench scenarios (bench/scenarios/*.yml)", () => {
     it("are the seed's four tests, unchanged at scale 1", () => {
@@ -26,16 +26,28 @@ describe("bench scenarios (bench/scenarios/*.yml)", () => {
         assert.throws(() => scaleDuration(10, 0), /--scale must be greater than 0, got 0/);
     });
 
-    it("capacity.yml's Artillery phases are the steps the runner derives from its capacity settings", () => {
-        const doc = parse(fs.readFileSync(path.join(SCENARIO_DIR, "capacity.yml"), "utf8")) as {
-            config: { phases: { duration: number; arrivalRate: number }[] };
-        };
-        const [target] = loadCapacityTargets();
+    for (const id of CAPACITY_SCENARIOS) {
+        it(`${id}.yml's Artillery phases are the steps the runner derives from its capacity settings`, () => {
+            const doc = parse(fs.readFileSync(path.join(SCENARIO_DIR, `${id}.yml`), "utf8")) as {
+                config: { phases: { duration: number; arrivalRate: number }[] };
+            };
+            const [target] = loadCapacityTargets(1, {}, SCENARIO_DIR, [id]);
+            assert.deepStrictEqual(
+                doc.config.phases.map((p) => p.arrivalRate),
+                capacitySteps(target),
+            );
+            assert.ok(doc.config.phases.every((p) => p.duration === target.stepDuration));
+        });
+    }
+
+    it("has a capacity search for BookStore and one for Prime, each bounded", () => {
         assert.deepStrictEqual(
-            doc.config.phases.map((p) => p.arrivalRate),
-            capacitySteps(target),
+            loadCapacityTargets().map((t) => [t.url, t.startRate, t.step, t.maxRate, t.stepDuration, t.p99TargetMs, t.maxErrorRate]),
+            [
+                ["/api/books", 25, 25, 400, 30, 200, 0.01],
+                ["/prime", 1, 1, 20, 30, 1000, 0.01],
+            ],
         );
-        assert.ok(doc.config.phases.every((p) => p.duration === target.stepDuration));
     });
 
     it("capacity steps go from start by step and stop at the upper bound", () => {

@@ -12,6 +12,9 @@ export const SCENARIO_DIR = path.resolve(__dirname, "../../bench/scenarios");
 /** The seed's four tests, in the order the seed ran them. */
 export const FIXED_SCENARIOS = ["books", "categories", "orders", "prime"] as const;
 
+/** The capacity searches (not in the seed): BookStore's GET /api/books and Prime's GET /prime. */
+export const CAPACITY_SCENARIOS = ["capacity", "capacity-prime"] as const;
+
 /** One fixed-rate test: a constant arrival rate for a duration, one GET per arrival. */
 export interface FixedScenario {
     /** File name without .yml, e.g. "books". */
@@ -122,9 +125,20 @@ export interface CapacityOverrides {
     readonly maxErrorRate?: number;
 }
 
-/** Loads the capacity targets from capacity.yml, scales the file's step duration, then applies the overrides. */
-export function loadCapacityTargets(scale = 1, overrides: CapacityOverrides = {}, dir = SCENARIO_DIR): CapacityTarget[] {
-    const file = path.join(dir, "capacity.yml");
+/**
+ * Loads the capacity targets of the given files (ids, default every capacity scenario), scales each file's
+ * step duration, then applies the overrides to every target.
+ */
+export function loadCapacityTargets(
+    scale = 1,
+    overrides: CapacityOverrides = {},
+    dir = SCENARIO_DIR,
+    ids: readonly string[] = CAPACITY_SCENARIOS,
+): CapacityTarget[] {
+    return ids.flatMap((id) => loadCapacityFile(path.join(dir, `${id}.yml`), scale, overrides));
+}
+
+function loadCapacityFile(file: string, scale: number, overrides: CapacityOverrides): CapacityTarget[] {
     const doc = readYaml(file);
     const list = doc.capacity;
     if (!Array.isArray(list) || list.length === 0) {

@@ -15,6 +15,8 @@ export interface Sample {
     readonly bytes: number;
     /** Error code (ECONNREFUSED, ETIMEDOUT, ...) when no complete response arrived. */
     readonly error?: string;
+    /** How late the load generator sent it, ms after its scheduled time (a busy generator shows here). */
+    readonly lagMs?: number;
 }
 
 /** The seed-style figures for one endpoint on one target. */
