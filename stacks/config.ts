@@ -3,6 +3,7 @@
  * validators in `settings.ts`, and fails before any resource is declared when a value is wrong.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { AzureDevOpsSettings, parseAzureDevOpsConfig, SecretInput } from "../infra/azuredevops/config";
 import { ConfigError } from "../infra/validation";
 import { key, parseSettings, PROJECT, StackSettings } from "./settings";
 
@@ -10,10 +11,8 @@ export interface StackConfig {
     /** The stack's name (`arm64` or `amd64` in this repository). */
     readonly stack: string;
     readonly settings: StackSettings;
-    // <azure-devops>
     /** The stack's Azure DevOps pipelines; undefined unless `azureDevOps.enabled` is true (default false). */
-    readonly azureDevOps?: import("../infra/azuredevops/config").AzureDevOpsSettings;
-    // </azure-devops>
+    readonly azureDevOps?: AzureDevOpsSettings;
 }
 
 /** Keys whose values are plain strings; every other key holds JSON (numbers, lists, objects). */
@@ -30,31 +29,24 @@ export function loadConfig(): StackConfig {
         raw[name] = readJson(config, name);
     }
     const settings = parseSettings(raw);
-    // <azure-devops>
-    // Inline require: this region is the only part of the file the Azure DevOps module may change.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const azureDevOpsConfig = require("../infra/azuredevops/config") as typeof import("../infra/azuredevops/config");
     // Static AWS keys are accepted only when the stack file stores them as secrets. The SDK answers that
     // with runtime.isConfigSecret, which its typings do not declare; without it, a key counts as plain.
     const runtime = pulumi.runtime as unknown as { isConfigSecret?: (fullKey: string) => boolean };
-    const secretInput = (name: string): import("../infra/azuredevops/config").SecretInput | undefined => {
+    const secretInput = (name: string): SecretInput | undefined => {
         const value = config.getSecret(name);
         return value === undefined ? undefined : { value, isSecret: runtime.isConfigSecret?.(key(name)) ?? false };
     };
-    const azureDevOps = azureDevOpsConfig.parseAzureDevOpsConfig(readJson(config, "azureDevOps"), {
+    const azureDevOps = parseAzureDevOpsConfig(readJson(config, "azureDevOps"), {
         stack: pulumi.getStack(),
         env: process.env,
         accessKeyId: secretInput("azureDevOpsAwsAccessKeyId"),
         secretAccessKey: secretInput("azureDevOpsAwsSecretAccessKey"),
     });
-    // </azure-devops>
     return {
         stack: pulumi.getStack(),
         settings,
-        // <azure-devops>
-        azureDevOps,
-        // </azure-devops>
-    };
+            azureDevOps,
+        };
 }
 
 /** Reads a JSON-valued key; a value that is not JSON is reported like any other bad value. */

@@ -12,6 +12,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { azureDevOpsInvokeMock } from "../infra/azuredevops/offline";
 import { generateMonitorApiKey, MONITOR_API_KEY_TYPE } from "../infra/monitor-api-key";
 import { loadConfig } from "./config";
 import { createStack } from "./program";
@@ -134,7 +135,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
-        for (const handler of [builtInInvokes, ...this.invokes]) {
+        for (const handler of [builtInInvokes, azureDevOpsInvokeMock, ...this.invokes]) {
             const result = handler(args.token, args.inputs);
             if (result !== undefined) {
                 return result;

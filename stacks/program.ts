@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { architectureTraits } from "../infra/architecture";
+import { AzureDevOpsPipelines } from "../infra/azuredevops/pipelines";
 import { SERVICE_CATALOG, ServiceName } from "../infra/catalog";
 import { AdditionalTarget, FargateService, logGroupNameFor, SidecarArgs } from "../infra/fargate-service";
 import { LoadBalancer } from "../infra/load-balancer";
@@ -134,14 +135,9 @@ export function createStack(config: StackConfig): StackOutputs {
         serviceNames[serviceName] = service.serviceName;
     }
 
-    // <azure-devops>
     if (config.azureDevOps !== undefined) {
-        // Inline require: this region is the only part of the file the Azure DevOps module may change.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { AzureDevOpsPipelines } = require("../infra/azuredevops/pipelines") as typeof import("../infra/azuredevops/pipelines");
         new AzureDevOpsPipelines(prefix, config.azureDevOps);
     }
-    // </azure-devops>
 
     const estimatedMonthlyCostUsd = estimateMonthlyCost(
         {

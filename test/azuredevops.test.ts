@@ -11,7 +11,7 @@ import { ARCHITECTURES } from "../infra/architecture";
 import * as binding from "../infra/azuredevops/provider";
 import { definitionId, PIPELINE_FILES } from "../infra/azuredevops/pipelines";
 import { projectRoot } from "../stacks/paths";
-import { mockProjectId, mockRepositoryId } from "./azuredevops-mocks";
+import { mockProjectId, mockRepositoryId } from "../infra/azuredevops/offline";
 import { allStrings, countByType, isSecret, ofType, plainStrings, RecordedResource, runProgram, unwrap } from "./harness";
 
 const T = {

@@ -2,8 +2,6 @@
  * Runs the whole program offline for a stack file, with optional config on top, and helps read the
  * recorded graph. Every test of the program goes through here.
  */
-import * as fs from "fs";
-import * as path from "path";
 import { evaluate, Evaluation, InvokeHandler, RecordedResource, SECRET_SIG, SECRET_SIG_KEY, stackFileConfig } from "../stacks/offline";
 import { PROJECT } from "../stacks/settings";
 
@@ -19,16 +17,6 @@ export interface RunOptions {
     readonly env?: Record<string, string | undefined>;
     /** Extra invoke handlers. */
     readonly invokes?: readonly InvokeHandler[];
-}
-
-function extraInvokes(): InvokeHandler[] {
-    const file = path.join(__dirname, "azuredevops-mocks.js");
-    if (!fs.existsSync(file)) {
-        return [];
-    }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const module = require(file) as { azureDevOpsInvokeMock?: InvokeHandler };
-    return module.azureDevOpsInvokeMock ? [module.azureDevOpsInvokeMock] : [];
 }
 
 export async function runProgram(stack: string, options: RunOptions = {}): Promise<Evaluation> {
@@ -54,7 +42,7 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
         }
     }
     try {
-        return await evaluate(stack, { config, secretKeys, invokes: [...extraInvokes(), ...(options.invokes ?? [])] });
+        return await evaluate(stack, { config, secretKeys, invokes: options.invokes });
     } finally {
         for (const [k, v] of Object.entries(saved)) {
             if (v === undefined) {
