@@ -45,8 +45,8 @@ export function loadConfig(): StackConfig {
     return {
         stack: pulumi.getStack(),
         settings,
-            azureDevOps,
-        };
+        azureDevOps,
+    };
 }
 
 /** Reads a JSON-valued key; a value that is not JSON is reported like any other bad value. */
