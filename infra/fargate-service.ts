@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_PORT, HEALTH_CHECK_PATH, STOP_TIMEOUT_SECONDS } from "./catalog";
 import { ecsTasksTrustPolicy, policyDocument, PolicyStatement } from "./iam";
+import { ipTargetGroup } from "./load-balancer";
 import { ArgumentError } from "./validation";
 
 /** The non-root user the .NET images run as (`APP_UID` of the official images). */
@@ -186,17 +187,9 @@ export class FargateService extends pulumi.ComponentResource {
             );
         }
 
-        const targetGroup = new aws.lb.TargetGroup(
+        const targetGroup = ipTargetGroup(
             `${name}-tg`,
-            {
-                // No fixed name: autonaming lets a replacement target group exist beside the old one.
-                vpcId: args.vpcId,
-                targetType: "ip",
-                protocol: "HTTP",
-                port: CONTAINER_PORT,
-                deregistrationDelay: 15,
-                healthCheck: { path: HEALTH_CHECK_PATH, matcher: "200", protocol: "HTTP", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
-            },
+            { vpcId: args.vpcId, port: CONTAINER_PORT, healthCheckPath: HEALTH_CHECK_PATH, healthyCodes: "200", healthCheckInterval: 15 },
             { parent: this },
         );
         const rule = new aws.lb.ListenerRule(

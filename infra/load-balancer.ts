@@ -119,3 +119,41 @@ export class LoadBalancer extends pulumi.ComponentResource {
         this.registerOutputs({ arn: this.arn, dnsName: this.dnsName, url: this.url, securityGroupId: this.securityGroupId, listenerArn: this.listenerArn });
     }
 }
+
+export interface IpTargetGroupArgs {
+    readonly vpcId: pulumi.Input<string>;
+    /** Container port the targets listen on. */
+    readonly port: number;
+    /** Health check path and the HTTP codes that mean healthy. */
+    readonly healthCheckPath: string;
+    readonly healthyCodes: string;
+    /** Seconds between health checks. */
+    readonly healthCheckInterval: number;
+}
+
+/**
+ * A target group of task IPs (awsvpc). No fixed name: autonaming lets a replacement exist beside the
+ * old one. A short deregistration delay, since the tasks finish in-flight requests on SIGTERM anyway.
+ */
+export function ipTargetGroup(name: string, args: IpTargetGroupArgs, opts: pulumi.CustomResourceOptions): aws.lb.TargetGroup {
+    return new aws.lb.TargetGroup(
+        name,
+        {
+            vpcId: args.vpcId,
+            targetType: "ip",
+            protocol: "HTTP",
+            port: args.port,
+            deregistrationDelay: 15,
+            healthCheck: {
+                path: args.healthCheckPath,
+                matcher: args.healthyCodes,
+                protocol: "HTTP",
+                interval: args.healthCheckInterval,
+                timeout: 5,
+                healthyThreshold: 2,
+                unhealthyThreshold: 3,
+            },
+        },
+        opts,
+    );
+}

@@ -4,9 +4,9 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerDefinition, SidecarArgs } from "./fargate-service";
-import { APP_UID } from "./fargate-service";
+import { APP_UID, ContainerDefinition, SidecarArgs } from "./fargate-service";
 import { policyDocument } from "./iam";
+import { ipTargetGroup } from "./load-balancer";
 import { ArgumentError } from "./validation";
 
 export const MONITOR_IMAGE_REPOSITORY = "mcr.microsoft.com/dotnet/monitor";
@@ -214,6 +214,8 @@ export interface MonitorListenerArgs {
     readonly allowedCidrs: readonly string[];
     /** With a certificate the listener speaks HTTPS. Default: HTTP. */
     readonly certificateArn?: string;
+    /** The load balancer's DNS name, for the endpoint URL. Required. */
+    readonly dnsName: pulumi.Input<string>;
 }
 
 /** A listener on the shared load balancer that forwards to one service's monitor, for allowed CIDRs only. */
@@ -222,22 +224,15 @@ export class MonitorListener extends pulumi.ComponentResource {
     public readonly listenerArn: pulumi.Output<string>;
     public readonly url: pulumi.Output<string>;
 
-    constructor(name: string, args: MonitorListenerArgs & { readonly dnsName: pulumi.Input<string> }, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: MonitorListenerArgs, opts?: pulumi.ComponentResourceOptions) {
         if (args.allowedCidrs.length === 0) {
             throw new ArgumentError("MonitorListener", "allowedCidrs", args.allowedCidrs, "expected at least one CIDR block");
         }
         super("dotnet-fargate:monitor:MonitorListener", name, {}, opts);
-        const targetGroup = new aws.lb.TargetGroup(
+        // Every API route needs the key, so an answering monitor says 401.
+        const targetGroup = ipTargetGroup(
             `${name}-tg`,
-            {
-                vpcId: args.vpcId,
-                targetType: "ip",
-                protocol: "HTTP",
-                port: MONITOR_PORT,
-                deregistrationDelay: 15,
-                // Every API route needs the key, so an answering monitor says 401.
-                healthCheck: { path: "/info", matcher: "200,401", protocol: "HTTP", interval: 30, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
-            },
+            { vpcId: args.vpcId, port: MONITOR_PORT, healthCheckPath: "/info", healthyCodes: "200,401", healthCheckInterval: 30 },
             { parent: this },
         );
         const https = args.certificateArn !== undefined;
