@@ -7,6 +7,7 @@
  * aud "https://github.com/dotnet/dotnet-monitor" and sub equal to the configured Subject.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { ArgumentError } from "./validation";
 
 export const MONITOR_AUDIENCE = "https://github.com/dotnet/dotnet-monitor";
 
@@ -69,7 +70,7 @@ export class MonitorApiKey extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: MonitorApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
         if (!/^[A-Za-z0-9._-]{1,128}$/.test(args.subject)) {
-            throw new Error(`MonitorApiKey: argument "subject" is ${JSON.stringify(args.subject)}; expected 1 to 128 letters, digits, '.', '_' or '-'.`);
+            throw new ArgumentError("MonitorApiKey", "subject", args.subject, "expected 1 to 128 letters, digits, '.', '_' or '-'");
         }
         super(
             provider,

@@ -56,7 +56,7 @@ export function createStack(config: StackConfig): StackOutputs {
     });
     const cluster = new aws.ecs.Cluster(`${prefix}-cluster`, {
         name: `${prefix}`,
-        settings: [{ name: "containerInsights", value: "enhanced" }],
+        settings: [{ name: "containerInsights", value: "enabled" }],
     });
 
     // Relative to the project folder (Pulumi's working directory), so state is the same on every machine.

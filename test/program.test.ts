@@ -248,7 +248,7 @@ for (const stack of ARCHITECTURES) {
             assert.strictEqual(vpc.inputs.cidrBlock, "10.0.0.0/16");
             assert.deepStrictEqual(vpc.inputs.natGateways, { strategy: "Single" });
             assert.deepStrictEqual(vpc.inputs.subnetSpecs.map((s: { type: string }) => s.type), ["Public", "Private"]);
-            assert.deepStrictEqual(one(resources, T.cluster, `${prefix}-cluster`).inputs.settings, [{ name: "containerInsights", value: "enhanced" }]);
+            assert.deepStrictEqual(one(resources, T.cluster, `${prefix}-cluster`).inputs.settings, [{ name: "containerInsights", value: "enabled" }]);
         });
 
         it("exports the URL, the architecture, the images and the cost at the architecture's price", () => {

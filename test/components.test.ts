@@ -1,0 +1,75 @@
+/**
+ * Components refuse bad arguments in their constructors, before any child resource, with the argument,
+ * the value and what is allowed. No engine is needed: validation runs before the component registers.
+ */
+import * as assert from "assert";
+import { FargateService, FargateServiceArgs } from "../infra/fargate-service";
+import { LoadBalancer } from "../infra/load-balancer";
+import { DiagnosticsBucket, MonitorListener, monitorSidecar } from "../infra/monitor";
+import { MonitorApiKey } from "../infra/monitor-api-key";
+import { Network } from "../infra/network";
+import { ServiceImage, ServiceImageArgs } from "../infra/service-image";
+
+const service: FargateServiceArgs = {
+    clusterArn: "arn",
+    clusterName: "cluster",
+    vpcId: "vpc",
+    subnetIds: ["a", "b"],
+    loadBalancerSecurityGroupId: "sg",
+    listenerArn: "listener",
+    pathPatterns: ["/api/*"],
+    priority: 100,
+    imageRef: "repo@sha256:0",
+    repositoryArn: "arn:repo",
+    cpu: 512,
+    memory: 1024,
+    cpuArchitecture: "ARM64",
+    logRetentionDays: 14,
+    accountId: "123456789012",
+    region: "eu-west-1",
+};
+
+const image: ServiceImageArgs = { repositoryName: "dotnet-fargate-arm64/bookstore", context: "services", dockerfile: "services/BookStore.Api/Dockerfile", platform: "linux/arm64", tag: "src-0123456789ab" };
+
+describe("component arguments", () => {
+    const cases: [string, () => unknown, string][] = [
+        ["a service without paths", () => new FargateService("s", { ...service, pathPatterns: [] }), 'FargateService: argument "pathPatterns" is []; expected 1 to 5 patterns, each starting with /.'],
+        ["a relative path", () => new FargateService("s", { ...service, pathPatterns: ["api/*"] }), 'FargateService: argument "pathPatterns" is ["api/*"]; expected 1 to 5 patterns, each starting with /.'],
+        ["a rule priority of 0", () => new FargateService("s", { ...service, priority: 0 }), 'FargateService: argument "priority" is 0; expected a whole number from 1 to 50000.'],
+        ["a negative task count", () => new FargateService("s", { ...service, desiredCount: -1 }), 'FargateService: argument "desiredCount" is -1; expected a whole number of at least 0.'],
+        ["autoscaling upside down", () => new FargateService("s", { ...service, autoscaling: { minCount: 3, maxCount: 2, targetCpuPercent: 50 } }), 'FargateService: argument "autoscaling" is {"minCount":3,"maxCount":2,"targetCpuPercent":50}; expected whole numbers with 1 <= minCount <= maxCount.'],
+        ["a CPU target of 0", () => new FargateService("s", { ...service, autoscaling: { minCount: 1, maxCount: 2, targetCpuPercent: 0 } }), 'FargateService: argument "autoscaling.targetCpuPercent" is 0; expected a percentage above 0 and at most 100.'],
+        ["the tag latest", () => new ServiceImage("i", { ...image, tag: "latest" }), 'ServiceImage: argument "tag" is "latest"; expected a unique tag (not "latest", not starting with "buildcache").'],
+        ["the cache tag as image tag", () => new ServiceImage("i", { ...image, tag: "buildcache-1" }), 'ServiceImage: argument "tag" is "buildcache-1"; expected a unique tag (not "latest", not starting with "buildcache").'],
+        ["an upper-case repository", () => new ServiceImage("i", { ...image, repositoryName: "Dotnet/App" }), 'ServiceImage: argument "repositoryName" is "Dotnet/App"; expected lower-case letters, digits, \'.\', \'_\', \'-\' and \'/\' separators.'],
+        ["keeping one image", () => new ServiceImage("i", { ...image, imageRetentionCount: 1 }), 'ServiceImage: argument "imageRetentionCount" is 1; expected a whole number of at least 2.'],
+        ["a NAT strategy awsx lacks", () => new Network("n", { natStrategy: "none" as "single" }), 'Network: argument "natStrategy" is "none"; expected single or onePerAz.'],
+        ["a load balancer nobody may reach", () => new LoadBalancer("l", { vpcId: "v", publicSubnetIds: [], ingressCidrs: [] }), 'LoadBalancer: argument "ingressCidrs" is []; expected at least one CIDR block.'],
+        ["a certificate that is not an ARN", () => new LoadBalancer("l", { vpcId: "v", publicSubnetIds: [], certificateArn: "cert" }), 'LoadBalancer: argument "certificateArn" is "cert"; expected an ACM certificate ARN.'],
+        ["a bucket that keeps nothing", () => new DiagnosticsBucket("b", { retentionDays: 0 }), 'DiagnosticsBucket: argument "retentionDays" is 0; expected a whole number of days, at least 1.'],
+        ["a monitor listener for nobody", () => new MonitorListener("m", { loadBalancerArn: "a", loadBalancerSecurityGroupId: "s", vpcId: "v", port: 52323, allowedCidrs: [], dnsName: "d" }), 'MonitorListener: argument "allowedCidrs" is []; expected at least one CIDR block.'],
+        ["an API key subject with spaces", () => new MonitorApiKey("k", { subject: "my monitor" }), 'MonitorApiKey: argument "subject" is "my monitor"; expected 1 to 128 letters, digits, \'.\', \'_\' or \'-\'.'],
+    ];
+    for (const [title, make, message] of cases) {
+        it(`refuses ${title}`, () => assert.throws(make, { message }));
+    }
+
+    it("refuses an unpinnable monitor image tag", () => {
+        assert.throws(
+            () =>
+                monitorSidecar({
+                    service: "profiling",
+                    imageTag: "10.0.3 latest",
+                    publicKeySecretArn: "arn",
+                    subject: "s",
+                    bucketName: "b",
+                    bucketArn: "arn:aws:s3:::b",
+                    region: "eu-west-1",
+                    logGroupName: "/ecs/p",
+                    rules: { highCpu: { enabled: true, threshold: 80 }, largeGcHeap: { enabled: true, threshold: 512 }, threadPoolStarvation: { enabled: true, threshold: 100 }, actionsPerHour: 1 },
+                    exposeApi: false,
+                }),
+            { message: 'monitorSidecar: argument "imageTag" is "10.0.3 latest"; expected an image tag such as 10.0.3.' },
+        );
+    });
+});
