@@ -5,6 +5,9 @@
  */
 import * as assert from "assert";
 import { createPublicKey, verify } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { ARCHITECTURES } from "../infra/architecture";
 import { generateMonitorApiKey, MONITOR_API_KEY_TYPE } from "../infra/monitor-api-key";
 import { collectionRules } from "../infra/monitor";
@@ -37,6 +40,29 @@ describe("the dotnet-monitor API key", () => {
         const b = generateMonitorApiKey("s", "i");
         assert.notStrictEqual(a.publicKey, b.publicKey);
         assert.throws(() => verifyToken(a.token, b.publicKey), /signature/);
+    });
+});
+
+describe("the dotnet-monitor API key resource", () => {
+    it("ships a provider that runs on its own, as the engine's dynamic provider host runs it", async () => {
+        const { resources } = await runProgram("arm64", { config: withProfiling });
+        const key = ofType(resources, MONITOR_API_KEY_TYPE)[0];
+        const serialized: string = key.inputs.__provider;
+        assert.ok(serialized.length < 10_000, `the serialized provider should be small, is ${serialized.length} characters`);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "monitor-key-provider-"));
+        try {
+            const file = path.join(dir, "provider.js");
+            fs.writeFileSync(file, serialized);
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const provider = (require(file) as { handler: () => { create: (inputs: object) => Promise<{ id: string; outs: Record<string, string> }>; diff: (...a: object[]) => Promise<{ replaces: string[] }> } }).handler();
+            const created = await provider.create({ subject: key.inputs.subject, issuer: key.inputs.issuer });
+            assert.strictEqual(created.id, "dotnet-fargate-arm64-monitor");
+            assert.strictEqual(verifyToken(created.outs.token, created.outs.publicKey).sub, "dotnet-fargate-arm64-monitor");
+            const diff = await provider.diff("id", { subject: "a", issuer: "i" }, { subject: "b", issuer: "i" });
+            assert.deepStrictEqual(diff.replaces, ["subject"], "a new subject means a new key pair");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 
