@@ -80,7 +80,7 @@ describe("bench report", () => {
             assert.ok(one.includes("Local runs: the load generator and the services shared one machine (2 cores, Test CPU @ 2.0GHz)"), one);
             assert.ok(one.includes("Durations were scaled"), one);
             assert.ok(one.includes("| local-amd64 | amd64 | GET /api/books capacity | 512/1024 | $0.02469 | none | - | - |"), one);
-            assert.ok(one.includes("Verdict: only one run, so nothing to compare"), one);
+            assert.ok(one.includes("Verdict: one run (local-amd64), so no comparison. GET /api/books capacity: no step held."), one);
             assert.ok(!one.includes(" vs "), "no comparison column");
         });
         it("marks a capacity that reached the search's upper bound as a bound", () => {
@@ -89,6 +89,8 @@ describe("bench report", () => {
             const text = renderMarkdown([{ file: "b.json", results: fixtureResults([a, b]) }]);
             assert.ok(text.includes("| arm64 | arm64 | GET /api/books capacity | 512/1024 | $0.01975 | >= 200/s | >= 200.0/s | <= $0.0274 |"), text);
             assert.ok(text.includes("(at least one side reached the search's upper bound, so this is a bound, not a measurement)"), text);
+            const single = renderMarkdown([{ file: "s.json", results: fixtureResults([a]) }]);
+            assert.ok(single.includes("Verdict: one run (arm64), so no comparison. GET /api/books capacity: at least 200/s held, at most $0.0274 per million requests on arm64."), single);
         });
     });
 

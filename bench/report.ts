@@ -374,6 +374,15 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
             });
         }
         blocks.push({ kind: "table", head: ["run", "arrival rate", "achieved /s", "p99 ms", "errors", "verdict"], rows });
+        const shortest = Math.min(...runs.flatMap((r) => r.run.capacity.filter((x) => x.name === name).map((x) => x.stepDurationS)));
+        if (shortest < 10) {
+            blocks.push({
+                kind: "p",
+                text:
+                    `Steps of ${shortest} s are short: a queue that grows slowly past capacity has little time to show in p99, ` +
+                    "so short steps overstate capacity. Use the full durations (no --scale) for figures to act on.",
+            });
+        }
         blocks.push({
             kind: "chart",
             caption: `p99 latency at each arrival rate; dashed: the p99 target.`,
@@ -427,7 +436,13 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
 /** The verdict sentence(s): per endpoint, how the candidate's cost per million compares to the baseline's. */
 export function verdict(pp: readonly PricePerformance[], comparison: Comparison | null): string {
     if (!comparison) {
-        return "Verdict: only one run, so nothing to compare; the figures above are this run's price-performance.";
+        const each = pp.map(
+            (p) =>
+                `${p.endpoint}: ${p.capacityRps === null ? "no step held" : `${p.atLeast ? "at least " : ""}${p.capacityRps}/s held`}` +
+                (p.costPerMillionUsd === null ? "" : `, ${p.atLeast ? "at most " : ""}${usd(p.costPerMillionUsd)} per million requests on ${p.architecture}`) +
+                ".",
+        );
+        return `Verdict: one run (${pp[0]?.label ?? "-"}), so no comparison. ${each.join(" ")}`;
     }
     const { candidate, baseline } = comparison;
     const sentences: string[] = [];
