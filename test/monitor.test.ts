@@ -54,7 +54,7 @@ describe("the dotnet-monitor API key resource", () => {
             const file = path.join(dir, "provider.js");
             fs.writeFileSync(file, serialized);
             // eslint-disable-next-line @typescript-eslint/no-require-imports
-            const provider = (require(file) as { handler: () => { create: (inputs: object) => Promise<{ id: string; outs: Record<string, string> }>; diff: (...a: object[]) => Promise<{ replaces: string[] }> } }).handler();
+            const provider = (require(file) as { handler: () => { create: (inputs: object) => Promise<{ id: string; outs: Record<string, string> }>; diff: (id: string, olds: object, news: object) => Promise<{ replaces: string[] }> } }).handler();
             const created = await provider.create({ subject: key.inputs.subject, issuer: key.inputs.issuer });
             assert.strictEqual(created.id, "dotnet-fargate-arm64-monitor");
             assert.strictEqual(verifyToken(created.outs.token, created.outs.publicKey).sub, "dotnet-fargate-arm64-monitor");
