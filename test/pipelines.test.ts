@@ -85,7 +85,11 @@ for (const file of ["pipelines/pull-request.yml", "pipelines/deploy.yml"]) {
         it("runs npm ci and npm test, with Node.js and the .NET 10 SDK, before anything touches a stack", () => {
             const test = pipeline.jobs.test;
             assert.ok(test, "a test job");
-            assert.deepStrictEqual(scripts(test.steps), ["npm ci", "npm test"]);
+            assert.deepStrictEqual(scripts(test.steps), [
+                "npm ci",
+                "sudo apt-get update -q && sudo apt-get install -y -q --no-install-recommends qemu-user-static file",
+                "npm test",
+            ]);
             assert.strictEqual(tasks(test.steps, "UseDotNet@2")[0]?.inputs.version, "10.0.x");
             assert.strictEqual(tasks(test.steps, "NodeTool@0").length, 1);
             for (const [name, { job }] of Object.entries(pipeline.jobs)) {
