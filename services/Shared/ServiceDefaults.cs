@@ -23,6 +23,9 @@ public static class ServiceDefaults
     /// <summary>Default limit on a request body, in bytes.</summary>
     public const long DefaultMaxRequestBodyBytes = 64 * 1024;
 
+    /// <summary>The port Kestrel listens on when nothing else is configured (the chiseled image's default too).</summary>
+    public const int DefaultPort = 8080;
+
     public const string HealthPath = "/healthz";
     public const string MetricsPath = "/metrics";
 
@@ -49,6 +52,13 @@ public static class ServiceDefaults
                 $"ShutdownTimeoutSeconds must be between 1 and 600; got {shutdownSeconds}.");
         }
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(shutdownSeconds));
+
+        // Kestrel listens on 8080 unless told otherwise (--urls, ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS).
+        if (string.IsNullOrEmpty(config["urls"]) && string.IsNullOrEmpty(config["http_ports"])
+            && string.IsNullOrEmpty(config["https_ports"]) && !config.GetSection("Kestrel:Endpoints").Exists())
+        {
+            builder.WebHost.UseUrls($"http://+:{DefaultPort}");
+        }
 
         var maxBody = config.GetValue("RequestLimits:MaxBodyBytes", DefaultMaxRequestBodyBytes);
         if (maxBody < 1)
@@ -81,6 +91,11 @@ public static class ServiceDefaults
                     m.AddMeter(meter);
                 }
                 m.AddPrometheusExporter();
+                // Also push over OTLP when a collector is configured (e.g. an ADOT sidecar in the task).
+                if (!string.IsNullOrEmpty(config["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+                {
+                    m.AddOtlpExporter();
+                }
             });
 
         return builder;
