@@ -39,6 +39,7 @@ function chromium(binary: string, file: string, extra: string[]): Promise<string
         "--disable-component-update",
         "--disable-sync",
         "--hide-scrollbars",
+        "--disable-dev-shm-usage",
         `--user-data-dir=${profile}`,
         ...extra,
         `file://${file}`,
