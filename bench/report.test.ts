@@ -83,6 +83,14 @@ describe("bench report", () => {
             assert.ok(one.includes("Verdict: one run (local-amd64), so no comparison. GET /api/books capacity: no step held."), one);
             assert.ok(!one.includes(" vs "), "no comparison column");
         });
+        it("warns that short capacity steps overstate capacity, and only then", () => {
+            const run = fixtureRun({ label: "local-amd64", architecture: "amd64", mode: "local", slowdown: 1, capacityRates: [50], capacityP99s: [10] });
+            const short = { ...run, capacity: [{ ...run.capacity[0], stepDurationS: 2 }] };
+            const warned = renderMarkdown([{ file: "s.json", results: fixtureResults([short], 0.05) }]);
+            assert.ok(warned.includes("Steps of 2 s are short: a queue that grows slowly past capacity has little time to show in p99"), warned);
+            assert.ok(!md.includes("are short"));
+        });
+
         it("marks a capacity that reached the search's upper bound as a bound", () => {
             const a = fixtureRun({ label: "arm64", architecture: "arm64", slowdown: 1, capacityRates: [100, 200], capacityP99s: [10, 20] });
             const b = fixtureRun({ label: "amd64", architecture: "amd64", slowdown: 1, capacityRates: [100, 200], capacityP99s: [10, 900] });
