@@ -13,5 +13,6 @@ export const images = outputs.images;
 export const clusterName = outputs.clusterName;
 export const serviceNames = outputs.serviceNames;
 export const taskSize = outputs.taskSize;
+export const desiredCount = outputs.desiredCount;
 export const estimatedMonthlyCostUsd = outputs.estimatedMonthlyCostUsd;
 export const monitor = outputs.monitor;

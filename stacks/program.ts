@@ -29,6 +29,8 @@ export interface StackOutputs {
     readonly clusterName: pulumi.Output<string>;
     readonly serviceNames: Record<string, pulumi.Output<string>>;
     readonly taskSize: { readonly cpu: number; readonly memory: number };
+    /** Tasks per service at deployment (autoscaling's minimum when it is on). */
+    readonly desiredCount: number;
     readonly estimatedMonthlyCostUsd: MonthlyCost;
     /** Present when a service runs dotnet-monitor. */
     readonly monitor?: {
@@ -139,10 +141,11 @@ export function createStack(config: StackConfig): StackOutputs {
         new AzureDevOpsPipelines(prefix, config.azureDevOps);
     }
 
+    const desiredCount = settings.autoscaling.enabled ? settings.autoscaling.minCount : settings.desiredCount;
     const estimatedMonthlyCostUsd = estimateMonthlyCost(
         {
             architecture: settings.architecture,
-            services: settings.services.map(() => ({ cpu: settings.taskCpu, memory: settings.taskMemory, count: settings.autoscaling.enabled ? settings.autoscaling.minCount : settings.desiredCount })),
+            services: settings.services.map(() => ({ cpu: settings.taskCpu, memory: settings.taskMemory, count: desiredCount })),
             natGateways: network.natGatewayCount,
             loadBalancers: 1,
             // One address per NAT gateway, one per load balancer subnet.
@@ -158,6 +161,7 @@ export function createStack(config: StackConfig): StackOutputs {
         clusterName: cluster.name,
         serviceNames,
         taskSize: { cpu: settings.taskCpu, memory: settings.taskMemory },
+        desiredCount,
         estimatedMonthlyCostUsd,
         monitor: monitor && { bucket: monitor.bucket.bucketName, token: pulumi.secret(monitor.apiKey.token), endpoints: monitorEndpoints },
     };

@@ -258,6 +258,7 @@ for (const stack of ARCHITECTURES) {
             assert.deepStrictEqual(outputs.serviceNames, { bookstore: `${prefix}-bookstore`, prime: `${prefix}-prime` });
             assert.strictEqual(outputs.clusterName, prefix);
             assert.deepStrictEqual(outputs.taskSize, { cpu: 512, memory: 1024 });
+            assert.strictEqual(outputs.desiredCount, 1);
             const price = DEFAULT_PRICES.fargate[stack];
             const cost = outputs.estimatedMonthlyCostUsd;
             // Two services of one 0.5 vCPU / 1 GB task each.
@@ -346,6 +347,7 @@ describe("program options", () => {
         assert.strictEqual(cost.fargateVcpu, 177.3);
         assert.strictEqual(cost.natGateway, 73);
         assert.strictEqual(cost.publicIpv4, 14.6);
+        assert.strictEqual(outputs.desiredCount, 3);
     });
 
     it("stops before declaring any resource when config is wrong, naming the key", async () => {
