@@ -3,7 +3,20 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { CAPACITY_SCENARIOS, capacitySteps, FIXED_SCENARIOS, loadCapacityTargets, loadFixedScenario, scaleDuration, SCENARIO_DIR } from "./scenarios";
+import {
+    ALL_SCENARIOS,
+    CAPACITY_SCENARIOS,
+    capacitySteps,
+    DEFAULT_SCENARIOS,
+    FIXED_SCENARIOS,
+    isProfilingPath,
+    loadCapacityTargets,
+    loadFixedScenario,
+    PROFILING_SCENARIOS,
+    scaleDuration,
+    SCENARIO_DIR,
+    selectScenarios,
+} from "./scenarios";
 
 describe("bench scenarios (bench/scenarios/*.yml)", () => {
     it("are the seed's four tests, unchanged at scale 1", () => {
@@ -72,6 +85,72 @@ describe("bench scenarios (bench/scenarios/*.yml)", () => {
             fs.writeFileSync(path.join(dir, "bad.yml"), "config:\n  phases:\n    - duration: -1\n      arrivalRate: 5\nscenarios:\n  - flow:\n      - get: { url: /x }\n");
             assert.throws(() => loadFixedScenario("bad", 1, dir), /bad\.yml: config\.phases\[0\]\.duration must be a number greater than 0, got -1/);
             assert.throws(() => loadFixedScenario("missing", 1, dir), /missing\.yml: cannot be read/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("the default set is still the seed's four tests then the capacity searches, without the profiling scenarios", () => {
+        assert.deepStrictEqual(DEFAULT_SCENARIOS, ["books", "categories", "orders", "prime", "capacity", "capacity-prime"]);
+        assert.deepStrictEqual(selectScenarios(undefined), [...DEFAULT_SCENARIOS]);
+        assert.ok(PROFILING_SCENARIOS.every((id) => !DEFAULT_SCENARIOS.includes(id)));
+        assert.deepStrictEqual(
+            fs.readdirSync(SCENARIO_DIR).filter((f) => f.endsWith(".yml")).map((f) => f.replace(/\.yml$/, "")).sort(),
+            [...ALL_SCENARIOS].sort(),
+            "every file is selectable and every id has a file",
+        );
+    });
+
+    it("selects by id, by the `profiling` group, in the order given, each once", () => {
+        assert.deepStrictEqual(selectScenarios("high-cpu,memory-leak,blocking-threads"), ["high-cpu", "memory-leak", "blocking-threads"]);
+        assert.deepStrictEqual(selectScenarios("profiling"), ["high-cpu", "memory-leak", "blocking-threads"]);
+        assert.deepStrictEqual(selectScenarios("books, memory-leak,profiling,books"), ["books", "memory-leak", "high-cpu", "blocking-threads"]);
+        assert.deepStrictEqual(selectScenarios("capacity-prime"), ["capacity-prime"]);
+        assert.throws(() => selectScenarios("books,leak"), /unknown scenario "leak"; expected some of books,.*,blocking-threads or a group \(profiling\)/);
+        assert.throws(() => selectScenarios(","), /no scenario named/);
+    });
+
+    it("loads the profiling scenarios: 120 s each at rates within the Profiling API's own limits", () => {
+        const got = PROFILING_SCENARIOS.map((id) => {
+            const s = loadFixedScenario(id);
+            return [s.id, s.name, s.url, s.duration, s.arrivalRate, s.after];
+        });
+        assert.deepStrictEqual(got, [
+            ["high-cpu", "GET /high-cpu", "/high-cpu", 120, 1, []],
+            ["memory-leak", "GET /memory-leak", "/memory-leak", 120, 25, [{ method: "DELETE", url: "/memory-leak" }]],
+            ["blocking-threads", "GET /blocking-threads?holdMs=100", "/blocking-threads?holdMs=100", 120, 8, []],
+        ]);
+        // memory-leak: every call keeps 64 KiB; the service refuses (409) past 256 MiB = 4,096 calls.
+        // The run's calls plus the preflight's one stay below the cap.
+        const leak = loadFixedScenario("memory-leak");
+        assert.ok(leak.duration * leak.arrivalRate + 1 <= 4096);
+        // blocking-threads: the lock is held 100 ms a call, so it serves at most 10 calls a second.
+        const blocking = loadFixedScenario("blocking-threads");
+        assert.ok(blocking.arrivalRate * 0.1 < 1);
+        assert.strictEqual(loadFixedScenario("memory-leak", 0.05).duration, 6);
+        for (const id of FIXED_SCENARIOS) {
+            assert.deepStrictEqual(loadFixedScenario(id).after, [], `${id} has no after requests`);
+        }
+    });
+
+    it("knows which paths the load balancer sends to the Profiling API (infra/catalog.ts's patterns)", () => {
+        for (const id of PROFILING_SCENARIOS) {
+            assert.ok(isProfilingPath(loadFixedScenario(id).url), id);
+        }
+        assert.ok(isProfilingPath("/memory-leak/stats"));
+        for (const p of ["/api/books", "/prime", "/healthz", "/high"]) {
+            assert.ok(!isProfilingPath(p), p);
+        }
+    });
+
+    it("names the file and the step when an `after` flow is malformed", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-scn-"));
+        try {
+            const base = "config:\n  phases:\n    - duration: 1\n      arrivalRate: 5\nscenarios:\n  - flow:\n      - get: { url: /x }\n";
+            fs.writeFileSync(path.join(dir, "bad-after.yml"), `${base}after:\n  flow:\n    - delete: { url: /x }\n    - fetch: { url: /y }\n`);
+            assert.throws(() => loadFixedScenario("bad-after", 1, dir), /bad-after\.yml: after\.flow\[1\] must be one request/);
+            fs.writeFileSync(path.join(dir, "no-flow.yml"), `${base}after:\n  delete: { url: /x }\n`);
+            assert.throws(() => loadFixedScenario("no-flow", 1, dir), /no-flow\.yml: expected `after\.flow` to be a list of requests/);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

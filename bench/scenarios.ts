@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { SERVICE_CATALOG } from "../infra/catalog";
 
 /** bench/scenarios/ in the repository, found from bin/bench/ (compiled) or bench/ (sources). */
 export const SCENARIO_DIR = path.resolve(__dirname, "../../bench/scenarios");
@@ -14,6 +15,67 @@ export const FIXED_SCENARIOS = ["books", "categories", "orders", "prime"] as con
 
 /** The capacity searches (not in the seed): BookStore's GET /api/books and Prime's GET /prime. */
 export const CAPACITY_SCENARIOS = ["capacity", "capacity-prime"] as const;
+
+/**
+ * The Profiling API's three diagnosis scenarios, fixed-rate like the seed's tests but not part of the
+ * default set: they exist to make a service misbehave for dotnet-monitor, not to compare architectures.
+ */
+export const PROFILING_SCENARIOS = ["high-cpu", "memory-leak", "blocking-threads"] as const;
+
+/** What runs when --scenarios is not given: the seed's four tests, then the capacity searches. */
+export const DEFAULT_SCENARIOS: readonly string[] = [...FIXED_SCENARIOS, ...CAPACITY_SCENARIOS];
+
+/** Every scenario --scenarios accepts by id. */
+export const ALL_SCENARIOS: readonly string[] = [...FIXED_SCENARIOS, ...CAPACITY_SCENARIOS, ...PROFILING_SCENARIOS];
+
+/** Names --scenarios accepts for several scenarios at once. */
+export const SCENARIO_GROUPS: Readonly<Record<string, readonly string[]>> = { profiling: PROFILING_SCENARIOS };
+
+export function isCapacityScenario(id: string): boolean {
+    return (CAPACITY_SCENARIOS as readonly string[]).includes(id);
+}
+
+/**
+ * The scenario ids a --scenarios value names, in the order given, groups expanded, each once;
+ * the default set when the value is undefined. Throws a RangeError naming an unknown entry.
+ */
+export function selectScenarios(list: string | undefined): string[] {
+    if (list === undefined) {
+        return [...DEFAULT_SCENARIOS];
+    }
+    const chosen: string[] = [];
+    for (const entry of list.split(",").map((s) => s.trim()).filter(Boolean)) {
+        const ids = SCENARIO_GROUPS[entry] ?? (ALL_SCENARIOS.includes(entry) ? [entry] : undefined);
+        if (ids === undefined) {
+            throw new RangeError(
+                `unknown scenario "${entry}"; expected some of ${ALL_SCENARIOS.join(",")} or a group (${Object.keys(SCENARIO_GROUPS).join(", ")})`,
+            );
+        }
+        for (const id of ids) {
+            if (!chosen.includes(id)) {
+                chosen.push(id);
+            }
+        }
+    }
+    if (chosen.length === 0) {
+        throw new RangeError("no scenario named");
+    }
+    return chosen;
+}
+
+/** Whether the load balancer sends this path to the Profiling API (its listener rule's patterns, from infra/catalog.ts). */
+export function isProfilingPath(urlPath: string): boolean {
+    const p = urlPath.split("?")[0];
+    return SERVICE_CATALOG.profiling.pathPatterns.some((pattern) =>
+        pattern.endsWith("*") ? p.startsWith(pattern.slice(0, -1)) : p === pattern,
+    );
+}
+
+/** A request made once, after a test's load, on every target (Artillery's top-level `after` flow). */
+export interface AfterRequest {
+    readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+    readonly url: string;
+}
 
 /** One fixed-rate test: a constant arrival rate for a duration, one GET per arrival. */
 export interface FixedScenario {
@@ -27,6 +89,8 @@ export interface FixedScenario {
     readonly duration: number;
     /** Arrivals per second. */
     readonly arrivalRate: number;
+    /** Requests to make once when the test is over (e.g. DELETE /memory-leak); empty for most tests. */
+    readonly after: readonly AfterRequest[];
 }
 
 /** One capacity target: stepped arrival rates until p99 or errors pass a limit. */
@@ -95,7 +159,29 @@ function flowUrl(file: string, doc: Record<string, unknown>): string {
     return url;
 }
 
-/** Loads one fixed scenario by id (books, categories, orders, prime), scaling its duration. */
+const METHODS = ["get", "post", "put", "patch", "delete"] as const;
+
+/** The file's top-level `after: { flow: [ { delete: { url } } ] }`, if any: method and url only. */
+function afterFlow(file: string, doc: Record<string, unknown>): AfterRequest[] {
+    if (doc.after === undefined) {
+        return [];
+    }
+    const flow = (doc.after as { flow?: unknown } | null)?.flow;
+    if (!Array.isArray(flow)) {
+        throw new ScenarioError(file, "expected `after.flow` to be a list of requests");
+    }
+    return flow.map((step: unknown, i: number) => {
+        const keys = typeof step === "object" && step !== null ? Object.keys(step) : [];
+        const method = keys.length === 1 ? METHODS.find((m) => m === keys[0]) : undefined;
+        const url = method ? (step as Record<string, { url?: unknown } | undefined>)[method]?.url : undefined;
+        if (!method || typeof url !== "string" || !url.startsWith("/")) {
+            throw new ScenarioError(file, `after.flow[${i}] must be one request, e.g. \`- delete: { url: "/path" }\``);
+        }
+        return { method: method.toUpperCase() as AfterRequest["method"], url };
+    });
+}
+
+/** Loads one fixed-rate scenario by id (the seed's four, or a profiling one), scaling its duration. */
 export function loadFixedScenario(id: string, scale = 1, dir = SCENARIO_DIR): FixedScenario {
     const file = path.join(dir, `${id}.yml`);
     const doc = readYaml(file);
@@ -112,6 +198,7 @@ export function loadFixedScenario(id: string, scale = 1, dir = SCENARIO_DIR): Fi
         url,
         duration: scaleDuration(positive(file, "config.phases[0].duration", phase.duration), scale),
         arrivalRate: positive(file, "config.phases[0].arrivalRate", phase.arrivalRate),
+        after: afterFlow(file, doc),
     };
 }
 
