@@ -5,6 +5,7 @@
 #      Dockerfile, with $TARGETARCH set to amd64 and then arm64, exactly as BuildKit passes it;
 #      the .NET CLI reads amd64 as x64) and checks the machine type of each output's apphost
 #      (ELF x86-64 and ELF AArch64);
+#   2b. runs the amd64 BookStore with the root filesystem read-only and a tmpfs /tmp (as in the task);
 #   3. starts an arm64 Prime API under qemu-user-static and checks GET /healthz -> 200 and
 #      GET /prime?n=1000000 -> 78498.
 # Step 3 publishes Prime.Api with --self-contained (runtime packs from NuGet), because a
@@ -80,6 +81,43 @@ for project in "${PROJECTS[@]}"; do
     printf '    OK  %s/%s: %s\n' "$project" "$arch" "${kind%%, BuildID*}"
   done
 done
+
+# 2b. The container's posture: the amd64 BookStore runs with a read-only root filesystem and only
+#     /tmp writable (as the ECS task mounts it). Needs root for a private mount namespace
+#     (unshare -m); skipped with a note otherwise.
+if [[ $(id -u) -eq 0 ]] && command -v unshare >/dev/null && [[ -d /mnt ]]; then
+  echo "==> BookStore.Api (amd64) on a read-only root filesystem with a tmpfs /tmp"
+  ro_log="$WORK/readonly.log"
+  ro_app="$WORK/out/BookStore.Api-amd64"
+  # shellcheck disable=SC2016
+  timeout 90 unshare -m --propagation private sh -c '
+    set -e
+    mount --bind "$1" /mnt
+    mount -o remount,bind,ro /
+    mount -o remount,bind,ro /mnt
+    mount -t tmpfs -o size=64m tmpfs /tmp
+    if touch /.write-test 2>/dev/null; then echo "root is writable" >&2; exit 3; fi
+    cd /mnt
+    dotnet BookStore.Api.dll --urls http://127.0.0.1:0 >/tmp/app.log 2>&1 &
+    app=$!
+    url=""
+    for _ in $(seq 1 300); do
+      url="$(grep -o "Now listening on: http://127\.0\.0\.1:[0-9]*" /tmp/app.log | head -n1 | sed "s/^Now listening on: //" || true)"
+      [ -n "$url" ] && break
+      sleep 0.1
+    done
+    [ -n "$url" ] || { cat /tmp/app.log >&2; kill $app; exit 4; }
+    health=$(curl -s -o /dev/null -w "%{http_code}" --max-time 10 "$url/healthz")
+    created=$(curl -s -o /dev/null -w "%{http_code}" --max-time 10 -X POST -H "Content-Type: application/json" \
+      -d "{\"name\":\"Read-only check\"}" "$url/api/categories")
+    kill -TERM $app; wait $app || true
+    echo "healthz=$health post=$created tmp=$(ls /tmp | tr "\n" " ")"
+    [ "$health" = 200 ] && [ "$created" = 201 ]
+  ' sh "$ro_app" >"$ro_log" 2>&1 || { cat "$ro_log" >&2; fail "BookStore.Api did not run on a read-only root filesystem."; }
+  echo "    OK  $(tail -n1 "$ro_log")"
+else
+  echo "==> read-only root filesystem check skipped (needs root and unshare)"
+fi
 
 # 3. The arm64 Prime API under qemu-user-static.
 if [[ ! -e "$SYSROOT/lib/ld-linux-aarch64.so.1" ]]; then
