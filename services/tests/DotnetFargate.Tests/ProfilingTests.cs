@@ -25,6 +25,19 @@ public sealed class ProfilingTests(ProfilingFixture fixture) : IClassFixture<Pro
         Assert.Equal(1_299_709, result.GetProperty("prime").GetInt32());
     }
 
+    [Fact]
+    public async Task High_cpu_stops_at_its_time_limit_with_a_503_problem()
+    {
+        await using var service = await ServiceProcess.StartAsync("Profiling.Api", new Dictionary<string, string>
+        {
+            ["Profiling__HighCpuTimeLimitMs"] = "100",
+        });
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        await HttpAssert.ProblemAsync(await service.Client.GetAsync("/high-cpu?nth=200000"), 503);
+        Assert.InRange(sw.ElapsedMilliseconds, 0, 5_000);
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/healthz")).StatusCode);
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("200001")]
