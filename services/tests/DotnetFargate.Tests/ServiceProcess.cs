@@ -66,7 +66,18 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         };
         process.Exited += (_, _) =>
         {
-            process.WaitForExit(); // drains the redirected streams, so stderr is complete below
+            if (service._listening.Task.IsCompleted)
+            {
+                return; // a normal stop after start-up
+            }
+            try
+            {
+                process.WaitForExit(); // drains the redirected streams, so stderr is complete below
+            }
+            catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+            {
+                // already disposed by the test
+            }
             service._listening.TrySetException(new InvalidOperationException(
                 $"{project} exited before listening. stderr: {string.Join('\n', service._stderr)}"));
         };
