@@ -109,9 +109,21 @@ describe("bench stack outputs", () => {
                 taskSize: { cpu: 512, memory: 1024 },
                 clusterName: "c",
                 serviceNames: { bookstore: "svc-b", prime: "svc-p" },
+                desiredCount: undefined,
                 estimatedMonthlyCostUsd: undefined,
             },
         );
+    });
+
+    it("reads desiredCount (tasks per service) when the stack exports it, and refuses one that is not a whole number >= 1", () => {
+        assert.strictEqual(parseStackOutputs("arm64", { url: "http://x", architecture: "arm64", desiredCount: 3 }).desiredCount, 3);
+        assert.strictEqual(parseStackOutputs("arm64", { url: "http://x", architecture: "arm64" }).desiredCount, undefined);
+        for (const bad of [0, 1.5, "2", null]) {
+            assert.throws(
+                () => parseStackOutputs("amd64", { url: "http://x", architecture: "amd64", desiredCount: bad }),
+                new RegExp(`Stack "amd64" output \`desiredCount\` is ${JSON.stringify(bad).replace(/\./g, "\\.")}; expected a whole number >= 1`),
+            );
+        }
     });
 
     it("refuses outputs without a usable url or architecture, naming the stack", () => {

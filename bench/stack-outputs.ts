@@ -13,6 +13,8 @@ export interface StackOutputs {
     readonly taskSize: TaskSize;
     readonly clusterName?: string;
     readonly serviceNames: Readonly<Record<string, string>>;
+    /** Tasks per service at deployment (autoscaling's minimum when it is on); absent on stacks deployed before the output existed. */
+    readonly desiredCount?: number;
     readonly estimatedMonthlyCostUsd?: Readonly<Record<string, number>>;
 }
 
@@ -112,6 +114,13 @@ export function parseStackOutputs(stack: string, outputs: unknown): StackOutputs
             }
         }
     }
+    const desiredCount = o.desiredCount;
+    if (desiredCount !== undefined && !(typeof desiredCount === "number" && Number.isInteger(desiredCount) && desiredCount >= 1)) {
+        throw new StackError(
+            `Stack "${stack}" output \`desiredCount\` is ${JSON.stringify(desiredCount)}; expected a whole number >= 1 (tasks per service), ` +
+                "as the stacks' program exports it.",
+        );
+    }
     return {
         stack,
         url: url.toString().replace(/\/$/, ""),
@@ -119,6 +128,7 @@ export function parseStackOutputs(stack: string, outputs: unknown): StackOutputs
         taskSize,
         clusterName: typeof o.clusterName === "string" ? o.clusterName : undefined,
         serviceNames,
+        desiredCount,
         estimatedMonthlyCostUsd:
             typeof o.estimatedMonthlyCostUsd === "object" && o.estimatedMonthlyCostUsd !== null
                 ? (o.estimatedMonthlyCostUsd as Record<string, number>)
