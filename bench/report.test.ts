@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { armVsAmd, fixtureResults, fixtureRun } from "./fixtures";
+import { armVsAmd, fixtureResults, fixtureRun, fixtureScenario } from "./fixtures";
 import { collectRuns, pickComparison, pricePerformance, renderHtml, renderMarkdown } from "./report";
 import { reportMain } from "./report-cli";
 import { readResults, validateResults, writeResults } from "./results";
@@ -99,6 +99,44 @@ describe("bench report", () => {
             assert.ok(text.includes("(at least one side reached the search's upper bound, so this is a bound, not a measurement)"), text);
             const single = renderMarkdown([{ file: "s.json", results: fixtureResults([a]) }]);
             assert.ok(single.includes("Verdict: one run (arm64), so no comparison. GET /api/books capacity: at least 200/s held, at most $0.0274 per million requests on arm64."), single);
+        });
+    });
+
+    describe("profiling scenarios and tasks per service", () => {
+        const withProfiling = (label: string, architecture: "arm64" | "amd64", slowdown: number) => {
+            const run = fixtureRun({ label, architecture, slowdown, capacityRates: [50], capacityP99s: [10] });
+            const leak = fixtureScenario("memory-leak", "/memory-leak", 120, 25, Array.from({ length: 100 }, (_, i) => (i + 1) * slowdown), 60);
+            return {
+                ...run,
+                tasksPerService: 2,
+                tasksSource: "desiredCount" as const,
+                scenarios: [
+                    ...run.scenarios,
+                    { ...leak, after: [{ method: "DELETE", url: "/memory-leak", at: "2026-01-01T00:05:00.000Z", status: 200, body: '{"retainedBlocks":3001}' }] },
+                ],
+            };
+        };
+        const md = renderMarkdown([{ file: "p.json", results: fixtureResults([withProfiling("arm64", "arm64", 1), withProfiling("amd64", "amd64", 2)]) }]);
+        it("keeps the seed's table to the seed's tests and gives the others their own, with failures", () => {
+            const seed = md.slice(md.indexOf("## Side by side (the seed's table)"), md.indexOf("## Side by side: other fixed-rate tests"));
+            assert.ok(seed.includes("| GET /api/books |") && !seed.includes("memory-leak"), seed);
+            assert.ok(
+                md.includes("| test | duration | rate | requests | failed | arm64 mean / p95 / p99 ms | amd64 mean / p95 / p99 ms | arm64 vs amd64, mean / p99 |"),
+                md,
+            );
+            assert.ok(md.includes("| GET /memory-leak | 120 s | 25/s | 100 / 100 | 0 / 0 | 50.5 / 95.0 / 99.0 | 101.0 / 190.0 / 198.0 | -50.0% / -50.0% |"), md);
+            assert.ok(md.includes("### GET /memory-leak"), md);
+            assert.ok(md.includes('After the test on arm64: DELETE /memory-leak: 200 {"retainedBlocks":3001}.'), md);
+        });
+        it("says where the tasks per service came from, and divides capacity by them", () => {
+            assert.ok(md.includes("| 2 (stack output desiredCount) |"), md);
+            assert.ok(md.includes("| arm64 | arm64 | GET /api/books capacity | 512/1024 | $0.01975 | >= 50/s | >= 25.0/s |"), md);
+            // Results written before tasksSource existed show the bare figure.
+            assert.ok(renderMarkdown(both).includes("| arm64 | stack | arm64 | unknown | 512 CPU units / 1024 MiB | 1 | - |"));
+        });
+        it("checks tasksSource when a results file has one", () => {
+            const bad = { ...armVsAmd(), runs: [{ ...armVsAmd().runs[0], tasksSource: "guess" }] };
+            assert.throws(() => validateResults("b.json", bad), /runs\[0\]\.tasksSource is "guess", expected one of flag, desiredCount, default, local/);
         });
     });
 

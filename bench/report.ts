@@ -5,7 +5,8 @@
 import * as path from "path";
 import { Architecture } from "../infra/architecture";
 import { costPerMillionRequests, DEFAULT_PRICES, percentDifference, PriceTable, taskHourUsd } from "../infra/pricing";
-import { BenchResults, CapacityResult, ScenarioResult, TargetRun, writeFileAtomic } from "./results";
+import { BenchResults, CapacityResult, ScenarioResult, TargetRun, TasksSource, writeFileAtomic } from "./results";
+import { FIXED_SCENARIOS } from "./scenarios";
 import { percentileSorted } from "./stats";
 import { cdfPoints, escapeXml, lineChart, Series, SERIES_COLOURS } from "./svg";
 
@@ -97,6 +98,14 @@ export function pricePerformance(runs: readonly ReportRun[], prices: PriceTable 
     );
 }
 
+/** How the report names where a run's tasks per service came from. */
+const TASKS_SOURCE_TEXT: Readonly<Record<TasksSource, string>> = {
+    flag: "--tasks",
+    desiredCount: "stack output desiredCount",
+    default: "default: no --tasks, no desiredCount output",
+    local: "one local process per service",
+};
+
 const f1 = (n: number | null | undefined): string => (n === null || n === undefined ? "-" : n.toFixed(1));
 const int = (n: number): string => Math.round(n).toLocaleString("en-US");
 const usd = (n: number | null, digits = 4): string => (n === null ? "-" : `$${n.toFixed(digits)}`);
@@ -164,7 +173,7 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
             r.run.architecture,
             r.run.serverCpuModel,
             `${r.run.taskSize.cpu} CPU units / ${r.run.taskSize.memory} MiB${r.run.mode === "local" ? " (assumed for cost; not a Fargate task)" : ""}`,
-            String(r.run.tasksPerService),
+            `${r.run.tasksPerService}${r.run.tasksSource ? ` (${TASKS_SOURCE_TEXT[r.run.tasksSource]})` : ""}`,
             r.run.estimatedMonthlyCostUsd && typeof r.run.estimatedMonthlyCostUsd.total === "number"
                 ? `$${r.run.estimatedMonthlyCostUsd.total.toFixed(2)} (stack output)`
                 : "-",
@@ -196,33 +205,52 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
         });
     }
 
-    // --- Seed-style side-by-side.
+    // --- Seed-style side-by-side: the seed's four tests only; any other fixed-rate test (the profiling
+    // scenarios) gets a table of its own, with its failures, since those are part of what it shows.
     const eps = endpoints(runs);
+    const isSeed = (id: string) => (FIXED_SCENARIOS as readonly string[]).includes(id);
+    const sideBySide = (list: typeof eps, withFailed: boolean): Block => {
+        const head = ["test", "duration", "rate", "requests", ...(withFailed ? ["failed"] : []), ...runs.map((r) => `${r.label} mean / p95 / p99 ms`)];
+        if (comparison) {
+            head.push(`${comparison.candidate.label} vs ${comparison.baseline.label}, mean / p99`);
+        }
+        return {
+            kind: "table",
+            head,
+            rows: list.map((e) => {
+                const first = e.byRun.find((s) => s !== undefined) as ScenarioResult;
+                const row = [
+                    e.name,
+                    `${first.durationS} s`,
+                    `${first.arrivalRate}/s`,
+                    e.byRun.map((s) => (s ? int(s.summary.requests) : "-")).join(" / "),
+                    ...(withFailed ? [e.byRun.map((s) => (s ? int(s.summary.failed) : "-")).join(" / ")] : []),
+                    ...e.byRun.map((s) => (s?.summary.latency ? `${f1(s.summary.latency.mean)} / ${f1(s.summary.latency.p95)} / ${f1(s.summary.latency.p99)}` : "-")),
+                ];
+                if (comparison) {
+                    const c = comparison.candidate.run.scenarios.find((s) => s.id === e.id)?.summary.latency;
+                    const b = comparison.baseline.run.scenarios.find((s) => s.id === e.id)?.summary.latency;
+                    row.push(c && b && b.mean > 0 && b.p99 > 0 ? `${pct(percentDifference(c.mean, b.mean))} / ${pct(percentDifference(c.p99, b.p99))}` : "-");
+                }
+                return row;
+            }),
+        };
+    };
+    const seedEps = eps.filter((e) => isSeed(e.id));
+    const otherEps = eps.filter((e) => !isSeed(e.id));
     blocks.push({ kind: "h2", text: "Side by side (the seed's table)" });
-    const sideHead = ["test", "duration", "rate", "requests", ...runs.map((r) => `${r.label} mean / p95 / p99 ms`)];
-    if (comparison) {
-        sideHead.push(`${comparison.candidate.label} vs ${comparison.baseline.label}, mean / p99`);
+    blocks.push(seedEps.length > 0 ? sideBySide(seedEps, false) : { kind: "p", text: "None of the seed's four tests was run." });
+    if (otherEps.length > 0) {
+        blocks.push({ kind: "h2", text: "Side by side: other fixed-rate tests (not in the seed)" });
+        blocks.push({
+            kind: "p",
+            text:
+                "Tests outside the seed's four, such as the Profiling API's diagnosis scenarios (`--scenarios profiling`): they make a service " +
+                "misbehave on purpose for dotnet-monitor, so their latencies describe that load, not the service's speed. Requests and failed " +
+                "are per run, in the order of the columns.",
+        });
+        blocks.push(sideBySide(otherEps, true));
     }
-    blocks.push({
-        kind: "table",
-        head: sideHead,
-        rows: eps.map((e) => {
-            const first = e.byRun.find((s) => s !== undefined) as ScenarioResult;
-            const row = [
-                e.name,
-                `${first.durationS} s`,
-                `${first.arrivalRate}/s`,
-                e.byRun.map((s) => (s ? int(s.summary.requests) : "-")).join(" / "),
-                ...e.byRun.map((s) => (s?.summary.latency ? `${f1(s.summary.latency.mean)} / ${f1(s.summary.latency.p95)} / ${f1(s.summary.latency.p99)}` : "-")),
-            ];
-            if (comparison) {
-                const c = comparison.candidate.run.scenarios.find((s) => s.id === e.id)?.summary.latency;
-                const b = comparison.baseline.run.scenarios.find((s) => s.id === e.id)?.summary.latency;
-                row.push(c && b && b.mean > 0 && b.p99 > 0 ? `${pct(percentDifference(c.mean, b.mean))} / ${pct(percentDifference(c.p99, b.p99))}` : "-");
-            }
-            return row;
-        }),
-    });
 
     // --- Per endpoint detail and distribution.
     blocks.push({ kind: "h2", text: "Per endpoint" });
@@ -248,6 +276,12 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
                 metric("achieved rate /s", (s) => f1(s.summary.achievedRps)),
                 metric("load generator send lag p99 / max ms", (s) => (s.sendLagMs ? `${f1(s.sendLagMs.p99)} / ${f1(s.sendLagMs.max)}` : "-")),
             ],
+        });
+        e.byRun.forEach((s, i) => {
+            if (s?.after && s.after.length > 0) {
+                const answers = s.after.map((a) => `${a.method} ${a.url}: ${a.error ?? a.status ?? "no answer"}${a.body.trim() ? ` ${a.body.trim().slice(0, 120)}` : ""}`);
+                blocks.push({ kind: "p", text: `After the test on ${runs[i].label}: ${answers.join("; ")}.` });
+            }
         });
         // CDF, x axis cut at the largest p99.9 so one timeout does not flatten the curves.
         const withData = e.byRun.map((s, i) => ({ s, r: runs[i] })).filter((x) => x.s && x.s.latenciesMs.length > 0);

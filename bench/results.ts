@@ -56,7 +56,28 @@ export interface ScenarioResult {
     readonly perSecond: readonly SecondBucket[];
     /** How late the load generator sent requests after their scheduled time, ms (p99 and max). */
     readonly sendLagMs?: { readonly p99: number; readonly max: number };
+    /** The scenario's `after` requests (e.g. DELETE /memory-leak) and their answers; absent when it has none. */
+    readonly after?: readonly AfterRequestResult[];
 }
+
+/** One request made after a test's load, and what came back. */
+export interface AfterRequestResult {
+    readonly method: string;
+    readonly url: string;
+    readonly at: string;
+    readonly status?: number;
+    readonly error?: string;
+    /** The start of the body (e.g. the memory the DELETE released). */
+    readonly body: string;
+}
+
+/**
+ * Where a run's tasks per service came from: `--tasks`, the stack's `desiredCount` output, the default 1
+ * (neither given: a stack deployed before that output existed), or one local process per service.
+ */
+export type TasksSource = "flag" | "desiredCount" | "default" | "local";
+
+export const TASKS_SOURCES: readonly TasksSource[] = ["flag", "desiredCount", "default", "local"];
 
 /** One step of a capacity search. */
 export interface CapacityStep {
@@ -112,6 +133,8 @@ export interface TargetRun {
     readonly taskSize: TaskSize;
     /** Tasks behind each service during the run (capacity is divided by this for per-task cost). */
     readonly tasksPerService: number;
+    /** Where tasksPerService came from; absent in results written before it was recorded. */
+    readonly tasksSource?: TasksSource;
     /** CPU model of the machine serving the requests, or "unknown" (Fargate does not tell). */
     readonly serverCpuModel: string;
     readonly estimatedMonthlyCostUsd?: Readonly<Record<string, number>>;
@@ -223,6 +246,9 @@ export function validateResults(file: string, data: unknown): BenchResults {
         if (!isNum(run.tasksPerService) || run.tasksPerService < 1) {
             throw new ResultsError(file, `${where}.tasksPerService must be a number >= 1`);
         }
+        if (run.tasksSource !== undefined && !TASKS_SOURCES.includes(run.tasksSource as TasksSource)) {
+            throw new ResultsError(file, `${where}.tasksSource is ${JSON.stringify(run.tasksSource)}, expected one of ${TASKS_SOURCES.join(", ")}`);
+        }
         if (!Array.isArray(run.scenarios) || !Array.isArray(run.capacity) || !Array.isArray(run.utilisation)) {
             throw new ResultsError(file, `${where} needs scenarios, capacity and utilisation arrays`);
         }
@@ -234,6 +260,9 @@ export function validateResults(file: string, data: unknown): BenchResults {
             checkSummary(file, w, sc.summary);
             if (!Array.isArray(sc.latenciesMs) || !isObject(sc.histogram) || !Array.isArray(sc.perSecond)) {
                 throw new ResultsError(file, `${w} needs latenciesMs, histogram and perSecond`);
+            }
+            if (sc.after !== undefined && (!Array.isArray(sc.after) || !sc.after.every((a) => isObject(a) && typeof a.method === "string" && typeof a.url === "string"))) {
+                throw new ResultsError(file, `${w}.after must be a list of {method, url, ...}`);
             }
         });
         run.capacity.forEach((c: unknown, j: number) => {

@@ -10,9 +10,18 @@ import { notMeasured, readContainerInsights } from "./cloudwatch";
 import { buildServices, dotnetCommand, LOCAL_SERVICES, ProcSampler, RunningService, serviceForPath, startServices, stopProcess } from "./local";
 import { Progress } from "./loadgen";
 import { writeReports } from "./report";
-import { BenchResults, currentMachine, RESULTS_DIR, RESULTS_FORMAT, writeResults } from "./results";
+import { BenchResults, currentMachine, RESULTS_DIR, RESULTS_FORMAT, TasksSource, writeResults } from "./results";
 import { preflight, runBenchmark, Target } from "./runner";
-import { CAPACITY_SCENARIOS, CapacityOverrides, FIXED_SCENARIOS, loadCapacityTargets, loadFixedScenario } from "./scenarios";
+import {
+    ALL_SCENARIOS,
+    CapacityOverrides,
+    DEFAULT_SCENARIOS,
+    isCapacityScenario,
+    loadCapacityTargets,
+    loadFixedScenario,
+    SCENARIO_GROUPS,
+    selectScenarios,
+} from "./scenarios";
 import { CommandRunner, readStackOutputs, runCommand } from "./stack-outputs";
 
 export const USAGE = `Usage: npm run bench -- (--stacks arm64,amd64 | --local) [options]
@@ -24,7 +33,11 @@ Targets (exactly one):
 
 Options:
   --scale <f>                multiply every duration by f (default 1 = the seed's durations; 0.05 for a quick run)
-  --scenarios <list>         comma-separated, from ${[...FIXED_SCENARIOS, ...CAPACITY_SCENARIOS].join(",")} (default: all)
+  --scenarios <list>         comma-separated, from ${ALL_SCENARIOS.join(",")}
+                             or the group ${Object.entries(SCENARIO_GROUPS).map(([g, ids]) => `${g} (${ids.join(",")})`).join(", ")}
+                             (default: ${DEFAULT_SCENARIOS.join(",")}; the profiling scenarios need the
+                             Profiling API: in --local it is started, on a stack \`profiling\` must be in
+                             \`dotnet-fargate:services\`; after memory-leak, DELETE /memory-leak resets it)
   --capacity-start <rps>     capacity search: first arrival rate (default: each bench/scenarios/capacity*.yml);
                              these capacity flags apply to every capacity scenario selected
   --capacity-step <rps>      capacity search: increase per step
@@ -32,7 +45,8 @@ Options:
   --capacity-step-duration <s>  seconds per step, as given (the file's default is scaled by --scale)
   --p99-target <ms>          capacity search: a step holds while its p99 is at most this
   --max-error-rate <f>       capacity search: a step holds while its failed fraction is at most this (e.g. 0.01)
-  --tasks <n>                tasks behind each service during the run (default 1); capacity per task = measured / n
+  --tasks <n>                tasks behind each service during the run; capacity per task = measured / n
+                             (default: each stack's \`desiredCount\` output, or 1 for a stack without it)
   --timeout <ms>             per-request timeout (default 10000)
   --out <file>               results file (default bench/results/<time>-<targets>.json); the report is written beside it
   --no-build                 --local: skip \`dotnet build\` (use the last Release build)
@@ -52,7 +66,8 @@ export interface CliOptions {
     readonly scale: number;
     readonly scenarios: readonly string[];
     readonly capacity: CapacityOverrides;
-    readonly tasks: number;
+    /** --tasks; undefined when not given (each stack's desiredCount output, else 1). */
+    readonly tasks?: number;
     readonly timeoutMs: number;
     readonly out?: string;
     readonly build: boolean;
@@ -101,7 +116,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     }
     const v = parsed.values;
     if (v.help) {
-        return { local: false, scale: 1, scenarios: [], capacity: {}, tasks: 1, timeoutMs: 10_000, build: true, help: true };
+        return { local: false, scale: 1, scenarios: [], capacity: {}, timeoutMs: 10_000, build: true, help: true };
     }
     const stacks = v.stacks?.split(",").map((s) => s.trim()).filter(Boolean);
     if ((stacks === undefined || stacks.length === 0) === !v.local) {
@@ -112,12 +127,11 @@ export function parseCli(argv: readonly string[]): CliOptions {
             throw new UsageError(`--stacks names a stack twice: ${stacks.join(",")}`);
         }
     }
-    const allScenarios: string[] = [...FIXED_SCENARIOS, ...CAPACITY_SCENARIOS];
-    const scenarios = v.scenarios ? v.scenarios.split(",").map((s) => s.trim()).filter(Boolean) : allScenarios;
-    for (const s of scenarios) {
-        if (!allScenarios.includes(s)) {
-            throw new UsageError(`--scenarios: unknown scenario "${s}"; expected some of ${allScenarios.join(",")}`);
-        }
+    let scenarios: string[];
+    try {
+        scenarios = selectScenarios(v.scenarios);
+    } catch (e) {
+        throw new UsageError(`--scenarios: ${(e as Error).message}`);
     }
     const positive = (n: number) => n > 0;
     return {
@@ -133,7 +147,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
             p99TargetMs: num("p99-target", v["p99-target"], positive, "milliseconds greater than 0"),
             maxErrorRate: num("max-error-rate", v["max-error-rate"], (n) => n >= 0 && n < 1, "a fraction in [0, 1)"),
         },
-        tasks: num("tasks", v.tasks, (n) => Number.isInteger(n) && n >= 1, "an integer >= 1") ?? 1,
+        tasks: num("tasks", v.tasks, (n) => Number.isInteger(n) && n >= 1, "an integer >= 1"),
         timeoutMs: num("timeout", v.timeout, positive, "milliseconds greater than 0") ?? 10_000,
         out: v.out,
         build: !v["no-build"],
@@ -191,9 +205,8 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         log(USAGE);
         return undefined;
     }
-    const isCapacity = (id: string) => (CAPACITY_SCENARIOS as readonly string[]).includes(id);
-    const scenarios = options.scenarios.filter((s) => !isCapacity(s)).map((id) => loadFixedScenario(id, options.scale));
-    const capacity = loadCapacityTargets(options.scale, options.capacity, undefined, options.scenarios.filter(isCapacity));
+    const scenarios = options.scenarios.filter((s) => !isCapacityScenario(s)).map((id) => loadFixedScenario(id, options.scale));
+    const capacity = loadCapacityTargets(options.scale, options.capacity, undefined, options.scenarios.filter(isCapacityScenario));
     const paths = [...scenarios.map((s) => s.url), ...capacity.map((c) => c.url)];
     const machine = currentMachine();
     const startedAt = new Date();
@@ -205,7 +218,17 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         if (options.stacks) {
             for (const stack of options.stacks) {
                 const out = await readStackOutputs(stack, deps.runCommand ?? runCommand);
-                log(`stack ${stack}: ${out.url} (${out.architecture}, task ${out.taskSize.cpu} CPU units / ${out.taskSize.memory} MiB)`);
+                // --tasks wins; then the stack's own figure; stacks deployed before it was exported get 1.
+                const tasks: { n: number; source: TasksSource; why: string } =
+                    options.tasks !== undefined
+                        ? { n: options.tasks, source: "flag", why: "--tasks" }
+                        : out.desiredCount !== undefined
+                          ? { n: out.desiredCount, source: "desiredCount", why: "the stack's desiredCount output" }
+                          : { n: 1, source: "default", why: "default: no --tasks and no desiredCount output" };
+                log(
+                    `stack ${stack}: ${out.url} (${out.architecture}, task ${out.taskSize.cpu} CPU units / ${out.taskSize.memory} MiB, ` +
+                        `${tasks.n} task(s) per service from ${tasks.why})`,
+                );
                 targets.push({
                     label: stack,
                     mode: "stack",
@@ -213,7 +236,8 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
                     baseUrlFor: () => out.url,
                     urls: { alb: out.url },
                     taskSize: out.taskSize,
-                    tasksPerService: options.tasks,
+                    tasksPerService: tasks.n,
+                    tasksSource: tasks.source,
                     serverCpuModel: "unknown (Fargate does not expose the host CPU model)",
                     estimatedMonthlyCostUsd: out.estimatedMonthlyCostUsd,
                     endUtilisation: (start, end) => readContainerInsights(out.clusterName, out.serviceNames, start, end),
@@ -247,6 +271,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
                     // No Fargate task here: the cost figures use the stacks' default task size, marked as such in the report.
                     taskSize: { cpu: 512, memory: 1024 },
                     tasksPerService: 1,
+                    tasksSource: "local",
                     serverCpuModel: machine.cpuModel,
                     beginUtilisation: () => {
                         sampler = new ProcSampler(pids);
@@ -266,6 +291,10 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
             timeoutMs: options.timeoutMs,
             log,
             onProgress: deps.quiet ? undefined : progressPrinter(),
+            registerCleanup: (cleanup) => {
+                cleanups.add(cleanup);
+                return () => cleanups.delete(cleanup);
+            },
         });
         const results: BenchResults = {
             format: RESULTS_FORMAT,

@@ -2,21 +2,22 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { freePort } from "./local";
+import { freePort, serviceForPath } from "./local";
 import { runPhase } from "./loadgen";
 import { readResults } from "./results";
 import { main, parseCli } from "./run";
 import { capacityOutcome, judgeStep, preflight, runCapacity, Target } from "./runner";
+import { loadFixedScenario, PROFILING_SCENARIOS } from "./scenarios";
 import { CommandRunner, runCommand } from "./stack-outputs";
 import { summarise } from "./stats";
 import { startStub, Stub } from "./stub-server";
 
 const STUB_SCRIPT = path.resolve(__dirname, "stub-server.js");
 
-function stubTarget(label: string, url: string): Target {
+function stubTarget(label: string, url: string, mode: "stack" | "local" = "stack"): Target {
     return {
         label,
-        mode: "stack",
+        mode,
         architecture: "arm64",
         baseUrlFor: () => url,
         urls: { alb: url },
@@ -277,5 +278,187 @@ describe("bench runner against a local server", function () {
         assert.throws(() => parseCli(["--local", "--scenarios", "books,nope"]), /unknown scenario "nope"/);
         assert.throws(() => parseCli(["--local", "--max-error-rate", "1.5"]), /--max-error-rate must be a fraction in \[0, 1\)/);
         assert.throws(() => parseCli(["--local", "--bogus"]), /Unknown option '--bogus'/);
+        assert.strictEqual(parseCli(["--local"]).tasks, undefined, "no --tasks: each stack's desiredCount, else 1");
+        assert.deepStrictEqual(parseCli(["--local", "--scenarios", "profiling,books"]).scenarios, ["high-cpu", "memory-leak", "blocking-threads", "books"]);
+        assert.deepStrictEqual(parseCli(["--local"]).scenarios, ["books", "categories", "orders", "prime", "capacity", "capacity-prime"]);
+    });
+
+    it("--local routes the profiling paths to Profiling.Api, as the load balancer's rules do", () => {
+        for (const id of PROFILING_SCENARIOS) {
+            assert.strictEqual(serviceForPath(loadFixedScenario(id).url), "Profiling.Api", id);
+        }
+        assert.strictEqual(serviceForPath("/memory-leak/stats"), "Profiling.Api");
+        assert.strictEqual(serviceForPath("/api/books"), "BookStore.Api");
+        assert.strictEqual(serviceForPath("/prime"), "Prime.Api");
+    });
+
+    it("preflight: a stack that answers 404 on a profiling path says to add `profiling` to dotnet-fargate:services", async () => {
+        const without = await startStub({ profiling: false });
+        try {
+            await assert.rejects(
+                preflight([stubTarget("arm64", without.url)], ["/api/books", "/high-cpu"]),
+                (e: Error) => {
+                    assert.strictEqual(e.name, "ProfilingNotDeployedError");
+                    assert.strictEqual(
+                        e.message,
+                        `arm64: GET ${without.url}/high-cpu answered 404: stack "arm64" does not deploy the Profiling API, which the profiling ` +
+                            "scenarios (high-cpu, memory-leak, blocking-threads) need. Add `profiling` to `dotnet-fargate:services` " +
+                            "(e.g. `pulumi config set --path 'dotnet-fargate:services[2]' profiling --stack arm64`, then `pulumi up --stack arm64`), " +
+                            "or leave those scenarios out of --scenarios.",
+                    );
+                    return true;
+                },
+            );
+            // A 404 elsewhere stays a warning, and a local target is not a stack.
+            assert.deepStrictEqual(await preflight([stubTarget("arm64", without.url)], ["/nope"]), [`arm64: GET ${without.url}/nope answered 404 before the test`]);
+            assert.deepStrictEqual(await preflight([stubTarget("local-amd64", without.url, "local")], ["/high-cpu"]), [
+                `local-amd64: GET ${without.url}/high-cpu answered 404 before the test`,
+            ]);
+        } finally {
+            await without.close();
+        }
+    });
+
+    it("--stacks --scenarios profiling on a stack without the Profiling API: the clear error, before any load, nothing written", async () => {
+        const without = await startStub({ profiling: false });
+        try {
+            await assert.rejects(
+                main(["--stacks", "amd64", "--scale", "0.01", "--scenarios", "profiling", "--out", path.join(dir, "x.json")], {
+                    runCommand: fakePulumi({ amd64: { url: without.url, architecture: "amd64", desiredCount: 1 } }),
+                    log: quiet,
+                    quiet: true,
+                }),
+                /amd64: GET http:\/\/127\.0\.0\.1:\d+\/high-cpu answered 404: stack "amd64" does not deploy the Profiling API[\s\S]*Add `profiling` to `dotnet-fargate:services`/,
+            );
+            assert.deepStrictEqual(without.requests, ["GET /high-cpu"], "stopped at the first 404, before any load");
+            assert.deepStrictEqual(fs.readdirSync(dir), []);
+        } finally {
+            await without.close();
+        }
+    });
+
+    it("--stacks: after memory-leak, DELETE /memory-leak on each target (once per task), leaving nothing retained", async () => {
+        const other = await startStub();
+        try {
+            const out = path.join(dir, "leak.json");
+            const lines: string[] = [];
+            await main(["--stacks", "arm64,amd64", "--scale", "0.02", "--scenarios", "memory-leak,high-cpu", "--out", out], {
+                runCommand: fakePulumi({
+                    arm64: { url: stub.url, architecture: "arm64", desiredCount: 2 },
+                    amd64: { url: other.url, architecture: "amd64" },
+                }),
+                log: (l) => lines.push(l),
+                quiet: true,
+            });
+            // 120 s x 0.02 = 2 s at 25/s: 50 calls, plus the preflight's one, then the reset.
+            for (const [s, deletes] of [
+                [stub, 2],
+                [other, 1],
+            ] as const) {
+                assert.strictEqual(s.leakedBlocks(), 0, "nothing retained after the run");
+                assert.strictEqual(s.requests.filter((r) => r === "GET /memory-leak").length, 51);
+                assert.strictEqual(s.requests.filter((r) => r === "DELETE /memory-leak").length, deletes);
+                // Preflight (GET /memory-leak, GET /high-cpu), the memory-leak load, the reset, then the high-cpu load.
+                const firstDelete = s.requests.indexOf("DELETE /memory-leak");
+                assert.deepStrictEqual(s.requests.slice(0, 2), ["GET /memory-leak", "GET /high-cpu"]);
+                assert.ok(
+                    s.requests.lastIndexOf("GET /memory-leak") < firstDelete && s.requests.indexOf("GET /high-cpu", 2) > firstDelete,
+                    `the reset comes after the memory-leak load and before the next test: ${s.requests.join(", ")}`,
+                );
+            }
+            const results = readResults(out);
+            const leak = results.runs.map((r) => r.scenarios.find((s) => s.id === "memory-leak"));
+            assert.deepStrictEqual(
+                leak.map((s) => s?.after?.map((a) => [a.method, a.url, a.status, JSON.parse(a.body).retainedBlocks])),
+                [
+                    [
+                        ["DELETE", "/memory-leak", 200, 51],
+                        ["DELETE", "/memory-leak", 200, 0],
+                    ],
+                    [["DELETE", "/memory-leak", 200, 51]],
+                ],
+            );
+            assert.strictEqual(results.runs[0].scenarios.find((s) => s.id === "high-cpu")?.after, undefined);
+            assert.ok(lines.some((l) => /^after GET \/memory-leak on amd64: DELETE http:\/\/127\.0\.0\.1:\d+\/memory-leak answered 200 \{"retainedBlocks":51,/.test(l)), lines.join("\n"));
+            const md = fs.readFileSync(path.join(dir, "leak.md"), "utf8");
+            assert.ok(md.includes("After the test on amd64: DELETE /memory-leak: 200 {\"retainedBlocks\":51,"), md);
+            assert.ok(md.includes("None of the seed's four tests was run."), md);
+            assert.ok(md.includes("| test | duration | rate | requests | failed | arm64 mean / p95 / p99 ms | amd64 mean / p95 / p99 ms | arm64 vs amd64, mean / p99 |"), md);
+            assert.ok(/\| GET \/memory-leak \| 2 s \| 25\/s \| 50 \/ 50 \| 0 \/ 0 \|/.test(md), md);
+        } finally {
+            await other.close();
+        }
+    });
+
+    it("--stacks: tasks per service from --tasks, else the stack's desiredCount output, else 1; the source is recorded", async () => {
+        const outputs = {
+            arm64: { url: stub.url, architecture: "arm64", desiredCount: 3 },
+            amd64: { url: stub.url, architecture: "amd64" },
+        };
+        const run = async (extra: string[], name: string) => {
+            const out = path.join(dir, `${name}.json`);
+            const lines: string[] = [];
+            await main(["--stacks", "arm64,amd64", "--scale", "0.01", "--scenarios", "categories", ...extra, "--out", out], {
+                runCommand: fakePulumi(outputs),
+                log: (l) => lines.push(l),
+                quiet: true,
+            });
+            return { results: readResults(out), lines, md: fs.readFileSync(path.join(dir, `${name}.md`), "utf8") };
+        };
+        const fromStack = await run([], "stack");
+        assert.deepStrictEqual(
+            fromStack.results.runs.map((r) => [r.label, r.tasksPerService, r.tasksSource]),
+            [
+                ["arm64", 3, "desiredCount"],
+                ["amd64", 1, "default"],
+            ],
+        );
+        assert.ok(fromStack.lines.some((l) => l.endsWith("3 task(s) per service from the stack's desiredCount output)")), fromStack.lines.join("\n"));
+        assert.ok(fromStack.lines.some((l) => l.endsWith("1 task(s) per service from default: no --tasks and no desiredCount output)")));
+        assert.ok(fromStack.md.includes("| 3 (stack output desiredCount) |"), fromStack.md);
+        assert.ok(fromStack.md.includes("| 1 (default: no --tasks, no desiredCount output) |"), fromStack.md);
+        const fromFlag = await run(["--tasks", "2"], "flag");
+        assert.deepStrictEqual(
+            fromFlag.results.runs.map((r) => [r.label, r.tasksPerService, r.tasksSource]),
+            [
+                ["arm64", 2, "flag"],
+                ["amd64", 2, "flag"],
+            ],
+        );
+        await assert.rejects(
+            main(["--stacks", "arm64", "--out", path.join(dir, "x.json")], {
+                runCommand: fakePulumi({ arm64: { url: stub.url, architecture: "arm64", desiredCount: 0 } }),
+                log: quiet,
+                quiet: true,
+            }),
+            /Stack "arm64" output `desiredCount` is 0; expected a whole number >= 1/,
+        );
+    });
+
+    it("--local --scenarios profiling: starts Profiling.Api only, routes the three paths to it, resets the leak", async () => {
+        const out = path.join(dir, "profiling.json");
+        const lines: string[] = [];
+        await main(["--local", "--scale", "0.02", "--scenarios", "profiling", "--out", out], {
+            log: (l) => lines.push(l),
+            quiet: true,
+            localCommand: (_name, port) => ({ command: process.execPath, args: [STUB_SCRIPT, String(port)] }),
+        });
+        const run = readResults(out).runs[0];
+        assert.deepStrictEqual(Object.keys(run.urls), ["Profiling.Api"]);
+        assert.strictEqual(run.tasksSource, "local");
+        assert.deepStrictEqual(
+            run.scenarios.map((s) => [s.id, s.url, s.summary.requests, s.summary.failed]),
+            [
+                ["high-cpu", "/high-cpu", 2, 0],
+                ["memory-leak", "/memory-leak", 50, 0],
+                ["blocking-threads", "/blocking-threads?holdMs=100", 16, 0],
+            ],
+        );
+        const after = run.scenarios[1].after ?? [];
+        assert.deepStrictEqual(
+            after.map((a) => [a.method, a.url, a.status, JSON.parse(a.body).retainedBlocks]),
+            [["DELETE", "/memory-leak", 200, 51]],
+        );
+        assert.ok(lines.some((l) => l.startsWith("stopped Profiling.Api")), lines.join("\n"));
     });
 });

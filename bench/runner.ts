@@ -5,9 +5,9 @@
  */
 import { Architecture } from "../infra/architecture";
 import { TaskSize } from "../infra/pricing";
-import { Progress, runPhase, sendOne } from "./loadgen";
-import { CapacityResult, CapacityStep, ScenarioResult, ServiceUtilisation, TargetRun } from "./results";
-import { capacitySteps, CapacityTarget, FixedScenario } from "./scenarios";
+import { Progress, runPhase, sendOne, sendRequest } from "./loadgen";
+import { AfterRequestResult, CapacityResult, CapacityStep, ScenarioResult, ServiceUtilisation, TargetRun, TasksSource } from "./results";
+import { capacitySteps, CapacityTarget, FixedScenario, isProfilingPath, PROFILING_SCENARIOS } from "./scenarios";
 import { histogram, percentile, perSecond, Sample, summarise, Summary } from "./stats";
 
 /** Something to benchmark: one stack's ALB, or the local services. */
@@ -21,6 +21,8 @@ export interface Target {
     readonly urls: Readonly<Record<string, string>>;
     readonly taskSize: TaskSize;
     readonly tasksPerService: number;
+    /** Where tasksPerService came from (--tasks, the stack's desiredCount output, the default, local). */
+    readonly tasksSource?: TasksSource;
     readonly serverCpuModel: string;
     readonly estimatedMonthlyCostUsd?: Readonly<Record<string, number>>;
     /** Called before the first request; starts utilisation sampling if the target can. */
@@ -37,6 +39,11 @@ export interface RunOptions {
     readonly log?: (line: string) => void;
     /** Receives the live progress of the phase that is running. */
     readonly onProgress?: (what: string, p: Progress) => void;
+    /**
+     * Registers work to do if the process is interrupted (Ctrl-C) while a test with `after` requests runs,
+     * so they are still sent; returns the function that unregisters it.
+     */
+    readonly registerCleanup?: (cleanup: () => Promise<void>) => () => void;
 }
 
 export class UnreachableError extends Error {
@@ -46,12 +53,21 @@ export class UnreachableError extends Error {
     }
 }
 
+/** A stack answered 404 on a Profiling API path: the stack does not deploy that service. */
+export class ProfilingNotDeployedError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "ProfilingNotDeployedError";
+    }
+}
+
 /** Number of histogram bins in the results (the report may re-bin from latenciesMs). */
 const HISTOGRAM_BINS = 40;
 
 /**
  * One GET to every path the run will use, on every target, before any load: a clear error naming the
- * URL when one does not answer at all. A non-2xx answer is reported but does not stop the run.
+ * URL when one does not answer at all, or when a stack answers 404 on a Profiling API path (the stack
+ * does not deploy that service). Any other 4xx/5xx answer is reported but does not stop the run.
  */
 export async function preflight(targets: readonly Target[], paths: readonly string[], timeoutMs = 10_000): Promise<string[]> {
     const warnings: string[] = [];
@@ -63,6 +79,14 @@ export async function preflight(targets: readonly Target[], paths: readonly stri
                 throw new UnreachableError(
                     `${target.label}: ${url.toString()} is unreachable (${sample.error ?? "no response"}); ` +
                         "check the URL, that the stack is deployed and healthy, and that this machine can reach it.",
+                );
+            }
+            if (sample.status === 404 && target.mode === "stack" && isProfilingPath(p)) {
+                throw new ProfilingNotDeployedError(
+                    `${target.label}: GET ${url.toString()} answered 404: stack "${target.label}" does not deploy the Profiling API, ` +
+                        `which the profiling scenarios (${PROFILING_SCENARIOS.join(", ")}) need. Add \`profiling\` to \`dotnet-fargate:services\` ` +
+                        `(e.g. \`pulumi config set --path 'dotnet-fargate:services[2]' profiling --stack ${target.label}\`, ` +
+                        `then \`pulumi up --stack ${target.label}\`), or leave those scenarios out of --scenarios.`,
                 );
             }
             if (sample.status >= 400) {
@@ -105,7 +129,13 @@ export function capacityOutcome(steps: readonly Pick<CapacityStep, "rate" | "hel
     return { highestRateHeld: highest, stoppedBecause: "reached maxRate" };
 }
 
-function scenarioResult(s: FixedScenario, samples: readonly Sample[], startedAt: Date, endedAt: Date): ScenarioResult {
+function scenarioResult(
+    s: FixedScenario,
+    samples: readonly Sample[],
+    startedAt: Date,
+    endedAt: Date,
+    after?: readonly AfterRequestResult[],
+): ScenarioResult {
     const summary = summarise(samples, s.duration);
     const ok = samples
         .filter((x) => x.error === undefined && x.status !== undefined && x.latencyMs !== undefined)
@@ -124,6 +154,7 @@ function scenarioResult(s: FixedScenario, samples: readonly Sample[], startedAt:
         latenciesMs: ok,
         perSecond: perSecond(samples, s.duration),
         sendLagMs: sendLag(samples),
+        ...(after ? { after } : {}),
     };
 }
 
@@ -139,6 +170,35 @@ export function sendLag(samples: readonly Sample[]): { p99: number; max: number 
 
 function fmt(n: number | null | undefined, digits = 1): string {
     return n === null || n === undefined ? "-" : n.toFixed(digits);
+}
+
+/**
+ * Sends a test's `after` requests to one target, once per task behind the service (through a load
+ * balancer each goes to whichever task it picks; round robin spreads them over the tasks). Never throws:
+ * a request that fails is logged as a warning and recorded.
+ */
+export async function runAfterRequests(
+    target: Target,
+    scenario: FixedScenario,
+    timeoutMs: number,
+    log: (line: string) => void,
+): Promise<AfterRequestResult[]> {
+    const results: AfterRequestResult[] = [];
+    for (const request of scenario.after) {
+        for (let i = 0; i < Math.max(1, target.tasksPerService); i++) {
+            const url = new URL(request.url, target.baseUrlFor(request.url));
+            const at = new Date().toISOString();
+            const answer = await sendRequest(request.method, url, timeoutMs);
+            results.push({ method: request.method, url: request.url, at, ...answer });
+            const what = `after ${scenario.name} on ${target.label}: ${request.method} ${url.toString()}`;
+            if (answer.error !== undefined || answer.status === undefined || answer.status >= 400) {
+                log(`warning: ${what} failed (${answer.error ?? answer.status}); the service may not be as it was: send it again yourself`);
+            } else {
+                log(`${what} answered ${answer.status} ${answer.body.trim().slice(0, 200)}`);
+            }
+        }
+    }
+    return results;
 }
 
 /** Runs every scenario, then every capacity search, against every target. */
@@ -168,15 +228,30 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
             const what = `[${index}/${totalScenarios}] ${scenario.name} on ${target.label}`;
             log(`${what}: ${scenario.arrivalRate}/s for ${scenario.duration} s`);
             const begin = new Date();
-            const samples = await runPhase({
-                baseUrl: target.baseUrlFor(scenario.url),
-                path: scenario.url,
-                durationS: scenario.duration,
-                arrivalRate: scenario.arrivalRate,
-                timeoutMs,
-                onProgress: options.onProgress ? (p) => options.onProgress?.(what, p) : undefined,
-            });
-            const result = scenarioResult(scenario, samples, begin, new Date());
+            // A test with `after` requests (DELETE /memory-leak) gets them whatever happens: after its load,
+            // if the load fails, and if the run is interrupted while it runs.
+            let after: Promise<AfterRequestResult[]> | undefined;
+            const runAfter = () => (after ??= runAfterRequests(target, scenario, timeoutMs, log));
+            const unregister = scenario.after.length > 0 ? options.registerCleanup?.(async () => void (await runAfter())) : undefined;
+            let samples;
+            let ended: Date;
+            try {
+                samples = await runPhase({
+                    baseUrl: target.baseUrlFor(scenario.url),
+                    path: scenario.url,
+                    durationS: scenario.duration,
+                    arrivalRate: scenario.arrivalRate,
+                    timeoutMs,
+                    onProgress: options.onProgress ? (p) => options.onProgress?.(what, p) : undefined,
+                });
+                ended = new Date();
+            } finally {
+                if (scenario.after.length > 0) {
+                    await runAfter();
+                }
+                unregister?.();
+            }
+            const result = scenarioResult(scenario, samples, begin, ended, scenario.after.length > 0 ? await runAfter() : undefined);
             scenarioResults.get(target.label)?.push(result);
             const l = result.summary.latency;
             log(
@@ -204,6 +279,7 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
             urls: target.urls,
             taskSize: target.taskSize,
             tasksPerService: target.tasksPerService,
+            tasksSource: target.tasksSource,
             serverCpuModel: target.serverCpuModel,
             estimatedMonthlyCostUsd: target.estimatedMonthlyCostUsd,
             startedAt: start.toISOString(),

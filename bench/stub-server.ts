@@ -5,6 +5,10 @@
  *
  * `serialMs` makes it a single worker that spends that long on each request, one at a time: a server
  * with a known capacity (1000 / serialMs requests per second) for the capacity search's test.
+ *
+ * It also plays the Profiling API (unless `profiling: false`, which makes those paths 404 like a stack
+ * without it): GET /high-cpu, GET /blocking-threads, GET /memory-leak (counts the blocks it would keep),
+ * GET /memory-leak/stats and DELETE /memory-leak (drops them), with the real service's JSON shapes.
  */
 import * as http from "http";
 import * as net from "net";
@@ -13,6 +17,8 @@ export interface StubOptions {
     readonly port?: number;
     /** Milliseconds of serial work per request (default 0: answer at once). */
     readonly serialMs?: number;
+    /** Whether to answer the Profiling API's paths (default true); false: 404, as a stack without it. */
+    readonly profiling?: boolean;
 }
 
 export interface Stub {
@@ -20,6 +26,10 @@ export interface Stub {
     readonly port: number;
     /** Requests answered, by path. */
     readonly hits: Map<string, number>;
+    /** Every request, in order of arrival, as "METHOD /path". */
+    readonly requests: string[];
+    /** Blocks GET /memory-leak has "retained" since the last DELETE /memory-leak. */
+    leakedBlocks(): number;
     close(): Promise<void>;
 }
 
@@ -31,14 +41,48 @@ const BODIES: Record<string, string> = {
     "/prime": "664579",
 };
 
+const LEAK_BLOCK_BYTES = 64 * 1024;
+const LEAK_CAP_BYTES = 256 * 1024 * 1024;
+
 export function startStub(options: StubOptions = {}): Promise<Stub> {
     const hits = new Map<string, number>();
+    const requests: string[] = [];
     const sockets = new Set<net.Socket>();
     let busyUntil = 0;
+    let leaked = 0;
+    const leakState = (blocks: number) =>
+        JSON.stringify({ retainedBlocks: blocks, retainedBytes: blocks * LEAK_BLOCK_BYTES, capBytes: LEAK_CAP_BYTES });
+    /** The Profiling API's answers (the body, computed when the request arrives), or undefined for another path. */
+    const profiling = (method: string, p: string): string | undefined => {
+        if (options.profiling === false) {
+            return undefined;
+        }
+        if (method === "GET" && p === "/high-cpu") {
+            return JSON.stringify({ nth: 100000, prime: 1299709, elapsedMs: 1 });
+        }
+        if (method === "GET" && p === "/blocking-threads") {
+            return JSON.stringify({ lockWaitMs: 0, heldMs: 0 });
+        }
+        if (method === "GET" && p === "/memory-leak") {
+            leaked++;
+            return leakState(leaked);
+        }
+        if (method === "GET" && p === "/memory-leak/stats") {
+            return leakState(leaked);
+        }
+        if (method === "DELETE" && p === "/memory-leak") {
+            const released = leakState(leaked);
+            leaked = 0;
+            return released;
+        }
+        return undefined;
+    };
     const server = http.createServer((req, res) => {
         const p = (req.url ?? "/").split("?")[0];
+        const method = req.method ?? "GET";
         hits.set(p, (hits.get(p) ?? 0) + 1);
-        const body = BODIES[p];
+        requests.push(`${method} ${p}`);
+        const body = profiling(method, p) ?? (method === "GET" ? BODIES[p] : undefined);
         const answer = () => {
             if (body === undefined) {
                 res.writeHead(404, { "content-type": "application/problem+json" });
@@ -70,6 +114,8 @@ export function startStub(options: StubOptions = {}): Promise<Stub> {
                 url: `http://127.0.0.1:${port}`,
                 port,
                 hits,
+                requests,
+                leakedBlocks: () => leaked,
                 close: () =>
                     new Promise<void>((done) => {
                         for (const s of sockets) {
