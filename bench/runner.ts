@@ -129,13 +129,7 @@ export function capacityOutcome(steps: readonly Pick<CapacityStep, "rate" | "hel
     return { highestRateHeld: highest, stoppedBecause: "reached maxRate" };
 }
 
-function scenarioResult(
-    s: FixedScenario,
-    samples: readonly Sample[],
-    startedAt: Date,
-    endedAt: Date,
-    after?: readonly AfterRequestResult[],
-): ScenarioResult {
+function scenarioResult(s: FixedScenario, samples: readonly Sample[], startedAt: Date, endedAt: Date): ScenarioResult {
     const summary = summarise(samples, s.duration);
     const ok = samples
         .filter((x) => x.error === undefined && x.status !== undefined && x.latencyMs !== undefined)
@@ -154,7 +148,6 @@ function scenarioResult(
         latenciesMs: ok,
         perSecond: perSecond(samples, s.duration),
         sendLagMs: sendLag(samples),
-        ...(after ? { after } : {}),
     };
 }
 
@@ -233,10 +226,9 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
             let after: Promise<AfterRequestResult[]> | undefined;
             const runAfter = () => (after ??= runAfterRequests(target, scenario, timeoutMs, log));
             const unregister = scenario.after.length > 0 ? options.registerCleanup?.(async () => void (await runAfter())) : undefined;
-            let samples;
-            let ended: Date;
+            let result: ScenarioResult;
             try {
-                samples = await runPhase({
+                const samples = await runPhase({
                     baseUrl: target.baseUrlFor(scenario.url),
                     path: scenario.url,
                     durationS: scenario.duration,
@@ -244,20 +236,19 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
                     timeoutMs,
                     onProgress: options.onProgress ? (p) => options.onProgress?.(what, p) : undefined,
                 });
-                ended = new Date();
+                result = scenarioResult(scenario, samples, begin, new Date());
+                const l = result.summary.latency;
+                log(
+                    `${what}: ${result.summary.requests} requests, ${result.summary.failed} failed, ` +
+                        `${fmt(result.summary.achievedRps)}/s, mean ${fmt(l?.mean)} / p95 ${fmt(l?.p95)} / p99 ${fmt(l?.p99)} ms`,
+                );
             } finally {
                 if (scenario.after.length > 0) {
                     await runAfter();
                 }
                 unregister?.();
             }
-            const result = scenarioResult(scenario, samples, begin, ended, scenario.after.length > 0 ? await runAfter() : undefined);
-            scenarioResults.get(target.label)?.push(result);
-            const l = result.summary.latency;
-            log(
-                `${what}: ${result.summary.requests} requests, ${result.summary.failed} failed, ` +
-                    `${fmt(result.summary.achievedRps)}/s, mean ${fmt(l?.mean)} / p95 ${fmt(l?.p95)} / p99 ${fmt(l?.p99)} ms`,
-            );
+            scenarioResults.get(target.label)?.push(scenario.after.length > 0 ? { ...result, after: await runAfter() } : result);
         }
     }
 
