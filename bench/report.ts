@@ -201,7 +201,7 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
     if (loaded.some((l) => l.results.scale !== 1)) {
         blocks.push({
             kind: "p",
-            text: "Durations were scaled (see `scale` above): arrival rates are the seed's, test lengths are shorter, so tails are less stable than in full runs.",
+            text: "Durations were scaled (see `scale` above): arrival rates are the scenario files' (the seed's, for its tests), test lengths are shorter, so tails are less stable than in full runs.",
         });
     }
 
