@@ -6,7 +6,9 @@
 #   - wrk load on loopback, server pinned to CPU 0 (taskset -c 0), wrk pinned to CPU 1 (taskset -c 1):
 #     requests/s and p50/p99 latency for GET /api/books, /api/categories, /api/orders and /prime,
 #     next to the raw Kestrel endpoint that returns a constant 5000-byte body (this machine's ceiling).
-# Settings (environment): BENCH_DURATION (s per endpoint, default 10), BENCH_WARMUP (s, default 3),
+# Before measuring a service, every one of its endpoints is warmed up (so tiered JIT has settled
+# and the first endpoint measured is not penalised).
+# Settings (environment): BENCH_DURATION (s per endpoint, default 10), BENCH_WARMUP (s per endpoint, default 5),
 # BENCH_CONNECTIONS (default 32), BENCH_PRIME_CONNECTIONS (default 2: /prime is ~50 ms of CPU),
 # BENCH_STARTUP_RUNS (default 3, the median is printed).
 # Needs: dotnet, wrk (apt-get install -y wrk), taskset (util-linux), curl, and 2 CPUs.
@@ -16,7 +18,7 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 SERVICES="$ROOT/services"
 DURATION="${BENCH_DURATION:-10}"
-WARMUP="${BENCH_WARMUP:-3}"
+WARMUP="${BENCH_WARMUP:-5}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 PRIME_CONNECTIONS="${BENCH_PRIME_CONNECTIONS:-2}"
 STARTUP_RUNS="${BENCH_STARTUP_RUNS:-3}"
@@ -46,9 +48,9 @@ trap 'exit 130' INT TERM
 now_ms() { date +%s%3N; }
 
 echo "Building (Release)..." >&2
-dotnet build "$SERVICES/DotnetFargate.slnx" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 \
+timeout 900 dotnet build "$SERVICES/DotnetFargate.slnx" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 \
   || { cat "$WORK/build.log" >&2; fail "building the services failed."; }
-dotnet build "$SCRIPT_DIR/RawKestrel/RawKestrel.csproj" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 \
+timeout 600 dotnet build "$SCRIPT_DIR/RawKestrel/RawKestrel.csproj" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 \
   || { cat "$WORK/build.log" >&2; fail "building RawKestrel failed."; }
 
 declare -A DLL=(
@@ -99,12 +101,16 @@ to_ms() {
     else print v }'
 }
 
+warm() {
+  local path="$1" conns="$2"
+  timeout $((WARMUP + 30)) taskset -c 1 wrk -t1 -c"$conns" -d"${WARMUP}s" --timeout 10s "$SERVER_URL$path" >/dev/null
+}
+
 ROWS=()
 load() {
   local name="$1" path="$2" conns="$3" out bytes rps p50 p99 errors
   bytes="$(curl -s -o /dev/null -w '%{size_download}' "$SERVER_URL$path")"
-  taskset -c 1 wrk -t1 -c"$conns" -d"${WARMUP}s" --timeout 10s "$SERVER_URL$path" >/dev/null
-  out="$(taskset -c 1 wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 10s --latency "$SERVER_URL$path")"
+  out="$(timeout $((DURATION + 30)) taskset -c 1 wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 10s --latency "$SERVER_URL$path")"
   rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")"
   p50="$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")"
   p99="$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
@@ -116,7 +122,7 @@ load() {
 declare -A SIZE STARTUP
 for name in "${ORDER[@]}"; do
   echo "Publishing $name (-a x64, framework-dependent)..." >&2
-  dotnet publish "${PROJ[$name]}" -c Release -a x64 -nologo -v quiet -o "$WORK/publish/$name" >"$WORK/build.log" 2>&1 \
+  timeout 600 dotnet publish "${PROJ[$name]}" -c Release -a x64 -nologo -v quiet -o "$WORK/publish/$name" >"$WORK/build.log" 2>&1 \
     || { cat "$WORK/build.log" >&2; fail "publishing $name failed."; }
   SIZE[$name]="$(du -sk "$WORK/publish/$name" | awk '{printf "%.1f MiB", $1 / 1024}')"
 
@@ -133,20 +139,19 @@ for name in RawKestrel BookStore.Api Prime.Api; do
   start_server "$name"
   echo "Loading $name at $SERVER_URL..." >&2
   case "$name" in
-    RawKestrel) load "$name" / "$CONNECTIONS" ;;
-    BookStore.Api)
-      load "$name" /api/books "$CONNECTIONS"
-      load "$name" /api/categories "$CONNECTIONS"
-      load "$name" /api/orders "$CONNECTIONS" ;;
-    Prime.Api) load "$name" /prime "$PRIME_CONNECTIONS" ;;
+    RawKestrel) paths=(/); conns="$CONNECTIONS" ;;
+    BookStore.Api) paths=(/api/books /api/categories /api/orders); conns="$CONNECTIONS" ;;
+    Prime.Api) paths=(/prime); conns="$PRIME_CONNECTIONS" ;;
   esac
+  for path in "${paths[@]}"; do warm "$path" "$conns"; done
+  for path in "${paths[@]}"; do load "$name" "$path" "$conns"; done
   stop_server
 done
 
 cpu="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
 echo
 echo "Machine: $(nproc) CPUs (${cpu:-unknown CPU}), $(uname -sr); .NET $(dotnet --list-runtimes | awk '/Microsoft.NETCore.App/ {v=$2} END {print v}')"
-echo "Server pinned to CPU 0, wrk pinned to CPU 1; wrk -t1 -c<conns> -d${DURATION}s --latency after a ${WARMUP}s warm-up; loopback HTTP/1.1 keep-alive."
+echo "Server pinned to CPU 0, wrk pinned to CPU 1; wrk -t1 -c<conns> -d${DURATION}s --latency, after ${WARMUP}s of warm-up on each of the service's endpoints; loopback HTTP/1.1 keep-alive."
 echo
 echo "| service       | request              | bytes  | c  | req/s    | p50 ms   | p99 ms   | errors |"
 echo "|---------------|----------------------|--------|----|----------|----------|----------|--------|"

@@ -70,7 +70,7 @@ for project in "${PROJECTS[@]}"; do
       cmd="${step//\$TARGETARCH/$arch}"
       cmd="${cmd//-o \/app/-o $out}"
       echo "    $cmd"
-      (cd "$WORK/context" && eval "$cmd" -nologo -v quiet) >"$WORK/build.log" 2>&1 \
+      (cd "$WORK/context" && eval "timeout 600 $cmd" -nologo -v quiet) >"$WORK/build.log" 2>&1 \
         || { cat "$WORK/build.log" >&2; fail "$project ($arch): '$cmd' failed."; }
     done
     apphost="$out/$project"
@@ -128,9 +128,9 @@ if [[ ! -e "$SYSROOT/lib/ld-linux-aarch64.so.1" ]]; then
   apt_opts=(-q -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
     -o "Dir::State::status=$apt_dir/status" -o APT::Architecture=arm64 -o APT::Architectures::=arm64
     -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
-  apt-get "${apt_opts[@]}" update >"$WORK/apt.log" 2>&1 \
+  timeout 300 apt-get "${apt_opts[@]}" update >"$WORK/apt.log" 2>&1 \
     || { cat "$WORK/apt.log" >&2; fail "could not read the Debian arm64 package lists."; }
-  (cd "$apt_dir/debs" && apt-get "${apt_opts[@]}" download libc6:arm64 libgcc-s1:arm64 libstdc++6:arm64) \
+  (cd "$apt_dir/debs" && timeout 300 apt-get "${apt_opts[@]}" download libc6:arm64 libgcc-s1:arm64 libstdc++6:arm64) \
     >>"$WORK/apt.log" 2>&1 || { cat "$WORK/apt.log" >&2; fail "could not download the arm64 C runtime."; }
   for deb in "$apt_dir"/debs/*.deb; do dpkg-deb -x "$deb" "$SYSROOT.tmp"; done
   rm -rf "$SYSROOT" && mv "$SYSROOT.tmp" "$SYSROOT"
@@ -138,7 +138,7 @@ fi
 
 echo "==> Prime.Api arm64, self-contained, under qemu-aarch64-static"
 sc_out="$WORK/out/Prime.Api-arm64-self-contained"
-(cd "$WORK/context" && dotnet publish Prime.Api/Prime.Api.csproj -c Release -a arm64 --self-contained \
+(cd "$WORK/context" && timeout 600 dotnet publish Prime.Api/Prime.Api.csproj -c Release -a arm64 --self-contained \
   -o "$sc_out" -nologo -v quiet) >"$WORK/build.log" 2>&1 \
   || { cat "$WORK/build.log" >&2; fail "self-contained arm64 publish failed."; }
 kind="$(file -b "$sc_out/libcoreclr.so")"
