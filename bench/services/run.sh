@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench:services`: figures, not a pass/fail test.
-# Builds the services and a raw Kestrel baseline in Release, then for each one:
+# Builds the services and a raw Kestrel baseline in Release (the publish step keeps its
+# intermediate files in a temp dir, so the work tree's obj/ folders are left alone), then for each one:
 #   - publish size (framework-dependent publish for linux-x64, as the Dockerfiles publish);
 #   - time from process start to the first 200 from /healthz;
 #   - wrk load on loopback, server pinned to CPU 0 (taskset -c 0), wrk pinned to CPU 1 (taskset -c 1):
@@ -122,7 +123,8 @@ load() {
 declare -A SIZE STARTUP
 for name in "${ORDER[@]}"; do
   echo "Publishing $name (-a x64, framework-dependent)..." >&2
-  timeout 600 dotnet publish "${PROJ[$name]}" -c Release -a x64 -nologo -v quiet -o "$WORK/publish/$name" >"$WORK/build.log" 2>&1 \
+  timeout 600 dotnet publish "${PROJ[$name]}" -c Release -a x64 -nologo -v quiet \
+    --artifacts-path "$WORK/artifacts" -o "$WORK/publish/$name" >"$WORK/build.log" 2>&1 \
     || { cat "$WORK/build.log" >&2; fail "publishing $name failed."; }
   SIZE[$name]="$(du -sk "$WORK/publish/$name" | awk '{printf "%.1f MiB", $1 / 1024}')"
 
