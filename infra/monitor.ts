@@ -69,8 +69,6 @@ export function collectionRules(settings: CollectionRuleSettings): Record<string
 }
 
 export interface MonitorSidecarArgs {
-    /** Service name: the prefix of its artifacts in the bucket and of its log stream. */
-    readonly service: string;
     /** Tag of mcr.microsoft.com/dotnet/monitor (a multi-architecture image). */
     readonly imageTag: string;
     /** Secrets Manager secret holding the API key's public key. */
@@ -113,14 +111,16 @@ export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
                     readonlyRootFilesystem: true,
                     command: ["collect", "--urls", `http://+:${MONITOR_PORT}`, "--metricUrls", MONITOR_METRICS_URL],
                     portMappings: args.exposeApi ? [{ name: "monitor", containerPort: MONITOR_PORT, protocol: "tcp" }] : [],
-                    environment: Object.entries(settings)
-                        .sort(([a], [b]) => (a < b ? -1 : 1))
-                        .map(([name, value]) => ({ name: `DOTNETMONITOR_${name}`, value })),
-                    secrets: [{ name: "DOTNETMONITOR_Authentication__MonitorApiKey__PublicKey", valueFrom: secretArn }],
-                    mountPoints: [
-                        { sourceVolume: DIAG_VOLUME, containerPath: DIAG_PATH, readOnly: false },
-                        { sourceVolume: "monitor-tmp", containerPath: "/tmp", readOnly: false },
+                    environment: [
+                        ...Object.entries(settings)
+                            .sort(([a], [b]) => (a < b ? -1 : 1))
+                            .map(([name, value]) => ({ name: `DOTNETMONITOR_${name}`, value })),
+                        // The monitor's image declares no writable /tmp; its temporary files go to the shared
+                        // volume, which the application's image makes writable for the shared user.
+                        { name: "TMPDIR", value: DIAG_PATH },
                     ],
+                    secrets: [{ name: "DOTNETMONITOR_Authentication__MonitorApiKey__PublicKey", valueFrom: secretArn }],
+                    mountPoints: [{ sourceVolume: DIAG_VOLUME, containerPath: DIAG_PATH, readOnly: false }],
                     linuxParameters: { capabilities: { drop: ["ALL"] } },
                     logConfiguration: {
                         logDriver: "awslogs",
@@ -134,10 +134,11 @@ export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
         // nosuspend: the application starts at once and connects to the monitor when it can.
         appEnvironment: { DOTNET_DiagnosticPorts: `${DIAGNOSTIC_SOCKET},nosuspend` },
         appMounts: { [DIAG_VOLUME]: DIAG_PATH },
-        volumes: [DIAG_VOLUME, "monitor-tmp"],
+        volumes: [DIAG_VOLUME],
         executionStatements: pulumi.output(args.publicKeySecretArn).apply((arn) => [{ Sid: "ReadMonitorKey", Effect: "Allow" as const, Action: "secretsmanager:GetSecretValue", Resource: arn }]),
+        // dotnet-monitor's S3 egress has no key prefix setting: artifacts land at the bucket's top level.
         taskStatements: pulumi.output(args.bucketArn).apply((arn) => [
-            { Sid: "WriteArtifacts", Effect: "Allow" as const, Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${arn}/${args.service}/*` },
+            { Sid: "WriteArtifacts", Effect: "Allow" as const, Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${arn}/*` },
         ]),
     };
 }

@@ -99,7 +99,6 @@ export function createStack(config: StackConfig): StackOutputs {
                 monitorEndpoints[serviceName] = listener.url;
             }
             sidecar = monitorSidecar({
-                service: serviceName,
                 imageTag: settings.monitor.imageTag,
                 publicKeySecretArn: monitor.secret.arn,
                 subject: monitor.apiKey.subject,

@@ -58,7 +58,6 @@ describe("component arguments", () => {
         assert.throws(
             () =>
                 monitorSidecar({
-                    service: "profiling",
                     imageTag: "10.0.3 latest",
                     publicKeySecretArn: "arn",
                     subject: "s",

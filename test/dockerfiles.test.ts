@@ -1,0 +1,73 @@
+/**
+ * The services' Dockerfiles agree with what the program asks of their containers: cross-compiled for
+ * the target architecture, a pinned chiseled runtime, the non-root user, and a VOLUME for every path the
+ * task mounts writable (Fargate makes a volume writable for a non-root user only then). No Docker engine
+ * runs here; services/scripts/verify-cross-arch.sh runs these files' publish lines for both architectures.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { SERVICE_CATALOG, SERVICE_NAMES } from "../infra/catalog";
+import { json, ofType, runProgram } from "./harness";
+import { projectRoot } from "../stacks/paths";
+
+function stages(dockerfile: string): string[][] {
+    const lines = dockerfile.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+    const result: string[][] = [];
+    for (const line of lines) {
+        if (/^FROM\s/i.test(line)) {
+            result.push([]);
+        }
+        result.at(-1)?.push(line);
+    }
+    return result;
+}
+
+describe("service Dockerfiles", () => {
+    let writablePaths: Set<string>;
+
+    before(async () => {
+        const { resources } = await runProgram("arm64", { config: { services: [...SERVICE_NAMES], monitor: { enabled: true } } });
+        writablePaths = new Set<string>();
+        for (const taskDef of ofType(resources, "aws:ecs/taskDefinition:TaskDefinition")) {
+            const [app] = json(taskDef.inputs.containerDefinitions);
+            for (const mount of app.mountPoints as { containerPath: string; readOnly: boolean }[]) {
+                if (!mount.readOnly) {
+                    writablePaths.add(mount.containerPath);
+                }
+            }
+        }
+    });
+
+    for (const service of SERVICE_NAMES) {
+        const project = SERVICE_CATALOG[service].project;
+        it(`${project}/Dockerfile cross-compiles, runs non-root, and declares the task's writable mounts`, () => {
+            const file = path.join(projectRoot(), "services", project, "Dockerfile");
+            const [build, final, ...rest] = stages(fs.readFileSync(file, "utf8"));
+            assert.strictEqual(rest.length, 0, "two stages");
+            assert.match(build[0], /^FROM --platform=\$BUILDPLATFORM mcr\.microsoft\.com\/dotnet\/sdk:10\.0 AS build$/);
+            assert.ok(build.includes("ARG TARGETARCH"));
+            assert.ok(build.some((l) => l.startsWith("RUN dotnet restore") && l.includes("-a $TARGETARCH")));
+            assert.ok(build.some((l) => l.startsWith("RUN dotnet publish") && l.includes("-c Release -a $TARGETARCH")));
+            assert.match(final[0], /^FROM mcr\.microsoft\.com\/dotnet\/aspnet:10\.0\.\d+-noble-chiseled AS final$/, "a chiseled runtime with a version tag");
+            assert.ok(final.includes("USER $APP_UID"));
+            assert.deepStrictEqual(final.at(-1), `ENTRYPOINT ["dotnet", "${project}.dll"]`);
+            const volume = final.find((l) => l.startsWith("VOLUME "));
+            assert.ok(volume, "a VOLUME line");
+            const declared = JSON.parse(volume.slice("VOLUME ".length)) as string[];
+            assert.deepStrictEqual([...writablePaths].filter((p) => !declared.includes(p)), [], "every writable mount is a declared VOLUME");
+            assert.ok(final.includes("COPY --from=build --chown=1654:1654 /diag /diag"), "/diag belongs to the app user");
+        });
+    }
+
+    it("checks the mounts the program really declares", () => {
+        assert.deepStrictEqual([...writablePaths].sort(), ["/diag", "/tmp"]);
+    });
+
+    it("keeps build output and tests out of the build context", () => {
+        const ignore = fs.readFileSync(path.join(projectRoot(), "services", ".dockerignore"), "utf8").split("\n").map((l) => l.trim());
+        for (const entry of ["**/bin/", "**/obj/", "tests/"]) {
+            assert.ok(ignore.includes(entry), entry);
+        }
+    });
+});
