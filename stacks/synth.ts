@@ -121,7 +121,7 @@ export function renderText(stack: string, evaluation: Evaluation): string {
     const cost = outputs.estimatedMonthlyCostUsd as Record<string, number> | undefined;
     lines.push("", "Outputs:");
     for (const [k, v] of Object.entries(outputs)) {
-        if (k !== "estimatedMonthlyCostUsd") {
+        if (k !== "estimatedMonthlyCostUsd" && v !== undefined) {
             lines.push(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
         }
     }
