@@ -3,28 +3,16 @@
  * scenario (books on arm64, books on amd64, categories on arm64, ...) so slow drift in the network or
  * the load generator's machine touches both sides alike.
  */
-import { Architecture } from "../infra/architecture";
-import { TaskSize } from "../infra/pricing";
 import { Progress, runPhase, sendOne, sendRequest } from "./loadgen";
-import { AfterRequestResult, CapacityResult, CapacityStep, ScenarioResult, ServiceUtilisation, TargetRun, TasksSource } from "./results";
+import { AfterRequestResult, CapacityResult, CapacityStep, ScenarioResult, ServiceUtilisation, TargetRun } from "./results";
 import { capacitySteps, CapacityTarget, FixedScenario, isProfilingPath, PROFILING_SCENARIOS } from "./scenarios";
 import { histogram, percentile, perSecond, Sample, summarise, Summary } from "./stats";
 
-/** Something to benchmark: one stack's ALB, or the local services. */
-export interface Target {
-    readonly label: string;
-    readonly mode: "stack" | "local";
-    readonly architecture: Architecture;
+/** Something to benchmark: one stack's ALB, or the local services. It describes itself as the results do. */
+export interface Target
+    extends Pick<TargetRun, "label" | "mode" | "architecture" | "urls" | "taskSize" | "tasksPerService" | "tasksSource" | "serverCpuModel" | "estimatedMonthlyCostUsd"> {
     /** The base URL that serves a path (one ALB URL for every path, or the local service's port). */
     readonly baseUrlFor: (urlPath: string) => string;
-    /** All base URLs, by service or "alb", for the results file. */
-    readonly urls: Readonly<Record<string, string>>;
-    readonly taskSize: TaskSize;
-    readonly tasksPerService: number;
-    /** Where tasksPerService came from (--tasks, the stack's desiredCount output, the default, local). */
-    readonly tasksSource?: TasksSource;
-    readonly serverCpuModel: string;
-    readonly estimatedMonthlyCostUsd?: Readonly<Record<string, number>>;
     /** Called before the first request; starts utilisation sampling if the target can. */
     readonly beginUtilisation?: () => void;
     /** Called after the last response: the utilisation over [start, end]. */
