@@ -154,38 +154,29 @@ export class FargateService extends pulumi.ComponentResource {
             { vpcId: args.vpcId, description: `${name} tasks: ${CONTAINER_PORT} from the load balancer only`, revokeRulesOnDelete: true, tags: { Name: `${name}-sg` } },
             { parent: this },
         );
-        new aws.vpc.SecurityGroupIngressRule(
-            `${name}-from-alb`,
-            { securityGroupId: securityGroup.id, referencedSecurityGroupId: args.loadBalancerSecurityGroupId, ipProtocol: "tcp", fromPort: CONTAINER_PORT, toPort: CONTAINER_PORT, description: "From the load balancer" },
-            { parent: this },
-        );
+        // The load balancer may reach the tasks on a port: an ingress rule on the tasks' group and the
+        // matching egress rule on the load balancer's. `suffix` keeps each pair's names apart.
+        const allowFromLoadBalancer = (port: number, suffix: string, what: string): pulumi.Resource => {
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-from-alb${suffix}`,
+                { securityGroupId: securityGroup.id, referencedSecurityGroupId: args.loadBalancerSecurityGroupId, ipProtocol: "tcp", fromPort: port, toPort: port, description: `${what} from the load balancer` },
+                { parent: this },
+            );
+            return new aws.vpc.SecurityGroupEgressRule(
+                `${name}-alb-to-tasks${suffix}`,
+                { securityGroupId: args.loadBalancerSecurityGroupId, referencedSecurityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: `To ${name} ${what}` },
+                { parent: this },
+            );
+        };
         new aws.vpc.SecurityGroupEgressRule(
             `${name}-https-out`,
             { securityGroupId: securityGroup.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS to AWS APIs (ECR, CloudWatch Logs) through NAT" },
             { parent: this },
         );
-        const albEgress = new aws.vpc.SecurityGroupEgressRule(
-            `${name}-alb-to-tasks`,
-            { securityGroupId: args.loadBalancerSecurityGroupId, referencedSecurityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: CONTAINER_PORT, toPort: CONTAINER_PORT, description: `To ${name} tasks` },
-            { parent: this },
-        );
-
-        const extraRules: pulumi.Resource[] = [];
-        for (const target of args.additionalTargets ?? []) {
-            const port = target.containerPort;
-            new aws.vpc.SecurityGroupIngressRule(
-                `${name}-from-alb-${port}`,
-                { securityGroupId: securityGroup.id, referencedSecurityGroupId: args.loadBalancerSecurityGroupId, ipProtocol: "tcp", fromPort: port, toPort: port, description: `${target.containerName} from the load balancer` },
-                { parent: this },
-            );
-            extraRules.push(
-                new aws.vpc.SecurityGroupEgressRule(
-                    `${name}-alb-to-tasks-${port}`,
-                    { securityGroupId: args.loadBalancerSecurityGroupId, referencedSecurityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: `To ${name} ${target.containerName}` },
-                    { parent: this },
-                ),
-            );
-        }
+        const loadBalancerRules = [
+            allowFromLoadBalancer(CONTAINER_PORT, "", "tasks"),
+            ...(args.additionalTargets ?? []).map((t) => allowFromLoadBalancer(t.containerPort, `-${t.containerPort}`, t.containerName)),
+        ];
 
         const targetGroup = ipTargetGroup(
             `${name}-tg`,
@@ -268,7 +259,7 @@ export class FargateService extends pulumi.ComponentResource {
             },
             // The target group must be attached to the load balancer (by the rule) before ECS registers tasks in it.
             // With autoscaling, the scaler owns the count after creation.
-            { parent: this, dependsOn: [rule, albEgress, ...extraRules], ignoreChanges: args.autoscaling ? ["desiredCount"] : [] },
+            { parent: this, dependsOn: [rule, ...loadBalancerRules], ignoreChanges: args.autoscaling ? ["desiredCount"] : [] },
         );
 
         if (args.autoscaling) {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ARCHITECTURES, architectureTraits, isArchitecture } from "./architecture";
-import { repositoryName, shortName } from "./naming";
+import { isImageTag, repositoryName } from "./naming";
 import { sourceHash } from "./source-hash";
 
 describe("architecture traits", () => {
@@ -20,15 +20,16 @@ describe("architecture traits", () => {
 });
 
 describe("naming", () => {
-    it("keeps load balancer names within 32 characters and keeps the suffix", () => {
-        assert.strictEqual(shortName("dotnet-fargate-arm64", "alb"), "dotnet-fargate-arm64-alb");
-        const long = shortName("dotnet-fargate-arm64-profiling", "tg");
-        assert.strictEqual(long, "dotnet-fargate-arm64-profilin-tg");
-        assert.ok(long.length <= 32);
-        assert.strictEqual(shortName("a_b.c", "tg"), "a-b-c-tg");
-    });
     it("names ECR repositories per stack and service", () => {
         assert.strictEqual(repositoryName("dotnet-fargate", "arm64", "bookstore"), "dotnet-fargate-arm64/bookstore");
+    });
+    it("recognises Docker image tags", () => {
+        for (const ok of ["10.0.3", "src-0123456789ab", "_x", "a".repeat(128)]) {
+            assert.ok(isImageTag(ok), ok);
+        }
+        for (const bad of ["", ".x", "-x", "a b", "a".repeat(129), 10]) {
+            assert.ok(!isImageTag(bad), String(bad));
+        }
     });
 });
 

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { APP_UID, ContainerDefinition, SidecarArgs } from "./fargate-service";
 import { policyDocument } from "./iam";
 import { ipTargetGroup } from "./load-balancer";
+import { isImageTag } from "./naming";
 import { ArgumentError } from "./validation";
 
 export const MONITOR_IMAGE_REPOSITORY = "mcr.microsoft.com/dotnet/monitor";
@@ -86,7 +87,7 @@ export interface MonitorSidecarArgs {
 
 /** Everything the monitor adds to a service's task. */
 export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(args.imageTag)) {
+    if (!isImageTag(args.imageTag)) {
         throw new ArgumentError("monitorSidecar", "imageTag", args.imageTag, "expected an image tag such as 10.0.3");
     }
     const containers = pulumi

@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
+import { isImageTag } from "./naming";
 import { ArgumentError } from "./validation";
 
 export interface ServiceImageArgs {
@@ -35,7 +36,7 @@ export class ServiceImage extends pulumi.ComponentResource {
         if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(args.repositoryName)) {
             throw new ArgumentError("ServiceImage", "repositoryName", args.repositoryName, "expected lower-case letters, digits, '.', '_', '-' and '/' separators");
         }
-        if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(args.tag) || args.tag === "latest" || args.tag.startsWith(CACHE_TAG)) {
+        if (!isImageTag(args.tag) || args.tag === "latest" || args.tag.startsWith(CACHE_TAG)) {
             throw new ArgumentError("ServiceImage", "tag", args.tag, `expected a unique tag (not "latest", not starting with "${CACHE_TAG}")`);
         }
         const retention = args.imageRetentionCount ?? 20;

@@ -26,6 +26,11 @@ export const MOCK_REGION = "eu-west-1";
 export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
+/** True when a recorded input value is a secret (the engine's secret wrapper). */
+export function isSecretValue(value: unknown): value is { value: unknown } {
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
 export interface RecordedResource {
     readonly type: string;
     readonly name: string;

@@ -6,6 +6,7 @@ import { Architecture, ARCHITECTURES, isArchitecture } from "../infra/architectu
 import { SERVICE_CATALOG, SERVICE_NAMES, ServiceName } from "../infra/catalog";
 import { CollectionRuleSettings } from "../infra/monitor";
 import { validateTaskSize } from "../infra/fargate";
+import { isImageTag } from "../infra/naming";
 import { mergePrices, PriceTable } from "../infra/pricing";
 import { ConfigError } from "../infra/validation";
 
@@ -152,7 +153,7 @@ function parseMonitor(value: unknown, deployed: readonly ServiceName[]): Monitor
     }
 
     const imageTag = input.imageTag ?? d.imageTag;
-    if (typeof imageTag !== "string" || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(imageTag) || imageTag === "latest") {
+    if (!isImageTag(imageTag) || imageTag === "latest") {
         throw new ConfigError(key("monitor.imageTag"), imageTag, "expected a pinned tag of mcr.microsoft.com/dotnet/monitor such as 10.0.3");
     }
 
@@ -166,10 +167,7 @@ function parseMonitor(value: unknown, deployed: readonly ServiceName[]): Monitor
     const rulesInput = object("monitor.rules", input.rules ?? {}, ["highCpu", "largeGcHeap", "threadPoolStarvation", "actionsPerHour"]);
     const rule = (name: "highCpu" | "largeGcHeap" | "threadPoolStarvation", max: number) => {
         const r = object(`monitor.rules.${name}`, rulesInput[name] ?? {}, ["enabled", "threshold"]);
-        const ruleEnabled = r.enabled ?? d.rules[name].enabled;
-        if (typeof ruleEnabled !== "boolean") {
-            throw new ConfigError(key(`monitor.rules.${name}.enabled`), ruleEnabled, "expected true or false");
-        }
+        const ruleEnabled = boolean(`monitor.rules.${name}.enabled`, r.enabled ?? d.rules[name].enabled);
         return { enabled: ruleEnabled, threshold: integer(`monitor.rules.${name}.threshold`, r.threshold ?? d.rules[name].threshold, 1, max) };
     };
     return {
@@ -230,22 +228,8 @@ function parseServices(value: unknown): ServiceName[] {
 }
 
 function parseAutoscaling(value: unknown, desiredCount: number): AutoscalingSettings {
-    if (value === undefined) {
-        return { ...DEFAULTS.autoscaling };
-    }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        throw new ConfigError(key("autoscaling"), value, "expected an object with enabled, minCount, maxCount, targetCpuPercent");
-    }
-    const input = value as Record<string, unknown>;
-    for (const field of Object.keys(input)) {
-        if (!(field in DEFAULTS.autoscaling)) {
-            throw new ConfigError(key(`autoscaling.${field}`), input[field], "expected one of enabled, minCount, maxCount, targetCpuPercent");
-        }
-    }
-    const enabled = input.enabled ?? DEFAULTS.autoscaling.enabled;
-    if (typeof enabled !== "boolean") {
-        throw new ConfigError(key("autoscaling.enabled"), enabled, "expected true or false");
-    }
+    const input = object("autoscaling", value ?? {}, Object.keys(DEFAULTS.autoscaling));
+    const enabled = boolean("autoscaling.enabled", input.enabled ?? DEFAULTS.autoscaling.enabled);
     const minCount = integer("autoscaling.minCount", input.minCount ?? DEFAULTS.autoscaling.minCount, 1, 100);
     const maxCount = integer("autoscaling.maxCount", input.maxCount ?? DEFAULTS.autoscaling.maxCount, 1, 100);
     if (maxCount < minCount) {
@@ -256,6 +240,13 @@ function parseAutoscaling(value: unknown, desiredCount: number): AutoscalingSett
     }
     const targetCpuPercent = integer("autoscaling.targetCpuPercent", input.targetCpuPercent ?? DEFAULTS.autoscaling.targetCpuPercent, 10, 90);
     return { enabled, minCount, maxCount, targetCpuPercent };
+}
+
+function boolean(name: string, value: unknown): boolean {
+    if (typeof value !== "boolean") {
+        throw new ConfigError(key(name), value, "expected true or false");
+    }
+    return value;
 }
 
 function integer(name: string, value: unknown, min: number, max: number): number {

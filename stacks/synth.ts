@@ -3,7 +3,7 @@
  * same mocks as the tests. No cloud credentials, no Pulumi CLI. Computed values (ARNs, IDs, digests)
  * are stand-ins; inputs and the cost estimate are the program's own.
  */
-import { evaluate, Evaluation, RecordedResource, SECRET_SIG, SECRET_SIG_KEY, stackFileConfig, stackNames } from "./offline";
+import { evaluate, Evaluation, isSecretValue, RecordedResource, stackFileConfig, stackNames } from "./offline";
 
 export interface SynthOptions {
     readonly stack: string;
@@ -44,7 +44,7 @@ export class UsageError extends Error {
 /** Replaces secret values with a marker, so synth output never shows one. */
 export function redact(value: unknown): unknown {
     if (typeof value === "object" && value !== null) {
-        if ((value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG) {
+        if (isSecretValue(value)) {
             return "[secret]";
         }
         if (Array.isArray(value)) {

@@ -2,7 +2,7 @@
  * Runs the whole program offline for a stack file, with optional config on top, and helps read the
  * recorded graph. Every test of the program goes through here.
  */
-import { evaluate, Evaluation, InvokeHandler, RecordedResource, SECRET_SIG, SECRET_SIG_KEY, stackFileConfig } from "../stacks/offline";
+import { evaluate, Evaluation, InvokeHandler, isSecretValue, RecordedResource, stackFileConfig } from "../stacks/offline";
 import { PROJECT } from "../stacks/settings";
 
 export type { RecordedResource } from "../stacks/offline";
@@ -78,9 +78,7 @@ export function countByType(resources: readonly RecordedResource[]): Record<stri
 }
 
 /** True when a recorded input value is a secret (the engine's secret wrapper). */
-export function isSecret(value: unknown): boolean {
-    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
-}
+export const isSecret = isSecretValue;
 
 /** The value inside a secret wrapper, or the value itself. */
 export function unwrap<T = unknown>(value: unknown): T {
@@ -96,29 +94,21 @@ export function json<T = any>(value: unknown): T { // eslint-disable-line @types
     return JSON.parse(text) as T;
 }
 
-/** Every string found anywhere in a value, secrets unwrapped, for "never appears" checks. */
-export function allStrings(value: unknown, out: string[] = []): string[] {
+/** Every string in a value, looking inside secrets only when `intoSecrets` is true. */
+function strings(value: unknown, intoSecrets: boolean, out: string[]): string[] {
+    if (isSecret(value)) {
+        return intoSecrets ? strings(value.value, intoSecrets, out) : out;
+    }
     if (typeof value === "string") {
         out.push(value);
-    } else if (Array.isArray(value)) {
-        value.forEach((v) => allStrings(v, out));
     } else if (typeof value === "object" && value !== null) {
-        Object.values(value).forEach((v) => allStrings(v, out));
+        Object.values(value).forEach((v) => strings(v, intoSecrets, out));
     }
     return out;
 }
 
+/** Every string found anywhere in a value, secrets unwrapped, for "never appears" checks. */
+export const allStrings = (value: unknown): string[] => strings(value, true, []);
+
 /** Every string outside a secret wrapper: what would be stored and shown in plain text. */
-export function plainStrings(value: unknown, out: string[] = []): string[] {
-    if (isSecret(value)) {
-        return out;
-    }
-    if (typeof value === "string") {
-        out.push(value);
-    } else if (Array.isArray(value)) {
-        value.forEach((v) => plainStrings(v, out));
-    } else if (typeof value === "object" && value !== null) {
-        Object.values(value).forEach((v) => plainStrings(v, out));
-    }
-    return out;
-}
+export const plainStrings = (value: unknown): string[] => strings(value, false, []);
