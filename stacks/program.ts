@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { architectureTraits } from "../infra/architecture";
 import { AzureDevOpsPipelines } from "../infra/azuredevops/pipelines";
-import { SERVICE_CATALOG, ServiceName } from "../infra/catalog";
+import { SERVICE_CATALOG } from "../infra/catalog";
 import { AdditionalTarget, FargateService, logGroupNameFor, SidecarArgs } from "../infra/fargate-service";
 import { LoadBalancer } from "../infra/load-balancer";
 import { MonitorApiKey } from "../infra/monitor-api-key";
@@ -61,16 +61,16 @@ export function createStack(config: StackConfig): StackOutputs {
         settings: [{ name: "containerInsights", value: "enabled" }],
     });
 
-    // Relative to the project folder (Pulumi's working directory), so state is the same on every machine.
     const monitor = settings.monitor.services.length > 0 ? createMonitorShared(prefix, settings.monitor.artifactRetentionDays) : undefined;
     const monitorEndpoints: Record<string, pulumi.Output<string>> = {};
 
+    // Relative to the project folder (Pulumi's working directory), so state is the same on every machine.
     const context = "services";
     const tag = `src-${sourceHash(servicesDir())}`;
     const images: Record<string, pulumi.Output<string>> = {};
     const serviceNames: Record<string, pulumi.Output<string>> = {};
     for (const serviceName of settings.services) {
-        const definition = SERVICE_CATALOG[serviceName as ServiceName];
+        const definition = SERVICE_CATALOG[serviceName];
         const name = `${prefix}-${serviceName}`;
         const image = new ServiceImage(name, {
             repositoryName: repositoryName(PROJECT, stack, serviceName),
