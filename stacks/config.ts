@@ -3,7 +3,7 @@
  * validators in `settings.ts`, and fails before any resource is declared when a value is wrong.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AzureDevOpsSettings, parseAzureDevOpsConfig, SecretInput } from "../infra/azuredevops/config";
+import { ACCESS_KEY_ID_KEY, AzureDevOpsSettings, parseAzureDevOpsConfig, SECRET_ACCESS_KEY_KEY } from "../infra/azuredevops/config";
 import { ConfigError } from "../infra/validation";
 import { key, parseSettings, PROJECT, StackSettings } from "./settings";
 
@@ -29,18 +29,10 @@ export function loadConfig(): StackConfig {
         raw[name] = readJson(config, name);
     }
     const settings = parseSettings(raw);
-    // Static AWS keys are accepted only when the stack file stores them as secrets. The SDK answers that
-    // with runtime.isConfigSecret, which its typings do not declare; without it, a key counts as plain.
-    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (fullKey: string) => boolean };
-    const secretInput = (name: string): SecretInput | undefined => {
-        const value = config.getSecret(name);
-        return value === undefined ? undefined : { value, isSecret: runtime.isConfigSecret?.(key(name)) ?? false };
-    };
     const azureDevOps = parseAzureDevOpsConfig(readJson(config, "azureDevOps"), {
         stack: pulumi.getStack(),
         env: process.env,
-        accessKeyId: secretInput("azureDevOpsAwsAccessKeyId"),
-        secretAccessKey: secretInput("azureDevOpsAwsSecretAccessKey"),
+        staticKeysSet: [ACCESS_KEY_ID_KEY, SECRET_ACCESS_KEY_KEY].some((k) => config.getSecret(k.split(":")[1]) !== undefined),
     });
     return {
         stack: pulumi.getStack(),

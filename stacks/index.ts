@@ -5,14 +5,6 @@
 import { loadConfig } from "./config";
 import { createStack } from "./program";
 
-const outputs = createStack(loadConfig());
-
-export const url = outputs.url;
-export const architecture = outputs.architecture;
-export const images = outputs.images;
-export const clusterName = outputs.clusterName;
-export const serviceNames = outputs.serviceNames;
-export const taskSize = outputs.taskSize;
-export const desiredCount = outputs.desiredCount;
-export const estimatedMonthlyCostUsd = outputs.estimatedMonthlyCostUsd;
-export const monitor = outputs.monitor;
+// Every key createStack returns is a stack output (url, architecture, images, clusterName, serviceNames,
+// taskSize, desiredCount, estimatedMonthlyCostUsd, and monitor when a monitor runs).
+export = createStack(loadConfig());

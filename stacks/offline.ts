@@ -92,6 +92,8 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
             return { arn: arn("ecs", `task-definition/${inputs.family}:1`), revision: 1 };
         case "aws:iam/role:Role":
             return { arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${name}`, name };
+        case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            return { arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}` };
         case "aws:cloudwatch/logGroup:LogGroup":
             return { arn: arn("logs", `log-group:${inputs.name}`) };
         case "aws:s3/bucket:Bucket":
@@ -110,6 +112,11 @@ const builtInInvokes: InvokeHandler = (token, args) => {
     switch (token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/offline`, userId: "AIDAOFFLINE", id: MOCK_ACCOUNT_ID };
+        case "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": {
+            // As IAM names a provider: its URL without the scheme.
+            const host = String(args.url).replace(/^https:\/\//, "");
+            return { arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${host}`, url: host, clientIdLists: ["api://AzureADTokenExchange"], thumbprintLists: [], tags: {}, id: host };
+        }
         case "aws:index/getRegion:getRegion":
             return { name: MOCK_REGION, region: MOCK_REGION, id: MOCK_REGION, description: "Europe (Ireland)", endpoint: `ec2.${MOCK_REGION}.amazonaws.com` };
         case "aws:ecr/getAuthorizationToken:getAuthorizationToken":

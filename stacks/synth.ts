@@ -1,18 +1,26 @@
 /**
- * `npm run synth -- --stack <name> [--json]`: what a stack would create, evaluated offline with the
+ * `npm run synth -- --stack <name> [--json] [--out <file>]`: what a stack would create, evaluated offline with the
  * same mocks as the tests. No cloud credentials, no Pulumi CLI. Computed values (ARNs, IDs, digests)
  * are stand-ins; inputs and the cost estimate are the program's own.
  */
-import { evaluate, Evaluation, isSecretValue, RecordedResource, stackFileConfig, stackNames } from "./offline";
+import * as fs from "fs";
+import { PAT_ENV } from "../infra/azuredevops/config";
+import { evaluate, Evaluation, isSecretValue, OFFLINE_SECRET, RecordedResource, stackFileConfig, stackNames } from "./offline";
 
 export interface SynthOptions {
     readonly stack: string;
     readonly json: boolean;
+    /** Write to this file instead of standard output (so npm's banner never mixes with the JSON). */
+    readonly out?: string;
 }
+
+/** Widest line the text form prints; longer summaries continue on the next line. */
+export const TEXT_WIDTH = 160;
 
 export function parseArgs(argv: readonly string[]): SynthOptions {
     let stack: string | undefined;
     let json = false;
+    let out: string | undefined;
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "--json") {
@@ -24,6 +32,11 @@ export function parseArgs(argv: readonly string[]): SynthOptions {
             }
         } else if (arg.startsWith("--stack=")) {
             stack = arg.slice("--stack=".length);
+        } else if (arg === "--out") {
+            out = argv[++i];
+            if (out === undefined || out === "") {
+                throw new UsageError(`${arg} needs a file name`);
+            }
         } else {
             throw new UsageError(`unknown argument "${arg}"`);
         }
@@ -31,12 +44,12 @@ export function parseArgs(argv: readonly string[]): SynthOptions {
     if (!stack) {
         throw new UsageError("--stack is required");
     }
-    return { stack, json };
+    return { stack, json, ...(out === undefined ? {} : { out }) };
 }
 
 export class UsageError extends Error {
     constructor(problem: string) {
-        super(`${problem}. Usage: npm run synth -- --stack <${stackNames().join("|")}> [--json]`);
+        super(`${problem}. Usage: npm run synth -- --stack <${stackNames().join("|")}> [--json] [--out <file>]`);
         this.name = "UsageError";
     }
 }
@@ -72,8 +85,29 @@ function readableInputs(inputs: Record<string, unknown>): Record<string, unknown
     return out;
 }
 
-/** `key=value` pairs of a resource's scalar inputs, nested ones dotted, for one line of text. */
+/** `key=value` pairs of a resource's scalar inputs, nested ones dotted, joined by spaces. */
 export function summarize(inputs: Record<string, unknown>, limit = 8): string {
+    return summaryPairs(inputs, limit).join(" ");
+}
+
+/** Pairs laid out in lines of at most `width` columns after `indent` (a longer single pair stands alone). */
+export function wrapPairs(pairs: readonly string[], indent: string, width = TEXT_WIDTH): string[] {
+    const lines: string[] = [];
+    let line = "";
+    for (const pair of pairs) {
+        if (line !== "" && indent.length + line.length + 1 + pair.length > width) {
+            lines.push(indent + line);
+            line = "";
+        }
+        line = line === "" ? pair : `${line} ${pair}`;
+    }
+    if (line !== "") {
+        lines.push(indent + line);
+    }
+    return lines;
+}
+
+function summaryPairs(inputs: Record<string, unknown>, limit: number): string[] {
     const pairs: string[] = [];
     const walk = (value: unknown, prefix: string, depth: number) => {
         if (pairs.length >= limit) {
@@ -103,7 +137,7 @@ export function summarize(inputs: Record<string, unknown>, limit = 8): string {
             walk(v, k, 0);
         }
     }
-    return pairs.join(" ");
+    return pairs;
 }
 
 export function renderText(stack: string, evaluation: Evaluation): string {
@@ -112,16 +146,20 @@ export function renderText(stack: string, evaluation: Evaluation): string {
     const width = Math.max(...resources.map((r) => r.type.length));
     for (const r of resources) {
         lines.push(`${r.type.padEnd(width)}  ${r.name}`);
-        const summary = summarize(r.inputs);
-        if (summary) {
-            lines.push(`${" ".repeat(width)}    ${summary}`);
-        }
+        lines.push(...wrapPairs(summaryPairs(r.inputs, 8), "      "));
     }
     const outputs = redact(evaluation.outputs) as Record<string, unknown>;
     const cost = outputs.estimatedMonthlyCostUsd as Record<string, number> | undefined;
     lines.push("", "Outputs:");
     for (const [k, v] of Object.entries(outputs)) {
-        if (k !== "estimatedMonthlyCostUsd" && v !== undefined) {
+        if (k === "estimatedMonthlyCostUsd" || v === undefined) {
+            continue;
+        }
+        if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+            // One line per entry, digests shortened as `docker images` does (--json has them whole).
+            const shown = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value)).replace(/sha256:([0-9a-f]{12})[0-9a-f]{52}/g, "sha256:$1...");
+            lines.push(`  ${k}:`, ...Object.entries(v).map(([name, value]) => `    ${name}: ${shown(value)}`));
+        } else {
             lines.push(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
         }
     }
@@ -139,11 +177,30 @@ export function renderJson(stack: string, evaluation: Evaluation): string {
     return JSON.stringify({ stack, resources, outputs: redact(evaluation.outputs) }, null, 2);
 }
 
+/**
+ * Evaluates the stack and returns its text or JSON. Offline nothing reaches Azure DevOps, so a stack with
+ * `azureDevOps.enabled` synthesizes without the real token: a placeholder stands in for the run.
+ */
 export async function main(argv: readonly string[]): Promise<string> {
     const options = parseArgs(argv);
     const { config, secretKeys } = stackFileConfig(options.stack);
-    const evaluation = await evaluate(options.stack, { config, secretKeys });
-    return options.json ? renderJson(options.stack, evaluation) : renderText(options.stack, evaluation);
+    const hadToken = process.env[PAT_ENV] !== undefined;
+    if (!hadToken) {
+        process.env[PAT_ENV] = OFFLINE_SECRET;
+    }
+    try {
+        const evaluation = await evaluate(options.stack, { config, secretKeys });
+        const text = options.json ? renderJson(options.stack, evaluation) : renderText(options.stack, evaluation);
+        if (options.out !== undefined) {
+            fs.writeFileSync(options.out, `${text}\n`);
+            return `synth: wrote ${options.out}`;
+        }
+        return text;
+    } finally {
+        if (!hadToken) {
+            delete process.env[PAT_ENV];
+        }
+    }
 }
 
 if (require.main === module) {

@@ -1,18 +1,23 @@
 // The whole program with Azure DevOps enabled and disabled, for both stack files: what each stack creates
-// in Azure DevOps, where the pipelines point, and that no secret travels in plain text.
-// What the mocks cannot prove: that Azure DevOps accepts these inputs, the provider plugin version the
+// in Azure DevOps and in IAM, where the pipelines point, who may assume which role, and that no secret
+// travels in plain text.
+// What the mocks cannot prove: that Azure DevOps and IAM accept these inputs, the provider plugin version the
 // engine would download (resource options are not visible to mocks; see the binding test below), URNs and
-// parentage, or that a real definition id is an integer (the mocks make ids up).
+// parentage, or that a real definition id is an integer (the mocks make ids up). The trust policy follows
+// aws/aws-toolkit-azure-devops v1.24.0 (README.md, example_cfn.yaml: issuer, audience, `sc://` subject) and the
+// session length src/lib/awsConnectionParameters.ts (aws.rolecredential.maxduration, 900 s when unset).
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { ARCHITECTURES } from "../infra/architecture";
+import { SESSION_DURATION_VARIABLE, SESSION_SECONDS } from "../infra/azuredevops/aws-roles";
 import * as binding from "../infra/azuredevops/provider";
-import { definitionId, PIPELINE_FILES } from "../infra/azuredevops/pipelines";
+import { definitionId, PIPELINE_FILES, pipelineNames } from "../infra/azuredevops/pipelines";
 import { projectRoot } from "../stacks/paths";
-import { mockProjectId, mockRepositoryId } from "../infra/azuredevops/offline";
-import { allStrings, countByType, isSecret, ofType, plainStrings, RecordedResource, runProgram, unwrap } from "./harness";
+import { MOCK_ACCOUNT_ID } from "../stacks/offline";
+import { mockProjectId, mockRepositoryId, mockVariableGroupId } from "../infra/azuredevops/offline";
+import { allStrings, countByType, json, ofType, RecordedResource, runProgram, unwrap } from "./harness";
 
 const T = {
     provider: "pulumi:providers:azuredevops",
@@ -20,19 +25,25 @@ const T = {
     definition: "azuredevops:index/buildDefinition:BuildDefinition",
     endpoint: "azuredevops:index/serviceEndpointAws:ServiceEndpointAws",
     policy: "azuredevops:index/branchPolicyBuildValidation:BranchPolicyBuildValidation",
+    check: "azuredevops:index/checkBranchControl:CheckBranchControl",
+    authorization: "azuredevops:index/pipelineAuthorization:PipelineAuthorization",
+    roles: "dotnet-fargate:azuredevops:PipelineRoles",
+    oidc: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
 };
 const AZDO_TYPES = Object.values(T);
+const ROLE = "aws:iam/role:Role";
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 
 const PAT = "azdo-pat-7f3c9b1e-never-in-inputs";
-const ROLE = "arn:aws:iam::123456789012:role/azure-devops-dotnet-fargate";
+const ORG_ID = "5d2f1a9e-3b4c-4d5e-8f60-7a8b9c0d1e2f";
+const ISSUER = `vstoken.dev.azure.com/${ORG_ID}`;
 const ENABLED = {
     enabled: true,
     organizationUrl: "https://dev.azure.com/contoso",
+    organizationId: ORG_ID,
     project: "Fargate",
     repository: { type: "azureRepos", name: "dotnet-fargate" },
-    awsRoleArn: ROLE,
     pulumiBackendUrl: "s3://contoso-pulumi-state",
-    secretsVariableGroupId: 7,
 };
 const GITHUB_CONNECTION = "0f8e4b52-4c3b-4a8e-9d55-0b9f3c7c1a21";
 const projectId = mockProjectId("Fargate");
@@ -59,7 +70,13 @@ const byName = (resources: RecordedResource[], type: string, name: string): Reco
 const variables = (definition: RecordedResource): Record<string, any> =>
     Object.fromEntries((definition.inputs.variables as any[]).map((v) => [v.name, v]));
 
-/** `$(name)` references a YAML file and its templates use that no YAML, matrix or system variable defines. */
+/** The pipelines' IAM roles (the stack's other roles belong to its tasks). */
+const pipelineRoles = (resources: RecordedResource[]) => ofType(resources, ROLE).filter((r) => /-pipeline-(deploy|preview)$/.test(r.name));
+const roleArn = (role: RecordedResource) => `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${role.name}`;
+const policyOf = (resources: RecordedResource[], role: RecordedResource) =>
+    json(ofType(resources, ROLE_POLICY).find((p) => p.inputs.role === role.id)?.inputs.policy);
+
+/** `$(name)` references a YAML file and its templates use that no YAML, matrix, variable group or system variable defines. */
 function definitionVariablesUsed(file: string): string[] {
     const text = [file, ...fs.readdirSync(path.join(root, "pipelines/templates")).map((f) => `pipelines/templates/${f}`)]
         .map((f) => fs.readFileSync(path.join(root, f), "utf8"))
@@ -68,28 +85,45 @@ function definitionVariablesUsed(file: string): string[] {
     const defined = new Set<string>([
         ...Object.keys(doc.variables ?? {}),
         ...doc.jobs.flatMap((j: any) => Object.values(j.strategy?.matrix ?? {}).flatMap((m: any) => Object.keys(m))),
+        // The matrix of the pull-request file defines `stack`; a deploy file passes it as a parameter.
+        "stack",
         // Secret variables: from the variable group, or handed on by the AWS credentials step.
-        "PULUMI_CONFIG_PASSPHRASE", "AZDO_PERSONAL_ACCESS_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+        "PULUMI_CONFIG_PASSPHRASE", "PULUMI_ACCESS_TOKEN", "AZDO_PERSONAL_ACCESS_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
     ]);
     const used = new Set([...text.matchAll(/\$\(([\w.]+)\)/g)].map((m) => m[1]));
     return [...used].filter((name) => !defined.has(name) && !/^(Build|System|Agent|Pipeline)\./.test(name)).sort();
 }
 
 describe("Azure DevOps: the provider binding", () => {
-    it("pins plugin 3.15.0 and uses the provider's exact tokens", function () {
-        const schemaFile = path.join(root, "..", "shared", "reference", "azuredevops-provider-schema.json");
-        if (!fs.existsSync(schemaFile)) {
+    const schema = JSON.parse(fs.readFileSync(path.join(root, "test/fixtures/azuredevops-schema-3.15.0.json"), "utf8"));
+
+    it("pins plugin 3.15.0 and uses the provider's exact tokens", () => {
+        assert.strictEqual(binding.PROVIDER_VERSION, schema.pluginVersion);
+        const { provider, getProject, getGitRepository, getVariableGroup, ...resources } = binding.TOKENS;
+        assert.strictEqual(provider, schema.name);
+        assert.deepStrictEqual(Object.values(resources).sort(), Object.keys(schema.resources).sort());
+        assert.deepStrictEqual([getProject, getGitRepository, getVariableGroup].sort(), Object.keys(schema.functions).sort());
+    });
+
+    it("sends only properties the schema declares, and every one it requires, for each resource the program creates", async () => {
+        const { resources } = await run("arm64", ENABLED);
+        for (const r of resources.filter((x) => x.type in schema.resources)) {
+            const declared = schema.resources[r.type];
+            const sent = Object.keys(r.inputs).filter((k) => r.inputs[k] !== undefined);
+            assert.deepStrictEqual(sent.filter((k) => !declared.inputs.includes(k)), [], `${r.type}: undeclared inputs`);
+            assert.deepStrictEqual(declared.required.filter((k: string) => !sent.includes(k)), [], `${r.type}: missing required inputs`);
+        }
+    });
+
+    it("matches the mirrored schema excerpt in the shared reference where both have a token", function () {
+        const file = path.join(root, "..", "shared", "reference", "azuredevops-provider-schema.json");
+        if (!fs.existsSync(file)) {
             this.skip();
         }
-        const schema = JSON.parse(fs.readFileSync(schemaFile, "utf8"));
-        assert.strictEqual(binding.PROVIDER_VERSION, schema.pluginVersion);
-        const { provider, getProject, getGitRepository, ...resources } = binding.TOKENS;
-        assert.strictEqual(provider, schema.name);
-        for (const token of Object.values(resources)) {
-            assert.ok(token in schema.resources, `${token} is in the schema`);
-        }
-        for (const token of [getProject, getGitRepository]) {
-            assert.ok(token in schema.functions, `${token} is in the schema`);
+        const reference = JSON.parse(fs.readFileSync(file, "utf8"));
+        assert.strictEqual(reference.pluginVersion, schema.pluginVersion);
+        for (const token of Object.keys(reference.resources).filter((t) => t in schema.resources)) {
+            assert.deepStrictEqual(Object.keys(reference.resources[token].inputProperties ?? {}).filter((k) => !schema.resources[token].inputs.includes(k)), [], token);
         }
     });
 
@@ -107,17 +141,22 @@ for (const stack of ARCHITECTURES) {
     });
 }
 
-describe("Azure DevOps: stack arm64 enabled, owning the pull-request pipeline (Azure Repos, OIDC)", () => {
+
+describe("Azure DevOps: stack arm64 enabled, owning the pull-request pipeline and the OIDC provider (Azure Repos)", () => {
     let resources: RecordedResource[];
+    const names = pipelineNames("arm64");
     before(async () => {
         ({ resources } = await run("arm64", ENABLED));
     });
 
-    it("creates one provider, one service connection, a deploy and a pull-request pipeline, one branch policy", () => {
-        assert.deepStrictEqual(azdoCounts(resources), { [T.component]: 1, [T.provider]: 1, [T.endpoint]: 1, [T.definition]: 2, [T.policy]: 1 });
+    it("creates two connections, two pipelines, one branch policy, two branch checks, four authorizations, and the IAM side", () => {
+        assert.deepStrictEqual(azdoCounts(resources), {
+            [T.component]: 1, [T.provider]: 1, [T.endpoint]: 2, [T.definition]: 2, [T.policy]: 1, [T.check]: 2, [T.authorization]: 4, [T.roles]: 1, [T.oidc]: 1,
+        });
+        assert.deepStrictEqual(pipelineRoles(resources).map((r) => r.inputs.name).sort(), ["dotnet-fargate-arm64-pipeline-deploy", "dotnet-fargate-pipeline-preview"]);
     });
 
-    it("points the provider at the organization, without a token input; every child uses it", () => {
+    it("points the provider at the organization, without a token input; every Azure DevOps child uses it", () => {
         const [provider] = ofType(resources, T.provider);
         assert.deepStrictEqual(provider.inputs, { orgServiceUrl: "https://dev.azure.com/contoso" });
         for (const r of resources.filter((x) => x.type.startsWith("azuredevops:"))) {
@@ -125,45 +164,121 @@ describe("Azure DevOps: stack arm64 enabled, owning the pull-request pipeline (A
         }
     });
 
-    it("connects to AWS by assuming the configured role through OIDC, with no static key", () => {
-        const endpoint = byName(resources, T.endpoint, "dotnet-fargate-arm64-aws");
-        assert.strictEqual(endpoint.inputs.projectId, projectId);
-        assert.strictEqual(endpoint.inputs.useOidc, true);
-        assert.strictEqual(endpoint.inputs.roleToAssume, ROLE);
-        assert.strictEqual(endpoint.inputs.accessKeyId, undefined);
-        assert.strictEqual(endpoint.inputs.secretAccessKey, undefined);
+    it("creates the organization's OIDC provider for the Azure DevOps audience", () => {
+        const [oidc] = ofType(resources, T.oidc);
+        assert.deepStrictEqual(oidc.inputs, { url: `https://${ISSUER}`, clientIdLists: ["api://AzureADTokenExchange"] });
     });
 
-    it("defines the deploy pipeline of arm64 on the repository's deploy YAML, with the stack as a variable", () => {
-        const deploy = byName(resources, T.definition, "dotnet-fargate-deploy-arm64");
-        assert.deepStrictEqual(deploy.inputs.repository, { repoType: "TfsGit", repoId: repositoryId, branchName: "refs/heads/main", ymlPath: PIPELINE_FILES.deploy });
+    for (const [connection, roleName, seconds, definition] of [
+        [names.deployConnection, "dotnet-fargate-arm64-pipeline-deploy", SESSION_SECONDS.deploy, names.deploy],
+        [names.previewConnection, "dotnet-fargate-pipeline-preview", SESSION_SECONDS.preview, names.pullRequest],
+    ] as const) {
+        it(`${connection}: OIDC to ${roleName}, which trusts exactly that connection, for as long as its pipeline asks`, () => {
+            const endpoint = byName(resources, T.endpoint, connection);
+            const role = pipelineRoles(resources).find((r) => r.inputs.name === roleName) as RecordedResource;
+            assert.strictEqual(endpoint.inputs.projectId, projectId);
+            assert.strictEqual(endpoint.inputs.useOidc, true);
+            assert.strictEqual(endpoint.inputs.roleToAssume, roleArn(role));
+            assert.strictEqual(endpoint.inputs.accessKeyId, undefined);
+            assert.strictEqual(endpoint.inputs.secretAccessKey, undefined);
+            assert.deepStrictEqual(json(role.inputs.assumeRolePolicy), {
+                Version: "2012-10-17",
+                Statement: [{
+                    Effect: "Allow",
+                    Principal: { Federated: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${ISSUER}` },
+                    Action: "sts:AssumeRoleWithWebIdentity",
+                    Condition: { StringEquals: { [`${ISSUER}:aud`]: "api://AzureADTokenExchange", [`${ISSUER}:sub`]: `sc://contoso/Fargate/${connection}` } },
+                }],
+            });
+            // The toolkit asks for aws.rolecredential.maxduration seconds; STS refuses more than MaxSessionDuration.
+            assert.strictEqual(role.inputs.maxSessionDuration, seconds);
+            const variable = variables(byName(resources, T.definition, definition))[SESSION_DURATION_VARIABLE];
+            assert.deepStrictEqual(variable, { name: SESSION_DURATION_VARIABLE, value: String(seconds), allowOverride: false });
+        });
+    }
+
+    it("gives a deploy well over an hour, and a preview less", () => {
+        assert.ok(SESSION_SECONDS.deploy >= 2 * 3600 && SESSION_SECONDS.deploy <= 43200);
+        assert.ok(SESSION_SECONDS.preview >= 900 && SESSION_SECONDS.preview < SESSION_SECONDS.deploy);
+    });
+
+    it("lets the preview role read and nothing else", () => {
+        const preview = pipelineRoles(resources).find((r) => r.inputs.name === "dotnet-fargate-pipeline-preview") as RecordedResource;
+        const actions = policyOf(resources, preview).Statement.flatMap((st: any) => [st.Action].flat());
+        assert.ok(actions.length > 0);
+        for (const action of actions) {
+            assert.match(action, /^[a-z0-9-]+:(Get|List|Describe|BatchGet|BatchCheck)[A-Za-z]*$/, `${action} only reads`);
+        }
+        assert.ok(actions.includes("s3:GetObject"), "reads the state");
+    });
+
+    it("scopes the deploy role's IAM rights to this project's roles and the organization's OIDC provider, and its state rights to the backend's bucket", () => {
+        const deploy = pipelineRoles(resources).find((r) => r.inputs.name === "dotnet-fargate-arm64-pipeline-deploy") as RecordedResource;
+        const statements: any[] = policyOf(resources, deploy).Statement;
+        for (const st of statements.filter((x) => [x.Action].flat().some((a: string) => /^iam:(?!ListOpenIDConnectProviders$|CreateServiceLinkedRole$)/.test(a)))) {
+            for (const resource of [st.Resource].flat()) {
+                assert.match(resource, /^arn:aws:iam::123456789012:(role\/dotnet-fargate-\*|oidc-provider\/vstoken\.dev\.azure\.com\/\*)$/, st.Sid);
+            }
+        }
+        assert.ok(!statements.some((x) => [x.Action].flat().some((a: string) => a === "*" || a === "iam:*")), "no wildcard over everything or over IAM");
+        const state = statements.find((x) => x.Sid === "StateObjects");
+        assert.deepStrictEqual(state.Resource, "arn:aws:s3:::contoso-pulumi-state/*");
+        assert.deepStrictEqual(state.Action, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]);
+    });
+
+    it("lets only the default branch use the deploy connection and read the deploy variable group", () => {
+        const deployEndpoint = byName(resources, T.endpoint, names.deployConnection);
+        const checks = ofType(resources, T.check).map((c) => ({ type: c.inputs.targetResourceType, id: c.inputs.targetResourceId, branches: c.inputs.allowedBranches }));
+        assert.deepStrictEqual(checks.sort((a, b) => a.type.localeCompare(b.type)), [
+            { type: "endpoint", id: deployEndpoint.id, branches: "refs/heads/main" },
+            { type: "variablegroup", id: mockVariableGroupId(projectId, names.deployVariableGroup), branches: "refs/heads/main" },
+        ]);
+    });
+
+    it("authorizes each pipeline for exactly its own connection and variable group", () => {
+        const id = (name: string) => definitionId(byName(resources, T.definition, name).id);
+        const granted = ofType(resources, T.authorization).map((a) => `${a.inputs.type} ${a.inputs.resourceId} -> ${a.inputs.pipelineId}`).sort();
+        assert.deepStrictEqual(granted, [
+            `endpoint ${byName(resources, T.endpoint, names.deployConnection).id} -> ${id(names.deploy)}`,
+            `endpoint ${byName(resources, T.endpoint, names.previewConnection).id} -> ${id(names.pullRequest)}`,
+            `variablegroup ${mockVariableGroupId(projectId, names.deployVariableGroup)} -> ${id(names.deploy)}`,
+            `variablegroup ${mockVariableGroupId(projectId, names.previewVariableGroup)} -> ${id(names.pullRequest)}`,
+        ].sort());
+    });
+
+    it("defines the deploy pipeline of arm64 on its own YAML file, linking no variable group", () => {
+        const deploy = byName(resources, T.definition, names.deploy);
+        assert.deepStrictEqual(deploy.inputs.repository, { repoType: "TfsGit", repoId: repositoryId, branchName: "refs/heads/main", ymlPath: "pipelines/deploy-arm64.yml" });
         assert.deepStrictEqual(deploy.inputs.ciTrigger, { useYaml: true });
         assert.strictEqual(deploy.inputs.pullRequestTrigger, undefined);
-        assert.deepStrictEqual(deploy.inputs.variableGroups, [7]);
+        assert.strictEqual(deploy.inputs.variableGroups, undefined);
         const vars = variables(deploy);
-        assert.deepStrictEqual(vars.stack, { name: "stack", value: "arm64", allowOverride: false });
-        assert.ok(fs.existsSync(path.join(root, `Pulumi.${vars.stack.value}.yaml`)), "the stack it deploys has its stack file");
-        assert.strictEqual(vars.awsServiceConnection.value, "dotnet-fargate-arm64-aws");
         assert.strictEqual(vars.awsRegion.value, "us-east-1");
         assert.strictEqual(vars.PULUMI_BACKEND_URL.value, "s3://contoso-pulumi-state");
     });
 
-    it("defines every variable the YAML expects from its definition", () => {
-        const deploy = byName(resources, T.definition, "dotnet-fargate-deploy-arm64");
-        const pullRequest = byName(resources, T.definition, "dotnet-fargate-pull-request");
-        assert.deepStrictEqual(definitionVariablesUsed(PIPELINE_FILES.deploy), Object.keys(variables(deploy)).sort());
-        assert.deepStrictEqual(definitionVariablesUsed(PIPELINE_FILES.pullRequest), Object.keys(variables(pullRequest)).sort());
+    it("defines every variable the YAML expects from its definition, and no other", () => {
+        for (const [file, name] of [[PIPELINE_FILES.deploy("arm64"), names.deploy], [PIPELINE_FILES.pullRequest, names.pullRequest]] as const) {
+            // The session duration is read by the AWS Toolkit's task itself (tl.getVariable), not through $(...).
+            const expected = [...definitionVariablesUsed(file), SESSION_DURATION_VARIABLE].sort();
+            assert.deepStrictEqual(Object.keys(variables(byName(resources, T.definition, name))).sort(), expected, file);
+        }
     });
 
-    it("references YAML files that exist in the repository", () => {
-        for (const definition of ofType(resources, T.definition)) {
-            const ymlPath: string = definition.inputs.repository.ymlPath;
-            assert.ok(fs.existsSync(path.join(root, ymlPath)), `${ymlPath} exists`);
+    it("names in the YAML the very connections and groups it creates, authorizes and guards", () => {
+        for (const [file, connection, group] of [
+            [PIPELINE_FILES.deploy("arm64"), names.deployConnection, names.deployVariableGroup],
+            [PIPELINE_FILES.pullRequest, names.previewConnection, names.previewVariableGroup],
+        ] as const) {
+            const text = [file, "pipelines/templates/deploy-jobs.yml"].map((f) => fs.readFileSync(path.join(root, f), "utf8")).join("\n");
+            assert.ok(text.includes(connection), `${file} names ${connection}`);
+            assert.ok(text.includes(group), `${file} names ${group}`);
+            byName(resources, T.endpoint, connection);
         }
     });
 
     it("protects the default branch with a blocking build validation that runs the pull-request pipeline", () => {
-        const pullRequest = byName(resources, T.definition, "dotnet-fargate-pull-request");
+        const pullRequest = byName(resources, T.definition, names.pullRequest);
         assert.strictEqual(pullRequest.inputs.repository.ymlPath, PIPELINE_FILES.pullRequest);
         const [policy] = ofType(resources, T.policy);
         assert.strictEqual(policy.inputs.projectId, projectId);
@@ -175,27 +290,52 @@ describe("Azure DevOps: stack arm64 enabled, owning the pull-request pipeline (A
 
     it("never puts the personal access token in any input", () => {
         for (const r of resources) {
-            assert.ok(!allStrings(r.inputs).some((s) => s.includes(PAT)), `${r.type} ${r.name}`);
+            assert.ok(!allStrings(r.inputs).some((x) => x.includes(PAT)), `${r.type} ${r.name}`);
         }
     });
 });
 
-describe("Azure DevOps: stack amd64 enabled, with arm64 owning the pull-request pipeline", () => {
-    it("creates only its own service connection and deploy pipeline", async () => {
-        const { resources } = await run("amd64", ENABLED);
-        assert.deepStrictEqual(azdoCounts(resources), { [T.component]: 1, [T.provider]: 1, [T.endpoint]: 1, [T.definition]: 1 });
-        const deploy = byName(resources, T.definition, "dotnet-fargate-deploy-amd64");
-        assert.strictEqual(variables(deploy).stack.value, "amd64");
-        assert.ok(fs.existsSync(path.join(root, "Pulumi.amd64.yaml")));
-        assert.strictEqual(variables(deploy).awsServiceConnection.value, "dotnet-fargate-amd64-aws");
-        byName(resources, T.endpoint, "dotnet-fargate-amd64-aws");
+describe("Azure DevOps: stack amd64 enabled, with arm64 owning the shared pieces", () => {
+    let resources: RecordedResource[];
+    before(async () => {
+        ({ resources } = await run("amd64", ENABLED));
     });
 
-    it("owns them when pullRequestStack names it", async () => {
-        const { resources } = await run("amd64", { ...ENABLED, pullRequestStack: "amd64" });
-        assert.strictEqual(ofType(resources, T.definition).length, 2);
-        assert.strictEqual(ofType(resources, T.policy).length, 1);
+    it("creates only its own connection, deploy pipeline, branch check, authorizations and deploy role", () => {
+        assert.deepStrictEqual(azdoCounts(resources), { [T.component]: 1, [T.provider]: 1, [T.endpoint]: 1, [T.definition]: 1, [T.check]: 1, [T.authorization]: 2, [T.roles]: 1 });
+        assert.deepStrictEqual(pipelineRoles(resources).map((r) => r.inputs.name), ["dotnet-fargate-amd64-pipeline-deploy"]);
+        const deploy = byName(resources, T.definition, "dotnet-fargate-deploy-amd64");
+        assert.strictEqual(deploy.inputs.repository.ymlPath, "pipelines/deploy-amd64.yml");
+        byName(resources, T.endpoint, "dotnet-fargate-amd64-deploy");
     });
+
+    it("does not create a second OIDC provider for the issuer (IAM allows one per account): it trusts the one arm64 made, found by URL", () => {
+        assert.strictEqual(ofType(resources, T.oidc).length, 0);
+        const [role] = pipelineRoles(resources);
+        const trust = json(role.inputs.assumeRolePolicy).Statement[0];
+        assert.strictEqual(trust.Principal.Federated, `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${ISSUER}`);
+        assert.strictEqual(trust.Condition.StringEquals[`${ISSUER}:sub`], "sc://contoso/Fargate/dotnet-fargate-amd64-deploy");
+    });
+
+    it("owns the shared pieces when pullRequestStack names it", async () => {
+        const { resources: owned } = await run("amd64", { ...ENABLED, pullRequestStack: "amd64" });
+        assert.strictEqual(ofType(owned, T.definition).length, 2);
+        assert.strictEqual(ofType(owned, T.policy).length, 1);
+        assert.strictEqual(ofType(owned, T.oidc).length, 1);
+    });
+});
+
+describe("Azure DevOps: an OIDC provider that already exists in the account", () => {
+    const existing = `arn:aws:iam::210987654321:oidc-provider/${ISSUER}`;
+    for (const stack of ARCHITECTURES) {
+        it(`${stack}: creates none and trusts the one named in config`, async () => {
+            const { resources } = await run(stack, { ...ENABLED, awsOidcProviderArn: existing });
+            assert.strictEqual(ofType(resources, T.oidc).length, 0);
+            for (const role of pipelineRoles(resources)) {
+                assert.strictEqual(json(role.inputs.assumeRolePolicy).Statement[0].Principal.Federated, existing);
+            }
+        });
+    }
 });
 
 describe("Azure DevOps: a GitHub repository", () => {
@@ -204,7 +344,7 @@ describe("Azure DevOps: a GitHub repository", () => {
             ...ENABLED,
             repository: { type: "github", name: "contoso/dotnet-fargate", serviceConnectionId: GITHUB_CONNECTION },
         });
-        assert.deepStrictEqual(azdoCounts(resources), { [T.component]: 1, [T.provider]: 1, [T.endpoint]: 1, [T.definition]: 2 });
+        assert.strictEqual(ofType(resources, T.policy).length, 0);
         const pullRequest = byName(resources, T.definition, "dotnet-fargate-pull-request");
         assert.deepStrictEqual(pullRequest.inputs.repository, {
             repoType: "GitHub",
@@ -217,47 +357,28 @@ describe("Azure DevOps: a GitHub repository", () => {
     });
 });
 
-describe("Azure DevOps: static AWS keys", () => {
-    const keys = { awsAuth: "accessKeys", awsRoleArn: undefined };
-
-    it("reach the service connection only as secrets", async () => {
-        const { resources } = await run("arm64", { ...ENABLED, ...keys }, {
-            secretConfig: { azureDevOpsAwsAccessKeyId: "AKIAEXAMPLEKEY", azureDevOpsAwsSecretAccessKey: "example/secret+key" },
-        });
-        const [endpoint] = ofType(resources, T.endpoint);
-        assert.ok(isSecret(endpoint.inputs.accessKeyId));
-        assert.ok(isSecret(endpoint.inputs.secretAccessKey));
-        assert.strictEqual(unwrap(endpoint.inputs.secretAccessKey), "example/secret+key");
-        assert.strictEqual(endpoint.inputs.useOidc, undefined);
-        for (const r of resources) {
-            const plain = plainStrings(r.inputs);
-            assert.ok(!plain.some((s) => s.includes("example/secret+key") || s.includes("AKIAEXAMPLEKEY")), `${r.type} ${r.name}`);
-        }
-    });
-
-    it("are refused when the stack file holds them in plain text", async () => {
-        await assert.rejects(
-            run("arm64", { ...ENABLED, ...keys }, {
-                config: { azureDevOpsAwsAccessKeyId: "AKIAEXAMPLEKEY" },
-                secretConfig: { azureDevOpsAwsSecretAccessKey: "example/secret+key" },
-            }),
-            { message: 'Config "dotnet-fargate:azureDevOpsAwsAccessKeyId" is "(plain text)"; expected a secret; set it with pulumi config set --secret dotnet-fargate:azureDevOpsAwsAccessKeyId <value>.' },
-        );
-    });
-});
-
-describe("Azure DevOps: wrong or missing config fails before any resource, naming the key", () => {
+describe("Azure DevOps: wrong, missing or retired config fails before any resource, naming the key", () => {
     const cases: [string, unknown, Record<string, string | undefined>, string][] = [
         ["no token in the environment", ENABLED, { AZDO_PERSONAL_ACCESS_TOKEN: undefined }, 'Config "AZDO_PERSONAL_ACCESS_TOKEN" is nothing; set this environment variable to an Azure DevOps personal access token while dotnet-fargate:azureDevOps.enabled is true; it is never read from a stack file.'],
         ["a wrong organization URL", { ...ENABLED, organizationUrl: "ftp://x" }, {}, 'Config "dotnet-fargate:azureDevOps.organizationUrl" is "ftp://x"; expected https://dev.azure.com/<organization> or https://<organization>.visualstudio.com.'],
+        ["no organization id", { ...ENABLED, organizationId: undefined }, {}, 'Config "dotnet-fargate:azureDevOps.organizationId" is nothing; expected the organization\'s id, a GUID (the instanceId of https://dev.azure.com/<organization>/_apis/connectionData); it names the organization\'s OIDC issuer.'],
         ["no project", { ...ENABLED, project: undefined }, {}, 'Config "dotnet-fargate:azureDevOps.project" is nothing; expected the name of an existing Azure DevOps project.'],
-        ["no role for OIDC", { ...ENABLED, awsRoleArn: undefined }, {}, 'Config "dotnet-fargate:azureDevOps.awsRoleArn" is nothing; expected arn:aws:iam::<account>:role/<name>, the role the pipelines assume (required when awsAuth is "oidc").'],
+        ["the retired awsRoleArn", { ...ENABLED, awsRoleArn: "arn:aws:iam::123456789012:role/x" }, {}, 'Config "dotnet-fargate:azureDevOps.awsRoleArn" is "arn:aws:iam::123456789012:role/x"; the field is retired: the stack now creates the pipelines\' IAM roles (deploy and preview) itself; remove it, and delete the hand-made role once the new ones work.'],
+        ["the retired static keys", { ...ENABLED, awsAuth: "accessKeys" }, {}, 'Config "dotnet-fargate:azureDevOps.awsAuth" is "accessKeys"; the field is retired: the pipelines always use OIDC, and static keys are no longer accepted (a pull request must never hold deploy keys); remove it.'],
+        ["the retired variable group id", { ...ENABLED, secretsVariableGroupId: 7 }, {}, 'Config "dotnet-fargate:azureDevOps.secretsVariableGroupId" is 7; the field is retired: the pipelines now name their variable groups in YAML, "dotnet-fargate-deploy" and "dotnet-fargate-preview" (see infra/azuredevops/README.md); remove it.'],
+        ["an OIDC provider ARN for another issuer", { ...ENABLED, awsOidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }, {}, 'Config "dotnet-fargate:azureDevOps.awsOidcProviderArn" is "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"; expected arn:aws:iam::<account>:oidc-provider/vstoken.dev.azure.com/<organization id>, an existing provider for this organization (default: the pull-request stack creates it).'],
     ];
     for (const [title, azureDevOps, env, message] of cases) {
         it(title, async () => {
             await assert.rejects(run("arm64", azureDevOps, { env }), { message });
         });
     }
+
+    it("refuses a static key still stored in the stack, even while disabled", async () => {
+        await assert.rejects(run("arm64", { enabled: false }, { secretConfig: { azureDevOpsAwsAccessKeyId: "AKIAEXAMPLEKEY" } }), {
+            message: 'Config "dotnet-fargate:azureDevOpsAwsAccessKeyId, dotnet-fargate:azureDevOpsAwsSecretAccessKey" is "(set)"; retired: the pipelines always use OIDC and a stack holds no AWS key; remove them with pulumi config rm dotnet-fargate:azureDevOpsAwsAccessKeyId and pulumi config rm dotnet-fargate:azureDevOpsAwsSecretAccessKey.',
+        });
+    });
 
     it("reports a value that is not JSON like any other", async () => {
         await assert.rejects(run("arm64", "{enabled: true"), { message: 'Config "dotnet-fargate:azureDevOps" is "{enabled: true"; expected a JSON value (a number, a list or an object).' });

@@ -1,18 +1,24 @@
 import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { SECRET_SIG, SECRET_SIG_KEY } from "../stacks/offline";
-import { main, parseArgs, redact, summarize } from "../stacks/synth";
+import { main, parseArgs, redact, summarize, TEXT_WIDTH, wrapPairs } from "../stacks/synth";
 
 describe("npm run synth", () => {
     it("reads --stack and --json", () => {
         assert.deepStrictEqual(parseArgs(["--stack", "arm64"]), { stack: "arm64", json: false });
         assert.deepStrictEqual(parseArgs(["--json", "--stack=amd64"]), { stack: "amd64", json: true });
+        assert.deepStrictEqual(parseArgs(["--stack", "amd64", "--json", "--out", "x.json"]), { stack: "amd64", json: true, out: "x.json" });
     });
 
-    const usage = "Usage: npm run synth -- --stack <amd64|arm64> [--json]";
+    const usage = "Usage: npm run synth -- --stack <amd64|arm64> [--json] [--out <file>]";
     const bad: [string[], string][] = [
         [[], `--stack is required. ${usage}`],
         [["--stack"], `--stack needs a stack name. ${usage}`],
         [["--stack", "arm64", "--yaml"], `unknown argument "--yaml". ${usage}`],
+        [["--stack", "arm64", "--out"], `--out needs a file name. ${usage}`],
     ];
     for (const [argv, message] of bad) {
         it(`refuses ${JSON.stringify(argv)}`, () => assert.throws(() => parseArgs(argv), { name: "UsageError", message }));
@@ -51,5 +57,30 @@ describe("npm run synth", () => {
         assert.match(text, /^Stack arm64: \d+ resources/);
         assert.match(text, /runtimePlatform\.cpuArchitecture=ARM64/);
         assert.match(text, /total\s+89\.07/);
+    });
+
+    it("writes the JSON to --out, so nothing npm prints can mix with it", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
+        try {
+            const file = path.join(dir, "amd64.json");
+            assert.strictEqual(await main(["--stack", "amd64", "--json", "--out", file]), `synth: wrote ${file}`);
+            assert.strictEqual(JSON.parse(fs.readFileSync(file, "utf8")).stack, "amd64");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it(`keeps every line of the listing within ${TEXT_WIDTH} columns`, async () => {
+        const long = (await main(["--stack", "arm64"])).split("\n").filter((l) => l.length > TEXT_WIDTH);
+        assert.deepStrictEqual(long, []);
+        assert.deepStrictEqual(wrapPairs(["a=1", "b=2", "c=3"], "  ", 9), ["  a=1 b=2", "  c=3"]);
+    });
+
+    it("runs as a command without the engine's warning about an undefined output", () => {
+        const script = path.join(__dirname, "..", "stacks", "synth.js");
+        const result = spawnSync(process.execPath, [script, "--stack", "arm64"], { encoding: "utf8", timeout: 60_000 });
+        assert.strictEqual(result.status, 0, result.stderr);
+        assert.match(result.stdout, /^Stack arm64: \d+ resources/);
+        assert.doesNotMatch(result.stdout + result.stderr, /Undefined value/);
     });
 });

@@ -1,96 +1,93 @@
 /**
- * Parses and validates the `dotnet-fargate:azureDevOps` config object (and the two optional secret keys for
- * static AWS keys) into the settings the AzureDevOpsPipelines component takes. Pure: it reads nothing
+ * Parses and validates the `dotnet-fargate:azureDevOps` config object into the settings the
+ * AzureDevOpsPipelines component takes (and refuses the retired static-key config keys). Pure: it reads nothing
  * itself; the program's config module hands it the raw values, the stack name and the environment.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { Architecture, ARCHITECTURES, isArchitecture } from "../architecture";
 import { ConfigError } from "../validation";
 
 /** The config key of the object, as errors name it. */
 export const CONFIG_KEY = "dotnet-fargate:azureDevOps";
-/** Secret config key holding the static AWS access key id (only with `awsAuth: "accessKeys"`). */
+/** Retired secret config key that held a static AWS access key id; refused when set. */
 export const ACCESS_KEY_ID_KEY = "dotnet-fargate:azureDevOpsAwsAccessKeyId";
-/** Secret config key holding the static AWS secret access key (only with `awsAuth: "accessKeys"`). */
+/** Retired secret config key that held a static AWS secret access key; refused when set. */
 export const SECRET_ACCESS_KEY_KEY = "dotnet-fargate:azureDevOpsAwsSecretAccessKey";
 /** The environment variable the Azure DevOps provider reads its personal access token from. */
 export const PAT_ENV = "AZDO_PERSONAL_ACCESS_TOKEN";
 
-/** A secret config value as the program's config module read it, and whether the stack file marks it secret. */
-export interface SecretInput {
-    readonly value: pulumi.Output<string>;
-    readonly isSecret: boolean;
-}
+/** The Azure DevOps organization's OIDC issuer host; the issuer is `https://vstoken.dev.azure.com/<organization id>`. */
+export const OIDC_ISSUER_HOST = "vstoken.dev.azure.com";
+/** The audience Azure DevOps puts in its OIDC tokens for service connections. */
+export const OIDC_AUDIENCE = "api://AzureADTokenExchange";
 
 export interface ParseContext {
     /** The stack being deployed (`arm64` or `amd64`). */
     readonly stack: string;
     /** The process environment; only the presence of the personal access token is checked. */
     readonly env: Readonly<Record<string, string | undefined>>;
-    /** `dotnet-fargate:azureDevOpsAwsAccessKeyId`, when set. */
-    readonly accessKeyId?: SecretInput;
-    /** `dotnet-fargate:azureDevOpsAwsSecretAccessKey`, when set. */
-    readonly secretAccessKey?: SecretInput;
+    /** Whether either of the retired static-key config keys is still set in the stack. */
+    readonly staticKeysSet?: boolean;
 }
 
 export type RepositorySettings =
     | { readonly type: "azureRepos"; readonly name: string }
     | { readonly type: "github"; readonly name: string; readonly serviceConnectionId: string };
 
-export type AwsAuthSettings =
-    | { readonly type: "oidc"; readonly roleArn: string }
-    | {
-          readonly type: "accessKeys";
-          /** Secret outputs; never plain. */
-          readonly accessKeyId: pulumi.Output<string>;
-          readonly secretAccessKey: pulumi.Output<string>;
-          /** A role the keys assume, when set. */
-          readonly roleArn?: string;
-      };
-
 /** What an enabled `azureDevOps` config resolves to. */
 export interface AzureDevOpsSettings {
     readonly stack: Architecture;
     readonly organizationUrl: string;
+    /** The organization's name, as it appears in service connection subjects (`sc://<name>/...`). */
+    readonly organizationName: string;
+    /** The organization's id (a GUID), the last part of its OIDC issuer URL. */
+    readonly organizationId: string;
     readonly project: string;
     readonly repository: RepositorySettings;
     /** The default branch's name, e.g. `main`. */
     readonly defaultBranch: string;
     /** The default branch's ref, e.g. `refs/heads/main`. */
     readonly defaultBranchRef: string;
-    readonly aws: AwsAuthSettings;
     /** The region the AWS Toolkit's tasks call STS in. */
     readonly awsRegion: string;
-    /** The stack that owns the pull-request pipeline and branch policy. */
+    /** The stack that owns the pull-request pipeline, the preview role and the IAM OIDC provider. */
     readonly pullRequestStack: Architecture;
+    /** An IAM OIDC provider for the organization that already exists; unset, the pull-request stack creates it. */
+    readonly awsOidcProviderArn?: string;
     /** The state backend the pipelines log in to (pipeline variable PULUMI_BACKEND_URL). */
     readonly pulumiBackendUrl: string;
-    /** The variable group holding the pipelines' secret variables. */
-    readonly secretsVariableGroupId: number;
 }
 
 const FIELDS = [
     "enabled",
     "organizationUrl",
+    "organizationId",
     "project",
     "repository",
     "defaultBranch",
-    "awsAuth",
-    "awsRoleArn",
     "awsRegion",
     "pullRequestStack",
+    "awsOidcProviderArn",
     "pulumiBackendUrl",
-    "secretsVariableGroupId",
 ] as const;
 
+/** Fields earlier versions took, and what replaced each: named in the error instead of "unknown field". */
+const RETIRED: Readonly<Record<string, string>> = {
+    awsAuth:
+        "the field is retired: the pipelines always use OIDC, and static keys are no longer accepted (a pull request must never hold deploy keys); remove it",
+    awsRoleArn:
+        "the field is retired: the stack now creates the pipelines' IAM roles (deploy and preview) itself; remove it, and delete the hand-made role once the new ones work",
+    secretsVariableGroupId:
+        'the field is retired: the pipelines now name their variable groups in YAML, "dotnet-fargate-deploy" and "dotnet-fargate-preview" (see infra/azuredevops/README.md); remove it',
+};
+
 const ORGANIZATION_URL = [
-    /^https:\/\/dev\.azure\.com\/[A-Za-z0-9][A-Za-z0-9-]{0,49}\/?$/,
-    /^https:\/\/[a-z0-9][a-z0-9-]{0,49}\.visualstudio\.com\/?$/,
+    /^https:\/\/dev\.azure\.com\/([A-Za-z0-9][A-Za-z0-9-]{0,49})\/?$/,
+    /^https:\/\/([a-z0-9][a-z0-9-]{0,49})\.visualstudio\.com\/?$/,
 ];
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const GITHUB_REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 const BRANCH = /^(?!refs\/)(?!\/)(?!.*\/\/)(?!.*\/$)[A-Za-z0-9._/-]{1,200}$/;
-const ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]{1,512}$/;
+const OIDC_PROVIDER_ARN = new RegExp(`^arn:aws(?:-[a-z]+)*:iam::\\d{12}:oidc-provider/${OIDC_ISSUER_HOST.replace(/\./g, "\\.")}/[0-9a-fA-F-]{36}$`);
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
 const BACKEND_URL = /^(?:s3|azblob|gs|file):\/\/\S+$|^https:\/\/\S+$/;
 
@@ -145,23 +142,10 @@ function rejectUnknown(field: string, value: Record<string, unknown>, allowed: r
     }
 }
 
-function secretKey(name: string, input: SecretInput | undefined): pulumi.Output<string> {
-    if (input === undefined) {
-        throw new ConfigError(
-            name,
-            undefined,
-            `required when ${key("awsAuth")} is "accessKeys"; set it with pulumi config set --secret ${name} <value>`,
-        );
-    }
-    if (!input.isSecret) {
-        // The value itself is never printed.
-        throw new ConfigError(
-            name,
-            "(plain text)",
-            `expected a secret; set it with pulumi config set --secret ${name} <value>`,
-        );
-    }
-    return pulumi.secret(input.value);
+/** The secret variables each pipeline's variable group must hold, by backend: what the README tells a person to create. */
+export function requiredSecretVariables(pulumiBackendUrl: string): string[] {
+    const state = pulumiBackendUrl.startsWith("https://") ? "PULUMI_ACCESS_TOKEN" : "PULUMI_CONFIG_PASSPHRASE";
+    return [state, PAT_ENV];
 }
 
 /**
@@ -175,30 +159,40 @@ export function parseAzureDevOpsConfig(raw: unknown, context: ParseContext): Azu
     if (!isRecord(raw)) {
         throw new ConfigError(CONFIG_KEY, raw, `expected an object with the fields ${FIELDS.join(", ")}`);
     }
+    for (const [field, why] of Object.entries(RETIRED)) {
+        if (field in raw) {
+            throw new ConfigError(key(field), raw[field], why);
+        }
+    }
     rejectUnknown("", raw, FIELDS);
     if (raw.enabled !== undefined && typeof raw.enabled !== "boolean") {
         throw new ConfigError(key("enabled"), raw.enabled, "expected true or false (default false)");
     }
+    if (context.staticKeysSet) {
+        // Checked even while disabled: a key left in a stack file would otherwise sit there unnoticed.
+        throw new ConfigError(
+            `${ACCESS_KEY_ID_KEY}, ${SECRET_ACCESS_KEY_KEY}`,
+            "(set)",
+            `retired: the pipelines always use OIDC and a stack holds no AWS key; remove them with pulumi config rm ${ACCESS_KEY_ID_KEY} and pulumi config rm ${SECRET_ACCESS_KEY_KEY}`,
+        );
+    }
     if (raw.enabled !== true) {
         return undefined;
     }
-
     if (!isArchitecture(context.stack)) {
         throw new ConfigError("stack", context.stack, `expected one of ${ARCHITECTURES.join(", ")}`);
     }
-
-    const organizationUrl = raw.organizationUrl;
-    if (typeof organizationUrl !== "string" || !ORGANIZATION_URL.some((re) => re.test(organizationUrl))) {
+    const { organizationUrl, organizationName } = parseOrganizationUrl(raw.organizationUrl);
+    const organizationId = raw.organizationId;
+    if (typeof organizationId !== "string" || !GUID.test(organizationId)) {
         throw new ConfigError(
-            key("organizationUrl"),
-            organizationUrl,
-            "expected https://dev.azure.com/<organization> or https://<organization>.visualstudio.com",
+            key("organizationId"),
+            organizationId,
+            "expected the organization's id, a GUID (the instanceId of https://dev.azure.com/<organization>/_apis/connectionData); it names the organization's OIDC issuer",
         );
     }
-
     const project = nonEmptyString("project", raw.project, "expected the name of an existing Azure DevOps project");
     const repository = parseRepository(raw.repository);
-
     const defaultBranch = raw.defaultBranch ?? "main";
     if (typeof defaultBranch !== "string" || !BRANCH.test(defaultBranch)) {
         throw new ConfigError(
@@ -207,53 +201,40 @@ export function parseAzureDevOpsConfig(raw: unknown, context: ParseContext): Azu
             'expected a branch name such as "main", without "refs/heads/" (default "main")',
         );
     }
+    const aws = parseAwsSide(raw);
+    const pulumiBackendUrl = parseBackendUrl(raw.pulumiBackendUrl);
+    checkToken(context.env);
+    return {
+        stack: context.stack,
+        organizationUrl,
+        organizationName,
+        organizationId: organizationId.toLowerCase(),
+        project,
+        repository,
+        defaultBranch,
+        defaultBranchRef: `refs/heads/${defaultBranch}`,
+        ...aws,
+        pulumiBackendUrl,
+    };
+}
 
-    const awsAuth = raw.awsAuth ?? "oidc";
-    if (awsAuth !== "oidc" && awsAuth !== "accessKeys") {
-        throw new ConfigError(key("awsAuth"), awsAuth, 'expected "oidc" (default) or "accessKeys"');
+function parseOrganizationUrl(value: unknown): { organizationUrl: string; organizationName: string } {
+    const match = typeof value === "string" ? ORGANIZATION_URL.map((re) => re.exec(value)).find((m) => m !== null) : undefined;
+    if (typeof value !== "string" || match === undefined || match === null) {
+        throw new ConfigError(
+            key("organizationUrl"),
+            value,
+            "expected https://dev.azure.com/<organization> or https://<organization>.visualstudio.com",
+        );
     }
+    return { organizationUrl: value.replace(/\/$/, ""), organizationName: match[1] };
+}
 
-    const roleArn = raw.awsRoleArn;
-    if (roleArn !== undefined && (typeof roleArn !== "string" || !ROLE_ARN.test(roleArn))) {
-        throw new ConfigError(key("awsRoleArn"), roleArn, "expected arn:aws:iam::<account>:role/<name>");
-    }
-
-    let aws: AwsAuthSettings;
-    if (awsAuth === "oidc") {
-        if (roleArn === undefined) {
-            throw new ConfigError(
-                key("awsRoleArn"),
-                roleArn,
-                'expected arn:aws:iam::<account>:role/<name>, the role the pipelines assume (required when awsAuth is "oidc")',
-            );
-        }
-        for (const [name, input] of [
-            [ACCESS_KEY_ID_KEY, context.accessKeyId],
-            [SECRET_ACCESS_KEY_KEY, context.secretAccessKey],
-        ] as const) {
-            if (input !== undefined) {
-                throw new ConfigError(
-                    name,
-                    "(set)",
-                    `expected no static key while ${key("awsAuth")} is "oidc"; remove it with pulumi config rm ${name}`,
-                );
-            }
-        }
-        aws = { type: "oidc", roleArn };
-    } else {
-        aws = {
-            type: "accessKeys",
-            accessKeyId: secretKey(ACCESS_KEY_ID_KEY, context.accessKeyId),
-            secretAccessKey: secretKey(SECRET_ACCESS_KEY_KEY, context.secretAccessKey),
-            ...(roleArn === undefined ? {} : { roleArn }),
-        };
-    }
-
+function parseAwsSide(raw: Record<string, unknown>): Pick<AzureDevOpsSettings, "awsRegion" | "pullRequestStack" | "awsOidcProviderArn"> {
     const awsRegion = raw.awsRegion ?? "us-east-1";
     if (typeof awsRegion !== "string" || !REGION.test(awsRegion)) {
         throw new ConfigError(key("awsRegion"), awsRegion, 'expected an AWS region such as "eu-west-1" (default "us-east-1")');
     }
-
     const pullRequestStack = raw.pullRequestStack ?? "arm64";
     if (!isArchitecture(pullRequestStack)) {
         throw new ConfigError(
@@ -262,28 +243,34 @@ export function parseAzureDevOpsConfig(raw: unknown, context: ParseContext): Azu
             `expected one of ${ARCHITECTURES.join(", ")}, the same in every stack file (default "arm64")`,
         );
     }
+    const providerArn = raw.awsOidcProviderArn;
+    if (providerArn !== undefined && (typeof providerArn !== "string" || !OIDC_PROVIDER_ARN.test(providerArn))) {
+        throw new ConfigError(
+            key("awsOidcProviderArn"),
+            providerArn,
+            `expected arn:aws:iam::<account>:oidc-provider/${OIDC_ISSUER_HOST}/<organization id>, an existing provider for this organization (default: the pull-request stack creates it)`,
+        );
+    }
+    return { awsRegion, pullRequestStack, ...(providerArn === undefined ? {} : { awsOidcProviderArn: providerArn }) };
+}
 
-    const pulumiBackendUrl = raw.pulumiBackendUrl;
-    if (typeof pulumiBackendUrl !== "string" || !BACKEND_URL.test(pulumiBackendUrl)) {
+function parseBackendUrl(value: unknown): string {
+    if (typeof value !== "string" || !BACKEND_URL.test(value)) {
         throw new ConfigError(
             key("pulumiBackendUrl"),
-            pulumiBackendUrl,
+            value,
             "expected the state backend the pipelines log in to, such as s3://<bucket> or https://api.pulumi.com",
         );
     }
+    return value;
+}
 
-    const groupId = raw.secretsVariableGroupId;
-    if (typeof groupId !== "number" || !Number.isInteger(groupId) || groupId < 1) {
-        throw new ConfigError(
-            key("secretsVariableGroupId"),
-            groupId,
-            `expected the id (an integer >= 1) of the variable group holding PULUMI_CONFIG_PASSPHRASE and ${PAT_ENV} as secrets`,
-        );
-    }
-
-    // Checked last, so a broken stack file is reported first. Only its presence is checked: the provider
-    // reads the token from the environment itself and the value never reaches an input or an error.
-    const token = context.env[PAT_ENV];
+/**
+ * Checked last, so a broken stack file is reported first. Only its presence is checked: the provider reads
+ * the token from the environment itself and the value never reaches an input or an error.
+ */
+function checkToken(env: Readonly<Record<string, string | undefined>>): void {
+    const token = env[PAT_ENV];
     if (token === undefined || token.trim() === "") {
         throw new ConfigError(
             PAT_ENV,
@@ -291,18 +278,4 @@ export function parseAzureDevOpsConfig(raw: unknown, context: ParseContext): Azu
             `set this environment variable to an Azure DevOps personal access token while ${key("enabled")} is true; it is never read from a stack file`,
         );
     }
-
-    return {
-        stack: context.stack,
-        organizationUrl: organizationUrl.replace(/\/$/, ""),
-        project,
-        repository,
-        defaultBranch,
-        defaultBranchRef: `refs/heads/${defaultBranch}`,
-        aws,
-        awsRegion,
-        pullRequestStack,
-        pulumiBackendUrl,
-        secretsVariableGroupId: groupId,
-    };
 }

@@ -2,3 +2,5 @@
 export * from "./config";
 export * from "./pipelines";
 export * as azuredevops from "./provider";
+export * from "./aws-roles";
+export * from "./delivery";

@@ -1,5 +1,5 @@
 /**
- * Answers for the two Azure DevOps invokes the program makes, for the offline evaluation and the tests.
+ * Answers for the Azure DevOps invokes the program makes, for the offline evaluation and the tests.
  * The ids are made up but stable: derived from the names asked for, so tests can predict them.
  */
 import { createHash } from "crypto";
@@ -16,7 +16,11 @@ export const mockProjectId = (name: string): string => fakeGuid(`project:${name}
 /** The id the mocks give the repository named `name` in the project with id `projectId`. */
 export const mockRepositoryId = (projectId: string, name: string): string => fakeGuid(`repository:${projectId}/${name}`);
 
-/** Answers getProject and getGitRepository; undefined for any other token (not mine). */
+/** The id the mocks give the variable group named `name`: a positive integer in a string, as the provider reports it. */
+export const mockVariableGroupId = (projectId: string, name: string): string =>
+    String(1 + (parseInt(fakeGuid(`group:${projectId}/${name}`).slice(0, 6), 16) % 1000));
+
+/** Answers getProject, getGitRepository and getVariableGroup; undefined for any other token (not mine). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function azureDevOpsInvokeMock(token: string, args: Record<string, any>): Record<string, any> | undefined {
     switch (token) {
@@ -52,6 +56,11 @@ export function azureDevOpsInvokeMock(token: string, args: Record<string, any>):
                 webUrl: `${organization}/_git/${name}`,
                 size: 0,
             };
+        }
+        case TOKENS.getVariableGroup: {
+            const projectId: string = args.projectId;
+            const name: string = args.name;
+            return { id: mockVariableGroupId(projectId, name), name, projectId, description: "", allowAccess: false, variables: [], keyVaults: [] };
         }
         default:
             return undefined;

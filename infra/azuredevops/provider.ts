@@ -21,8 +21,11 @@ export const TOKENS = {
     buildDefinition: "azuredevops:index/buildDefinition:BuildDefinition",
     serviceEndpointAws: "azuredevops:index/serviceEndpointAws:ServiceEndpointAws",
     branchPolicyBuildValidation: "azuredevops:index/branchPolicyBuildValidation:BranchPolicyBuildValidation",
+    checkBranchControl: "azuredevops:index/checkBranchControl:CheckBranchControl",
+    pipelineAuthorization: "azuredevops:index/pipelineAuthorization:PipelineAuthorization",
     getProject: "azuredevops:index/getProject:getProject",
     getGitRepository: "azuredevops:index/getGitRepository:getGitRepository",
+    getVariableGroup: "azuredevops:index/getVariableGroup:getVariableGroup",
 } as const;
 
 /** Resource options with the plugin version pinned (the caller's own options win for everything else). */
@@ -258,6 +261,78 @@ export class BranchPolicyBuildValidation extends pulumi.CustomResource {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// CheckBranchControl: azuredevops:index/checkBranchControl:CheckBranchControl
+
+export interface CheckBranchControlArgs {
+    /** The project id. */
+    readonly projectId: pulumi.Input<string>;
+    /** The id of the protected resource (a service connection's or a variable group's id). */
+    readonly targetResourceId: pulumi.Input<string>;
+    /** `endpoint`, `environment`, `queue`, `repository`, `securefile` or `variablegroup`. */
+    readonly targetResourceType: pulumi.Input<string>;
+    /** The name shown in the web UI. */
+    readonly displayName?: pulumi.Input<string>;
+    /** Comma-separated refs allowed to use the resource, e.g. `refs/heads/main`; the provider defaults to `*`. */
+    readonly allowedBranches?: pulumi.Input<string>;
+    /** Require the branch to be protected; the provider defaults to false. */
+    readonly verifyBranchProtection?: pulumi.Input<boolean>;
+    /** Allow branches whose protection status is unknown; the provider defaults to false. */
+    readonly ignoreUnknownProtectionStatus?: pulumi.Input<boolean>;
+}
+
+/** A branch control check: runs of other branches may not use the resource. */
+export class CheckBranchControl extends pulumi.CustomResource {
+    declare public readonly allowedBranches: pulumi.Output<string | undefined>;
+    declare public readonly targetResourceId: pulumi.Output<string>;
+    declare public readonly targetResourceType: pulumi.Output<string>;
+
+    constructor(name: string, args: CheckBranchControlArgs, opts?: pulumi.CustomResourceOptions) {
+        const inputs: pulumi.Inputs = {
+            projectId: args.projectId,
+            targetResourceId: args.targetResourceId,
+            targetResourceType: args.targetResourceType,
+            displayName: args.displayName,
+            allowedBranches: args.allowedBranches,
+            verifyBranchProtection: args.verifyBranchProtection,
+            ignoreUnknownProtectionStatus: args.ignoreUnknownProtectionStatus,
+            version: undefined /* output */,
+        };
+        super(TOKENS.checkBranchControl, name, inputs, pinned(opts));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// PipelineAuthorization: azuredevops:index/pipelineAuthorization:PipelineAuthorization
+
+export interface PipelineAuthorizationArgs {
+    /** The project id. */
+    readonly projectId: pulumi.Input<string>;
+    /** The id of the resource to authorize. */
+    readonly resourceId: pulumi.Input<string>;
+    /** `endpoint`, `queue`, `variablegroup`, `environment` or `repository`. */
+    readonly type: pulumi.Input<string>;
+    /** The pipeline allowed to use it; unset authorizes every pipeline, which this program never does. */
+    readonly pipelineId?: pulumi.Input<number>;
+}
+
+/** Lets one pipeline use a protected resource, so its first run does not wait for a person's permission. */
+export class PipelineAuthorization extends pulumi.CustomResource {
+    declare public readonly pipelineId: pulumi.Output<number | undefined>;
+    declare public readonly resourceId: pulumi.Output<string>;
+    declare public readonly type: pulumi.Output<string>;
+
+    constructor(name: string, args: PipelineAuthorizationArgs, opts?: pulumi.CustomResourceOptions) {
+        const inputs: pulumi.Inputs = {
+            projectId: args.projectId,
+            resourceId: args.resourceId,
+            type: args.type,
+            pipelineId: args.pipelineId,
+        };
+        super(TOKENS.pipelineAuthorization, name, inputs, pinned(opts));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Functions, in the generated SDK's output form (`getXOutput`), so callers don't change with the swap.
 
 /** Invoke options with the plugin version pinned. */
@@ -324,6 +399,31 @@ export function getGitRepositoryOutput(
 ): pulumi.Output<GetGitRepositoryResult> {
     return pulumi.runtime.invokeOutput<GetGitRepositoryResult>(
         TOKENS.getGitRepository,
+        { projectId: args.projectId, name: args.name },
+        pinnedInvoke(opts),
+    );
+}
+
+export interface GetVariableGroupOutputArgs {
+    readonly projectId: pulumi.Input<string>;
+    readonly name: pulumi.Input<string>;
+}
+
+export interface GetVariableGroupResult {
+    /** The group's id, an integer in a string. */
+    readonly id: string;
+    readonly name: string;
+    readonly projectId: string;
+    readonly description: string;
+    readonly allowAccess: boolean;
+}
+
+export function getVariableGroupOutput(
+    args: GetVariableGroupOutputArgs,
+    opts?: pulumi.InvokeOutputOptions,
+): pulumi.Output<GetVariableGroupResult> {
+    return pulumi.runtime.invokeOutput<GetVariableGroupResult>(
+        TOKENS.getVariableGroup,
         { projectId: args.projectId, name: args.name },
         pinnedInvoke(opts),
     );
