@@ -1,6 +1,7 @@
 /**
- * A short, stable hash of a build context's source files, used as the image tag: the same sources give
- * the same tag, any change gives a new one, so tags can be immutable and a new image means a new tag.
+ * Short, stable hashes of source files, used as image tags: the same sources give the same tag, any change
+ * gives a new one, so tags can be immutable and a new image means a new tag. `imageSourceHash` covers only
+ * what one service's image is built from, so editing a test or another service rebuilds nothing else.
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -9,13 +10,64 @@ import * as path from "path";
 /** Folders that never reach an image (build output, test results, editor state). */
 const SKIPPED = new Set(["bin", "obj", "TestResults", "node_modules", ".vs", ".idea", "publish"]);
 
-/** Hex SHA-256 over every file's relative path and bytes under `root`, in a fixed order; first `length` characters. */
-export function sourceHash(root: string, length = 12): string {
-    if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
-        throw new Error(`sourceHash: "${root}" is not a folder`);
+/** Files at the top of a build context that every project's restore and build read. */
+const SHARED_BUILD_FILE = /^(global\.json|Directory\.(Build|Packages)\.(props|targets)|nuget\.config|\.dockerignore)$/i;
+
+/**
+ * Hex SHA-256 (first `length` characters) over the relative path and bytes of what one .NET project's
+ * image is built from, inside the build context `root`: the project's
+ * folder, every project it references (transitively, from its `<ProjectReference Include="...">`), the
+ * context's shared build files (global.json, Directory.*.props, NuGet.config, .dockerignore) and the
+ * Dockerfile. `project` and `dockerfile` are relative to `root`.
+ */
+export function imageSourceHash(root: string, project: string, dockerfile: string, length = 12): string {
+    requireFolder("imageSourceHash", root);
+    const files = new Set<string>();
+    for (const folder of projectClosure(root, project)) {
+        listFiles(root, folder).forEach((f) => files.add(f));
     }
+    fs.readdirSync(root, { withFileTypes: true })
+        .filter((e) => e.isFile() && SHARED_BUILD_FILE.test(e.name))
+        .forEach((e) => files.add(e.name));
+    if (!fs.existsSync(path.join(root, dockerfile))) {
+        throw new Error(`imageSourceHash: the Dockerfile "${dockerfile}" does not exist in "${root}"`);
+    }
+    files.add(path.normalize(dockerfile));
+    return hashFiles(root, [...files].sort(), length);
+}
+
+/** The project's folder and the folders of every project it references, relative to `root`. */
+function projectClosure(root: string, project: string, seen = new Set<string>()): Set<string> {
+    const folder = path.normalize(project);
+    if (seen.has(folder)) {
+        return seen;
+    }
+    requireFolder("imageSourceHash", path.join(root, folder));
+    seen.add(folder);
+    const projectFiles = fs.readdirSync(path.join(root, folder)).filter((f) => /\.(cs|fs|vb)proj$/.test(f));
+    if (projectFiles.length !== 1) {
+        throw new Error(`imageSourceHash: expected one project file in "${folder}", found ${projectFiles.length}`);
+    }
+    const text = fs.readFileSync(path.join(root, folder, projectFiles[0]), "utf8");
+    for (const match of text.matchAll(/<ProjectReference\s+Include="([^"]+)"/g)) {
+        const referenced = path.dirname(path.normalize(path.join(folder, match[1].replace(/\\/g, "/"))));
+        if (referenced.startsWith("..")) {
+            throw new Error(`imageSourceHash: "${folder}" references "${match[1]}", outside the build context "${root}"`);
+        }
+        projectClosure(root, referenced, seen);
+    }
+    return seen;
+}
+
+function requireFolder(caller: string, folder: string): void {
+    if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
+        throw new Error(`${caller}: "${folder}" is not a folder`);
+    }
+}
+
+function hashFiles(root: string, files: readonly string[], length: number): string {
     const hash = createHash("sha256");
-    for (const file of listFiles(root)) {
+    for (const file of files) {
         hash.update(file.split(path.sep).join("/"));
         hash.update("\0");
         hash.update(fs.readFileSync(path.join(root, file)));

@@ -16,7 +16,7 @@ import { repositoryName } from "../infra/naming";
 import { Network } from "../infra/network";
 import { estimateMonthlyCost, MonthlyCost } from "../infra/pricing";
 import { ServiceImage } from "../infra/service-image";
-import { sourceHash } from "../infra/source-hash";
+import { imageSourceHash } from "../infra/source-hash";
 import { StackConfig } from "./config";
 import { servicesDir } from "./paths";
 import { PROJECT } from "./settings";
@@ -66,18 +66,19 @@ export function createStack(config: StackConfig): StackOutputs {
 
     // Relative to the project folder (Pulumi's working directory), so state is the same on every machine.
     const context = "services";
-    const tag = `src-${sourceHash(servicesDir())}`;
     const images: Record<string, pulumi.Output<string>> = {};
     const serviceNames: Record<string, pulumi.Output<string>> = {};
     for (const serviceName of settings.services) {
         const definition = SERVICE_CATALOG[serviceName];
         const name = `${prefix}-${serviceName}`;
+        const dockerfile = path.posix.join(definition.project, "Dockerfile");
         const image = new ServiceImage(name, {
             repositoryName: repositoryName(PROJECT, stack, serviceName),
             context,
-            dockerfile: path.posix.join(context, definition.project, "Dockerfile"),
+            dockerfile: path.posix.join(context, dockerfile),
             platform: traits.platform,
-            tag,
+            // Only what this image is built from: editing a test or another service redeploys nothing.
+            tag: `src-${imageSourceHash(servicesDir(), definition.project, dockerfile)}`,
             imageRetentionCount: settings.imageRetentionCount,
         });
         let sidecar: SidecarArgs | undefined;

@@ -8,6 +8,8 @@
 import * as assert from "assert";
 import { ARCHITECTURES, architectureTraits } from "../infra/architecture";
 import { DEFAULT_PRICES, HOURS_PER_MONTH } from "../infra/pricing";
+import { imageSourceHash } from "../infra/source-hash";
+import { servicesDir } from "../stacks/paths";
 import { MOCK_ACCOUNT_ID, MOCK_REGION, RecordingMocks } from "../stacks/offline";
 import { allStrings, countByType, isSecret, json, ofType, one, plainStrings, RecordedResource, runProgram, unwrap } from "./harness";
 
@@ -73,6 +75,11 @@ for (const stack of ARCHITECTURES) {
             });
         });
 
+        it("tags the services' images apart, so one service's change redeploys that service only", () => {
+            const tags = ["bookstore", "prime"].map((service) => one(resources, T.image, `${prefix}-${service}-image`).inputs.tags[0].split(":").pop());
+            assert.notStrictEqual(tags[0], tags[1]);
+        });
+
         it("builds each image for the stack's platform only, pushed under a unique immutable tag", () => {
             for (const service of ["bookstore", "prime"]) {
                 const image = one(resources, T.image, `${prefix}-${service}-image`);
@@ -84,7 +91,9 @@ for (const stack of ARCHITECTURES) {
                 assert.strictEqual(image.inputs.dockerfile.location, `services/${project}/Dockerfile`);
                 const repoUrl = `${MOCK_ACCOUNT_ID}.dkr.ecr.${MOCK_REGION}.amazonaws.com/dotnet-fargate-${stack}/${service}`;
                 assert.strictEqual(image.inputs.tags.length, 1);
-                assert.match(image.inputs.tags[0], new RegExp(`^${repoUrl.replace(/\./g, "\\.")}:src-[0-9a-f]{12}$`));
+                // Each image's tag hashes only what it is built from (its project, the projects it references, the build files, its Dockerfile).
+                const tag = `src-${imageSourceHash(servicesDir(), project, `${project}/Dockerfile`)}`;
+                assert.strictEqual(image.inputs.tags[0], `${repoUrl}:${tag}`);
                 assert.deepStrictEqual(image.inputs.cacheFrom, [{ registry: { ref: `${repoUrl}:buildcache` } }]);
                 assert.deepStrictEqual(image.inputs.cacheTo, [{ registry: { ref: `${repoUrl}:buildcache`, mode: "max", imageManifest: true, ociMediaTypes: true } }]);
                 assert.ok(isSecret(image.inputs.registries), "registry credentials must stay secret");
