@@ -81,24 +81,25 @@ export class PipelineRoles extends pulumi.ComponentResource {
         super("dotnet-fargate:azuredevops:PipelineRoles", name, {}, opts);
         const issuerHost = `${OIDC_ISSUER_HOST}/${args.organizationId}`;
         const identity = aws.getCallerIdentityOutput({}, { parent: this });
-        const account = { id: identity.accountId, partition: identity.arn.apply((arn) => arn.split(":")[1]) };
-
+        const account = pulumi.all([identity.arn.apply((arn) => arn.split(":")[1]), identity.accountId]);
         this.oidcProviderArn = this.oidcProvider(name, args, issuerHost);
-        const names = roleNames(args.stack);
-        const deploy = this.role(`${name}-deploy`, names.deploy, args.deploySubject, SESSION_SECONDS.deploy, issuerHost, "Deploys the stack from its Azure DevOps pipeline on the default branch");
-        new aws.iam.RolePolicy(`${name}-deploy`, {
-            role: deploy.id,
-            policy: pulumi.all([account.id, account.partition]).apply(([id, partition]) => JSON.stringify(deployPolicy(partition, id, args.stateBucket))),
-        }, { parent: this });
-        this.deployRoleArn = deploy.arn;
 
-        if (args.previewSubject !== undefined) {
-            const preview = this.role(`${name}-preview`, names.preview, args.previewSubject, SESSION_SECONDS.preview, issuerHost, "Previews both stacks from the Azure DevOps pull-request pipeline; writes nothing");
-            new aws.iam.RolePolicy(`${name}-preview`, {
-                role: preview.id,
-                policy: pulumi.all([account.id, account.partition]).apply(([id, partition]) => JSON.stringify(previewPolicy(partition, id, args.stateBucket))),
+        const role = (kind: "deploy" | "preview", subject: string, description: string, policy: typeof deployPolicy): aws.iam.Role => {
+            const created = new aws.iam.Role(`${name}-${kind}`, {
+                name: roleNames(args.stack)[kind],
+                description,
+                maxSessionDuration: SESSION_SECONDS[kind],
+                assumeRolePolicy: this.oidcProviderArn.apply((providerArn) => JSON.stringify(trustPolicy(providerArn, issuerHost, subject))),
             }, { parent: this });
-            this.previewRoleArn = preview.arn;
+            new aws.iam.RolePolicy(`${name}-${kind}`, {
+                role: created.id,
+                policy: account.apply(([partition, id]) => JSON.stringify(policy(partition, id, args.stateBucket))),
+            }, { parent: this });
+            return created;
+        };
+        this.deployRoleArn = role("deploy", args.deploySubject, "Deploys the stack from its Azure DevOps pipeline on the default branch", deployPolicy).arn;
+        if (args.previewSubject !== undefined) {
+            this.previewRoleArn = role("preview", args.previewSubject, "Previews both stacks from the Azure DevOps pull-request pipeline; writes nothing", previewPolicy).arn;
         }
         this.registerOutputs({ oidcProviderArn: this.oidcProviderArn, deployRoleArn: this.deployRoleArn, previewRoleArn: this.previewRoleArn });
     }
@@ -110,29 +111,22 @@ export class PipelineRoles extends pulumi.ComponentResource {
         }
         const url = `https://${issuerHost}`;
         if (args.ownsOidcProvider) {
-            // No thumbprint: IAM verifies this issuer's certificate against its own trusted root CAs.
+            // No thumbprint: it is optional in CreateOpenIDConnectProvider (and in @pulumi/aws 7), and IAM then
+            // derives it from the issuer itself. Not tried against a live account here.
             return new aws.iam.OpenIdConnectProvider(`${name}-oidc`, { url, clientIdLists: [OIDC_AUDIENCE] }, { parent: this }).arn;
         }
         return aws.iam.getOpenIdConnectProviderOutput({ url }, { parent: this }).arn;
     }
+}
 
-    private role(name: string, roleName: string, subject: string, seconds: number, issuerHost: string, description: string): aws.iam.Role {
-        return new aws.iam.Role(name, {
-            name: roleName,
-            description,
-            maxSessionDuration: seconds,
-            assumeRolePolicy: this.oidcProviderArn.apply((providerArn) =>
-                JSON.stringify(
-                    policyDocument({
-                        Effect: "Allow",
-                        Principal: { Federated: providerArn },
-                        Action: "sts:AssumeRoleWithWebIdentity",
-                        Condition: { StringEquals: { [`${issuerHost}:aud`]: OIDC_AUDIENCE, [`${issuerHost}:sub`]: subject } },
-                    }),
-                ),
-            ),
-        }, { parent: this });
-    }
+/** Only the one service connection's OIDC tokens, issued by the organization for the Azure DevOps audience. */
+function trustPolicy(providerArn: string, issuerHost: string, subject: string) {
+    return policyDocument({
+        Effect: "Allow",
+        Principal: { Federated: providerArn },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: { StringEquals: { [`${issuerHost}:aud`]: OIDC_AUDIENCE, [`${issuerHost}:sub`]: subject } },
+    });
 }
 
 const stateStatements = (partition: string, bucket: string | undefined, write: boolean): PolicyStatement[] =>
