@@ -127,6 +127,8 @@ export interface IpTargetGroupArgs {
     /** Health check path and the HTTP codes that mean healthy. */
     readonly healthCheckPath: string;
     readonly healthyCodes: string;
+    /** Port the health check goes to. Default: the targets' own port ("traffic-port"). */
+    readonly healthCheckPort?: number;
     /** Seconds between health checks. */
     readonly healthCheckInterval: number;
 }
@@ -146,6 +148,7 @@ export function ipTargetGroup(name: string, args: IpTargetGroupArgs, opts: pulum
             deregistrationDelay: 15,
             healthCheck: {
                 path: args.healthCheckPath,
+                port: args.healthCheckPort === undefined ? "traffic-port" : String(args.healthCheckPort),
                 matcher: args.healthyCodes,
                 protocol: "HTTP",
                 interval: args.healthCheckInterval,

@@ -74,8 +74,15 @@ export interface MonitorSidecarArgs {
     readonly imageTag: string;
     /** Secrets Manager secret holding the API key's public key. */
     readonly publicKeySecretArn: pulumi.Input<string>;
+    /**
+     * The version of that secret holding the current key. The task definition names it, so a new key is a new
+     * revision and ECS rolls the tasks onto it (a container reads its secrets only when it starts).
+     */
+    readonly publicKeyVersionId: pulumi.Input<string>;
     /** The API key's subject. */
     readonly subject: pulumi.Input<string>;
+    /** The issuer the tokens carry (`iss`); dotnet-monitor refuses any other. */
+    readonly issuer: pulumi.Input<string>;
     readonly bucketName: pulumi.Input<string>;
     readonly bucketArn: pulumi.Input<string>;
     readonly region: pulumi.Input<string>;
@@ -91,15 +98,18 @@ export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
         throw new ArgumentError("monitorSidecar", "imageTag", args.imageTag, "expected an image tag such as 10.0.3");
     }
     const containers = pulumi
-        .all([args.publicKeySecretArn, args.subject, args.bucketName, args.region, args.logGroupName])
-        .apply(([secretArn, subject, bucket, region, logGroup]): ContainerDefinition[] => {
+        .all([args.publicKeySecretArn, args.publicKeyVersionId, args.subject, args.issuer, args.bucketName, args.region, args.logGroupName])
+        .apply(([secretArn, versionId, subject, issuer, bucket, region, logGroup]): ContainerDefinition[] => {
             const settings: Record<string, string> = {
                 DiagnosticPort__ConnectionMode: "Listen",
                 DiagnosticPort__EndpointName: DIAGNOSTIC_SOCKET,
                 Storage__DefaultSharedPath: DIAG_PATH,
                 Authentication__MonitorApiKey__Subject: subject,
+                // Unset, dotnet-monitor expects its own generatekey issuer (MonitorApiKeyPostConfigure.cs, v10.0.3).
+                Authentication__MonitorApiKey__Issuer: issuer,
+                // No regionName: dotnet-monitor reads it only together with static keys (S3Storage.cs, v10.0.3,
+                // CreateAsync); with the task role's credentials the AWS SDK takes the region from AWS_REGION below.
                 [`Egress__S3Storage__${EGRESS_NAME}__bucketName`]: bucket,
-                [`Egress__S3Storage__${EGRESS_NAME}__regionName`]: region,
                 ...collectionRules(args.rules),
             };
             return [
@@ -119,8 +129,11 @@ export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
                         // The monitor's image declares no writable /tmp; its temporary files go to the shared
                         // volume, which the application's image makes writable for the shared user.
                         { name: "TMPDIR", value: DIAG_PATH },
+                        // The S3 egress's region, set here rather than left to the platform's defaults.
+                        { name: "AWS_REGION", value: region },
                     ],
-                    secrets: [{ name: "DOTNETMONITOR_Authentication__MonitorApiKey__PublicKey", valueFrom: secretArn }],
+                    // <arn>:<json-key>:<version-stage>:<version-id>, ECS's form for one version of a secret.
+                    secrets: [{ name: "DOTNETMONITOR_Authentication__MonitorApiKey__PublicKey", valueFrom: `${secretArn}:::${versionId}` }],
                     mountPoints: [{ sourceVolume: DIAG_VOLUME, containerPath: DIAG_PATH, readOnly: false }],
                     linuxParameters: { capabilities: { drop: ["ALL"] } },
                     logConfiguration: {
@@ -214,10 +227,14 @@ export interface MonitorListenerArgs {
     readonly port: number;
     /** The only CIDR blocks allowed in. Required, at least one. */
     readonly allowedCidrs: readonly string[];
-    /** With a certificate the listener speaks HTTPS. Default: HTTP. */
-    readonly certificateArn?: string;
+    /** The listener's ACM certificate: the API speaks HTTPS only, since the bearer token must never travel in clear. Required. */
+    readonly certificateArn: string;
     /** The load balancer's DNS name, for the endpoint URL. Required. */
     readonly dnsName: pulumi.Input<string>;
+    /** The application's port in the same task: the target group health-checks it. Required. */
+    readonly applicationPort: number;
+    /** The application's health check path. Required. */
+    readonly applicationHealthCheckPath: string;
 }
 
 /** A listener on the shared load balancer that forwards to one service's monitor, for allowed CIDRs only. */
@@ -230,21 +247,33 @@ export class MonitorListener extends pulumi.ComponentResource {
         if (args.allowedCidrs.length === 0) {
             throw new ArgumentError("MonitorListener", "allowedCidrs", args.allowedCidrs, "expected at least one CIDR block");
         }
+        // dotnet-monitor's api-key-format.md (v10.0.3): the key "should be treated as a secret and always transmitted over TLS".
+        if (typeof args.certificateArn !== "string" || args.certificateArn === "") {
+            throw new ArgumentError("MonitorListener", "certificateArn", args.certificateArn, "expected an ACM certificate ARN: the monitor API is served over HTTPS only");
+        }
         super("dotnet-fargate:monitor:MonitorListener", name, {}, opts);
-        // Every API route needs the key, so an answering monitor says 401.
+        // The target group health-checks the application, not the monitor: ECS replaces a task when any of
+        // its target groups reports it unhealthy, and the monitor is not essential. A stopped or hung monitor
+        // then costs only its own API (the listener answers 502), never the application's task or deployment.
         const targetGroup = ipTargetGroup(
             `${name}-tg`,
-            { vpcId: args.vpcId, port: MONITOR_PORT, healthCheckPath: "/info", healthyCodes: "200,401", healthCheckInterval: 30 },
+            {
+                vpcId: args.vpcId,
+                port: MONITOR_PORT,
+                healthCheckPort: args.applicationPort,
+                healthCheckPath: args.applicationHealthCheckPath,
+                healthyCodes: "200",
+                healthCheckInterval: 30,
+            },
             { parent: this },
         );
-        const https = args.certificateArn !== undefined;
         const listener = new aws.lb.Listener(
             `${name}-listener`,
             {
                 loadBalancerArn: args.loadBalancerArn,
                 port: args.port,
-                protocol: https ? "HTTPS" : "HTTP",
-                sslPolicy: https ? "ELBSecurityPolicy-TLS13-1-2-2021-06" : undefined,
+                protocol: "HTTPS",
+                sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
                 certificateArn: args.certificateArn,
                 defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
             },
@@ -259,7 +288,7 @@ export class MonitorListener extends pulumi.ComponentResource {
         });
         this.targetGroupArn = targetGroup.arn;
         this.listenerArn = listener.arn;
-        this.url = pulumi.interpolate`${https ? "https" : "http"}://${args.dnsName}:${args.port}`;
+        this.url = pulumi.interpolate`https://${args.dnsName}:${args.port}`;
         this.registerOutputs({ targetGroupArn: this.targetGroupArn, listenerArn: this.listenerArn, url: this.url });
     }
 }

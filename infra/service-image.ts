@@ -29,7 +29,10 @@ export const CACHE_TAG = "buildcache";
 export class ServiceImage extends pulumi.ComponentResource {
     public readonly repositoryUrl: pulumi.Output<string>;
     public readonly repositoryArn: pulumi.Output<string>;
-    /** `<repository>@sha256:<digest>`: what task definitions reference, so a new image is a new revision. */
+    /**
+     * `<repository>:<tag>@sha256:<digest>` (pulumi/docker-build v0.0.22, provider/internal/image.go, addDigest):
+     * what task definitions reference; the digest pins the image, so a new image is a new revision.
+     */
     public readonly imageRef: pulumi.Output<string>;
 
     constructor(name: string, args: ServiceImageArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -96,7 +99,13 @@ export class ServiceImage extends pulumi.ComponentResource {
                 tags: [pulumi.interpolate`${repository.repositoryUrl}:${args.tag}`],
                 registries: [{ address: repository.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) }],
                 cacheFrom: [{ registry: { ref: cacheRef } }],
-                cacheTo: [{ registry: { ref: cacheRef, mode: dockerBuild.CacheMode.Max, imageManifest: true, ociMediaTypes: true } }],
+                // docker-build exports cache manifests even when it builds on preview ("Images built during
+                // previews are never exported to registries, however cache manifests are still exported",
+                // buildOnPreview in provider/internal/image.go, v0.0.22): a pull request's preview must not
+                // overwrite the cache deploys read, so previews only read it.
+                cacheTo: pulumi.runtime.isDryRun()
+                    ? []
+                    : [{ registry: { ref: cacheRef, mode: dockerBuild.CacheMode.Max, imageManifest: true, ociMediaTypes: true } }],
             },
             { parent: this },
         );

@@ -12,7 +12,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { azureDevOpsInvokeMock } from "../infra/azuredevops/offline";
+import { azureDevOpsInvokeMock, fakeGuid } from "../infra/azuredevops/offline";
 import { generateMonitorApiKey, MONITOR_API_KEY_TYPE } from "../infra/monitor-api-key";
 import { loadConfig } from "./config";
 import { createStack } from "./program";
@@ -80,7 +80,9 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
         case "docker-build:index:Image": {
             const tag: string = inputs.tags?.[0] ?? name;
             const digest = `sha256:${fakeHash(`${tag}|${JSON.stringify(inputs.platforms)}`)}`;
-            return { digest, ref: `${tag.replace(/:[^:/]+$/, "")}@${digest}`, contextHash: fakeHash(name) };
+            // As the provider builds it from the first tag (pulumi/docker-build v0.0.22, provider/internal/image.go,
+            // addDigest): `<repository>:<tag>@<digest>`.
+            return { digest, ref: `${tag}@${digest}`, contextHash: fakeHash(name) };
         }
         case "aws:lb/loadBalancer:LoadBalancer":
             return { arn: arn("elasticloadbalancing", `loadbalancer/app/${name}/0123456789abcdef`), dnsName: `${name}-1234567890.${MOCK_REGION}.elb.amazonaws.com` };
@@ -98,11 +100,13 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
             return { arn: arn("logs", `log-group:${inputs.name}`) };
         case "aws:s3/bucket:Bucket":
             return { arn: `arn:aws:s3:::${inputs.bucket ?? name}`, bucket: inputs.bucket ?? name };
+        case "aws:secretsmanager/secretVersion:SecretVersion":
+            return { versionId: fakeGuid(`${name}|${JSON.stringify(inputs.secretString ?? "")}`), arn: inputs.secretId };
         case "aws:secretsmanager/secret:Secret":
             return { arn: arn("secretsmanager", `secret:${inputs.name ?? `${inputs.namePrefix ?? name}AbCdEf`}`) };
         case MONITOR_API_KEY_TYPE:
             // The real generator, so tests can verify the token against the public key.
-            return { ...generateMonitorApiKey(inputs.subject, inputs.issuer) };
+            return { ...generateMonitorApiKey(inputs.subject, inputs.issuer, inputs.lifetimeDays) };
         default:
             return { arn: arn(type.split(":")[1]?.split("/")[0] ?? "unknown", name) };
     }

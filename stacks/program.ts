@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { architectureTraits } from "../infra/architecture";
 import { createDelivery } from "../infra/azuredevops/delivery";
-import { SERVICE_CATALOG } from "../infra/catalog";
+import { CONTAINER_PORT, HEALTH_CHECK_PATH, SERVICE_CATALOG } from "../infra/catalog";
 import { AdditionalTarget, FargateService, logGroupNameFor, SidecarArgs } from "../infra/fargate-service";
 import { LoadBalancer } from "../infra/load-balancer";
 import { MonitorApiKey } from "../infra/monitor-api-key";
@@ -37,6 +37,8 @@ export interface StackOutputs {
         readonly bucket: pulumi.Output<string>;
         /** Bearer token for the monitors' API; a secret. */
         readonly token: pulumi.Output<string>;
+        /** When the token expires (ISO 8601 UTC); rotate the key before then. */
+        readonly tokenExpiresAt: pulumi.Output<string>;
         /** Service -> URL of its monitor's API, for services reachable through a listener. */
         readonly endpoints: Record<string, pulumi.Output<string>>;
     };
@@ -61,7 +63,7 @@ export function createStack(config: StackConfig): StackOutputs {
         settings: [{ name: "containerInsights", value: "enabled" }],
     });
 
-    const monitor = settings.monitor.services.length > 0 ? createMonitorShared(prefix, settings.monitor.artifactRetentionDays) : undefined;
+    const monitor = settings.monitor.services.length > 0 ? createMonitorShared(prefix, settings.monitor.artifactRetentionDays, settings.monitor.tokenLifetimeDays) : undefined;
     const monitorEndpoints: Record<string, pulumi.Output<string>> = {};
 
     // Relative to the project folder (Pulumi's working directory), so state is the same on every machine.
@@ -94,7 +96,10 @@ export function createStack(config: StackConfig): StackOutputs {
                     dnsName: loadBalancer.dnsName,
                     port: MONITOR_PORT + settings.monitor.services.indexOf(serviceName),
                     allowedCidrs: settings.monitor.allowedCidrs,
-                    certificateArn: settings.certificateArn,
+                    // Settings refuse allowedCidrs without a certificate.
+                    certificateArn: settings.certificateArn as string,
+                    applicationPort: CONTAINER_PORT,
+                    applicationHealthCheckPath: HEALTH_CHECK_PATH,
                 });
                 additionalTargets.push({ containerName: MONITOR_CONTAINER, containerPort: MONITOR_PORT, targetGroupArn: listener.targetGroupArn });
                 monitorEndpoints[serviceName] = listener.url;
@@ -102,7 +107,9 @@ export function createStack(config: StackConfig): StackOutputs {
             sidecar = monitorSidecar({
                 imageTag: settings.monitor.imageTag,
                 publicKeySecretArn: monitor.secret.arn,
+                publicKeyVersionId: monitor.secretVersion.versionId,
                 subject: monitor.apiKey.subject,
+                issuer: monitor.apiKey.issuer,
                 bucketName: monitor.bucket.bucketName,
                 bucketArn: monitor.bucket.bucketArn,
                 region: region.region,
@@ -164,19 +171,21 @@ export function createStack(config: StackConfig): StackOutputs {
         desiredCount,
         estimatedMonthlyCostUsd,
         // Left out, not undefined, when no monitor runs: the engine warns about every undefined top-level output.
-        ...(monitor && { monitor: { bucket: monitor.bucket.bucketName, token: pulumi.secret(monitor.apiKey.token), endpoints: monitorEndpoints } }),
+        ...(monitor && {
+            monitor: { bucket: monitor.bucket.bucketName, token: pulumi.secret(monitor.apiKey.token), tokenExpiresAt: monitor.apiKey.expiresAt, endpoints: monitorEndpoints },
+        }),
     };
 }
 
 /** What every monitored service of a stack shares: the artifacts bucket and the API key. */
-function createMonitorShared(prefix: string, retentionDays: number) {
+function createMonitorShared(prefix: string, retentionDays: number, tokenLifetimeDays: number) {
     const bucket = new DiagnosticsBucket(`${prefix}-diagnostics`, { retentionDays });
-    const apiKey = new MonitorApiKey(`${prefix}-monitor-key`, { subject: `${prefix}-monitor` });
+    const apiKey = new MonitorApiKey(`${prefix}-monitor-key`, { subject: `${prefix}-monitor`, lifetimeDays: tokenLifetimeDays });
     const secret = new aws.secretsmanager.Secret(`${prefix}-monitor-key`, {
         namePrefix: `${prefix}/dotnet-monitor-public-key-`,
         description: "dotnet-monitor's MonitorApiKey public key (base64url JWK); the token is a secret stack output",
         recoveryWindowInDays: 7,
     });
-    new aws.secretsmanager.SecretVersion(`${prefix}-monitor-key`, { secretId: secret.id, secretString: pulumi.secret(apiKey.publicKey) });
-    return { bucket, apiKey, secret };
+    const secretVersion = new aws.secretsmanager.SecretVersion(`${prefix}-monitor-key`, { secretId: secret.id, secretString: pulumi.secret(apiKey.publicKey) });
+    return { bucket, apiKey, secret, secretVersion };
 }

@@ -5,6 +5,7 @@
 import { Architecture, ARCHITECTURES, isArchitecture } from "../infra/architecture";
 import { SERVICE_CATALOG, SERVICE_NAMES, ServiceName } from "../infra/catalog";
 import { CollectionRuleSettings } from "../infra/monitor";
+import { TOKEN_LIFETIME_DAYS } from "../infra/monitor-api-key";
 import { validateTaskSize } from "../infra/fargate";
 import { isImageTag } from "../infra/naming";
 import { mergePrices, PriceTable } from "../infra/pricing";
@@ -36,6 +37,8 @@ export interface MonitorSettings {
     readonly allowedCidrs: readonly string[];
     /** Days the artifacts bucket keeps traces and dumps. */
     readonly artifactRetentionDays: number;
+    /** Days the API token is valid from the key's creation (or rotation). */
+    readonly tokenLifetimeDays: number;
     readonly rules: CollectionRuleSettings;
 }
 
@@ -73,6 +76,7 @@ export const DEFAULTS = {
         imageTag: "10.0.3",
         allowedCidrs: [] as string[],
         artifactRetentionDays: 7,
+        tokenLifetimeDays: TOKEN_LIFETIME_DAYS.default,
         rules: {
             highCpu: { enabled: true, threshold: 80 },
             largeGcHeap: { enabled: true, threshold: 512 },
@@ -132,13 +136,13 @@ export function parseSettings(raw: RawSettings): StackSettings {
         imageRetentionCount,
         certificateArn: certificateArn as string | undefined,
         prices: mergePrices(raw.prices, key("prices")),
-        monitor: parseMonitor(raw.monitor, services),
+        monitor: parseMonitor(raw.monitor, services, certificateArn as string | undefined),
     };
 }
 
-function parseMonitor(value: unknown, deployed: readonly ServiceName[]): MonitorSettings {
+function parseMonitor(value: unknown, deployed: readonly ServiceName[], certificateArn: string | undefined): MonitorSettings {
     const d = DEFAULTS.monitor;
-    const input = object("monitor", value ?? {}, ["enabled", "imageTag", "allowedCidrs", "artifactRetentionDays", "rules"]);
+    const input = object("monitor", value ?? {}, ["enabled", "imageTag", "allowedCidrs", "artifactRetentionDays", "tokenLifetimeDays", "rules"]);
 
     const enabled = input.enabled;
     let services: ServiceName[];
@@ -162,7 +166,17 @@ function parseMonitor(value: unknown, deployed: readonly ServiceName[]): Monitor
         throw new ConfigError(key("monitor.allowedCidrs"), allowedCidrs, "expected a list of IPv4 CIDR blocks such as 203.0.113.0/24; the API is never open to the whole internet");
     }
 
+    if (allowedCidrs.length > 0 && certificateArn === undefined) {
+        // dotnet-monitor's api-key-format.md: the bearer token must "always [be] transmitted over TLS".
+        throw new ConfigError(
+            key("monitor.allowedCidrs"),
+            allowedCidrs,
+            `needs ${key("certificateArn")}: the monitor API is reached with a bearer token, which must never cross the internet in clear; set certificateArn (an ACM certificate for the load balancer) or leave allowedCidrs empty`,
+        );
+    }
+
     const artifactRetentionDays = integer("monitor.artifactRetentionDays", input.artifactRetentionDays ?? d.artifactRetentionDays, 1, 3650);
+    const tokenLifetimeDays = integer("monitor.tokenLifetimeDays", input.tokenLifetimeDays ?? d.tokenLifetimeDays, 1, TOKEN_LIFETIME_DAYS.max);
 
     const rulesInput = object("monitor.rules", input.rules ?? {}, ["highCpu", "largeGcHeap", "threadPoolStarvation", "actionsPerHour"]);
     const rule = (name: "highCpu" | "largeGcHeap" | "threadPoolStarvation", max: number) => {
@@ -175,6 +189,7 @@ function parseMonitor(value: unknown, deployed: readonly ServiceName[]): Monitor
         imageTag,
         allowedCidrs: allowedCidrs as string[],
         artifactRetentionDays,
+        tokenLifetimeDays,
         rules: {
             highCpu: rule("highCpu", 100),
             largeGcHeap: rule("largeGcHeap", 1_048_576),

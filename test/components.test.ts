@@ -29,6 +29,17 @@ const service: FargateServiceArgs = {
     region: "eu-west-1",
 };
 
+const listener = {
+    loadBalancerArn: "a",
+    loadBalancerSecurityGroupId: "s",
+    vpcId: "v",
+    port: 52323,
+    allowedCidrs: ["203.0.113.0/24"],
+    dnsName: "d",
+    certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666",
+    applicationPort: 8080,
+    applicationHealthCheckPath: "/healthz",
+};
 const image: ServiceImageArgs = { repositoryName: "dotnet-fargate-arm64/bookstore", context: "services", dockerfile: "services/BookStore.Api/Dockerfile", platform: "linux/arm64", tag: "src-0123456789ab" };
 
 describe("component arguments", () => {
@@ -47,7 +58,10 @@ describe("component arguments", () => {
         ["a load balancer nobody may reach", () => new LoadBalancer("l", { vpcId: "v", publicSubnetIds: [], ingressCidrs: [] }), 'LoadBalancer: argument "ingressCidrs" is []; expected at least one CIDR block.'],
         ["a certificate that is not an ARN", () => new LoadBalancer("l", { vpcId: "v", publicSubnetIds: [], certificateArn: "cert" }), 'LoadBalancer: argument "certificateArn" is "cert"; expected an ACM certificate ARN.'],
         ["a bucket that keeps nothing", () => new DiagnosticsBucket("b", { retentionDays: 0 }), 'DiagnosticsBucket: argument "retentionDays" is 0; expected a whole number of days, at least 1.'],
-        ["a monitor listener for nobody", () => new MonitorListener("m", { loadBalancerArn: "a", loadBalancerSecurityGroupId: "s", vpcId: "v", port: 52323, allowedCidrs: [], dnsName: "d" }), 'MonitorListener: argument "allowedCidrs" is []; expected at least one CIDR block.'],
+        ["a monitor listener for nobody", () => new MonitorListener("m", { ...listener, allowedCidrs: [] }), 'MonitorListener: argument "allowedCidrs" is []; expected at least one CIDR block.'],
+        ["a monitor listener without TLS", () => new MonitorListener("m", { ...listener, certificateArn: "" }), 'MonitorListener: argument "certificateArn" is ""; expected an ACM certificate ARN: the monitor API is served over HTTPS only.'],
+        ["an API key that never expires", () => new MonitorApiKey("k", { subject: "m", lifetimeDays: 0 }), 'MonitorApiKey: argument "lifetimeDays" is 0; expected a whole number of days from 1 to 400.'],
+        ["an API key with an empty issuer", () => new MonitorApiKey("k", { subject: "m", issuer: " " }), 'MonitorApiKey: argument "issuer" is " "; expected a non-empty string (dotnet-monitor refuses an empty iss).'],
         ["an API key subject with spaces", () => new MonitorApiKey("k", { subject: "my monitor" }), 'MonitorApiKey: argument "subject" is "my monitor"; expected 1 to 128 letters, digits, \'.\', \'_\' or \'-\'.'],
     ];
     for (const [title, make, message] of cases) {
@@ -60,7 +74,9 @@ describe("component arguments", () => {
                 monitorSidecar({
                     imageTag: "10.0.3 latest",
                     publicKeySecretArn: "arn",
+                    publicKeyVersionId: "v1",
                     subject: "s",
+                    issuer: "i",
                     bucketName: "b",
                     bucketArn: "arn:aws:s3:::b",
                     region: "eu-west-1",

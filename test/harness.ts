@@ -17,6 +17,8 @@ export interface RunOptions {
     readonly env?: Record<string, string | undefined>;
     /** Extra invoke handlers. */
     readonly invokes?: readonly InvokeHandler[];
+    /** Evaluate as `pulumi preview` does (setMocks' preview flag): isDryRun() is true. Default: false. */
+    readonly preview?: boolean;
 }
 
 export async function runProgram(stack: string, options: RunOptions = {}): Promise<Evaluation> {
@@ -42,7 +44,7 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
         }
     }
     try {
-        return await evaluate(stack, { config, secretKeys, invokes: options.invokes });
+        return await evaluate(stack, { config, secretKeys, invokes: options.invokes, preview: options.preview });
     } finally {
         for (const [k, v] of Object.entries(saved)) {
             if (v === undefined) {

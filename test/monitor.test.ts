@@ -1,7 +1,10 @@
 /**
  * dotnet-monitor sidecars on both stacks, on and off. Mocks cannot show that the Fargate volume at /diag
  * is writable by the non-root user, nor that dotnet-monitor accepts the configuration; the key and token
- * are checked cryptographically below.
+ * are checked cryptographically below, and against dotnet-monitor's own validation parameters with the real
+ * Microsoft.IdentityModel library in services/tests (MonitorApiKeyTests), which reads the token, the issuer,
+ * the subject and the public key from this program's offline evaluation (test/fixtures/monitor-key.ts).
+ * Contract: dotnet/dotnet-monitor v10.0.3, documentation/api-key-format.md and src/Tools/dotnet-monitor/Auth/ApiKey.
  */
 import * as assert from "assert";
 import { createPublicKey, verify } from "crypto";
@@ -9,14 +12,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ARCHITECTURES } from "../infra/architecture";
-import { generateMonitorApiKey, MONITOR_API_KEY_TYPE } from "../infra/monitor-api-key";
+import { generateMonitorApiKey, MONITOR_API_KEY_ISSUER, MONITOR_API_KEY_TYPE } from "../infra/monitor-api-key";
 import { collectionRules } from "../infra/monitor";
 import { allStrings, countByType, isSecret, json, ofType, one, RecordedResource, runProgram, unwrap } from "./harness";
 
 const withProfiling = { services: ["bookstore", "prime", "profiling"] };
 
 /** Checks an ES384 JWT against a dotnet-monitor public key (base64url JWK) and returns its payload. */
-function verifyToken(token: string, publicKey: string): Record<string, string> {
+function verifyToken(token: string, publicKey: string): Record<string, string | number> {
     const jwk = JSON.parse(Buffer.from(publicKey, "base64url").toString());
     const key = createPublicKey({ key: { kty: jwk.Kty, crv: jwk.Crv, x: jwk.X, y: jwk.Y }, format: "jwk" });
     const [header, payload, signature] = token.split(".");
@@ -26,9 +29,17 @@ function verifyToken(token: string, publicKey: string): Record<string, string> {
 }
 
 describe("the dotnet-monitor API key", () => {
-    it("signs a token that the public key verifies, for dotnet-monitor's audience and the subject", () => {
-        const { publicKey, token } = generateMonitorApiKey("dotnet-fargate-arm64-monitor", "dotnet-fargate");
-        assert.deepStrictEqual(verifyToken(token, publicKey), { aud: "https://github.com/dotnet/dotnet-monitor", iss: "dotnet-fargate", sub: "dotnet-fargate-arm64-monitor" });
+    it("signs a token that the public key verifies, with the four claims dotnet-monitor requires (aud, exp, iss, sub)", () => {
+        const now = 1_800_000_000;
+        const { publicKey, token, expiresAt } = generateMonitorApiKey("dotnet-fargate-arm64-monitor", "dotnet-fargate", 90, now);
+        assert.deepStrictEqual(verifyToken(token, publicKey), {
+            aud: "https://github.com/dotnet/dotnet-monitor",
+            exp: now + 90 * 86400,
+            iat: now,
+            iss: "dotnet-fargate",
+            sub: "dotnet-fargate-arm64-monitor",
+        });
+        assert.strictEqual(expiresAt, new Date((now + 90 * 86400) * 1000).toISOString());
         const jwk = JSON.parse(Buffer.from(publicKey, "base64url").toString());
         assert.strictEqual(jwk.Kty, "EC");
         assert.strictEqual(jwk.Crv, "P-384");
@@ -36,8 +47,8 @@ describe("the dotnet-monitor API key", () => {
         assert.ok(!("d" in jwk) && !("D" in jwk), "no private key material");
     });
     it("makes a new key pair each time", () => {
-        const a = generateMonitorApiKey("s", "i");
-        const b = generateMonitorApiKey("s", "i");
+        const a = generateMonitorApiKey("s", "i", 1);
+        const b = generateMonitorApiKey("s", "i", 1);
         assert.notStrictEqual(a.publicKey, b.publicKey);
         assert.throws(() => verifyToken(a.token, b.publicKey), /signature/);
     });
@@ -55,11 +66,18 @@ describe("the dotnet-monitor API key resource", () => {
             fs.writeFileSync(file, serialized);
             // eslint-disable-next-line @typescript-eslint/no-require-imports
             const provider = (require(file) as { handler: () => { create: (inputs: object) => Promise<{ id: string; outs: Record<string, string> }>; diff: (id: string, olds: object, news: object) => Promise<{ replaces: string[] }> } }).handler();
-            const created = await provider.create({ subject: key.inputs.subject, issuer: key.inputs.issuer });
+            assert.deepStrictEqual([key.inputs.issuer, key.inputs.lifetimeDays], [MONITOR_API_KEY_ISSUER, 90]);
+            const created = await provider.create({ subject: key.inputs.subject, issuer: key.inputs.issuer, lifetimeDays: key.inputs.lifetimeDays });
             assert.strictEqual(created.id, "dotnet-fargate-arm64-monitor");
-            assert.strictEqual(verifyToken(created.outs.token, created.outs.publicKey).sub, "dotnet-fargate-arm64-monitor");
-            const diff = await provider.diff("id", { subject: "a", issuer: "i" }, { subject: "b", issuer: "i" });
+            const claims = verifyToken(created.outs.token, created.outs.publicKey);
+            assert.strictEqual(claims.sub, "dotnet-fargate-arm64-monitor");
+            assert.ok(Math.abs((claims.exp as number) - (Date.now() / 1000 + 90 * 86400)) < 120, "expires 90 days from now");
+            const diff = await provider.diff("id", { subject: "a", issuer: "i", lifetimeDays: 90 }, { subject: "b", issuer: "i", lifetimeDays: 90 });
             assert.deepStrictEqual(diff.replaces, ["subject"], "a new subject means a new key pair");
+            const lifetime = await provider.diff("id", { subject: "a", issuer: "i", lifetimeDays: 90 }, { subject: "a", issuer: "i", lifetimeDays: 30 });
+            assert.deepStrictEqual(lifetime.replaces, ["lifetimeDays"], "a new lifetime means a new token");
+            const legacy = await provider.diff("id", { subject: "a", issuer: "i" }, { subject: "a", issuer: "i", lifetimeDays: 90 });
+            assert.deepStrictEqual(legacy.replaces, ["lifetimeDays"], "a key made before tokens expired is replaced once");
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
@@ -160,18 +178,25 @@ for (const stack of ARCHITECTURES) {
             const monitor = containers[1];
             const secret = one(resources, "aws:secretsmanager/secret:Secret", `${prefix}-monitor-key`);
             const secretArn = `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${secret.inputs.namePrefix}AbCdEf`;
-            assert.deepStrictEqual(monitor.secrets, [{ name: "DOTNETMONITOR_Authentication__MonitorApiKey__PublicKey", valueFrom: secretArn }]);
+            const version = one(resources, "aws:secretsmanager/secretVersion:SecretVersion", `${prefix}-monitor-key`);
+            // The version the key is in: a rotated key is a new task definition revision, so ECS rolls the tasks.
+            assert.strictEqual(monitor.secrets.length, 1);
+            assert.strictEqual(monitor.secrets[0].name, "DOTNETMONITOR_Authentication__MonitorApiKey__PublicKey");
+            assert.match(monitor.secrets[0].valueFrom, new RegExp(`^${secretArn.replace(/[/.]/g, "\\$&")}:::[0-9a-f-]{36}$`));
             assert.ok(!monitor.environment.some((e: { name: string }) => e.name.includes("PublicKey")), "the public key is not a plain environment value");
             const env = Object.fromEntries(monitor.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
             assert.strictEqual(env.DOTNETMONITOR_Authentication__MonitorApiKey__Subject, `${prefix}-monitor`);
+            // The sidecar's Issuer is the token's iss: unset, dotnet-monitor would expect its generatekey issuer and refuse it.
+            assert.strictEqual(env.DOTNETMONITOR_Authentication__MonitorApiKey__Issuer, MONITOR_API_KEY_ISSUER);
             for (const r of resources) {
                 assert.ok(!allStrings(r.inputs).some((s) => s.includes("--no-auth")), `${r.name} mentions --no-auth`);
             }
-            const version = one(resources, "aws:secretsmanager/secretVersion:SecretVersion", `${prefix}-monitor-key`);
             assert.ok(isSecret(version.inputs.secretString));
             const token = outputs.monitor.token as string;
             const payload = verifyToken(token, unwrap<string>(version.inputs.secretString));
             assert.strictEqual(payload.sub, `${prefix}-monitor`);
+            assert.strictEqual(payload.iss, env.DOTNETMONITOR_Authentication__MonitorApiKey__Issuer);
+            assert.strictEqual(outputs.monitor.tokenExpiresAt, new Date((payload.exp as number) * 1000).toISOString());
             const policy = json(one(resources, "aws:iam/rolePolicy:RolePolicy", `${name}-execution`).inputs.policy);
             assert.deepStrictEqual(policy.Statement.at(-1), { Sid: "ReadMonitorKey", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn });
         });
@@ -183,7 +208,10 @@ for (const stack of ARCHITECTURES) {
             ]);
             const env = Object.fromEntries(containers[1].environment.map((e: { name: string; value: string }) => [e.name, e.value]));
             assert.strictEqual(env.DOTNETMONITOR_Egress__S3Storage__artifacts__bucketName, `${prefix}-diagnostics-bucket`);
-            assert.strictEqual(env.DOTNETMONITOR_Egress__S3Storage__artifacts__regionName, "eu-west-1");
+            // dotnet-monitor reads regionName only with static keys (S3Storage.cs CreateAsync, v10.0.3); with the task
+            // role the AWS SDK's region chain reads AWS_REGION.
+            assert.strictEqual(env.DOTNETMONITOR_Egress__S3Storage__artifacts__regionName, undefined);
+            assert.strictEqual(env.AWS_REGION, "eu-west-1");
             assert.strictEqual(env.DOTNETMONITOR_CollectionRules__HighCpu__Trigger__Type, "CPUUsage");
             assert.strictEqual(env.DOTNETMONITOR_CollectionRules__LargeGcHeap__Actions__0__Type, "CollectGCDump");
             assert.strictEqual(env.DOTNETMONITOR_CollectionRules__ThreadPoolStarvation__Actions__0__Type, "CollectDump");
@@ -227,8 +255,17 @@ describe("monitor options", () => {
         const egress = ofType(resources, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.inputs.fromPort === 52323);
         assert.deepStrictEqual(egress.map((r) => [r.inputs.securityGroupId, r.inputs.referencedSecurityGroupId]), [[albSg, `${name}-sg-id`]]);
         assert.ok(!ofType(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").some((r) => r.inputs.fromPort === 52325), "the metrics port is never opened");
+        // The monitor's target group is attached to the service, and ECS replaces a task any of its target groups
+        // calls unhealthy: so it health-checks the application (8080, /healthz), never the non-essential monitor.
         const tg = one(resources, "aws:lb/targetGroup:TargetGroup", `${name}-monitor-tg`);
-        assert.deepStrictEqual([tg.inputs.port, tg.inputs.targetType, tg.inputs.healthCheck.path, tg.inputs.healthCheck.matcher], [52323, "ip", "/info", "200,401"]);
+        assert.deepStrictEqual(
+            [tg.inputs.port, tg.inputs.targetType, tg.inputs.healthCheck.port, tg.inputs.healthCheck.path, tg.inputs.healthCheck.matcher],
+            [52323, "ip", "8080", "/healthz", "200"],
+        );
+        for (const group of ofType(resources, "aws:lb/targetGroup:TargetGroup")) {
+            assert.notStrictEqual(group.inputs.healthCheck.port, "52323", `${group.name} must not health-check the monitor`);
+            assert.ok(!(group.inputs.healthCheck.port === "traffic-port" && group.inputs.port === 52323), `${group.name} must not health-check the monitor`);
+        }
         const service = one(resources, "aws:ecs/service:Service", `${name}-service`);
         assert.deepStrictEqual(service.inputs.loadBalancers.map((l: { containerName: string; containerPort: number }) => [l.containerName, l.containerPort]), [[name, 8080], ["dotnet-monitor", 52323]]);
         const monitor = json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", `${name}-task`).inputs.containerDefinitions)[1];
@@ -252,6 +289,31 @@ describe("monitor options", () => {
         assert.deepStrictEqual(defs.map((c: { image: string }) => c.image.split("@")[0].split(":")[0]), ["123456789012.dkr.ecr.eu-west-1.amazonaws.com/dotnet-fargate-amd64/bookstore", "mcr.microsoft.com/dotnet/monitor"]);
         assert.strictEqual(defs[1].image, "mcr.microsoft.com/dotnet/monitor:10.0.4");
         assert.strictEqual(json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", "dotnet-fargate-amd64-prime-task").inputs.containerDefinitions).length, 1);
+    });
+
+    it("refuses a listener without TLS: the bearer token never travels in clear", async () => {
+        await assert.rejects(runProgram("arm64", { config: { ...withProfiling, monitor: { allowedCidrs: ["203.0.113.0/24"] } } }), {
+            message: 'Config "dotnet-fargate:monitor.allowedCidrs" is ["203.0.113.0/24"]; needs dotnet-fargate:certificateArn: the monitor API is reached with a bearer token, which must never cross the internet in clear; set certificateArn (an ACM certificate for the load balancer) or leave allowedCidrs empty.',
+        });
+    });
+
+    it("names the key's secret version in the task definition, so a new key rolls the tasks onto it", async () => {
+        const valueFrom = async () => {
+            const { resources } = await runProgram("arm64", { config: withProfiling });
+            return json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", "dotnet-fargate-arm64-profiling-task").inputs.containerDefinitions)[1].secrets[0].valueFrom;
+        };
+        // Each offline run makes a new key pair (the real generator), as a replaced key resource would.
+        const [first, second] = [await valueFrom(), await valueFrom()];
+        assert.notStrictEqual(first, second);
+        assert.strictEqual(first.split(":::")[0], second.split(":::")[0], "same secret, new version");
+    });
+
+    it("gives the token the lifetime the stack asks for, and refuses one over 400 days", async () => {
+        const { resources } = await runProgram("arm64", { config: { ...withProfiling, monitor: { tokenLifetimeDays: 30 } } });
+        assert.strictEqual(ofType(resources, MONITOR_API_KEY_TYPE)[0].inputs.lifetimeDays, 30);
+        await assert.rejects(runProgram("arm64", { config: { ...withProfiling, monitor: { tokenLifetimeDays: 401 } } }), {
+            message: 'Config "dotnet-fargate:monitor.tokenLifetimeDays" is 401; expected a whole number from 1 to 400.',
+        });
     });
 
     it("refuses to open the API to the internet", async () => {

@@ -142,7 +142,7 @@ for (const stack of ARCHITECTURES) {
                 const [app] = containers;
                 assert.strictEqual(app.name, name);
                 assert.strictEqual(app.image, outputs.images[service]);
-                assert.match(app.image, new RegExp(`/dotnet-fargate-${stack}/${service}@sha256:[0-9a-f]{64}$`));
+                assert.match(app.image, new RegExp(`/dotnet-fargate-${stack}/${service}:src-[0-9a-f]{12}@sha256:[0-9a-f]{64}$`), "by digest, as docker-build writes ref: <repository>:<tag>@<digest>");
                 assert.strictEqual(app.essential, true);
                 assert.strictEqual(app.user, "1654");
                 assert.strictEqual(app.readonlyRootFilesystem, true);
@@ -385,4 +385,21 @@ describe("program options", () => {
         assert.deepStrictEqual(leaks.map((r) => r.name), []);
         assert.ok(allStrings(ofType(resources, T.image)[0].inputs).includes("offline-registry-password"), "the check above looks where the password is");
     });
+});
+
+describe("the registry build cache in preview and in update", () => {
+    // pulumi/docker-build v0.0.22 (buildOnPreview, provider/internal/image.go): "Images built during previews are
+    // never exported to registries, however cache manifests are still exported". A pull request's preview must
+    // therefore not be given a cache export, or it would overwrite the cache that deploys read.
+    for (const preview of [true, false]) {
+        it(preview ? "a preview reads the cache and exports none" : "an update reads and refreshes the cache", async () => {
+            const { resources } = await runProgram("arm64", { preview });
+            const images = ofType(resources, "docker-build:index:Image");
+            assert.strictEqual(images.length, 2);
+            for (const image of images) {
+                assert.strictEqual(image.inputs.cacheFrom.length, 1, image.name);
+                assert.strictEqual(image.inputs.cacheTo.length, preview ? 0 : 1, image.name);
+            }
+        });
+    }
 });

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Microsoft.IdentityModel.Validators;
+
+namespace DotnetFargate.Tests;
+
+/// <summary>
+/// The Pulumi program's dotnet-monitor API key, validated as dotnet-monitor validates it, with the same library.
+/// The token, the public key (the base64url JWK exactly as the sidecar's secret holds it), and the sidecar's
+/// Issuer and Subject come from the program's offline evaluation (test/fixtures/monitor-key.ts, run with node).
+/// The validation parameters follow dotnet/dotnet-monitor v10.0.3:
+/// src/Tools/dotnet-monitor/Auth/ApiKey/JwtBearerOptionsExtensions.cs (signed, ES*/RS* only, issuer, signing key,
+/// audience, lifetime), MonitorApiKeyPostConfigure.cs (the JWK from base64url; the issuer defaults to the
+/// generatekey issuer when none is configured), UserAuthorizationHandler.cs (the subject claim must equal Subject).
+/// </summary>
+public sealed class MonitorApiKeyTests
+{
+    private const string Audience = "https://github.com/dotnet/dotnet-monitor";
+    private const string DefaultIssuer = "https://github.com/dotnet/dotnet-monitor/generatekey+MonitorApiKey";
+    private static readonly string[] AllowedAlgorithms =
+    [
+        SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha256Signature,
+        SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha384Signature,
+        SecurityAlgorithms.EcdsaSha512, SecurityAlgorithms.EcdsaSha512Signature,
+        SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha256Signature,
+        SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha384Signature,
+        SecurityAlgorithms.RsaSha512, SecurityAlgorithms.RsaSha512Signature,
+    ];
+
+    private static readonly Lazy<JsonElement> Fixture = new(LoadFixture);
+
+    [Fact]
+    public async Task The_stack_token_passes_dotnet_monitor_validation_with_the_sidecar_settings()
+    {
+        var f = Fixture.Value;
+        var issuer = f.GetProperty("issuer").GetString();
+        var result = await ValidateAsync(f.GetProperty("token").GetString()!, f.GetProperty("publicKey").GetString()!, issuer);
+        Assert.True(result.IsValid, result.Exception?.Message);
+        // UserAuthorizationHandler: the authenticated subject must be the configured Subject.
+        Assert.Equal(f.GetProperty("subject").GetString(), result.ClaimsIdentity.FindFirst("sub")?.Value
+            ?? result.ClaimsIdentity.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value);
+        Assert.True(result.SecurityToken.ValidTo > DateTime.UtcNow.AddDays(1), "the token has a future expiry");
+    }
+
+    [Fact]
+    public async Task A_sidecar_without_an_issuer_refuses_the_token()
+    {
+        // What the program did before: the sidecar set no Issuer, so dotnet-monitor expects its generatekey issuer.
+        var f = Fixture.Value;
+        Assert.False(string.IsNullOrEmpty(f.GetProperty("issuer").GetString()), "the sidecar is given an Issuer");
+        var result = await ValidateAsync(f.GetProperty("token").GetString()!, f.GetProperty("publicKey").GetString()!, issuer: null);
+        Assert.False(result.IsValid);
+        Assert.IsType<SecurityTokenInvalidIssuerException>(result.Exception);
+    }
+
+    [Fact]
+    public async Task An_expired_token_is_refused()
+    {
+        var expired = Fixture.Value.GetProperty("expired");
+        var result = await ValidateAsync(expired.GetProperty("token").GetString()!, expired.GetProperty("publicKey").GetString()!, Fixture.Value.GetProperty("issuer").GetString());
+        Assert.False(result.IsValid);
+        Assert.IsType<SecurityTokenExpiredException>(result.Exception);
+    }
+
+    [Fact]
+    public async Task A_token_checked_against_another_key_is_refused()
+    {
+        var f = Fixture.Value;
+        var result = await ValidateAsync(f.GetProperty("token").GetString()!, f.GetProperty("expired").GetProperty("publicKey").GetString()!, f.GetProperty("issuer").GetString());
+        Assert.False(result.IsValid);
+        Assert.IsType<SecurityTokenSignatureKeyNotFoundException>(result.Exception);
+    }
+
+    private static async Task<TokenValidationResult> ValidateAsync(string token, string base64UrlJwk, string? issuer)
+    {
+        var jwk = JsonWebKey.Create(Base64UrlEncoder.Decode(base64UrlJwk));
+        Assert.False(jwk.HasPrivateKey, "the sidecar's key holds no private part");
+        var parameters = new TokenValidationParameters
+        {
+            RequireSignedTokens = true,
+            ValidAlgorithms = AllowedAlgorithms,
+            ValidateIssuer = true,
+            ValidIssuer = string.IsNullOrEmpty(issuer) ? DefaultIssuer : issuer,
+            ValidateIssuerSigningKey = true,
+            IssuerSigningKeys = [jwk],
+            TryAllIssuerSigningKeys = true,
+            ValidateAudience = true,
+            ValidAudiences = [Audience],
+            ValidateActor = false,
+            ValidateLifetime = true,
+        };
+        parameters.EnableAadSigningKeyIssuerValidation();
+        return await new JsonWebTokenHandler().ValidateTokenAsync(token, parameters);
+    }
+
+    private static JsonElement LoadFixture()
+    {
+        var root = AppContext.BaseDirectory;
+        while (root is not null && !File.Exists(Path.Combine(root, "package.json")))
+        {
+            root = Path.GetDirectoryName(root);
+        }
+        Assert.NotNull(root);
+        var script = Path.Combine(root!, "bin", "test", "fixtures", "monitor-key.js");
+        Assert.True(File.Exists(script), $"{script} is missing: run `npm run build` first (npm test does).");
+        var start = new ProcessStartInfo("node", [script]) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
+        using var node = Process.Start(start)!;
+        var output = node.StandardOutput.ReadToEndAsync();
+        var error = node.StandardError.ReadToEndAsync();
+        Assert.True(node.WaitForExit(TimeSpan.FromSeconds(60)), "node finished within a minute");
+        Assert.True(node.ExitCode == 0, $"node {script} failed: {error.Result}");
+        return JsonDocument.Parse(output.Result).RootElement.Clone();
+    }
+}
