@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using DotnetFargate.Platform;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Prime.Api;
@@ -14,11 +15,12 @@ public static class PrimeEndpoints
     {
         var group = routes.MapGroup("/prime").WithTags("Prime");
         // A bare JSON number, as the seed answered (664579 is 6 bytes).
-        group.MapGet("/", CountPrimes);
+        group.MapGet("/", CountPrimes).RequireAdmission();
         return routes;
     }
 
-    internal static Results<Ok<int>, ValidationProblem> CountPrimes([FromQuery(Name = "n")] string? n)
+    internal static Results<Ok<int>, ValidationProblem, EmptyHttpResult> CountPrimes(
+        [FromQuery(Name = "n")] string? n, CancellationToken requestAborted)
     {
         var bound = DefaultBound;
         if (n is not null
@@ -31,6 +33,8 @@ public static class PrimeEndpoints
             });
         }
 
-        return TypedResults.Ok(SegmentedSieve.CountPrimes(bound));
+        // A client that gives up stops the computation within one segment (well under a millisecond).
+        var count = PrimeSieve.CountPrimes(bound, requestAborted);
+        return count is { } primes ? TypedResults.Ok(primes) : TypedResults.Empty;
     }
 }

@@ -1,3 +1,4 @@
+using DotnetFargate.Platform;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -44,7 +45,7 @@ public static class BlockingThreadsEndpoints
 
     public static IEndpointRouteBuilder MapBlockingThreadsEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapGroup("/blocking-threads").WithTags("Profiling").MapGet("/", Block);
+        routes.MapGroup("/blocking-threads").WithTags("Profiling").MapGet("/", Block).RequireAdmission();
         return routes;
     }
 

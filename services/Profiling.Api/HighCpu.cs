@@ -1,3 +1,4 @@
+using DotnetFargate.Platform;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,7 +14,7 @@ public static class HighCpuEndpoints
 
     public static IEndpointRouteBuilder MapHighCpuEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapGroup("/high-cpu").WithTags("Profiling").MapGet("/", Compute);
+        routes.MapGroup("/high-cpu").WithTags("Profiling").MapGet("/", Compute).RequireAdmission();
         return routes;
     }
 

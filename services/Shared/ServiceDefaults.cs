@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -26,7 +28,12 @@ public static class ServiceDefaults
     /// <summary>The port Kestrel listens on when nothing else is configured (the chiseled image's default too).</summary>
     public const int DefaultPort = 8080;
 
+    /// <summary>Liveness: 200 while the process serves requests. The load balancer checks this one.</summary>
     public const string HealthPath = "/healthz";
+    /// <summary>Readiness: 200 when every check tagged <see cref="ReadyTag"/> passes (a store's database, say).</summary>
+    public const string ReadyPath = "/ready";
+    /// <summary>Tag of the health checks that decide readiness.</summary>
+    public const string ReadyTag = "ready";
     public const string MetricsPath = "/metrics";
 
     public static WebApplicationBuilder AddServiceDefaults(
@@ -74,11 +81,15 @@ public static class ServiceDefaults
         // Every error leaves as application/problem+json: model-binding failures are thrown so the
         // exception handler can say what was wrong, and bare status codes (404, 405) get a body too.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        // RFC 9457: instance is a URI reference; the request's path (already escaped as received) is one.
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
-            ctx.ProblemDetails.Instance ??= $"{ctx.HttpContext.Request.Method} {ctx.HttpContext.Request.Path}");
+            ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.PathBase.Add(ctx.HttpContext.Request.Path).ToUriComponent());
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        // The web defaults read numbers from JSON strings ("15"); a wrong JSON type is a 400 here.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
 
         builder.Services.AddHealthChecks();
+        builder.Services.AddAdmission(config);
 
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
@@ -106,7 +117,11 @@ public static class ServiceDefaults
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapHealthChecks(HealthPath);
+        app.UseMiddleware<CharsetGuard>();
+        app.UseRateLimiter();
+        // Liveness runs no check: a database outage must make a task unready, never get it killed.
+        app.MapHealthChecks(HealthPath, new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
         // Scraped from inside the VPC; the load balancer routes no path to it.
         app.MapPrometheusScrapingEndpoint(MetricsPath);
         return app;

@@ -9,12 +9,16 @@ public sealed class ShutdownTests
     [Fact]
     public async Task Sigterm_under_load_completes_every_in_flight_request_then_exits_0()
     {
-        await using var service = await ServiceProcess.StartAsync("Prime.Api");
+        // Admission control off for this test (16 at once), so every request is in flight when SIGTERM comes.
+        await using var service = await ServiceProcess.StartAsync("Prime.Api", new Dictionary<string, string>
+        {
+            ["Admission__MaxConcurrent"] = "16",
+        });
         using var client = service.CreateClient();
 
-        // Keep both cores busy: 8 requests of ~0.5 s of sieve each, all in flight at once.
-        var inFlight = Enumerable.Range(0, 8).Select(_ => client.GetAsync("/prime?n=100000000")).ToList();
-        await Task.Delay(300);
+        // Keep every core busy: 16 sieves to 10^8 at once, each slowed by sharing the cores with the others.
+        var inFlight = Enumerable.Range(0, 16).Select(_ => client.GetAsync("/prime?n=100000000")).ToList();
+        await Task.Delay(100);
         Assert.DoesNotContain(inFlight, t => t.IsCompleted);
         await service.SendSigtermAsync();
 
