@@ -49,6 +49,10 @@ describe("service Dockerfiles", () => {
             assert.ok(build.includes("ARG TARGETARCH"));
             assert.ok(build.some((l) => l.startsWith("RUN dotnet restore") && l.includes("-a $TARGETARCH")));
             assert.ok(build.some((l) => l.startsWith("RUN dotnet publish") && l.includes("-c Release -a $TARGETARCH")));
+            // ReadyToRun by default: the restore fetches crossgen2, the publish compiles ahead of time for TARGETARCH.
+            for (const step of ["restore", "publish"]) {
+                assert.ok(build.some((l) => l.startsWith(`RUN dotnet ${step}`) && l.includes("-p:PublishReadyToRun=true")), `${project}: ${step} with ReadyToRun`);
+            }
             assert.match(final[0], /^FROM mcr\.microsoft\.com\/dotnet\/aspnet:10\.0\.\d+-noble-chiseled AS final$/, "a chiseled runtime with a version tag");
             assert.ok(final.includes("USER $APP_UID"));
             assert.deepStrictEqual(final.at(-1), `ENTRYPOINT ["dotnet", "${project}.dll"]`);

@@ -4,7 +4,8 @@
 #   2. runs each Dockerfile's own `dotnet restore` and `dotnet publish` lines (read from the
 #      Dockerfile, with $TARGETARCH set to amd64 and then arm64, exactly as BuildKit passes it;
 #      the .NET CLI reads amd64 as x64) and checks the machine type of each output's apphost
-#      (ELF x86-64 and ELF AArch64);
+#      (ELF x86-64 and ELF AArch64) and that the service's own dll is ReadyToRun code for that
+#      architecture (its PE machine field; crossgen2 runs on this x64 host for both targets);
 #   2b. runs the amd64 BookStore with the root filesystem read-only and a tmpfs /tmp (as in the task);
 #   3. starts an arm64 Prime API under qemu-user-static and checks GET /healthz -> 200 and
 #      GET /prime?n=1000000 -> 78498.
@@ -57,6 +58,14 @@ tar -C "$SERVICES" \
 
 # 2. Each Dockerfile's restore and publish, per target architecture.
 declare -A EXPECT=([amd64]="x86-64" [arm64]="ARM aarch64")
+# A ReadyToRun image's PE machine is the architecture's (0x8664, 0xAA64) XOR-ed with the OS's (Linux 0x7B79);
+# an IL-only assembly says 0x014C. dotnet/runtime: docs/design/coreclr/botr/readytorun-format.md.
+declare -A R2R_MACHINE=([amd64]="fd1d" [arm64]="d11d")
+pe_machine() {
+  local file="$1" offset
+  offset=$(od -An -t u4 -j 60 -N 4 "$file" | tr -d ' ')
+  od -An -t x2 -j $((offset + 4)) -N 2 "$file" | tr -d ' '
+}
 for project in "${PROJECTS[@]}"; do
   dockerfile="$SERVICES/$project/Dockerfile"
   mapfile -t steps < <(grep -E '^RUN dotnet (restore|publish) ' "$dockerfile" | sed -e 's/^RUN //')
@@ -78,7 +87,10 @@ for project in "${PROJECTS[@]}"; do
     kind="$(file -b "$apphost")"
     [[ "$kind" == *"ELF 64-bit"*"${EXPECT[$arch]}"* ]] \
       || fail "$project ($arch): apphost is '$kind', expected ELF ${EXPECT[$arch]}."
-    printf '    OK  %s/%s: %s\n' "$project" "$arch" "${kind%%, BuildID*}"
+    machine="$(pe_machine "$out/$project.dll")"
+    [[ "$machine" == "${R2R_MACHINE[$arch]}" ]] \
+      || fail "$project ($arch): $project.dll has PE machine 0x$machine, expected ReadyToRun code for $arch (0x${R2R_MACHINE[$arch]})."
+    printf '    OK  %s/%s: %s; ReadyToRun dll (PE machine 0x%s)\n' "$project" "$arch" "${kind%%, BuildID*}" "$machine"
   done
 done
 
@@ -136,9 +148,9 @@ if [[ ! -e "$SYSROOT/lib/ld-linux-aarch64.so.1" ]]; then
   rm -rf "$SYSROOT" && mv "$SYSROOT.tmp" "$SYSROOT"
 fi
 
-echo "==> Prime.Api arm64, self-contained, under qemu-aarch64-static"
+echo "==> Prime.Api arm64, self-contained and ReadyToRun, under qemu-aarch64-static"
 sc_out="$WORK/out/Prime.Api-arm64-self-contained"
-(cd "$WORK/context" && timeout 600 dotnet publish Prime.Api/Prime.Api.csproj -c Release -a arm64 --self-contained \
+(cd "$WORK/context" && timeout 600 dotnet publish Prime.Api/Prime.Api.csproj -c Release -a arm64 -p:PublishReadyToRun=true --self-contained \
   -o "$sc_out" -nologo -v quiet) >"$WORK/build.log" 2>&1 \
   || { cat "$WORK/build.log" >&2; fail "self-contained arm64 publish failed."; }
 kind="$(file -b "$sc_out/libcoreclr.so")"
