@@ -2,16 +2,21 @@
 # `npm run bench:services`: figures, not a pass/fail test.
 # Builds the services and a raw Kestrel baseline in Release (the publish step keeps its
 # intermediate files in a temp dir, so the work tree's obj/ folders are left alone), then for each one:
-#   - publish size (framework-dependent publish for linux-x64, as the Dockerfiles publish);
-#   - time from process start to the first 200 from /healthz;
-#   - wrk load on loopback, server pinned to CPU 0 (taskset -c 0), wrk pinned to CPU 1 (taskset -c 1):
+#   - publish size and time from process start to the first 200 from /healthz, for a plain (JIT-only)
+#     framework-dependent linux-x64 publish and for the ReadyToRun publish the Dockerfiles make;
+#   - wrk load on loopback, server (the ReadyToRun publish) pinned to CPU 0, wrk pinned to CPU 1:
 #     requests/s and p50/p99 latency for GET /api/books, /api/categories, /api/orders and /prime,
 #     next to the raw Kestrel endpoint that returns a constant 5000-byte body (this machine's ceiling).
-# Before measuring a service, every one of its endpoints is warmed up (so tiered JIT has settled
-# and the first endpoint measured is not penalised).
-# Settings (environment): BENCH_DURATION (s per endpoint, default 10), BENCH_WARMUP (s per endpoint, default 5),
-# BENCH_CONNECTIONS (default 32), BENCH_PRIME_CONNECTIONS (default 2: /prime is ~50 ms of CPU),
-# BENCH_STARTUP_RUNS (default 3, the median is printed).
+# Before measuring a service, each of its endpoints is loaded in 5 s windows until two consecutive windows
+# are within 5% of each other (tiered JIT and PGO have settled), at most BENCH_WARMUP_MAX seconds; the time
+# that took is printed. Then:
+#   - saturation: /prime?n=100000000 from 16 connections for BENCH_DURATION seconds with the service's default
+#     admission control (one CPU: 1 running, 1 waiting), while a probe GETs /healthz every 20 ms: the share of
+#     503s, their latency, and the probe's p50/p99;
+#   - the prime sieve against the seed's, in one process, at n = 10^6, 10^7, 10^8 (median of 7).
+# Settings (environment): BENCH_DURATION (s per endpoint, default 10), BENCH_WARMUP_MAX (s, default 60),
+# BENCH_CONNECTIONS (default 32), BENCH_PRIME_CONNECTIONS (default 2), BENCH_STARTUP_RUNS (default 7, the
+# median is printed).
 # Needs: dotnet, wrk (apt-get install -y wrk), taskset (util-linux), curl, and 2 CPUs.
 set -euo pipefail
 
@@ -19,10 +24,10 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 SERVICES="$ROOT/services"
 DURATION="${BENCH_DURATION:-10}"
-WARMUP="${BENCH_WARMUP:-5}"
+WARMUP_MAX="${BENCH_WARMUP_MAX:-60}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 PRIME_CONNECTIONS="${BENCH_PRIME_CONNECTIONS:-2}"
-STARTUP_RUNS="${BENCH_STARTUP_RUNS:-3}"
+STARTUP_RUNS="${BENCH_STARTUP_RUNS:-7}"
 
 fail() { echo "bench:services: $*" >&2; exit 1; }
 command -v wrk >/dev/null || fail "wrk is not installed (Debian: apt-get install -y wrk)."
@@ -53,13 +58,9 @@ timeout 900 dotnet build "$SERVICES/DotnetFargate.slnx" -c Release -nologo -v qu
   || { cat "$WORK/build.log" >&2; fail "building the services failed."; }
 timeout 600 dotnet build "$SCRIPT_DIR/RawKestrel/RawKestrel.csproj" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 \
   || { cat "$WORK/build.log" >&2; fail "building RawKestrel failed."; }
+timeout 600 dotnet build "$SCRIPT_DIR/SieveBench/SieveBench.csproj" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 \
+  || { cat "$WORK/build.log" >&2; fail "building SieveBench failed."; }
 
-declare -A DLL=(
-  [RawKestrel]="$SCRIPT_DIR/RawKestrel/bin/Release/net10.0/RawKestrel.dll"
-  [BookStore.Api]="$SERVICES/BookStore.Api/bin/Release/net10.0/BookStore.Api.dll"
-  [Prime.Api]="$SERVICES/Prime.Api/bin/Release/net10.0/Prime.Api.dll"
-  [Profiling.Api]="$SERVICES/Profiling.Api/bin/Release/net10.0/Profiling.Api.dll"
-)
 declare -A PROJ=(
   [RawKestrel]="$SCRIPT_DIR/RawKestrel/RawKestrel.csproj"
   [BookStore.Api]="$SERVICES/BookStore.Api/BookStore.Api.csproj"
@@ -71,9 +72,9 @@ ORDER=(RawKestrel BookStore.Api Prime.Api Profiling.Api)
 # Starts a service pinned to CPU 0 on a free loopback port; sets SERVER_URL and STARTUP_MS
 # (process start to the first 200 from /healthz).
 start_server() {
-  local name="$1" log="$WORK/$1.log" start url="" deadline
+  local name="$1" dll="${2:-$WORK/publish/r2r/$1/$1.dll}" log="$WORK/$1.log" start url="" deadline
   start=$(now_ms)
-  ASPNETCORE_ENVIRONMENT=Production taskset -c 0 dotnet "${DLL[$name]}" --urls http://127.0.0.1:0 >"$log" 2>&1 &
+  ASPNETCORE_ENVIRONMENT=Production taskset -c 0 dotnet "$dll" --urls http://127.0.0.1:0 >"$log" 2>&1 &
   SERVER_PID=$!
   deadline=$((start + 60000))
   while :; do
@@ -102,9 +103,21 @@ to_ms() {
     else print v }'
 }
 
+# Loads the path in 5 s windows until two consecutive ones are within 5% (or WARMUP_MAX runs out); records
+# the seconds it took and the last window's rate in WARM_ROWS.
+WARM_ROWS=()
 warm() {
-  local path="$1" conns="$2"
-  timeout $((WARMUP + 30)) taskset -c 1 wrk -t1 -c"$conns" -d"${WARMUP}s" --timeout 10s "$SERVER_URL$path" >/dev/null
+  local name="$1" path="$2" conns="$3" elapsed=0 prev=0 rate steady="no"
+  while (( elapsed < WARMUP_MAX )); do
+    rate="$(timeout 40 taskset -c 1 wrk -t1 -c"$conns" -d5s --timeout 10s "$SERVER_URL$path" | awk '/^Requests\/sec:/ {printf "%.0f", $2}')"
+    elapsed=$((elapsed + 5))
+    if (( prev > 0 )) && awk -v a="$prev" -v b="$rate" 'BEGIN { d = (a > b ? a - b : b - a) / (a > b ? a : b); exit !(d <= 0.05) }'; then
+      steady="yes"; break
+    fi
+    prev="$rate"
+  done
+  WARM_ROWS+=("$(printf '| %-13s | %-20s | %5s s | %8s | %-6s |' "$name" "GET $path" "$elapsed" "$rate" "$steady")")
+  echo "  $name GET $path: steady=$steady after ${elapsed}s at $rate req/s" >&2
 }
 
 ROWS=()
@@ -120,21 +133,28 @@ load() {
   echo "  $name GET $path: $rps req/s, p50 $p50 ms, p99 $p99 ms" >&2
 }
 
-declare -A SIZE STARTUP
-for name in "${ORDER[@]}"; do
-  echo "Publishing $name (-a x64, framework-dependent)..." >&2
-  timeout 600 dotnet publish "${PROJ[$name]}" -c Release -a x64 -nologo -v quiet \
-    --artifacts-path "$WORK/artifacts" -o "$WORK/publish/$name" >"$WORK/build.log" 2>&1 \
-    || { cat "$WORK/build.log" >&2; fail "publishing $name failed."; }
-  SIZE[$name]="$(du -sk "$WORK/publish/$name" | awk '{printf "%.1f MiB", $1 / 1024}')"
-
-  times=()
+declare -A SIZE STARTUP SIZE_R2R STARTUP_R2R
+startup_median() {
+  local name="$1" dll="$2" times=()
   for _ in $(seq 1 "$STARTUP_RUNS"); do
-    start_server "$name"
+    start_server "$name" "$dll"
     times+=("$STARTUP_MS")
     stop_server
   done
-  STARTUP[$name]="$(printf '%s\n' "${times[@]}" | median)"
+  printf '%s\n' "${times[@]}" | median
+}
+for name in "${ORDER[@]}"; do
+  for variant in jit r2r; do
+    flags=(); [[ "$variant" == r2r ]] && flags=(-p:PublishReadyToRun=true)
+    echo "Publishing $name (-a x64, framework-dependent, $variant)..." >&2
+    timeout 600 dotnet publish "${PROJ[$name]}" -c Release -a x64 "${flags[@]}" -nologo -v quiet \
+      --artifacts-path "$WORK/artifacts-$variant" -o "$WORK/publish/$variant/$name" >"$WORK/build.log" 2>&1 \
+      || { cat "$WORK/build.log" >&2; fail "publishing $name ($variant) failed."; }
+  done
+  SIZE[$name]="$(du -sk "$WORK/publish/jit/$name" | awk '{printf "%.1f MiB", $1 / 1024}')"
+  SIZE_R2R[$name]="$(du -sk "$WORK/publish/r2r/$name" | awk '{printf "%.1f MiB", $1 / 1024}')"
+  STARTUP[$name]="$(startup_median "$name" "$WORK/publish/jit/$name/$name.dll")"
+  STARTUP_R2R[$name]="$(startup_median "$name" "$WORK/publish/r2r/$name/$name.dll")"
 done
 
 for name in RawKestrel BookStore.Api Prime.Api; do
@@ -145,22 +165,61 @@ for name in RawKestrel BookStore.Api Prime.Api; do
     BookStore.Api) paths=(/api/books /api/categories /api/orders); conns="$CONNECTIONS" ;;
     Prime.Api) paths=(/prime); conns="$PRIME_CONNECTIONS" ;;
   esac
-  for path in "${paths[@]}"; do warm "$path" "$conns"; done
+  for path in "${paths[@]}"; do warm "$name" "$path" "$conns"; done
   for path in "${paths[@]}"; do load "$name" "$path" "$conns"; done
   stop_server
 done
 
+# Saturation: far more /prime work than one core does, with a /healthz probe beside it.
+start_server Prime.Api
+echo "Saturating Prime.Api at $SERVER_URL..." >&2
+probe_log="$WORK/probe.txt"
+( end=$(( $(now_ms) + DURATION * 1000 ))
+  while (( $(now_ms) < end )); do
+    taskset -c 1 curl -s -o /dev/null --max-time 10 -w '%{http_code} %{time_total}\n' "$SERVER_URL/healthz" || echo "000 10"
+    sleep 0.02
+  done ) >"$probe_log" &
+probe=$!
+sat="$(timeout $((DURATION + 30)) taskset -c 1 wrk -t1 -c16 -d"${DURATION}s" --timeout 10s --latency "$SERVER_URL/prime?n=100000000")"
+wait "$probe" || true
+stop_server
+sat_total="$(awk '/requests in/ {print $1}' <<<"$sat")"
+sat_non2xx="$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$sat")"; sat_non2xx="${sat_non2xx:-0}"
+probe_n="$(wc -l <"$probe_log")"
+probe_bad="$(awk '$1 != "200"' "$probe_log" | wc -l)"
+probe_p50="$(awk '{print $2 * 1000}' "$probe_log" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]}')"
+probe_p99="$(awk '{print $2 * 1000}' "$probe_log" | sort -n | awk '{a[NR]=$1} END {i=int(NR*0.99); if (i<1) i=1; printf "%.1f", a[i]}')"
+
+echo "Timing the sieves..." >&2
+SIEVE="$(taskset -c 0 dotnet "$SCRIPT_DIR/SieveBench/bin/Release/net10.0/SieveBench.dll" 7)"
+
 cpu="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
 echo
 echo "Machine: $(nproc) CPUs (${cpu:-unknown CPU}), $(uname -sr); .NET $(dotnet --list-runtimes | awk '/Microsoft.NETCore.App/ {v=$2} END {print v}')"
-echo "Server pinned to CPU 0, wrk pinned to CPU 1; wrk -t1 -c<conns> -d${DURATION}s --latency, after ${WARMUP}s of warm-up on each of the service's endpoints; loopback HTTP/1.1 keep-alive."
+echo "Server (the ReadyToRun publish) pinned to CPU 0, wrk pinned to CPU 1; wrk -t1 -c<conns> -d${DURATION}s --latency, after warming each endpoint until steady; loopback HTTP/1.1 keep-alive."
 echo
 echo "| service       | request              | bytes  | c  | req/s    | p50 ms   | p99 ms   | errors |"
 echo "|---------------|----------------------|--------|----|----------|----------|----------|--------|"
 printf '%s\n' "${ROWS[@]}"
 echo
-echo "| service       | publish size (linux-x64, framework-dependent) | start to first /healthz 200 (median of $STARTUP_RUNS) |"
-echo "|---------------|------------------------------------------------|------------------------------|"
+echo "Warm-up: 5 s windows until two in a row are within 5% (at most ${WARMUP_MAX} s)."
+echo
+echo "| service       | request              | warm-up | last req/s | steady |"
+echo "|---------------|----------------------|---------|------------|--------|"
+printf '%s\n' "${WARM_ROWS[@]}"
+echo
+echo "Saturation: GET /prime?n=100000000 from 16 connections for ${DURATION}s (admission: 1 running, 1 waiting), /healthz probed every 20 ms."
+echo
+echo "| requests | 503 (share) | /healthz probes | failed probes | /healthz p50 ms | /healthz p99 ms |"
+echo "|----------|-------------|-----------------|---------------|-----------------|-----------------|"
+printf '| %8s | %11s | %15s | %13s | %15s | %15s |\n' "$sat_total" "$sat_non2xx ($(awk -v a="$sat_non2xx" -v b="$sat_total" 'BEGIN {printf "%.0f%%", (b > 0 ? 100 * a / b : 0)}'))" "$probe_n" "$probe_bad" "$probe_p50" "$probe_p99"
+echo
+echo "The prime sieve, in one process, pinned to CPU 0:"
+echo
+echo "$SIEVE"
+echo
+echo "| service       | publish size, JIT | start to first /healthz 200, JIT | publish size, ReadyToRun | start, ReadyToRun (median of $STARTUP_RUNS) |"
+echo "|---------------|-------------------|----------------------------------|--------------------------|------------------------------|"
 for name in "${ORDER[@]}"; do
-  printf '| %-13s | %-46s | %-28s |\n' "$name" "${SIZE[$name]}" "${STARTUP[$name]} ms"
+  printf '| %-13s | %-17s | %-32s | %-24s | %-28s |\n' "$name" "${SIZE[$name]}" "${STARTUP[$name]} ms" "${SIZE_R2R[$name]}" "${STARTUP_R2R[$name]} ms"
 done

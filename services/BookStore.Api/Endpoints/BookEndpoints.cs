@@ -25,8 +25,8 @@ public static class BookEndpoints
     private static List<BookResponse> ToResponses(IReadOnlyList<BookWithCategory> books) =>
         books.MapAll(b => b.ToResponse());
 
-    private static async Task<Ok<List<BookResponse>>> GetAll(IBookStore store, CancellationToken ct) =>
-        TypedResults.Ok(ToResponses(await store.GetBooksAsync(ct)));
+    private static async Task<SizedJson<List<BookResponse>>> GetAll(IBookStore store, CancellationToken ct) =>
+        Sized.Ok(ToResponses(await store.GetBooksAsync(ct)));
 
     private static async Task<Results<Ok<BookResponse>, ProblemHttpResult>> GetById(
         int id, IBookStore store, CancellationToken ct) =>
@@ -34,18 +34,18 @@ public static class BookEndpoints
             ? TypedResults.Ok(book.ToResponse())
             : StoreResults.NotFound($"Book {id} does not exist.");
 
-    private static async Task<Results<Ok<List<BookResponse>>, ProblemHttpResult>> GetByCategory(
+    private static async Task<Results<SizedJson<List<BookResponse>>, ProblemHttpResult>> GetByCategory(
         int categoryId, IBookStore store, CancellationToken ct) =>
         await store.GetBooksByCategoryAsync(categoryId, ct) is { } books
-            ? TypedResults.Ok(ToResponses(books))
+            ? Sized.Ok(ToResponses(books))
             : StoreResults.NotFound($"Category {categoryId} does not exist.");
 
-    private static async Task<Ok<List<BookResponse>>> Search(string name, IBookStore store, CancellationToken ct) =>
-        TypedResults.Ok(ToResponses(await store.SearchBooksAsync(name, ct)));
+    private static async Task<SizedJson<List<BookResponse>>> Search(string name, IBookStore store, CancellationToken ct) =>
+        Sized.Ok(ToResponses(await store.SearchBooksAsync(name, ct)));
 
-    private static async Task<Ok<List<BookResponse>>> SearchWithCategory(
+    private static async Task<SizedJson<List<BookResponse>>> SearchWithCategory(
         string value, IBookStore store, CancellationToken ct) =>
-        TypedResults.Ok(ToResponses(await store.SearchBooksWithCategoryAsync(value, ct)));
+        Sized.Ok(ToResponses(await store.SearchBooksWithCategoryAsync(value, ct)));
 
     private static async Task<Results<Created<BookResponse>, ValidationProblem, ProblemHttpResult>> Create(
         CreateBookRequest request, IBookStore store, TimeProvider clock, BookStoreMetrics metrics, CancellationToken ct)

@@ -19,8 +19,8 @@ public static class CategoryEndpoints
         return api;
     }
 
-    private static async Task<Ok<List<CategoryResponse>>> GetAll(IBookStore store, CancellationToken ct) =>
-        TypedResults.Ok((await store.GetCategoriesAsync(ct)).MapAll(c => c.ToResponse()));
+    private static async Task<SizedJson<List<CategoryResponse>>> GetAll(IBookStore store, CancellationToken ct) =>
+        Sized.Ok((await store.GetCategoriesAsync(ct)).MapAll(c => c.ToResponse()));
 
     private static async Task<Results<Ok<CategoryResponse>, ProblemHttpResult>> GetById(
         int id, IBookStore store, CancellationToken ct) =>
@@ -28,8 +28,8 @@ public static class CategoryEndpoints
             ? TypedResults.Ok(category.ToResponse())
             : StoreResults.NotFound($"Category {id} does not exist.");
 
-    private static async Task<Ok<List<CategoryResponse>>> Search(string name, IBookStore store, CancellationToken ct) =>
-        TypedResults.Ok((await store.SearchCategoriesAsync(name, ct)).MapAll(c => c.ToResponse()));
+    private static async Task<SizedJson<List<CategoryResponse>>> Search(string name, IBookStore store, CancellationToken ct) =>
+        Sized.Ok((await store.SearchCategoriesAsync(name, ct)).MapAll(c => c.ToResponse()));
 
     private static async Task<Results<Created<CategoryResponse>, ValidationProblem, ProblemHttpResult>> Create(
         CreateCategoryRequest request, IBookStore store, CancellationToken ct)

@@ -18,8 +18,8 @@ public static class OrderEndpoints
         return api;
     }
 
-    private static async Task<Ok<List<OrderResponse>>> GetAll(IBookStore store, CancellationToken ct) =>
-        TypedResults.Ok((await store.GetOrdersAsync(ct)).MapAll(o => o.ToResponse()));
+    private static async Task<SizedJson<List<OrderResponse>>> GetAll(IBookStore store, CancellationToken ct) =>
+        Sized.Ok((await store.GetOrdersAsync(ct)).MapAll(o => o.ToResponse()));
 
     private static async Task<Results<Ok<OrderResponse>, ProblemHttpResult>> GetById(
         int id, IBookStore store, CancellationToken ct) =>
