@@ -1,14 +1,13 @@
 /**
- * The services this project can deploy: where their code and Dockerfile live and which paths of the
- * shared load balancer they own. Data only; the stack picks from it with the `services` config key.
+ * The services this project can deploy, read from the one registry every tool shares (services/services.json):
+ * where their code lives and which paths of the shared load balancer they own. The stack picks from it with
+ * the `services` config key.
  */
-
-export const SERVICE_NAMES = ["bookstore", "prime", "profiling"] as const;
-
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+import * as fs from "fs";
+import * as path from "path";
 
 export interface ServiceDefinition {
-    readonly name: ServiceName;
+    readonly name: string;
     /** The .NET project folder under `services/`. */
     readonly project: string;
     /** Path patterns the load balancer routes to this service (at most five per listener rule). */
@@ -17,19 +16,61 @@ export interface ServiceDefinition {
     readonly priority: number;
     /** Whether a dotnet-monitor sidecar is attached when the stack does not say otherwise. */
     readonly monitorByDefault: boolean;
+    /** Whether the default `services` list holds it. */
+    readonly deployByDefault: boolean;
+    /** A GET that answers 200 once the service is up. */
+    readonly smokePath: string;
 }
 
-export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = {
-    bookstore: { name: "bookstore", project: "BookStore.Api", pathPatterns: ["/api/*"], priority: 100, monitorByDefault: false },
-    prime: { name: "prime", project: "Prime.Api", pathPatterns: ["/prime", "/prime/*"], priority: 200, monitorByDefault: false },
-    profiling: {
-        name: "profiling",
-        project: "Profiling.Api",
-        pathPatterns: ["/blocking-threads*", "/high-cpu*", "/memory-leak*"],
-        priority: 300,
-        monitorByDefault: true,
-    },
-};
+/** The registry file, relative to the repository root. */
+export const REGISTRY_FILE = "services/services.json";
+
+/** Reads and checks the registry; throws naming the file and the entry for anything malformed. */
+export function loadRegistry(file: string = path.join(__dirname, "..", "..", REGISTRY_FILE)): ServiceDefinition[] {
+    const entries = (JSON.parse(fs.readFileSync(file, "utf8")) as { services: Record<string, unknown>[] }).services;
+    const seen = { names: new Set<string>(), priorities: new Set<number>() };
+    return entries.map((e, i) => {
+        const where = `${REGISTRY_FILE}: services[${i}]`;
+        const ok =
+            typeof e.name === "string" && /^[a-z][a-z0-9-]{0,30}$/.test(e.name) && !seen.names.has(e.name)
+            && typeof e.project === "string" && /^[A-Za-z0-9._-]+$/.test(e.project)
+            && Array.isArray(e.paths) && e.paths.length >= 1 && e.paths.length <= 5 && e.paths.every((p) => typeof p === "string" && p.startsWith("/"))
+            && Number.isInteger(e.priority) && !seen.priorities.has(e.priority as number)
+            && typeof e.monitorByDefault === "boolean" && typeof e.deployByDefault === "boolean"
+            && typeof e.smokePath === "string" && e.smokePath.startsWith("/");
+        if (!ok) {
+            throw new Error(`${where} is ${JSON.stringify(e)}; expected {name (unique, lower-case), project, paths (1-5, each starting with /), priority (unique), monitorByDefault, deployByDefault, smokePath}`);
+        }
+        seen.names.add(e.name as string);
+        seen.priorities.add(e.priority as number);
+        return {
+            name: e.name as string,
+            project: e.project as string,
+            pathPatterns: e.paths as string[],
+            priority: e.priority as number,
+            monitorByDefault: e.monitorByDefault as boolean,
+            deployByDefault: e.deployByDefault as boolean,
+            smokePath: e.smokePath as string,
+        };
+    });
+}
+
+const REGISTRY = loadRegistry();
+
+export const SERVICE_NAMES: readonly string[] = REGISTRY.map((s) => s.name);
+
+export type ServiceName = string;
+
+export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> = Object.fromEntries(REGISTRY.map((s) => [s.name, s]));
+
+/** The services deployed when the stack does not list any. */
+export const DEFAULT_SERVICES: readonly string[] = REGISTRY.filter((s) => s.deployByDefault).map((s) => s.name);
+
+/** The Dockerfile every service is built from, relative to the build context (services/). */
+export const SERVICE_DOCKERFILE = "Dockerfile";
+
+/** The project file of a project folder, relative to the build context: `Prime.Api` -> `Prime.Api/Prime.Api.csproj`. */
+export const projectFile = (project: string): string => `${project}/${project.split("/").pop()}.csproj`;
 
 /** The port every service's Kestrel listens on inside its container. */
 export const CONTAINER_PORT = 8080;

@@ -94,6 +94,12 @@ export interface FargateServiceArgs {
     readonly sidecar?: SidecarArgs;
     /** Further ports the load balancer may reach, each with its target group. Default: none. */
     readonly additionalTargets?: readonly AdditionalTarget[];
+    /** The port the application listens on in its container. Default: 8080. */
+    readonly containerPort?: number;
+    /** The path the load balancer health-checks (liveness). Default: /healthz. */
+    readonly healthCheckPath?: string;
+    /** Plain environment values for the application (never secrets). Default: none. */
+    readonly environment?: Readonly<Record<string, string>>;
 }
 
 export class FargateService extends pulumi.ComponentResource {
@@ -108,6 +114,7 @@ export class FargateService extends pulumi.ComponentResource {
         validate(args);
         super("dotnet-fargate:service:FargateService", name, {}, opts);
         const desiredCount = args.desiredCount ?? 1;
+        const port = args.containerPort ?? CONTAINER_PORT;
 
         const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: logGroupNameFor(name), retentionInDays: args.logRetentionDays }, { parent: this });
 
@@ -151,7 +158,7 @@ export class FargateService extends pulumi.ComponentResource {
 
         const securityGroup = new aws.ec2.SecurityGroup(
             `${name}-sg`,
-            { vpcId: args.vpcId, description: `${name} tasks: ${CONTAINER_PORT} from the load balancer only`, revokeRulesOnDelete: true, tags: { Name: `${name}-sg` } },
+            { vpcId: args.vpcId, description: `${name} tasks: ${port} from the load balancer only`, revokeRulesOnDelete: true, tags: { Name: `${name}-sg` } },
             { parent: this },
         );
         // The load balancer may reach the tasks on a port: an ingress rule on the tasks' group and the
@@ -174,13 +181,13 @@ export class FargateService extends pulumi.ComponentResource {
             { parent: this },
         );
         const loadBalancerRules = [
-            allowFromLoadBalancer(CONTAINER_PORT, "", "tasks"),
+            allowFromLoadBalancer(port, "", "tasks"),
             ...(args.additionalTargets ?? []).map((t) => allowFromLoadBalancer(t.containerPort, `-${t.containerPort}`, t.containerName)),
         ];
 
         const targetGroup = ipTargetGroup(
             `${name}-tg`,
-            { vpcId: args.vpcId, port: CONTAINER_PORT, healthCheckPath: HEALTH_CHECK_PATH, healthyCodes: "200", healthCheckInterval: 15 },
+            { vpcId: args.vpcId, port: port, healthCheckPath: args.healthCheckPath ?? HEALTH_CHECK_PATH, healthyCodes: "200", healthCheckInterval: 15 },
             { parent: this },
         );
         const rule = new aws.lb.ListenerRule(
@@ -205,8 +212,8 @@ export class FargateService extends pulumi.ComponentResource {
                     essential: true,
                     user: APP_UID,
                     readonlyRootFilesystem: true,
-                    portMappings: [{ name: "http", containerPort: CONTAINER_PORT, protocol: "tcp" }],
-                    environment: Object.entries({ ASPNETCORE_HTTP_PORTS: String(CONTAINER_PORT), ...(args.sidecar?.appEnvironment ?? {}) }).map(([n, value]) => ({ name: n, value })),
+                    portMappings: [{ name: "http", containerPort: port, protocol: "tcp" }],
+                    environment: Object.entries({ ...(args.environment ?? {}), ASPNETCORE_HTTP_PORTS: String(port), ...(args.sidecar?.appEnvironment ?? {}) }).map(([n, value]) => ({ name: n, value })),
                     mountPoints: Object.entries(appMounts).map(([sourceVolume, containerPath]) => ({ sourceVolume, containerPath, readOnly: false })),
                     linuxParameters: { capabilities: { drop: ["ALL"] } },
                     stopTimeout: STOP_TIMEOUT_SECONDS,
@@ -253,7 +260,7 @@ export class FargateService extends pulumi.ComponentResource {
                 enableEcsManagedTags: true,
                 networkConfiguration: { subnets: args.subnetIds, securityGroups: [securityGroup.id], assignPublicIp: false },
                 loadBalancers: [
-                    { targetGroupArn: targetGroup.arn, containerName: name, containerPort: CONTAINER_PORT },
+                    { targetGroupArn: targetGroup.arn, containerName: name, containerPort: port },
                     ...(args.additionalTargets ?? []).map((t) => ({ targetGroupArn: t.targetGroupArn, containerName: t.containerName, containerPort: t.containerPort })),
                 ],
             },
@@ -317,6 +324,13 @@ function validate(args: FargateServiceArgs): void {
     }
     if (!Number.isInteger(args.priority) || args.priority < 1 || args.priority > 50000) {
         fail("priority", args.priority, "expected a whole number from 1 to 50000");
+    }
+    const port = args.containerPort ?? 8080;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        fail("containerPort", port, "expected a whole number from 1 to 65535");
+    }
+    if (args.healthCheckPath !== undefined && !/^\/[\x21-\x7e]*$/.test(args.healthCheckPath)) {
+        fail("healthCheckPath", args.healthCheckPath, "expected a path starting with /, without spaces");
     }
     const desired = args.desiredCount ?? 1;
     if (!Number.isInteger(desired) || desired < 0) {

@@ -15,6 +15,8 @@ export interface ServiceImageArgs {
     readonly context: string;
     /** Dockerfile path. Required. */
     readonly dockerfile: string;
+    /** Build arguments (never secrets: they stay in the image's history). Default: none. */
+    readonly buildArgs?: Readonly<Record<string, string>>;
     /** The one platform to build for, "linux/arm64" or "linux/amd64". Required. */
     readonly platform: "linux/arm64" | "linux/amd64";
     /** Image tag; must be unique per source version because tags are immutable. Required. */
@@ -93,6 +95,7 @@ export class ServiceImage extends pulumi.ComponentResource {
             {
                 context: { location: args.context },
                 dockerfile: { location: args.dockerfile },
+                buildArgs: args.buildArgs ?? {},
                 platforms: [args.platform],
                 buildOnPreview: true,
                 push: true,

@@ -29,11 +29,13 @@ export function imageSourceHash(root: string, project: string, dockerfile: strin
     fs.readdirSync(root, { withFileTypes: true })
         .filter((e) => e.isFile() && SHARED_BUILD_FILE.test(e.name))
         .forEach((e) => files.add(e.name));
-    if (!fs.existsSync(path.join(root, dockerfile))) {
+    // The Dockerfile may live outside the context (a user's project built with ours): hashed by content.
+    const dockerfilePath = path.resolve(root, dockerfile);
+    if (!fs.existsSync(dockerfilePath)) {
         throw new Error(`imageSourceHash: the Dockerfile "${dockerfile}" does not exist in "${root}"`);
     }
-    files.add(path.normalize(dockerfile));
-    return hashFiles(root, [...files].sort(), length);
+    const entries = [...files].sort().map((f) => [f, path.join(root, f)] as const);
+    return hashFiles([...entries, ["<Dockerfile>", dockerfilePath]], length);
 }
 
 /** The project's folder and the folders of every project it references, relative to `root`. */
@@ -65,17 +67,18 @@ function requireFolder(caller: string, folder: string): void {
     }
 }
 
-function hashFiles(root: string, files: readonly string[], length: number): string {
+function hashFiles(files: readonly (readonly [label: string, file: string])[], length: number): string {
     const hash = createHash("sha256");
-    for (const file of files) {
-        hash.update(file.split(path.sep).join("/"));
+    for (const [label, file] of files) {
+        hash.update(label.split(path.sep).join("/"));
         hash.update("\0");
-        hash.update(fs.readFileSync(path.join(root, file)));
+        hash.update(fs.readFileSync(file));
         hash.update("\0");
     }
     return hash.digest("hex").slice(0, length);
 }
 
+/** Every file under `root/dir`, relative to `root`, in a fixed order, build output left out. */
 function listFiles(root: string, dir = ""): string[] {
     const entries = fs.readdirSync(path.join(root, dir), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const files: string[] = [];

@@ -7,7 +7,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { architectureTraits } from "../infra/architecture";
 import { createDelivery } from "../infra/azuredevops/delivery";
-import { CONTAINER_PORT, HEALTH_CHECK_PATH, SERVICE_CATALOG } from "../infra/catalog";
 import { AdditionalTarget, FargateService, logGroupNameFor, SidecarArgs } from "../infra/fargate-service";
 import { LoadBalancer } from "../infra/load-balancer";
 import { MonitorApiKey } from "../infra/monitor-api-key";
@@ -18,7 +17,7 @@ import { estimateMonthlyCost, MonthlyCost } from "../infra/pricing";
 import { ServiceImage } from "../infra/service-image";
 import { imageSourceHash } from "../infra/source-hash";
 import { StackConfig } from "./config";
-import { servicesDir } from "./paths";
+import { projectRoot } from "./paths";
 import { PROJECT } from "./settings";
 
 
@@ -66,21 +65,21 @@ export function createStack(config: StackConfig): StackOutputs {
     const monitor = settings.monitor.services.length > 0 ? createMonitorShared(prefix, settings.monitor.artifactRetentionDays, settings.monitor.tokenLifetimeDays) : undefined;
     const monitorEndpoints: Record<string, pulumi.Output<string>> = {};
 
-    // Relative to the project folder (Pulumi's working directory), so state is the same on every machine.
-    const context = "services";
     const images: Record<string, pulumi.Output<string>> = {};
     const serviceNames: Record<string, pulumi.Output<string>> = {};
-    for (const serviceName of settings.services) {
-        const definition = SERVICE_CATALOG[serviceName];
+    for (const spec of settings.serviceSpecs) {
+        const serviceName = spec.name;
         const name = `${prefix}-${serviceName}`;
-        const dockerfile = path.posix.join(definition.project, "Dockerfile");
         const image = new ServiceImage(name, {
             repositoryName: repositoryName(PROJECT, stack, serviceName),
-            context,
-            dockerfile: path.posix.join(context, dockerfile),
+            // Paths relative to the project folder (Pulumi's working directory) where given so, so state is the
+            // same on every machine. One Dockerfile builds every project unless the service names its own.
+            context: spec.context,
+            dockerfile: spec.dockerfile,
+            buildArgs: { PROJECT: spec.projectFile },
             platform: traits.platform,
             // Only what this image is built from: editing a test or another service redeploys nothing.
-            tag: `src-${imageSourceHash(servicesDir(), definition.project, dockerfile)}`,
+            tag: `src-${imageSourceHash(path.resolve(projectRoot(), spec.context), spec.project, path.resolve(projectRoot(), spec.dockerfile))}`,
             imageRetentionCount: settings.imageRetentionCount,
         });
         let sidecar: SidecarArgs | undefined;
@@ -98,8 +97,8 @@ export function createStack(config: StackConfig): StackOutputs {
                     allowedCidrs: settings.monitor.allowedCidrs,
                     // Settings refuse allowedCidrs without a certificate.
                     certificateArn: settings.certificateArn as string,
-                    applicationPort: CONTAINER_PORT,
-                    applicationHealthCheckPath: HEALTH_CHECK_PATH,
+                    applicationPort: spec.port,
+                    applicationHealthCheckPath: spec.healthCheckPath,
                 });
                 additionalTargets.push({ containerName: MONITOR_CONTAINER, containerPort: MONITOR_PORT, targetGroupArn: listener.targetGroupArn });
                 monitorEndpoints[serviceName] = listener.url;
@@ -125,8 +124,11 @@ export function createStack(config: StackConfig): StackOutputs {
             subnetIds: network.privateSubnetIds,
             loadBalancerSecurityGroupId: loadBalancer.securityGroupId,
             listenerArn: loadBalancer.listenerArn,
-            pathPatterns: definition.pathPatterns,
-            priority: definition.priority,
+            pathPatterns: spec.pathPatterns,
+            priority: spec.priority,
+            containerPort: spec.port,
+            healthCheckPath: spec.healthCheckPath,
+            environment: spec.environment,
             imageRef: image.imageRef,
             repositoryArn: image.repositoryArn,
             cpu: settings.taskCpu,

@@ -3,13 +3,15 @@
  * `stacks/config.ts` feeds these from `pulumi.Config`; tests feed them directly.
  */
 import { Architecture, ARCHITECTURES, isArchitecture } from "../infra/architecture";
-import { SERVICE_CATALOG, SERVICE_NAMES, ServiceName } from "../infra/catalog";
+import { DEFAULT_SERVICES, SERVICE_CATALOG, ServiceName } from "../infra/catalog";
 import { CollectionRuleSettings } from "../infra/monitor";
 import { TOKEN_LIFETIME_DAYS } from "../infra/monitor-api-key";
 import { validateTaskSize } from "../infra/fargate";
 import { isImageTag } from "../infra/naming";
 import { mergePrices, PriceTable } from "../infra/pricing";
 import { ConfigError } from "../infra/validation";
+import { projectRoot } from "./paths";
+import { parseServices, ServiceSpec } from "./services";
 
 export const PROJECT = "dotnet-fargate";
 
@@ -44,7 +46,10 @@ export interface MonitorSettings {
 
 export interface StackSettings {
     readonly architecture: Architecture;
+    /** The deployed services' names, in config order. */
     readonly services: readonly ServiceName[];
+    /** Each deployed service as the program builds, routes and runs it (built-in or the user's own). */
+    readonly serviceSpecs: readonly ServiceSpec[];
     readonly taskCpu: number;
     readonly taskMemory: number;
     readonly desiredCount: number;
@@ -63,7 +68,7 @@ export type RawSettings = Readonly<Record<string, unknown>>;
 
 /** Defaults, also declared in Pulumi.yaml (a test keeps the two equal). */
 export const DEFAULTS = {
-    services: ["bookstore", "prime"] as ServiceName[],
+    services: [...DEFAULT_SERVICES] as ServiceName[],
     taskCpu: 512,
     taskMemory: 1024,
     desiredCount: 1,
@@ -87,13 +92,14 @@ export const DEFAULTS = {
 };
 
 /** Validates every key and applies defaults. Throws a ConfigError at the first bad value. */
-export function parseSettings(raw: RawSettings): StackSettings {
+export function parseSettings(raw: RawSettings, root: string = projectRoot()): StackSettings {
     const architecture = raw.architecture;
     if (!isArchitecture(architecture)) {
         throw new ConfigError(key("architecture"), architecture, `expected one of ${ARCHITECTURES.join(", ")}`);
     }
 
-    const services = parseServices(raw.services ?? DEFAULTS.services);
+    const serviceSpecs = parseServices(raw.services ?? DEFAULTS.services, root);
+    const services = serviceSpecs.map((spec) => spec.name);
     const taskCpu = raw.taskCpu ?? DEFAULTS.taskCpu;
     const taskMemory = raw.taskMemory ?? DEFAULTS.taskMemory;
     validateTaskSize(taskCpu, taskMemory, key("taskCpu"), key("taskMemory"));
@@ -126,6 +132,7 @@ export function parseSettings(raw: RawSettings): StackSettings {
     return {
         architecture,
         services,
+        serviceSpecs,
         taskCpu: taskCpu as number,
         taskMemory: taskMemory as number,
         desiredCount,
@@ -147,7 +154,7 @@ function parseMonitor(value: unknown, deployed: readonly ServiceName[], certific
     const enabled = input.enabled;
     let services: ServiceName[];
     if (enabled === undefined) {
-        services = deployed.filter((s) => SERVICE_CATALOG[s].monitorByDefault);
+        services = deployed.filter((s) => SERVICE_CATALOG[s]?.monitorByDefault ?? false);
     } else if (enabled === true || enabled === false) {
         services = enabled ? [...deployed] : [];
     } else if (Array.isArray(enabled) && enabled.every((s) => typeof s === "string" && (deployed as readonly string[]).includes(s)) && new Set(enabled).size === enabled.length) {
@@ -227,20 +234,6 @@ export function isIpv4Cidr(cidr: string): boolean {
     return (address & mask) >>> 0 === address;
 }
 
-function parseServices(value: unknown): ServiceName[] {
-    const allowed = `expected a non-empty list of distinct names from ${SERVICE_NAMES.join(", ")}`;
-    if (!Array.isArray(value) || value.length === 0) {
-        throw new ConfigError(key("services"), value, allowed);
-    }
-    const seen = new Set<string>();
-    for (const name of value) {
-        if (typeof name !== "string" || !(SERVICE_NAMES as readonly string[]).includes(name) || seen.has(name)) {
-            throw new ConfigError(key("services"), value, allowed);
-        }
-        seen.add(name);
-    }
-    return value as ServiceName[];
-}
 
 function parseAutoscaling(value: unknown, desiredCount: number): AutoscalingSettings {
     const input = object("autoscaling", value ?? {}, Object.keys(DEFAULTS.autoscaling));

@@ -1,5 +1,5 @@
 /**
- * The services' Dockerfiles agree with what the program asks of their containers: cross-compiled for
+ * The services' Dockerfile agrees with what the program asks of their containers: cross-compiled for
  * the target architecture, a pinned chiseled runtime, the non-root user, and a VOLUME for every path the
  * task mounts writable (Fargate makes a volume writable for a non-root user only then). No Docker engine
  * runs here; services/scripts/verify-cross-arch.sh runs these files' publish lines for both architectures.
@@ -7,7 +7,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { SERVICE_CATALOG, SERVICE_NAMES } from "../infra/catalog";
+import { projectFile, SERVICE_CATALOG, SERVICE_DOCKERFILE, SERVICE_NAMES } from "../infra/catalog";
 import { json, ofType, runProgram } from "./harness";
 import { projectRoot } from "../stacks/paths";
 
@@ -39,30 +39,36 @@ describe("service Dockerfiles", () => {
         }
     });
 
-    for (const service of SERVICE_NAMES) {
-        const project = SERVICE_CATALOG[service].project;
-        it(`${project}/Dockerfile cross-compiles, runs non-root, and declares the task's writable mounts`, () => {
-            const file = path.join(projectRoot(), "services", project, "Dockerfile");
-            const [build, final, ...rest] = stages(fs.readFileSync(file, "utf8"));
-            assert.strictEqual(rest.length, 0, "two stages");
-            assert.match(build[0], /^FROM --platform=\$BUILDPLATFORM mcr\.microsoft\.com\/dotnet\/sdk:10\.0 AS build$/);
-            assert.ok(build.includes("ARG TARGETARCH"));
-            assert.ok(build.some((l) => l.startsWith("RUN dotnet restore") && l.includes("-a $TARGETARCH")));
-            assert.ok(build.some((l) => l.startsWith("RUN dotnet publish") && l.includes("-c Release -a $TARGETARCH")));
-            // ReadyToRun by default: the restore fetches crossgen2, the publish compiles ahead of time for TARGETARCH.
-            for (const step of ["restore", "publish"]) {
-                assert.ok(build.some((l) => l.startsWith(`RUN dotnet ${step}`) && l.includes("-p:PublishReadyToRun=true")), `${project}: ${step} with ReadyToRun`);
-            }
-            assert.match(final[0], /^FROM mcr\.microsoft\.com\/dotnet\/aspnet:10\.0\.\d+-noble-chiseled AS final$/, "a chiseled runtime with a version tag");
-            assert.ok(final.includes("USER $APP_UID"));
-            assert.deepStrictEqual(final.at(-1), `ENTRYPOINT ["dotnet", "${project}.dll"]`);
-            const volume = final.find((l) => l.startsWith("VOLUME "));
-            assert.ok(volume, "a VOLUME line");
-            const declared = JSON.parse(volume.slice("VOLUME ".length)) as string[];
-            assert.deepStrictEqual([...writablePaths].filter((p) => !declared.includes(p)), [], "every writable mount is a declared VOLUME");
-            assert.ok(final.includes("COPY --from=build --chown=1654:1654 /diag /diag"), "/diag belongs to the app user");
-        });
-    }
+    it("one Dockerfile builds every service: cross-compiled ReadyToRun, non-root, the task's writable mounts declared", () => {
+        const file = path.join(projectRoot(), "services", SERVICE_DOCKERFILE);
+        const [build, final, ...rest] = stages(fs.readFileSync(file, "utf8"));
+        assert.strictEqual(rest.length, 0, "two stages");
+        assert.match(build[0], /^FROM --platform=\$BUILDPLATFORM mcr\.microsoft\.com\/dotnet\/sdk:10\.0 AS build$/);
+        assert.ok(build.includes("ARG TARGETARCH") && build.includes("ARG PROJECT"));
+        assert.ok(build.includes('RUN dotnet restore "$PROJECT" -a $TARGETARCH -p:PublishReadyToRun=true'));
+        assert.ok(build.includes('RUN dotnet publish "$PROJECT" -c Release -a $TARGETARCH -p:PublishReadyToRun=true --no-restore -o /app'));
+        assert.ok(build.some((l) => l.startsWith("RUN mv ") && l.includes("/app/service")), "the apphost becomes /app/service");
+        assert.match(final[0], /^FROM mcr\.microsoft\.com\/dotnet\/aspnet:10\.0\.\d+-noble-chiseled AS final$/, "a chiseled runtime with a version tag");
+        assert.ok(final.includes("USER $APP_UID"));
+        assert.deepStrictEqual(final.at(-1), 'ENTRYPOINT ["/app/service"]');
+        const volume = final.find((l) => l.startsWith("VOLUME "));
+        assert.ok(volume, "a VOLUME line");
+        const declared = JSON.parse(volume.slice("VOLUME ".length)) as string[];
+        assert.deepStrictEqual([...writablePaths].filter((p) => !declared.includes(p)), [], "every writable mount is a declared VOLUME");
+        assert.ok(final.includes("COPY --from=build --chown=1654:1654 /diag /diag"), "/diag belongs to the app user");
+    });
+
+    it("is the only Dockerfile, and each image names its project with the PROJECT build argument", async () => {
+        for (const service of SERVICE_NAMES) {
+            assert.ok(!fs.existsSync(path.join(projectRoot(), "services", SERVICE_CATALOG[service].project, "Dockerfile")), service);
+        }
+        const { resources } = await runProgram("amd64", { config: { services: [...SERVICE_NAMES] } });
+        const images = ofType(resources, "docker-build:index:Image").map((i) => [i.inputs.dockerfile.location, i.inputs.buildArgs.PROJECT]);
+        assert.deepStrictEqual(images.sort(), SERVICE_NAMES.map((s) => ["services/Dockerfile", projectFile(SERVICE_CATALOG[s].project)]).sort());
+        for (const [, project] of images) {
+            assert.ok(fs.existsSync(path.join(projectRoot(), "services", project)), `${project} exists`);
+        }
+    });
 
     it("checks the mounts the program really declares", () => {
         assert.deepStrictEqual([...writablePaths].sort(), ["/diag", "/tmp"]);

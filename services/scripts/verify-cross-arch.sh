@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Proves, without a Docker engine, that the services' Dockerfiles cross-compile:
 #   1. copies the Docker build context (services/, minus what .dockerignore leaves out) to a temp dir;
-#   2. runs each Dockerfile's own `dotnet restore` and `dotnet publish` lines (read from the
-#      Dockerfile, with $TARGETARCH set to amd64 and then arm64, exactly as BuildKit passes it;
+#   2. runs the Dockerfile's own build-stage RUN lines (restore, publish, the apphost's rename; read from
+#      services/Dockerfile) for each project in services/services.json, with $PROJECT set to the project
+#      file and $TARGETARCH to amd64 and then arm64, exactly as BuildKit passes them;
 #      the .NET CLI reads amd64 as x64) and checks the machine type of each output's apphost
 #      (ELF x86-64 and ELF AArch64) and that the service's own dll is ReadyToRun code for that
 #      architecture (its PE machine field; crossgen2 runs on this x64 host for both targets);
@@ -23,13 +24,15 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SERVICES="$(cd "$SCRIPT_DIR/.." && pwd)"
-PROJECTS=(BookStore.Api Prime.Api Profiling.Api)
+# The projects, from the registry every tool reads.
+mapfile -t PROJECTS < <(node -e 'for (const s of require(process.argv[1]).services) console.log(s.project)' "$SERVICES/services.json")
+[[ ${#PROJECTS[@]} -gt 0 ]] || { echo "verify-cross-arch: no projects in $SERVICES/services.json" >&2; exit 1; }
 QEMU_START_TIMEOUT="${QEMU_START_TIMEOUT:-240}"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/dotnet-fargate"
 SYSROOT="$CACHE/arm64-sysroot"
 
 fail() { echo "verify-cross-arch: FAIL: $*" >&2; exit 1; }
-for tool in dotnet curl file tar; do
+for tool in dotnet curl file tar node; do
   command -v "$tool" >/dev/null || fail "'$tool' is not installed."
 done
 command -v qemu-aarch64-static >/dev/null \
@@ -66,33 +69,48 @@ pe_machine() {
   offset=$(od -An -t u4 -j 60 -N 4 "$file" | tr -d ' ')
   od -An -t x2 -j $((offset + 4)) -N 2 "$file" | tr -d ' '
 }
-for project in "${PROJECTS[@]}"; do
-  dockerfile="$SERVICES/$project/Dockerfile"
-  mapfile -t steps < <(grep -E '^RUN dotnet (restore|publish) ' "$dockerfile" | sed -e 's/^RUN //')
-  [[ ${#steps[@]} -eq 2 ]] || fail "$dockerfile: expected one 'RUN dotnet restore' and one 'RUN dotnet publish' line."
-  [[ "${steps[1]}" == *"-a \$TARGETARCH"* && "${steps[1]}" == *"-o /app"* ]] \
-    || fail "$dockerfile: the publish line must use '-a \$TARGETARCH' and '-o /app'."
+dockerfile="$SERVICES/Dockerfile"
+build_stage="$(awk '/^FROM .* AS build/ {on=1; next} /^FROM / {on=0} on' "$dockerfile")"
+mapfile -t steps < <(grep -E '^RUN ' <<<"$build_stage" | sed -e 's/^RUN //')
+[[ ${#steps[@]} -eq 3 && "${steps[0]}" == "dotnet restore "* && "${steps[1]}" == "dotnet publish "* && "${steps[2]}" == "mv "* ]] \
+  || fail "$dockerfile: expected the build stage's RUN lines to be dotnet restore, dotnet publish, then mv (the entry point)."
+[[ "${steps[1]}" == *"-a \$TARGETARCH"* && "${steps[1]}" == *"-o /app"* ]] \
+  || fail "$dockerfile: the publish line must use '-a \$TARGETARCH' and '-o /app'."
+# Runs the build stage for one project folder inside a build context, for both architectures.
+build_project() {
+  local context="$1" project="$2" arch out cmd kind machine assembly
   for arch in amd64 arm64; do
     out="$WORK/out/$project-$arch"
     echo "==> $project, TARGETARCH=$arch"
     for step in "${steps[@]}"; do
       cmd="${step//\$TARGETARCH/$arch}"
-      cmd="${cmd//-o \/app/-o $out}"
+      cmd="${cmd//\$PROJECT/$project/$project.csproj}"
+      cmd="${cmd//\/app/$out}"
+      cmd="${cmd//\/diag/$out.diag}"
       echo "    $cmd"
-      (cd "$WORK/context" && eval "timeout 600 $cmd" -nologo -v quiet) >"$WORK/build.log" 2>&1 \
+      (cd "$context" && eval "timeout 600 $cmd") >"$WORK/build.log" 2>&1 \
         || { cat "$WORK/build.log" >&2; fail "$project ($arch): '$cmd' failed."; }
     done
-    apphost="$out/$project"
-    [[ -f "$apphost" && -f "$out/$project.dll" ]] || fail "$project ($arch): no apphost or dll in the publish output."
-    kind="$(file -b "$apphost")"
+    assembly="$(cd "$context" && dotnet msbuild "$project/$project.csproj" -getProperty:AssemblyName)"
+    [[ -f "$out/service" && -f "$out/$assembly.dll" ]] || fail "$project ($arch): no entry point (service) or $assembly.dll in the publish output."
+    kind="$(file -b "$out/service")"
     [[ "$kind" == *"ELF 64-bit"*"${EXPECT[$arch]}"* ]] \
-      || fail "$project ($arch): apphost is '$kind', expected ELF ${EXPECT[$arch]}."
-    machine="$(pe_machine "$out/$project.dll")"
+      || fail "$project ($arch): the entry point is '$kind', expected ELF ${EXPECT[$arch]}."
+    machine="$(pe_machine "$out/$assembly.dll")"
     [[ "$machine" == "${R2R_MACHINE[$arch]}" ]] \
-      || fail "$project ($arch): $project.dll has PE machine 0x$machine, expected ReadyToRun code for $arch (0x${R2R_MACHINE[$arch]})."
+      || fail "$project ($arch): $assembly.dll has PE machine 0x$machine, expected ReadyToRun code for $arch (0x${R2R_MACHINE[$arch]})."
     printf '    OK  %s/%s: %s; ReadyToRun dll (PE machine 0x%s)\n' "$project" "$arch" "${kind%%, BuildID*}" "$machine"
   done
+}
+
+for project in "${PROJECTS[@]}"; do
+  build_project "$WORK/context" "$project"
 done
+# A user's own project outside services/, built by the same Dockerfile from its own folder (the stacks take it
+# through config: test/user-service.test.ts).
+mkdir -p "$WORK/user-context"
+cp -r "$SERVICES/../test/fixtures/echo/." "$WORK/user-context/"
+build_project "$WORK/user-context" Echo.Api
 
 # 2b. The container's posture: the amd64 BookStore runs with a read-only root filesystem and only
 #     /tmp writable (as the ECS task mounts it). Needs root for a private mount namespace
@@ -110,7 +128,7 @@ if [[ $(id -u) -eq 0 ]] && command -v unshare >/dev/null && [[ -d /mnt ]]; then
     mount -t tmpfs -o size=64m tmpfs /tmp
     if touch /.write-test 2>/dev/null; then echo "root is writable" >&2; exit 3; fi
     cd /mnt
-    dotnet BookStore.Api.dll --urls http://127.0.0.1:0 >/tmp/app.log 2>&1 &
+    ./service --urls http://127.0.0.1:0 >/tmp/app.log 2>&1 &
     app=$!
     url=""
     for _ in $(seq 1 300); do
@@ -181,4 +199,4 @@ echo "    OK  GET /prime?n=1000000 -> 78498"
 machine="$(file -b "$sc_out/Prime.Api")"
 echo "    ran: ${machine%%, BuildID*}"
 
-echo "verify-cross-arch: PASS (${#PROJECTS[@]} services x amd64/arm64 published and checked, arm64 ran under qemu) in $(( $(date +%s) - started ))s"
+echo "verify-cross-arch: PASS (${#PROJECTS[@]} services and a user's project x amd64/arm64 published and checked, arm64 ran under qemu) in $(( $(date +%s) - started ))s"

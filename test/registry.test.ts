@@ -1,0 +1,46 @@
+// services/services.json is the one list of services: the stacks read it (infra/catalog.ts), and so does the
+// cross-architecture check; what cannot read it (the solution, the test project, the docs) is held to it here.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { loadRegistry, SERVICE_CATALOG, SERVICE_NAMES } from "../infra/catalog";
+import { projectRoot } from "../stacks/paths";
+
+const root = projectRoot(__dirname);
+const read = (file: string) => fs.readFileSync(path.join(root, file), "utf8");
+
+describe("the service registry", () => {
+    const registry = loadRegistry(path.join(root, "services/services.json"));
+
+    it("is what the stacks deploy from", () => {
+        assert.deepStrictEqual([...SERVICE_NAMES], registry.map((s) => s.name));
+        for (const s of registry) {
+            assert.deepStrictEqual(SERVICE_CATALOG[s.name], s);
+            assert.ok(fs.existsSync(path.join(root, "services", s.project, `${s.project}.csproj`)), `${s.project} exists`);
+        }
+    });
+
+    it("agrees with the solution and the test project", () => {
+        const solution = [...read("services/DotnetFargate.slnx").matchAll(/Project Path="([^"]+)\/[^/"]+\.csproj"/g)].map((m) => m[1]);
+        assert.deepStrictEqual(solution.filter((p) => !["Shared", "tests/DotnetFargate.Tests"].includes(p)).sort(), registry.map((s) => s.project).sort());
+        const tests = read("services/tests/DotnetFargate.Tests/DotnetFargate.Tests.csproj");
+        for (const s of registry) {
+            assert.ok(tests.includes(`../../${s.project}/${s.project}.csproj`), `the tests build ${s.project}`);
+        }
+    });
+
+    it("agrees with the services README and the cross-architecture check", () => {
+        const readme = read("services/README.md");
+        for (const s of registry) {
+            assert.ok(readme.includes(`| \`${s.project}\``), `services/README.md lists ${s.project}`);
+        }
+        assert.match(read("services/scripts/verify-cross-arch.sh"), /services\.json/);
+    });
+
+    it("refuses a malformed entry, naming it", () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "registry-")), "services.json");
+        fs.writeFileSync(file, JSON.stringify({ services: [{ name: "Bad Name", project: "X", paths: ["/x"], priority: 1, monitorByDefault: false, deployByDefault: true, smokePath: "/" }] }));
+        assert.throws(() => loadRegistry(file), /services\/services\.json: services\[0\] is \{"name":"Bad Name"/);
+    });
+});
