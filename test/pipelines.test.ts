@@ -209,7 +209,9 @@ describe("pipelines/pull-request.yml", () => {
 
     it("runs pulumi preview, and never up or destroy", () => {
         const [run] = pulumiRuns(preview.steps);
-        assert.strictEqual(run.script, "bash pipelines/scripts/pulumi.sh preview $(stack) --diff");
+        assert.strictEqual(run.script, "bash pipelines/scripts/pulumi.sh preview $(stack) --diff --policy-pack policy");
+        const install = preview.steps.findIndex((s) => s.script === "npm ci --prefix policy --no-audit --no-fund");
+        assert.ok(install >= 0 && install < preview.steps.indexOf(run), "the policy pack is installed before the preview");
         for (const script of Object.values(pipeline.jobs).flatMap((j) => scripts(j.steps))) {
             assert.doesNotMatch(script, /pulumi(\.sh)?\s+(up|update|destroy|refresh|import)\b/);
         }

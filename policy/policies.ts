@@ -1,0 +1,196 @@
+/**
+ * The security posture the README promises, as Pulumi policies: checked on every preview
+ * (`pulumi preview --policy-pack policy`), so it holds for every service a user adds and every later change.
+ * Pure: each policy reads one resource's type and inputs. index.ts wraps them in a PolicyPack (@pulumi/policy);
+ * policy.test.ts runs them against the program's own offline evaluation and against broken resources.
+ * Contract: pulumi/pulumi-policy (sdk/nodejs/policy/policy.ts): a resource policy gets {type, props, urn, name}
+ * and calls reportViolation(message); props are the resource's inputs, JSON strings left as they are.
+ */
+
+/** What a resource policy sees of a resource (the part of @pulumi/policy's ResourceValidationArgs used here). */
+export interface ResourceArgs {
+    readonly type: string;
+    readonly props: Record<string, unknown>;
+    readonly name: string;
+}
+
+export interface Policy {
+    readonly name: string;
+    readonly description: string;
+    readonly validate: (args: ResourceArgs, report: (message: string) => void) => void;
+}
+
+type Container = {
+    name: string;
+    image?: string;
+    user?: string;
+    essential?: boolean;
+    readonlyRootFilesystem?: boolean;
+    linuxParameters?: { capabilities?: { drop?: string[] } };
+    environment?: { name: string; value: string }[];
+};
+
+/** The containers of a task definition; undefined while the definitions are still unknown (a preview). */
+function containers(args: ResourceArgs): Container[] | undefined {
+    if (args.type !== "aws:ecs/taskDefinition:TaskDefinition" || typeof args.props.containerDefinitions !== "string") {
+        return undefined;
+    }
+    try {
+        return JSON.parse(args.props.containerDefinitions) as Container[];
+    } catch {
+        return undefined;
+    }
+}
+
+const perContainer = (check: (c: Container, report: (m: string) => void) => void) => (args: ResourceArgs, report: (m: string) => void) => {
+    for (const c of containers(args) ?? []) {
+        check(c, report);
+    }
+};
+
+const WORLD = new Set(["0.0.0.0/0", "::/0"]);
+/** dotnet-monitor's API listeners on the load balancer: 52323, then one port up per monitored service. */
+const isMonitorPort = (port: unknown) => typeof port === "number" && port >= 52323 && port < 52423;
+/** A container environment name that says it holds a secret (the last `__` segment, so `..ApiKey__Subject` is fine). */
+const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|CREDENTIALS?|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY)$/i;
+
+export const POLICIES: readonly Policy[] = [
+    {
+        name: "tasks-without-public-ip",
+        description: "ECS services run their tasks without public IP addresses.",
+        validate: (args, report) => {
+            if (args.type === "aws:ecs/service:Service") {
+                const network = args.props.networkConfiguration as { assignPublicIp?: boolean } | undefined;
+                if (network?.assignPublicIp === true) {
+                    report(`${args.name}: tasks must not get a public IP (networkConfiguration.assignPublicIp is true).`);
+                }
+            }
+        },
+    },
+    {
+        name: "containers-non-root",
+        description: "Every container runs as a non-root user.",
+        validate: perContainer((c, report) => {
+            if (c.user === undefined || c.user === "" || c.user === "0" || c.user === "root" || c.user.startsWith("0:")) {
+                report(`container ${c.name}: runs as root (user is ${JSON.stringify(c.user ?? null)}); set a non-root user such as 1654.`);
+            }
+        }),
+    },
+    {
+        name: "containers-read-only-root",
+        description: "Every container has a read-only root filesystem.",
+        validate: perContainer((c, report) => {
+            if (c.readonlyRootFilesystem !== true) {
+                report(`container ${c.name}: the root filesystem must be read-only (readonlyRootFilesystem: true).`);
+            }
+        }),
+    },
+    {
+        name: "containers-drop-all-capabilities",
+        description: "Every container drops all Linux capabilities.",
+        validate: perContainer((c, report) => {
+            if (!(c.linuxParameters?.capabilities?.drop ?? []).includes("ALL")) {
+                report(`container ${c.name}: must drop all Linux capabilities (linuxParameters.capabilities.drop: ["ALL"]).`);
+            }
+        }),
+    },
+    {
+        name: "images-by-digest-from-own-repository",
+        description: "Essential containers run an image by digest from one of this project's ECR repositories.",
+        validate: perContainer((c, report) => {
+            const ownEcr = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/dotnet-fargate-[a-z0-9-]+\/[a-z0-9._-]+(:[\w.-]+)?@sha256:[0-9a-f]{64}$/;
+            if (c.essential !== false && (c.image === undefined || !ownEcr.test(c.image))) {
+                report(`container ${c.name}: image ${JSON.stringify(c.image ?? null)} is not referenced by digest from this project's ECR repository.`);
+            }
+        }),
+    },
+    {
+        name: "repositories-immutable-and-scanned",
+        description: "ECR repositories keep tags immutable and scan images on push.",
+        validate: (args, report) => {
+            if (args.type === "aws:ecr/repository:Repository") {
+                const mutability = args.props.imageTagMutability;
+                const scan = (args.props.imageScanningConfiguration as { scanOnPush?: boolean } | undefined)?.scanOnPush;
+                if (mutability !== "IMMUTABLE" && mutability !== "IMMUTABLE_WITH_EXCLUSION") {
+                    report(`${args.name}: image tags must be immutable (imageTagMutability is ${JSON.stringify(mutability ?? null)}).`);
+                }
+                if (scan !== true) {
+                    report(`${args.name}: images must be scanned on push (imageScanningConfiguration.scanOnPush).`);
+                }
+            }
+        },
+    },
+    {
+        name: "ingress-only-from-the-load-balancer",
+        description: "Tasks accept traffic only from a security group (the load balancer's); only the load balancer's listeners take CIDRs, and only 80 and 443 are open to the world.",
+        validate: (args, report) => {
+            if (args.type !== "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
+                return;
+            }
+            const cidr = (args.props.cidrIpv4 ?? args.props.cidrIpv6) as string | undefined;
+            if (cidr === undefined) {
+                return; // from a security group
+            }
+            const port = args.props.fromPort;
+            const listener = port === 80 || port === 443 || isMonitorPort(port);
+            if (!listener || args.props.toPort !== port) {
+                report(`${args.name}: ingress from ${cidr} to port ${String(port)}; tasks take traffic only from the load balancer's security group.`);
+            } else if (WORLD.has(cidr) && port !== 80 && port !== 443) {
+                report(`${args.name}: port ${String(port)} is open to ${cidr}; only 80 and 443 may be.`);
+            }
+        },
+    },
+    {
+        name: "monitor-never-public",
+        description: "The dotnet-monitor API is never reachable from the whole internet.",
+        validate: (args, report) => {
+            if (args.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && isMonitorPort(args.props.fromPort)) {
+                const cidr = (args.props.cidrIpv4 ?? args.props.cidrIpv6) as string | undefined;
+                if (cidr !== undefined && WORLD.has(cidr)) {
+                    report(`${args.name}: the monitor API (port ${String(args.props.fromPort)}) is open to ${cidr}.`);
+                }
+            }
+        },
+    },
+    {
+        name: "egress-only-where-needed",
+        description: "Security groups let out only HTTPS to the internet, or traffic to a referenced security group.",
+        validate: (args, report) => {
+            if (args.type === "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule") {
+                const cidr = (args.props.cidrIpv4 ?? args.props.cidrIpv6) as string | undefined;
+                if (cidr !== undefined && !(args.props.fromPort === 443 && args.props.toPort === 443 && args.props.ipProtocol === "tcp")) {
+                    report(`${args.name}: egress to ${cidr} on ${String(args.props.ipProtocol)} ${String(args.props.fromPort)}-${String(args.props.toPort)}; only HTTPS (tcp 443) goes to CIDRs.`);
+                }
+            }
+        },
+    },
+    {
+        name: "log-retention",
+        description: "Every log group has a retention period.",
+        validate: (args, report) => {
+            if (args.type === "aws:cloudwatch/logGroup:LogGroup" && !(typeof args.props.retentionInDays === "number" && args.props.retentionInDays > 0)) {
+                report(`${args.name}: set retentionInDays; logs must not be kept forever.`);
+            }
+        },
+    },
+    {
+        name: "no-plain-secrets-in-task-definitions",
+        description: "No container gets a secret as a plain environment value; secrets come through `secrets`.",
+        validate: perContainer((c, report) => {
+            for (const e of c.environment ?? []) {
+                if (SECRET_NAME.test(e.name.split("__").pop() ?? e.name)) {
+                    report(`container ${c.name}: environment variable ${e.name} looks like a secret; pass it through secrets (Secrets Manager) instead.`);
+                }
+            }
+        }),
+    },
+];
+
+/** Runs every policy on one resource: the violations, each as "<policy>: <message>". */
+export function violations(args: ResourceArgs): string[] {
+    const found: string[] = [];
+    for (const policy of POLICIES) {
+        policy.validate(args, (message) => found.push(`${policy.name}: ${message}`));
+    }
+    return found;
+}

@@ -1,0 +1,82 @@
+// The policy pack (policy/policies.ts) against the program's own offline evaluation of both stacks, in the
+// shapes a user can configure (the defaults; every service with monitors behind an HTTPS listener; a user's
+// own service; Azure DevOps on): every policy passes. Then against broken resources, each derived from a real
+// one by changing one field: each policy fires, with its message.
+// What this cannot prove: that the Pulumi engine hands policies these same props (it hands the resource's
+// inputs: pulumi/pulumi-policy sdk/nodejs/policy/policy.ts, ResourceValidationArgs.props), nor the CLI's
+// wiring of `--policy-pack` (the pull-request pipeline runs it).
+import * as assert from "assert";
+import { ARCHITECTURES } from "../infra/architecture";
+import { POLICIES, ResourceArgs, violations } from "../policy/policies";
+import { isSecret, RecordedResource, runProgram } from "./harness";
+
+const certificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666";
+const SHAPES: Record<string, Record<string, unknown>> = {
+    defaults: {},
+    "every service, monitors behind HTTPS": { services: ["bookstore", "prime", "profiling"], certificateArn, monitor: { enabled: true, allowedCidrs: ["203.0.113.0/24"] } },
+    "a user's own service": { services: ["bookstore", { name: "echo", project: "test/fixtures/echo/Echo.Api", paths: ["/echo/*"], environment: { GREETING: "hi" } }] },
+};
+
+/** Plain props, as the engine hands them: secret wrappers unwrapped. */
+function plain(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(plain);
+    if (value !== null && typeof value === "object") {
+        const o = value as Record<string, unknown>;
+        if (isSecret(o)) return plain(o.value);
+        return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, plain(v)]));
+    }
+    return value;
+}
+const asArgs = (r: RecordedResource): ResourceArgs => ({ type: r.type, name: r.name, props: plain(r.inputs) as Record<string, unknown> });
+
+for (const stack of ARCHITECTURES) {
+    for (const [shape, config] of Object.entries(SHAPES)) {
+        it(`the ${stack} stack (${shape}) passes every policy`, async () => {
+            const { resources } = await runProgram(stack, { config });
+            const found = resources.flatMap((r) => violations(asArgs(r)).map((v) => `${r.name}: ${v}`));
+            assert.deepStrictEqual(found, []);
+        });
+    }
+}
+
+describe("each policy fires on a resource broken in its one way", () => {
+    let resources: RecordedResource[];
+    before(async () => {
+        ({ resources } = await runProgram("arm64", { config: SHAPES["every service, monitors behind HTTPS"] }));
+    });
+    const find = (type: string, pick: (r: ResourceArgs) => boolean = () => true) => {
+        const found = resources.map(asArgs).find((r) => r.type === type && pick(r));
+        assert.ok(found, type);
+        return structuredClone(found);
+    };
+    const task = () => find("aws:ecs/taskDefinition:TaskDefinition", (r) => r.name.endsWith("-profiling-task"));
+    const withApp = (mutate: (app: Record<string, unknown>) => void): ResourceArgs => {
+        const t = task();
+        const defs = JSON.parse(t.props.containerDefinitions as string);
+        mutate(defs[0]);
+        return { ...t, props: { ...t.props, containerDefinitions: JSON.stringify(defs) } };
+    };
+
+    const cases: [string, () => ResourceArgs, RegExp][] = [
+        ["tasks-without-public-ip", () => { const s = find("aws:ecs/service:Service"); (s.props.networkConfiguration as Record<string, unknown>).assignPublicIp = true; return s; }, /must not get a public IP/],
+        ["containers-non-root", () => withApp((a) => { a.user = "0"; }), /runs as root/],
+        ["containers-read-only-root", () => withApp((a) => { a.readonlyRootFilesystem = false; }), /must be read-only/],
+        ["containers-drop-all-capabilities", () => withApp((a) => { a.linuxParameters = { capabilities: { drop: ["NET_RAW"] } }; }), /must drop all Linux capabilities/],
+        ["images-by-digest-from-own-repository", () => withApp((a) => { a.image = "docker.io/library/nginx:latest"; }), /is not referenced by digest/],
+        ["repositories-immutable-and-scanned", () => { const r = find("aws:ecr/repository:Repository"); r.props.imageTagMutability = "MUTABLE"; return r; }, /image tags must be immutable/],
+        ["ingress-only-from-the-load-balancer", () => { const r = find("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", (x) => x.props.fromPort === 8080); delete r.props.referencedSecurityGroupId; r.props.cidrIpv4 = "10.0.0.0/8"; return r; }, /tasks take traffic only from the load balancer/],
+        ["monitor-never-public", () => { const r = find("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", (x) => x.props.fromPort === 52323 && x.props.cidrIpv4 !== undefined); r.props.cidrIpv4 = "0.0.0.0/0"; return r; }, /monitor API \(port 52323\) is open to 0\.0\.0\.0\/0/],
+        ["egress-only-where-needed", () => { const r = find("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", (x) => x.props.cidrIpv4 !== undefined); r.props.fromPort = 0; r.props.toPort = 65535; return r; }, /only HTTPS \(tcp 443\) goes to CIDRs/],
+        ["log-retention", () => { const r = find("aws:cloudwatch/logGroup:LogGroup"); delete r.props.retentionInDays; return r; }, /logs must not be kept forever/],
+        ["no-plain-secrets-in-task-definitions", () => withApp((a) => { (a.environment as unknown[]).push({ name: "ConnectionStrings__Password", value: "hunter2" }); }), /looks like a secret/],
+    ];
+    it("covers every policy", () => {
+        assert.deepStrictEqual(cases.map(([name]) => name).sort(), POLICIES.map((p) => p.name).sort());
+    });
+    for (const [policy, broken, message] of cases) {
+        it(policy, () => {
+            const found = violations(broken());
+            assert.ok(found.some((v) => v.startsWith(`${policy}: `) && message.test(v)), JSON.stringify(found));
+        });
+    }
+});
