@@ -117,113 +117,10 @@ export class FargateService extends pulumi.ComponentResource {
         const port = args.containerPort ?? CONTAINER_PORT;
 
         const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: logGroupNameFor(name), retentionInDays: args.logRetentionDays }, { parent: this });
-
-        const executionRole = new aws.iam.Role(
-            `${name}-execution`,
-            { assumeRolePolicy: ecsTasksTrustPolicy(args.accountId), description: `Pulls ${name}'s image and writes its logs` },
-            { parent: this },
-        );
-        new aws.iam.RolePolicy(
-            `${name}-execution`,
-            {
-                role: executionRole.id,
-                policy: pulumi
-                    .all([args.repositoryArn, logGroup.arn, args.sidecar?.executionStatements ?? []])
-                    .apply(([repositoryArn, logGroupArn, extra]) =>
-                        JSON.stringify(
-                            policyDocument(
-                                { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-                                { Sid: "PullImage", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: repositoryArn },
-                                { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` },
-                                ...extra,
-                            ),
-                        ),
-                    ),
-            },
-            { parent: this },
-        );
-
-        const taskRole = new aws.iam.Role(
-            `${name}-task`,
-            { assumeRolePolicy: ecsTasksTrustPolicy(args.accountId), description: `Identity of ${name}'s running code` },
-            { parent: this },
-        );
-        if (args.sidecar?.taskStatements !== undefined) {
-            new aws.iam.RolePolicy(
-                `${name}-task`,
-                { role: taskRole.id, policy: pulumi.output(args.sidecar.taskStatements).apply((s) => JSON.stringify(policyDocument(...s))) },
-                { parent: this },
-            );
-        }
-
-        const securityGroup = new aws.ec2.SecurityGroup(
-            `${name}-sg`,
-            { vpcId: args.vpcId, description: `${name} tasks: ${port} from the load balancer only`, revokeRulesOnDelete: true, tags: { Name: `${name}-sg` } },
-            { parent: this },
-        );
-        // The load balancer may reach the tasks on a port: an ingress rule on the tasks' group and the
-        // matching egress rule on the load balancer's. `suffix` keeps each pair's names apart.
-        const allowFromLoadBalancer = (port: number, suffix: string, what: string): pulumi.Resource => {
-            new aws.vpc.SecurityGroupIngressRule(
-                `${name}-from-alb${suffix}`,
-                { securityGroupId: securityGroup.id, referencedSecurityGroupId: args.loadBalancerSecurityGroupId, ipProtocol: "tcp", fromPort: port, toPort: port, description: `${what} from the load balancer` },
-                { parent: this },
-            );
-            return new aws.vpc.SecurityGroupEgressRule(
-                `${name}-alb-to-tasks${suffix}`,
-                { securityGroupId: args.loadBalancerSecurityGroupId, referencedSecurityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: `To ${name} ${what}` },
-                { parent: this },
-            );
-        };
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-https-out`,
-            { securityGroupId: securityGroup.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS to AWS APIs (ECR, CloudWatch Logs) through NAT" },
-            { parent: this },
-        );
-        const loadBalancerRules = [
-            allowFromLoadBalancer(port, "", "tasks"),
-            ...(args.additionalTargets ?? []).map((t) => allowFromLoadBalancer(t.containerPort, `-${t.containerPort}`, t.containerName)),
-        ];
-
-        const targetGroup = ipTargetGroup(
-            `${name}-tg`,
-            { vpcId: args.vpcId, port: port, healthCheckPath: args.healthCheckPath ?? HEALTH_CHECK_PATH, healthyCodes: "200", healthCheckInterval: 15 },
-            { parent: this },
-        );
-        const rule = new aws.lb.ListenerRule(
-            `${name}-rule`,
-            {
-                listenerArn: args.listenerArn,
-                priority: args.priority,
-                conditions: [{ pathPattern: { values: [...args.pathPatterns] } }],
-                actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
-            },
-            { parent: this },
-        );
-
-        const appMounts = { tmp: "/tmp", ...(args.sidecar?.appMounts ?? {}) };
-        const volumes = ["tmp", ...(args.sidecar?.volumes ?? [])];
-        const containerDefinitions = pulumi
-            .all([args.imageRef, logGroup.name, args.region, args.sidecar?.containers ?? []])
-            .apply(([image, logGroupName, region, sidecars]) => {
-                const app: ContainerDefinition = {
-                    name,
-                    image,
-                    essential: true,
-                    user: APP_UID,
-                    readonlyRootFilesystem: true,
-                    portMappings: [{ name: "http", containerPort: port, protocol: "tcp" }],
-                    environment: Object.entries({ ...(args.environment ?? {}), ASPNETCORE_HTTP_PORTS: String(port), ...(args.sidecar?.appEnvironment ?? {}) }).map(([n, value]) => ({ name: n, value })),
-                    mountPoints: Object.entries(appMounts).map(([sourceVolume, containerPath]) => ({ sourceVolume, containerPath, readOnly: false })),
-                    linuxParameters: { capabilities: { drop: ["ALL"] } },
-                    stopTimeout: STOP_TIMEOUT_SECONDS,
-                    logConfiguration: {
-                        logDriver: "awslogs",
-                        options: { "awslogs-group": logGroupName, "awslogs-region": region, "awslogs-stream-prefix": name, mode: "non-blocking", "max-buffer-size": "4m" },
-                    },
-                };
-                return JSON.stringify([app, ...sidecars]);
-            });
+        const { executionRole, taskRole } = this.roles(name, args, logGroup);
+        const { securityGroup, loadBalancerRules } = this.network(name, args, port);
+        const { targetGroup, rule } = this.routing(name, args, port);
+        const { volumes, containerDefinitions } = appContainerDefinitions(name, args, port, logGroup.name);
 
         const taskDefinition = new aws.ecs.TaskDefinition(
             `${name}-task`,
@@ -270,33 +167,7 @@ export class FargateService extends pulumi.ComponentResource {
         );
 
         if (args.autoscaling) {
-            const target = new aws.appautoscaling.Target(
-                `${name}-scaling`,
-                {
-                    serviceNamespace: "ecs",
-                    scalableDimension: "ecs:service:DesiredCount",
-                    resourceId: pulumi.interpolate`service/${args.clusterName}/${service.name}`,
-                    minCapacity: args.autoscaling.minCount,
-                    maxCapacity: args.autoscaling.maxCount,
-                },
-                { parent: this },
-            );
-            new aws.appautoscaling.Policy(
-                `${name}-cpu`,
-                {
-                    policyType: "TargetTrackingScaling",
-                    serviceNamespace: target.serviceNamespace,
-                    scalableDimension: target.scalableDimension,
-                    resourceId: target.resourceId,
-                    targetTrackingScalingPolicyConfiguration: {
-                        predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
-                        targetValue: args.autoscaling.targetCpuPercent,
-                        scaleInCooldown: 120,
-                        scaleOutCooldown: 60,
-                    },
-                },
-                { parent: this },
-            );
+            this.autoscale(name, args.clusterName, service, args.autoscaling);
         }
 
         this.serviceName = service.name;
@@ -313,6 +184,164 @@ export class FargateService extends pulumi.ComponentResource {
             logGroupName: this.logGroupName,
         });
     }
+
+    /** The execution role (pull the image, write the logs, read the sidecar's secrets) apart from the task role. */
+    private roles(name: string, args: FargateServiceArgs, logGroup: aws.cloudwatch.LogGroup) {
+        const executionRole = new aws.iam.Role(
+            `${name}-execution`,
+            { assumeRolePolicy: ecsTasksTrustPolicy(args.accountId), description: `Pulls ${name}'s image and writes its logs` },
+            { parent: this },
+        );
+        new aws.iam.RolePolicy(
+            `${name}-execution`,
+            {
+                role: executionRole.id,
+                policy: pulumi
+                    .all([args.repositoryArn, logGroup.arn, args.sidecar?.executionStatements ?? []])
+                    .apply(([repositoryArn, logGroupArn, extra]) =>
+                        JSON.stringify(
+                            policyDocument(
+                                { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+                                { Sid: "PullImage", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: repositoryArn },
+                                { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` },
+                                ...extra,
+                            ),
+                        ),
+                    ),
+            },
+            { parent: this },
+        );
+
+        const taskRole = new aws.iam.Role(
+            `${name}-task`,
+            { assumeRolePolicy: ecsTasksTrustPolicy(args.accountId), description: `Identity of ${name}'s running code` },
+            { parent: this },
+        );
+        if (args.sidecar?.taskStatements !== undefined) {
+            new aws.iam.RolePolicy(
+                `${name}-task`,
+                { role: taskRole.id, policy: pulumi.output(args.sidecar.taskStatements).apply((s) => JSON.stringify(policyDocument(...s))) },
+                { parent: this },
+            );
+        }
+
+        return { executionRole, taskRole };
+    }
+
+    /** The tasks' security group: in from the load balancer only (each target port), out only HTTPS. */
+    private network(name: string, args: FargateServiceArgs, port: number) {
+        const securityGroup = new aws.ec2.SecurityGroup(
+            `${name}-sg`,
+            { vpcId: args.vpcId, description: `${name} tasks: ${port} from the load balancer only`, revokeRulesOnDelete: true, tags: { Name: `${name}-sg` } },
+            { parent: this },
+        );
+        // The load balancer may reach the tasks on a port: an ingress rule on the tasks' group and the
+        // matching egress rule on the load balancer's. `suffix` keeps each pair's names apart.
+        const allowFromLoadBalancer = (port: number, suffix: string, what: string): pulumi.Resource => {
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-from-alb${suffix}`,
+                { securityGroupId: securityGroup.id, referencedSecurityGroupId: args.loadBalancerSecurityGroupId, ipProtocol: "tcp", fromPort: port, toPort: port, description: `${what} from the load balancer` },
+                { parent: this },
+            );
+            return new aws.vpc.SecurityGroupEgressRule(
+                `${name}-alb-to-tasks${suffix}`,
+                { securityGroupId: args.loadBalancerSecurityGroupId, referencedSecurityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: `To ${name} ${what}` },
+                { parent: this },
+            );
+        };
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-https-out`,
+            { securityGroupId: securityGroup.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS to AWS APIs (ECR, CloudWatch Logs) through NAT" },
+            { parent: this },
+        );
+        const loadBalancerRules = [
+            allowFromLoadBalancer(port, "", "tasks"),
+            ...(args.additionalTargets ?? []).map((t) => allowFromLoadBalancer(t.containerPort, `-${t.containerPort}`, t.containerName)),
+        ];
+
+        return { securityGroup, loadBalancerRules };
+    }
+
+    /** The target group (health-checked at the service's liveness path) and the listener rule routing its paths. */
+    private routing(name: string, args: FargateServiceArgs, port: number) {
+        const targetGroup = ipTargetGroup(
+            `${name}-tg`,
+            { vpcId: args.vpcId, port: port, healthCheckPath: args.healthCheckPath ?? HEALTH_CHECK_PATH, healthyCodes: "200", healthCheckInterval: 15 },
+            { parent: this },
+        );
+        const rule = new aws.lb.ListenerRule(
+            `${name}-rule`,
+            {
+                listenerArn: args.listenerArn,
+                priority: args.priority,
+                conditions: [{ pathPattern: { values: [...args.pathPatterns] } }],
+                actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+            },
+            { parent: this },
+        );
+
+        return { targetGroup, rule };
+    }
+
+    /** Target tracking on average CPU; the scaler owns the desired count once created. */
+    private autoscale(name: string, clusterName: pulumi.Input<string>, service: aws.ecs.Service, autoscaling: AutoscalingArgs): void {
+        const target = new aws.appautoscaling.Target(
+            `${name}-scaling`,
+            {
+                serviceNamespace: "ecs",
+                scalableDimension: "ecs:service:DesiredCount",
+                resourceId: pulumi.interpolate`service/${clusterName}/${service.name}`,
+                minCapacity: autoscaling.minCount,
+                maxCapacity: autoscaling.maxCount,
+            },
+            { parent: this },
+        );
+        new aws.appautoscaling.Policy(
+            `${name}-cpu`,
+            {
+                policyType: "TargetTrackingScaling",
+                serviceNamespace: target.serviceNamespace,
+                scalableDimension: target.scalableDimension,
+                resourceId: target.resourceId,
+                targetTrackingScalingPolicyConfiguration: {
+                    predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+                    targetValue: autoscaling.targetCpuPercent,
+                    scaleInCooldown: 120,
+                    scaleOutCooldown: 60,
+                },
+            },
+            { parent: this },
+        );
+    }
+}
+
+/** The application's container definition (non-root, read-only root, no capabilities), then the sidecars'. */
+function appContainerDefinitions(name: string, args: FargateServiceArgs, port: number, logGroupName: pulumi.Output<string>) {
+    const appMounts = { tmp: "/tmp", ...(args.sidecar?.appMounts ?? {}) };
+    const volumes = ["tmp", ...(args.sidecar?.volumes ?? [])];
+    const containerDefinitions = pulumi
+        .all([args.imageRef, logGroupName, args.region, args.sidecar?.containers ?? []])
+        .apply(([image, group, region, sidecars]) => {
+            const app: ContainerDefinition = {
+                name,
+                image,
+                essential: true,
+                user: APP_UID,
+                readonlyRootFilesystem: true,
+                portMappings: [{ name: "http", containerPort: port, protocol: "tcp" }],
+                environment: Object.entries({ ...(args.environment ?? {}), ASPNETCORE_HTTP_PORTS: String(port), ...(args.sidecar?.appEnvironment ?? {}) }).map(([n, value]) => ({ name: n, value })),
+                mountPoints: Object.entries(appMounts).map(([sourceVolume, containerPath]) => ({ sourceVolume, containerPath, readOnly: false })),
+                linuxParameters: { capabilities: { drop: ["ALL"] } },
+                stopTimeout: STOP_TIMEOUT_SECONDS,
+                logConfiguration: {
+                    logDriver: "awslogs",
+                    options: { "awslogs-group": group, "awslogs-region": region, "awslogs-stream-prefix": name, mode: "non-blocking", "max-buffer-size": "4m" },
+                },
+            };
+            return JSON.stringify([app, ...sidecars]);
+        });
+
+    return { volumes, containerDefinitions };
 }
 
 function validate(args: FargateServiceArgs): void {

@@ -7,16 +7,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { architectureTraits } from "../infra/architecture";
 import { createDelivery } from "../infra/azuredevops/delivery";
-import { AdditionalTarget, FargateService, logGroupNameFor, SidecarArgs } from "../infra/fargate-service";
+import { FargateService } from "../infra/fargate-service";
 import { LoadBalancer } from "../infra/load-balancer";
-import { MonitorApiKey } from "../infra/monitor-api-key";
-import { DiagnosticsBucket, MONITOR_CONTAINER, MONITOR_PORT, MonitorListener, monitorSidecar } from "../infra/monitor";
 import { repositoryName } from "../infra/naming";
 import { Network } from "../infra/network";
 import { estimateMonthlyCost, MonthlyCost } from "../infra/pricing";
 import { ServiceImage } from "../infra/service-image";
 import { imageSourceHash } from "../infra/source-hash";
 import { StackConfig } from "./config";
+import { ServiceSpec } from "./services";
+import { attachMonitor, createMonitorShared } from "./monitoring";
 import { projectRoot } from "./paths";
 import { PROJECT } from "./settings";
 
@@ -45,7 +45,6 @@ export interface StackOutputs {
 
 export function createStack(config: StackConfig): StackOutputs {
     const { settings, stack } = config;
-    const traits = architectureTraits(settings.architecture);
     const prefix = `${PROJECT}-${stack}`;
 
     const identity = aws.getCallerIdentityOutput({});
@@ -62,88 +61,19 @@ export function createStack(config: StackConfig): StackOutputs {
         settings: [{ name: "containerInsights", value: "enabled" }],
     });
 
-    const monitor = settings.monitor.services.length > 0 ? createMonitorShared(prefix, settings.monitor.artifactRetentionDays, settings.monitor.tokenLifetimeDays) : undefined;
+    const monitor = settings.monitor.services.length > 0 ? createMonitorShared(prefix, settings.monitor) : undefined;
     const monitorEndpoints: Record<string, pulumi.Output<string>> = {};
 
     const images: Record<string, pulumi.Output<string>> = {};
     const serviceNames: Record<string, pulumi.Output<string>> = {};
+    const shared: Shared = { stack, prefix, settings, network, loadBalancer, cluster, identity, region, monitor };
     for (const spec of settings.serviceSpecs) {
-        const serviceName = spec.name;
-        const name = `${prefix}-${serviceName}`;
-        const image = new ServiceImage(name, {
-            repositoryName: repositoryName(PROJECT, stack, serviceName),
-            // Paths relative to the project folder (Pulumi's working directory) where given so, so state is the
-            // same on every machine. One Dockerfile builds every project unless the service names its own.
-            context: spec.context,
-            dockerfile: spec.dockerfile,
-            buildArgs: { PROJECT: spec.projectFile },
-            platform: traits.platform,
-            // Only what this image is built from: editing a test or another service redeploys nothing.
-            tag: `src-${imageSourceHash(path.resolve(projectRoot(), spec.context), spec.project, path.resolve(projectRoot(), spec.dockerfile))}`,
-            imageRetentionCount: settings.imageRetentionCount,
-        });
-        let sidecar: SidecarArgs | undefined;
-        const additionalTargets: AdditionalTarget[] = [];
-        let listener: MonitorListener | undefined;
-        if (monitor && settings.monitor.services.includes(serviceName)) {
-            const exposeApi = settings.monitor.allowedCidrs.length > 0;
-            if (exposeApi) {
-                listener = new MonitorListener(`${name}-monitor`, {
-                    loadBalancerArn: loadBalancer.arn,
-                    loadBalancerSecurityGroupId: loadBalancer.securityGroupId,
-                    vpcId: network.vpcId,
-                    dnsName: loadBalancer.dnsName,
-                    port: MONITOR_PORT + settings.monitor.services.indexOf(serviceName),
-                    allowedCidrs: settings.monitor.allowedCidrs,
-                    // Settings refuse allowedCidrs without a certificate.
-                    certificateArn: settings.certificateArn as string,
-                    applicationPort: spec.port,
-                    applicationHealthCheckPath: spec.healthCheckPath,
-                });
-                additionalTargets.push({ containerName: MONITOR_CONTAINER, containerPort: MONITOR_PORT, targetGroupArn: listener.targetGroupArn });
-                monitorEndpoints[serviceName] = listener.url;
-            }
-            sidecar = monitorSidecar({
-                imageTag: settings.monitor.imageTag,
-                publicKeySecretArn: monitor.secret.arn,
-                publicKeyVersionId: monitor.secretVersion.versionId,
-                subject: monitor.apiKey.subject,
-                issuer: monitor.apiKey.issuer,
-                bucketName: monitor.bucket.bucketName,
-                bucketArn: monitor.bucket.bucketArn,
-                region: region.region,
-                logGroupName: logGroupNameFor(name),
-                rules: settings.monitor.rules,
-                exposeApi,
-            });
+        const deployed = deployService(spec, shared);
+        images[spec.name] = deployed.image.imageRef;
+        serviceNames[spec.name] = deployed.service.serviceName;
+        if (deployed.monitorEndpoint) {
+            monitorEndpoints[spec.name] = deployed.monitorEndpoint;
         }
-        const service = new FargateService(name, {
-            clusterArn: cluster.arn,
-            clusterName: cluster.name,
-            vpcId: network.vpcId,
-            subnetIds: network.privateSubnetIds,
-            loadBalancerSecurityGroupId: loadBalancer.securityGroupId,
-            listenerArn: loadBalancer.listenerArn,
-            pathPatterns: spec.pathPatterns,
-            priority: spec.priority,
-            containerPort: spec.port,
-            healthCheckPath: spec.healthCheckPath,
-            environment: spec.environment,
-            imageRef: image.imageRef,
-            repositoryArn: image.repositoryArn,
-            cpu: settings.taskCpu,
-            memory: settings.taskMemory,
-            cpuArchitecture: traits.cpuArchitecture,
-            desiredCount: settings.desiredCount,
-            logRetentionDays: settings.logRetentionDays,
-            autoscaling: settings.autoscaling.enabled ? settings.autoscaling : undefined,
-            accountId: identity.accountId,
-            region: region.region,
-            sidecar,
-            additionalTargets,
-        }, { dependsOn: listener ? [listener] : [] });
-        images[serviceName] = image.imageRef;
-        serviceNames[serviceName] = service.serviceName;
     }
 
     if (config.azureDevOps !== undefined) {
@@ -179,15 +109,63 @@ export function createStack(config: StackConfig): StackOutputs {
     };
 }
 
-/** What every monitored service of a stack shares: the artifacts bucket and the API key. */
-function createMonitorShared(prefix: string, retentionDays: number, tokenLifetimeDays: number) {
-    const bucket = new DiagnosticsBucket(`${prefix}-diagnostics`, { retentionDays });
-    const apiKey = new MonitorApiKey(`${prefix}-monitor-key`, { subject: `${prefix}-monitor`, lifetimeDays: tokenLifetimeDays });
-    const secret = new aws.secretsmanager.Secret(`${prefix}-monitor-key`, {
-        namePrefix: `${prefix}/dotnet-monitor-public-key-`,
-        description: "dotnet-monitor's MonitorApiKey public key (base64url JWK); the token is a secret stack output",
-        recoveryWindowInDays: 7,
+/** What every service of the stack is deployed into. */
+interface Shared {
+    readonly stack: string;
+    readonly prefix: string;
+    readonly settings: StackConfig["settings"];
+    readonly network: Network;
+    readonly loadBalancer: LoadBalancer;
+    readonly cluster: aws.ecs.Cluster;
+    readonly identity: pulumi.Output<aws.GetCallerIdentityResult>;
+    readonly region: pulumi.Output<aws.GetRegionResult>;
+    readonly monitor: ReturnType<typeof createMonitorShared> | undefined;
+}
+
+/** One service: its image (for the stack's platform), its monitor when it has one, and its Fargate service. */
+function deployService(spec: ServiceSpec, shared: Shared) {
+    const { stack, prefix, settings, network, loadBalancer, cluster, identity, region, monitor } = shared;
+    const traits = architectureTraits(settings.architecture);
+    const name = `${prefix}-${spec.name}`;
+    const image = new ServiceImage(name, {
+        repositoryName: repositoryName(PROJECT, stack, spec.name),
+        // Paths relative to the project folder (Pulumi's working directory) where given so, so state is the
+        // same on every machine. One Dockerfile builds every project unless the service names its own.
+        context: spec.context,
+        dockerfile: spec.dockerfile,
+        buildArgs: { PROJECT: spec.projectFile },
+        platform: traits.platform,
+        // Only what this image is built from: editing a test or another service redeploys nothing.
+        tag: `src-${imageSourceHash(path.resolve(projectRoot(), spec.context), spec.project, path.resolve(projectRoot(), spec.dockerfile))}`,
+        imageRetentionCount: settings.imageRetentionCount,
     });
-    const secretVersion = new aws.secretsmanager.SecretVersion(`${prefix}-monitor-key`, { secretId: secret.id, secretString: pulumi.secret(apiKey.publicKey) });
-    return { bucket, apiKey, secret, secretVersion };
+    const monitoring = monitor && settings.monitor.services.includes(spec.name)
+        ? attachMonitor(name, spec, monitor, { settings, loadBalancer, vpcId: network.vpcId, region: region.region })
+        : undefined;
+    const service = new FargateService(name, {
+        clusterArn: cluster.arn,
+        clusterName: cluster.name,
+        vpcId: network.vpcId,
+        subnetIds: network.privateSubnetIds,
+        loadBalancerSecurityGroupId: loadBalancer.securityGroupId,
+        listenerArn: loadBalancer.listenerArn,
+        pathPatterns: spec.pathPatterns,
+        priority: spec.priority,
+        containerPort: spec.port,
+        healthCheckPath: spec.healthCheckPath,
+        environment: spec.environment,
+        imageRef: image.imageRef,
+        repositoryArn: image.repositoryArn,
+        cpu: settings.taskCpu,
+        memory: settings.taskMemory,
+        cpuArchitecture: traits.cpuArchitecture,
+        desiredCount: settings.desiredCount,
+        logRetentionDays: settings.logRetentionDays,
+        autoscaling: settings.autoscaling.enabled ? settings.autoscaling : undefined,
+        accountId: identity.accountId,
+        region: region.region,
+        sidecar: monitoring?.sidecar,
+        additionalTargets: monitoring?.additionalTargets ?? [],
+    }, { dependsOn: monitoring?.listener ? [monitoring.listener] : [] });
+    return { image, service, monitorEndpoint: monitoring?.endpoint };
 }
