@@ -6,6 +6,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgumentError } from "./validation";
 
+/** An ACM certificate ARN, the one form the load balancer's HTTPS listeners take. */
+export const isCertificateArn = (value: unknown): value is string =>
+    typeof value === "string" && /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/.test(value);
+export const CERTIFICATE_ARN_EXPECTED = "expected an ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate/<id>";
+
 export interface LoadBalancerArgs {
     /** The VPC the load balancer and its security group live in. Required. */
     readonly vpcId: pulumi.Input<string>;
@@ -41,8 +46,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
     public readonly https: boolean;
 
     constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
-        if (args.certificateArn !== undefined && !args.certificateArn.startsWith("arn:")) {
-            throw new ArgumentError("LoadBalancer", "certificateArn", args.certificateArn, "expected an ACM certificate ARN");
+        if (args.certificateArn !== undefined && !isCertificateArn(args.certificateArn)) {
+            throw new ArgumentError("LoadBalancer", "certificateArn", args.certificateArn, CERTIFICATE_ARN_EXPECTED);
         }
         const ingressCidrs = args.ingressCidrs ?? ["0.0.0.0/0"];
         if (ingressCidrs.length === 0) {

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { APP_UID, ContainerDefinition, SidecarArgs } from "./fargate-service";
 import { policyDocument } from "./iam";
 import { ipTargetGroup } from "./load-balancer";
-import { isImageTag } from "./naming";
+import { isPinnedTag } from "./naming";
 import { ArgumentError } from "./validation";
 
 export const MONITOR_IMAGE_REPOSITORY = "mcr.microsoft.com/dotnet/monitor";
@@ -94,8 +94,8 @@ export interface MonitorSidecarArgs {
 
 /** Everything the monitor adds to a service's task. */
 export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
-    if (!isImageTag(args.imageTag)) {
-        throw new ArgumentError("monitorSidecar", "imageTag", args.imageTag, "expected an image tag such as 10.0.3");
+    if (!isPinnedTag(args.imageTag)) {
+        throw new ArgumentError("monitorSidecar", "imageTag", args.imageTag, "expected a pinned image tag such as 10.0.3");
     }
     const containers = pulumi
         .all([args.publicKeySecretArn, args.publicKeyVersionId, args.subject, args.issuer, args.bucketName, args.region, args.logGroupName])

@@ -6,6 +6,9 @@ import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgumentError } from "./validation";
 
+/** The NAT layouts the network offers: one gateway (cheaper) or one per availability zone (survives a zone outage). */
+export const NAT_STRATEGIES = ["single", "onePerAz"] as const;
+
 export interface NetworkArgs {
     /** IPv4 CIDR block of the VPC. Default: "10.0.0.0/16". */
     readonly cidrBlock?: string;
@@ -25,8 +28,8 @@ export class Network extends pulumi.ComponentResource {
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         const natStrategy = args.natStrategy ?? "single";
-        if (natStrategy !== "single" && natStrategy !== "onePerAz") {
-            throw new ArgumentError("Network", "natStrategy", natStrategy, "expected single or onePerAz");
+        if (!(NAT_STRATEGIES as readonly string[]).includes(natStrategy)) {
+            throw new ArgumentError("Network", "natStrategy", natStrategy, `expected ${NAT_STRATEGIES.join(" or ")}`);
         }
         super("dotnet-fargate:network:Network", name, {}, opts);
 

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ACCESS_KEY_ID_KEY, AzureDevOpsSettings, parseAzureDevOpsConfig, SECRET_ACCESS_KEY_KEY } from "../infra/azuredevops/config";
 import { ConfigError } from "../infra/validation";
-import { key, parseSettings, PROJECT, StackSettings } from "./settings";
+import { CONFIG_KEYS, key, parseSettings, PROJECT, StackSettings } from "./settings";
 
 export interface StackConfig {
     /** The stack's name (`arm64` or `amd64` in this repository). */
@@ -15,24 +15,25 @@ export interface StackConfig {
     readonly azureDevOps?: AzureDevOpsSettings;
 }
 
-/** Keys whose values are plain strings; every other key holds JSON (numbers, lists, objects). */
-const STRING_KEYS = ["architecture", "natStrategy", "vpcCidr", "certificateArn"];
-const JSON_KEYS = ["services", "taskCpu", "taskMemory", "desiredCount", "autoscaling", "logRetentionDays", "imageRetentionCount", "prices", "monitor"];
-
 export function loadConfig(): StackConfig {
     const config = new pulumi.Config(PROJECT);
+    // Every key of the one table, read as the table says; retired keys only for their presence.
     const raw: Record<string, unknown> = {};
-    for (const name of STRING_KEYS) {
-        raw[name] = config.get(name);
-    }
-    for (const name of JSON_KEYS) {
-        raw[name] = readJson(config, name);
+    const retiredSet: string[] = [];
+    for (const [name, kind] of Object.entries(CONFIG_KEYS)) {
+        if (kind === "string") {
+            raw[name] = config.get(name);
+        } else if (kind === "json") {
+            raw[name] = readJson(config, name);
+        } else if (config.getSecret(name) !== undefined) {
+            retiredSet.push(key(name));
+        }
     }
     const settings = parseSettings(raw);
-    const azureDevOps = parseAzureDevOpsConfig(readJson(config, "azureDevOps"), {
+    const azureDevOps = parseAzureDevOpsConfig(raw.azureDevOps, {
         stack: pulumi.getStack(),
         env: process.env,
-        staticKeysSet: [ACCESS_KEY_ID_KEY, SECRET_ACCESS_KEY_KEY].some((k) => config.getSecret(k.split(":")[1]) !== undefined),
+        staticKeysSet: retiredSet.some((k) => k === ACCESS_KEY_ID_KEY || k === SECRET_ACCESS_KEY_KEY),
     });
     return {
         stack: pulumi.getStack(),

@@ -7,7 +7,9 @@ import { DEFAULT_SERVICES, SERVICE_CATALOG, ServiceName } from "../infra/catalog
 import { CollectionRuleSettings } from "../infra/monitor";
 import { TOKEN_LIFETIME_DAYS } from "../infra/monitor-api-key";
 import { validateTaskSize } from "../infra/fargate";
-import { isImageTag } from "../infra/naming";
+import { CERTIFICATE_ARN_EXPECTED, isCertificateArn } from "../infra/load-balancer";
+import { isPinnedTag } from "../infra/naming";
+import { NAT_STRATEGIES } from "../infra/network";
 import { mergePrices, PriceTable } from "../infra/pricing";
 import { ConfigError } from "../infra/validation";
 import { projectRoot } from "./paths";
@@ -15,10 +17,34 @@ import { parseServices, ServiceSpec } from "./services";
 
 export const PROJECT = "dotnet-fargate";
 
+/**
+ * Every config key the program reads, and how: `string` keys as text, `json` keys parsed (numbers, lists,
+ * objects), `retired` keys only for their presence (they are refused). stacks/config.ts reads exactly these and
+ * test/settings.test.ts holds Pulumi.yaml to exactly these, so a key cannot be added in one place only.
+ */
+export const CONFIG_KEYS = {
+    architecture: "string",
+    services: "json",
+    taskCpu: "json",
+    taskMemory: "json",
+    desiredCount: "json",
+    autoscaling: "json",
+    natStrategy: "string",
+    vpcCidr: "string",
+    logRetentionDays: "json",
+    imageRetentionCount: "json",
+    certificateArn: "string",
+    prices: "json",
+    monitor: "json",
+    azureDevOps: "json",
+    azureDevOpsAwsAccessKeyId: "retired",
+    azureDevOpsAwsSecretAccessKey: "retired",
+} as const satisfies Record<string, "string" | "json" | "retired">;
+
 /** Full config key as a user types it in `pulumi config set`. */
 export const key = (name: string): string => `${PROJECT}:${name}`;
 
-export type NatStrategy = "single" | "onePerAz";
+export type NatStrategy = (typeof NAT_STRATEGIES)[number];
 
 /** Retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -108,8 +134,8 @@ export function parseSettings(raw: RawSettings, root: string = projectRoot()): S
     const autoscaling = parseAutoscaling(raw.autoscaling, desiredCount);
 
     const natStrategy = raw.natStrategy ?? DEFAULTS.natStrategy;
-    if (natStrategy !== "single" && natStrategy !== "onePerAz") {
-        throw new ConfigError(key("natStrategy"), natStrategy, "expected single or onePerAz");
+    if (!(NAT_STRATEGIES as readonly unknown[]).includes(natStrategy)) {
+        throw new ConfigError(key("natStrategy"), natStrategy, `expected ${NAT_STRATEGIES.join(" or ")}`);
     }
 
     const vpcCidr = raw.vpcCidr ?? DEFAULTS.vpcCidr;
@@ -125,8 +151,8 @@ export function parseSettings(raw: RawSettings, root: string = projectRoot()): S
     const imageRetentionCount = integer("imageRetentionCount", raw.imageRetentionCount ?? DEFAULTS.imageRetentionCount, 2, 1000);
 
     const certificateArn = raw.certificateArn;
-    if (certificateArn !== undefined && (typeof certificateArn !== "string" || !/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/.test(certificateArn))) {
-        throw new ConfigError(key("certificateArn"), certificateArn, "expected an ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate/<id>");
+    if (certificateArn !== undefined && !isCertificateArn(certificateArn)) {
+        throw new ConfigError(key("certificateArn"), certificateArn, CERTIFICATE_ARN_EXPECTED);
     }
 
     return {
@@ -137,7 +163,7 @@ export function parseSettings(raw: RawSettings, root: string = projectRoot()): S
         taskMemory: taskMemory as number,
         desiredCount,
         autoscaling,
-        natStrategy,
+        natStrategy: natStrategy as NatStrategy,
         vpcCidr,
         logRetentionDays,
         imageRetentionCount,
@@ -164,7 +190,7 @@ function parseMonitor(value: unknown, deployed: readonly ServiceName[], certific
     }
 
     const imageTag = input.imageTag ?? d.imageTag;
-    if (!isImageTag(imageTag) || imageTag === "latest") {
+    if (!isPinnedTag(imageTag)) {
         throw new ConfigError(key("monitor.imageTag"), imageTag, "expected a pinned tag of mcr.microsoft.com/dotnet/monitor such as 10.0.3");
     }
 

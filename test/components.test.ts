@@ -56,7 +56,7 @@ describe("component arguments", () => {
         ["keeping one image", () => new ServiceImage("i", { ...image, imageRetentionCount: 1 }), 'ServiceImage: argument "imageRetentionCount" is 1; expected a whole number of at least 2.'],
         ["a NAT strategy awsx lacks", () => new Network("n", { natStrategy: "none" as "single" }), 'Network: argument "natStrategy" is "none"; expected single or onePerAz.'],
         ["a load balancer nobody may reach", () => new LoadBalancer("l", { vpcId: "v", publicSubnetIds: [], ingressCidrs: [] }), 'LoadBalancer: argument "ingressCidrs" is []; expected at least one CIDR block.'],
-        ["a certificate that is not an ARN", () => new LoadBalancer("l", { vpcId: "v", publicSubnetIds: [], certificateArn: "cert" }), 'LoadBalancer: argument "certificateArn" is "cert"; expected an ACM certificate ARN.'],
+        ["a certificate that is not an ARN", () => new LoadBalancer("l", { vpcId: "v", publicSubnetIds: [], certificateArn: "cert" }), 'LoadBalancer: argument "certificateArn" is "cert"; expected an ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate/<id>.'],
         ["a bucket that keeps nothing", () => new DiagnosticsBucket("b", { retentionDays: 0 }), 'DiagnosticsBucket: argument "retentionDays" is 0; expected a whole number of days, at least 1.'],
         ["a monitor listener for nobody", () => new MonitorListener("m", { ...listener, allowedCidrs: [] }), 'MonitorListener: argument "allowedCidrs" is []; expected at least one CIDR block.'],
         ["a monitor listener without TLS", () => new MonitorListener("m", { ...listener, certificateArn: "" }), 'MonitorListener: argument "certificateArn" is ""; expected an ACM certificate ARN: the monitor API is served over HTTPS only.'],
@@ -84,7 +84,7 @@ describe("component arguments", () => {
                     rules: { highCpu: { enabled: true, threshold: 80 }, largeGcHeap: { enabled: true, threshold: 512 }, threadPoolStarvation: { enabled: true, threshold: 100 }, actionsPerHour: 1 },
                     exposeApi: false,
                 }),
-            { message: 'monitorSidecar: argument "imageTag" is "10.0.3 latest"; expected an image tag such as 10.0.3.' },
+            { message: 'monitorSidecar: argument "imageTag" is "10.0.3 latest"; expected a pinned image tag such as 10.0.3.' },
         );
     });
 });

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { projectRoot } from "../stacks/paths";
-import { DEFAULTS, isPrivateCidr, parseSettings } from "../stacks/settings";
+import { CONFIG_KEYS, DEFAULTS, isPrivateCidr, parseSettings } from "../stacks/settings";
 import { ARCHITECTURES } from "../infra/architecture";
 
 const base = { architecture: "arm64" };
@@ -110,6 +110,9 @@ describe("project and stack files", () => {
 
     it("declares every key the program reads, with the program's defaults", () => {
         const declared = project.config as Record<string, { default?: unknown; description?: string }>;
+        // The one table of keys (stacks/settings.ts CONFIG_KEYS) is exactly what Pulumi.yaml declares.
+        assert.deepStrictEqual(Object.keys(declared).sort(), Object.keys(CONFIG_KEYS).map((k) => `dotnet-fargate:${k}`).sort());
+        assert.deepStrictEqual(Object.keys(DEFAULTS).filter((k) => !(k in CONFIG_KEYS)), [], "every default belongs to a key of the table");
         for (const [name, value] of Object.entries(DEFAULTS)) {
             const entry = declared[`dotnet-fargate:${name}`];
             assert.ok(entry, `Pulumi.yaml does not declare dotnet-fargate:${name}`);

@@ -15,6 +15,9 @@ export const SECRET_ACCESS_KEY_KEY = "dotnet-fargate:azureDevOpsAwsSecretAccessK
 /** The environment variable the Azure DevOps provider reads its personal access token from. */
 export const PAT_ENV = "AZDO_PERSONAL_ACCESS_TOKEN";
 
+/** The defaults of the optional fields, here only: the component takes the same ones. */
+export const AZURE_DEVOPS_DEFAULTS = { defaultBranch: "main", awsRegion: "us-east-1", pullRequestStack: "arm64" } as const;
+
 /** The Azure DevOps organization's OIDC issuer host; the issuer is `https://vstoken.dev.azure.com/<organization id>`. */
 export const OIDC_ISSUER_HOST = "vstoken.dev.azure.com";
 /** The audience Azure DevOps puts in its OIDC tokens for service connections. */
@@ -193,7 +196,7 @@ export function parseAzureDevOpsConfig(raw: unknown, context: ParseContext): Azu
     }
     const project = nonEmptyString("project", raw.project, "expected the name of an existing Azure DevOps project");
     const repository = parseRepository(raw.repository);
-    const defaultBranch = raw.defaultBranch ?? "main";
+    const defaultBranch = raw.defaultBranch ?? AZURE_DEVOPS_DEFAULTS.defaultBranch;
     if (typeof defaultBranch !== "string" || !BRANCH.test(defaultBranch)) {
         throw new ConfigError(
             key("defaultBranch"),
@@ -231,11 +234,11 @@ function parseOrganizationUrl(value: unknown): { organizationUrl: string; organi
 }
 
 function parseAwsSide(raw: Record<string, unknown>): Pick<AzureDevOpsSettings, "awsRegion" | "pullRequestStack" | "awsOidcProviderArn"> {
-    const awsRegion = raw.awsRegion ?? "us-east-1";
+    const awsRegion = raw.awsRegion ?? AZURE_DEVOPS_DEFAULTS.awsRegion;
     if (typeof awsRegion !== "string" || !REGION.test(awsRegion)) {
         throw new ConfigError(key("awsRegion"), awsRegion, 'expected an AWS region such as "eu-west-1" (default "us-east-1")');
     }
-    const pullRequestStack = raw.pullRequestStack ?? "arm64";
+    const pullRequestStack = raw.pullRequestStack ?? AZURE_DEVOPS_DEFAULTS.pullRequestStack;
     if (!isArchitecture(pullRequestStack)) {
         throw new ConfigError(
             key("pullRequestStack"),

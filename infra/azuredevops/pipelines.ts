@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Architecture, ARCHITECTURES, isArchitecture } from "../architecture";
 import { ArgumentError } from "../validation";
 import { SESSION_DURATION_VARIABLE, SESSION_SECONDS } from "./aws-roles";
-import type { RepositorySettings } from "./config";
+import { AZURE_DEVOPS_DEFAULTS, type RepositorySettings } from "./config";
 // Only names the generated @pulumi/azuredevops package exports too, so swapping the binding is an import change.
 import {
     BranchPolicyBuildValidation,
@@ -101,12 +101,12 @@ export class AzureDevOpsPipelines extends pulumi.ComponentResource {
     public readonly pullRequestPipelineName: pulumi.Output<string> | undefined;
 
     constructor(name: string, args: AzureDevOpsPipelinesArgs, opts?: pulumi.ComponentResourceOptions) {
-        const pullRequestStack = args.pullRequestStack ?? "arm64";
+        const pullRequestStack = args.pullRequestStack ?? AZURE_DEVOPS_DEFAULTS.pullRequestStack;
         validate(args, pullRequestStack);
         super("dotnet-fargate:azuredevops:Pipelines", name, {}, opts);
 
         const names = pipelineNames(args.stack);
-        const defaultBranch = pulumi.output(args.defaultBranch ?? "main");
+        const defaultBranch = pulumi.output(args.defaultBranch ?? AZURE_DEVOPS_DEFAULTS.defaultBranch);
         const defaultBranchRef = pulumi.interpolate`refs/heads/${defaultBranch}`;
 
         // The token stays out of the provider's inputs: the plugin reads AZDO_PERSONAL_ACCESS_TOKEN itself.
@@ -133,7 +133,7 @@ export class AzureDevOpsPipelines extends pulumi.ComponentResource {
             // Not overridable at queue time. No service connection or variable group is named here: the YAML
             // names those literally (see pipelineNames).
             variables: (sessionSeconds) => [
-                { name: "awsRegion", value: args.awsRegion ?? "us-east-1", allowOverride: false },
+                { name: "awsRegion", value: args.awsRegion ?? AZURE_DEVOPS_DEFAULTS.awsRegion, allowOverride: false },
                 { name: "PULUMI_BACKEND_URL", value: args.pulumiBackendUrl, allowOverride: false },
                 { name: SESSION_DURATION_VARIABLE, value: String(sessionSeconds), allowOverride: false },
             ],
@@ -195,7 +195,7 @@ export class AzureDevOpsPipelines extends pulumi.ComponentResource {
             ciTrigger: { useYaml: true },
             // GitHub honours the YAML's `pr:` section; builds of forks get no secrets.
             ...(args.repository.type === "github"
-                ? { pullRequestTrigger: { useYaml: true, initialBranch: args.defaultBranch ?? "main", forks: { enabled: false, shareSecrets: false } } }
+                ? { pullRequestTrigger: { useYaml: true, initialBranch: args.defaultBranch ?? AZURE_DEVOPS_DEFAULTS.defaultBranch, forks: { enabled: false, shareSecrets: false } } }
                 : {}),
             variables: ctx.variables(SESSION_SECONDS.preview),
         }, ctx.childOpts);
