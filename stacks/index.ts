@@ -16,3 +16,4 @@ export const taskSize = outputs.taskSize;
 export const desiredCount = outputs.desiredCount;
 export const estimatedMonthlyCostUsd = outputs.estimatedMonthlyCostUsd;
 export const monitor = outputs.monitor;
+export const loadGenerator = outputs.loadGenerator;
