@@ -105,6 +105,10 @@ describe("bench report in headless Chromium", function () {
             charts.map((m) => m[1]),
             ["cdf-books", "p99-books", "cdf-prime", "p99-prime", "util-cpu", "util-memory", "capacity-GET-api-books-capacity"],
         );
+        // The capacity headline as the browser laid it out: the table's header and the measured figures.
+        const text = dom.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
+        assert.ok(text.includes("capacity per task at the p99 target"), "the capacity headline is on the page");
+        assert.ok(text.includes("arm64 arm64 GET /api/books capacity 100.0/s measured"), text.slice(0, 600));
         for (const m of charts) {
             const paths = m[0].match(/<path class="series"[^>]* d="M[^"]+"/g) ?? [];
             assert.strictEqual(paths.length, 2, `${m[1]} has ${paths.length} drawn series`);

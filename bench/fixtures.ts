@@ -1,19 +1,45 @@
 /**
  * Fixed results with known answers, for the report tests and the Chromium screenshot test.
- * Built from made-up samples through the same statistics code the runner uses.
+ * Built from made-up latencies, shaped as Artillery reports them, through the same code the runner uses.
  */
 import { Architecture } from "../infra/architecture";
 import { BenchResults, CapacityStep, RESULTS_FORMAT, ScenarioResult, TargetRun } from "./results";
-import { histogram, perSecond, Sample, summarise } from "./stats";
+import { ArtilleryMetrics, summaryFromArtillery } from "./artillery";
+import { periods, quantiles } from "./runner";
+import { mean, percentile } from "./stats";
 
-/** Samples with the given latencies, sent evenly over `durationS`, all answered 200 with `bytes` each. */
-export function evenSamples(latencies: readonly number[], durationS: number, bytes: number): Sample[] {
-    return latencies.map((latencyMs, i) => ({ startMs: (i * durationS * 1000) / latencies.length, latencyMs, status: 200, bytes }));
+/** What Artillery would report for these latencies, all answered 200 with `bytes` each. */
+export function artilleryMetrics(latencies: readonly number[], bytes: number, firstMetricAt = 0): ArtilleryMetrics {
+    const n = latencies.length;
+    const q = (p: number) => percentile(latencies, p);
+    return {
+        firstMetricAt,
+        counters: { "vusers.created": n, "http.requests": n, "http.responses": n, "http.codes.200": n, "http.downloaded_bytes": n * bytes },
+        rates: {},
+        summaries: {
+            "http.response_time": {
+                min: q(0.0001),
+                max: q(100),
+                count: n,
+                mean: mean(latencies) ?? 0,
+                median: q(50),
+                p75: q(75),
+                p90: q(90),
+                p95: q(95),
+                p99: q(99),
+                p999: q(99.9),
+            } as ArtilleryMetrics["summaries"][string],
+        },
+    };
 }
 
 export function fixtureScenario(id: string, url: string, durationS: number, rate: number, latencies: readonly number[], bytes: number): ScenarioResult {
-    const samples = evenSamples(latencies, durationS, bytes);
-    const sorted = [...latencies].sort((a, b) => a - b);
+    const aggregate = artilleryMetrics(latencies, bytes);
+    // Ten-second periods, as Artillery's.
+    const perPeriod = Math.max(1, Math.round((latencies.length * 10) / durationS));
+    const chunks = Array.from({ length: Math.ceil(latencies.length / perPeriod) }, (_, i) =>
+        artilleryMetrics(latencies.slice(i * perPeriod, (i + 1) * perPeriod), bytes, i * 10_000),
+    );
     return {
         id,
         name: `GET ${url}`,
@@ -22,10 +48,11 @@ export function fixtureScenario(id: string, url: string, durationS: number, rate
         arrivalRate: rate,
         startedAt: "2026-01-01T00:00:00.000Z",
         endedAt: "2026-01-01T00:03:00.000Z",
-        summary: summarise(samples, durationS),
-        histogram: histogram(sorted, 10),
-        latenciesMs: sorted,
-        perSecond: perSecond(samples, durationS),
+        summary: summaryFromArtillery(aggregate, durationS),
+        quantilesMs: quantiles(aggregate),
+        perPeriod: periods(chunks),
+        clientCpuPercent: 20,
+        clientBound: false,
     };
 }
 
@@ -34,7 +61,7 @@ function fixtureSteps(rates: readonly number[], p99s: readonly number[]): Capaci
     return rates.map((rate, i) => {
         const lat = Array.from({ length: 100 }, (_, k) => (k < 98 ? 10 : p99s[i]));
         const held = p99s[i] <= 200;
-        return { rate, summary: summarise(evenSamples(lat, 1, 10), 1), held, reason: held ? undefined : `p99 ${p99s[i].toFixed(1)} ms > 200 ms` };
+        return { rate, summary: summaryFromArtillery(artilleryMetrics(lat, 10), 1), held, reason: held ? undefined : `p99 ${p99s[i].toFixed(1)} ms > 200 ms` };
     });
 }
 

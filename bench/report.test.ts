@@ -10,6 +10,38 @@ import { readResults, validateResults, writeResults } from "./results";
 describe("bench report", () => {
     const both = [{ file: "/tmp/both.json", results: armVsAmd() }];
 
+    describe("capacity headline", () => {
+        it("per architecture: capacity per task, measured or client-bound, the spread of repeats, cost per million and the ratio", () => {
+            const results = armVsAmd();
+            const [arm, amd] = results.runs;
+            const runs = [
+                {
+                    ...arm,
+                    capacity: [
+                        {
+                            ...arm.capacity[0],
+                            stoppedBecause: "bisected" as const,
+                            repeats: [100, 90, 110].map((v) => ({ highestRateHeld: v, stoppedBecause: "bisected" as const })),
+                        },
+                    ],
+                },
+                { ...amd, capacity: [{ ...amd.capacity[0], stoppedBecause: "client-bound" as const, clientBoundAtRps: 310 }] },
+            ];
+            const md = renderMarkdown([{ file: "h.json", results: { ...results, runs } }]);
+            assert.ok(
+                md.includes("| arm64 | arm64 | GET /api/books capacity | 100.0/s | measured | 90.0 / 100.0 / 110.0 (3 runs) | $0.0549 | 1.25x amd64 |"),
+                md,
+            );
+            assert.ok(
+                md.includes(
+                    "| amd64 | amd64 | GET /api/books capacity | >= 80.0/s | client-bound at 310.0/s (the load generator's limit, not the server's: add --count on Fargate) | one run | <= $0.0857 |  |",
+                ),
+                md,
+            );
+            assert.ok(md.includes("client-bound at 310.0/s: the load generator could not send more"), md);
+        });
+    });
+
     describe("price-performance", () => {
         it("prices each run's capacity with infra/pricing.ts: task-hour, per-task rate, cost per million", () => {
             const pp = pricePerformance(collectRuns(both));
@@ -203,7 +235,7 @@ describe("bench report", () => {
             writeResults(good, armVsAmd());
             const cases: [string, string, RegExp][] = [
                 ["notjson.json", "{ not json", /notjson\.json: is not valid JSON/],
-                ["format.json", JSON.stringify({ format: "other" }), /format\.json: format is "other", expected "dotnet-fargate-bench\/1"/],
+                ["format.json", JSON.stringify({ format: "other" }), /format\.json: format is "other", expected "dotnet-fargate-bench\/2"/],
                 [
                     "truncated.json",
                     JSON.stringify({ ...armVsAmd(), runs: [{ ...armVsAmd().runs[0], scenarios: [{ id: "books", name: "x", summary: { requests: "many" } }] }] }),

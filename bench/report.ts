@@ -7,8 +7,7 @@ import { Architecture } from "../infra/architecture";
 import { costPerMillionRequests, DEFAULT_PRICES, percentDifference, PriceTable, taskHourUsd } from "../infra/pricing";
 import { BenchResults, CapacityResult, ScenarioResult, TargetRun, TasksSource, writeFileAtomic } from "./results";
 import { FIXED_SCENARIOS } from "./scenarios";
-import { percentileSorted } from "./stats";
-import { cdfPoints, escapeXml, lineChart, Series, SERIES_COLOURS } from "./svg";
+import { escapeXml, lineChart, Series, SERIES_COLOURS } from "./svg";
 
 export interface LoadedResults {
     readonly file: string;
@@ -43,9 +42,36 @@ export interface PricePerformance {
     readonly capacityRps: number | null;
     /** capacityRps / tasksPerService. */
     readonly perTaskRps: number | null;
-    /** True when the search stopped at its upper bound: the capacity is at least this. */
+    /** True when the search did not find the knee (upper bound reached, or client-bound): the capacity is at least this. */
     readonly atLeast: boolean;
+    /** "measured" (bisected to the knee), "bound" (reached the search's upper bound), or "client-bound at X/s". */
+    readonly kind: string;
+    /** With --repeat >= 3: min / median / max of each repetition's capacity per task. */
+    readonly spread?: { readonly min: number; readonly median: number; readonly max: number; readonly n: number };
     readonly costPerMillionUsd: number | null;
+}
+
+/** How the report names a capacity search's end. */
+function capacityKind(c: CapacityResult): string {
+    switch (c.stoppedBecause) {
+        case "bisected":
+        case "failed step":
+            return "measured";
+        case "reached maxRate":
+            return `bound: held the upper bound ${c.maxRate}/s`;
+        case "client-bound":
+            return `client-bound at ${f1(c.clientBoundAtRps)}/s (the load generator's limit, not the server's: add --count on Fargate)`;
+        case "below minRate":
+            return "no rate held";
+    }
+}
+
+function spread(c: CapacityResult, tasks: number): PricePerformance["spread"] {
+    const values = (c.repeats ?? []).map((r) => r.highestRateHeld).filter((v): v is number => v !== null).map((v) => v / tasks).sort((a, b) => a - b);
+    if (values.length < 3) {
+        return undefined;
+    }
+    return { min: values[0], median: values[Math.floor((values.length - 1) / 2)], max: values[values.length - 1], n: values.length };
 }
 
 /** Flattens the runs of every file, giving each a unique label (file name added on a clash). */
@@ -91,7 +117,9 @@ export function pricePerformance(runs: readonly ReportRun[], prices: PriceTable 
                 taskHourUsd: hour,
                 capacityRps: c.highestRateHeld,
                 perTaskRps: perTask,
-                atLeast: c.stoppedBecause === "reached maxRate",
+                atLeast: c.stoppedBecause === "reached maxRate" || c.stoppedBecause === "client-bound",
+                kind: capacityKind(c),
+                spread: spread(c, r.run.tasksPerService),
                 costPerMillionUsd: perTask === null ? null : costPerMillionRequests(hour, perTask),
             };
         }),
@@ -150,6 +178,9 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
         kind: "p",
         text: pp.length === 0 ? "No capacity was measured (the capacity scenario was not run), so there is no price-performance verdict." : verdict(pp, comparison),
     });
+    if (pp.length > 0) {
+        blocks.push(capacityHeadline(pp, comparison));
+    }
 
     // --- What was run, where.
     blocks.push({ kind: "h2", text: "What was measured" });
@@ -274,7 +305,8 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
                 metric("max ms", (s) => f1(s.summary.latency?.max)),
                 metric("offered rate /s", (s) => f1(s.summary.offeredRps)),
                 metric("achieved rate /s", (s) => f1(s.summary.achievedRps)),
-                metric("load generator send lag p99 / max ms", (s) => (s.sendLagMs ? `${f1(s.sendLagMs.p99)} / ${f1(s.sendLagMs.max)}` : "-")),
+                metric("load generator (Artillery) CPU, % of one core", (s) => f1(s.clientCpuPercent)),
+                metric("client-bound", (s) => (s.clientBound ? "yes: Artillery sent fewer than the rate asked" : "no")),
             ],
         });
         e.byRun.forEach((s, i) => {
@@ -283,18 +315,18 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
                 blocks.push({ kind: "p", text: `After the test on ${runs[i].label}: ${answers.join("; ")}.` });
             }
         });
-        // CDF, x axis cut at the largest p99.9 so one timeout does not flatten the curves.
-        const withData = e.byRun.map((s, i) => ({ s, r: runs[i] })).filter((x) => x.s && x.s.latenciesMs.length > 0);
-        const cut = Math.max(...withData.map((x) => percentileSorted(x.s?.latenciesMs ?? [0], 99.9)), 0);
+        // Artillery's quantiles (min, p50 ... p99.9, max), x axis cut at the largest p99.9 so one timeout does not flatten the curves.
+        const withData = e.byRun.map((s, i) => ({ s, r: runs[i] })).filter((x) => x.s && x.s.quantilesMs.length > 0);
+        const p999 = (q: readonly { p: number; ms: number }[]) => q.find((x) => x.p === 99.9)?.ms ?? q[q.length - 1].ms;
+        const cut = Math.max(...withData.map((x) => p999(x.s?.quantilesMs ?? [{ p: 100, ms: 0 }])), 0);
         const series: Series[] = withData.map(({ s, r }) => ({
             name: r.label,
             colour: r.colour,
-            step: true,
-            points: cdfPoints(s?.latenciesMs ?? []).filter(([x]) => x <= cut),
+            points: (s?.quantilesMs ?? []).filter((q) => q.ms <= cut).map((q) => [q.ms, q.p] as [number, number]),
         }));
         blocks.push({
             kind: "chart",
-            caption: `Latency distribution of ${e.name} (share of responses at or below each latency; x axis cut at the highest p99.9, ${f1(cut)} ms).`,
+            caption: `Latency distribution of ${e.name} (share of responses at or below each latency, at Artillery's quantiles: min, p50, p75, p90, p95, p99, p99.9; x axis cut at the highest p99.9, ${f1(cut)} ms).`,
             svg: lineChart({
                 id: `cdf-${e.id}`,
                 title: `${e.name}: latency distribution`,
@@ -306,10 +338,10 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
         });
         blocks.push({
             kind: "chart",
-            caption: `p99 latency of the requests sent in each second of ${e.name}.`,
+            caption: `p99 latency in each of Artillery's 10 s reporting periods of ${e.name}.`,
             svg: lineChart({
                 id: `p99-${e.id}`,
-                title: `${e.name}: p99 per second`,
+                title: `${e.name}: p99 per period`,
                 xLabel: "seconds into the test",
                 yLabel: "p99 (ms)",
                 series: e.byRun
@@ -318,7 +350,7 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
                     .map(({ s, r }) => ({
                         name: r.label,
                         colour: r.colour,
-                        points: (s?.perSecond ?? []).filter((b) => b.p99 !== null).map((b) => [b.second, b.p99 as number] as [number, number]),
+                        points: (s?.perPeriod ?? []).filter((b) => b.p99 !== null).map((b) => [b.startS, b.p99 as number] as [number, number]),
                     })),
             }),
         });
@@ -392,6 +424,7 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
                     f1(s.summary.latency?.p99),
                     `${(s.summary.errorRate * 100).toFixed(2)}%`,
                     s.held ? "held" : `not held: ${s.reason ?? ""}`,
+                    s.clientCpuPercent === undefined || s.clientCpuPercent === null ? "-" : f1(s.clientCpuPercent),
                 ]);
             }
             series.push({
@@ -404,10 +437,18 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
                 text:
                     `${r.label}: highest rate held ${c.highestRateHeld === null ? "none (the first step failed)" : `${c.highestRateHeld}/s`}` +
                     (c.stoppedBecause === "reached maxRate" ? ` (the search reached its upper bound ${c.maxRate}/s: capacity is at least this)` : "") +
-                    `; steps of ${c.stepDurationS} s, p99 target ${c.p99TargetMs} ms, max error rate ${(c.maxErrorRate * 100).toFixed(1)}%.`,
+                    (c.stoppedBecause === "client-bound"
+                        ? ` (client-bound at ${f1(c.clientBoundAtRps)}/s: the load generator could not send more, so the server's capacity is above this and unmeasured; on AWS, raise --count)`
+                        : "") +
+                    (c.stoppedBecause === "bisected" ? ` (measured: the next rate tried failed, within ${((c.tolerance ?? 0.05) * 100).toFixed(0)}%)` : "") +
+                    `; steps of ${c.stepDurationS} s, p99 target ${c.p99TargetMs} ms, max error rate ${(c.maxErrorRate * 100).toFixed(1)}%` +
+                    (c.warmup
+                        ? `; warmed at ${c.warmup.rate}/s for ${c.warmup.seconds} s first (${c.warmup.steady ? "steady" : "still changing when the warm-up limit was reached"})`
+                        : "") +
+                    ".",
             });
         }
-        blocks.push({ kind: "table", head: ["run", "arrival rate", "achieved /s", "p99 ms", "errors", "verdict"], rows });
+        blocks.push({ kind: "table", head: ["run", "arrival rate", "achieved /s", "p99 ms", "errors", "verdict", "load generator CPU %"], rows });
         const shortest = Math.min(...runs.flatMap((r) => r.run.capacity.filter((x) => x.name === name).map((x) => x.stepDurationS)));
         if (shortest < 10) {
             blocks.push({
@@ -465,6 +506,31 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
         blocks.push({ kind: "p", text: verdict(pp, comparison) });
     }
     return { title, blocks };
+}
+
+/** Per architecture and endpoint: capacity per task at the p99 target, what kind of figure it is, cost per million, the ratio. */
+function capacityHeadline(pp: readonly PricePerformance[], comparison: Comparison | null): Block {
+    const ratio = (p: PricePerformance): string => {
+        if (!comparison || p.label !== comparison.candidate.label) {
+            return "";
+        }
+        const b = pp.find((x) => x.label === comparison.baseline.label && x.endpoint === p.endpoint);
+        return b?.perTaskRps && p.perTaskRps ? `${(p.perTaskRps / b.perTaskRps).toFixed(2)}x ${comparison.baseline.label}` : "";
+    };
+    return {
+        kind: "table",
+        head: ["run", "architecture", "endpoint", "capacity per task at the p99 target", "figure", "spread (min / median / max)", "cost per million requests", "ratio"],
+        rows: pp.map((p) => [
+            p.label,
+            p.architecture,
+            p.endpoint,
+            p.perTaskRps === null ? "none" : `${p.atLeast ? ">= " : ""}${f1(p.perTaskRps)}/s`,
+            p.kind,
+            p.spread ? `${f1(p.spread.min)} / ${f1(p.spread.median)} / ${f1(p.spread.max)} (${p.spread.n} runs)` : "one run",
+            p.costPerMillionUsd === null ? "-" : `${p.atLeast ? "<= " : ""}${usd(p.costPerMillionUsd)}`,
+            ratio(p),
+        ]),
+    };
 }
 
 /** The verdict sentence(s): per endpoint, how the candidate's cost per million compares to the baseline's. */

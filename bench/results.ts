@@ -7,10 +7,10 @@ import * as os from "os";
 import * as path from "path";
 import { Architecture, isArchitecture } from "../infra/architecture";
 import { TaskSize } from "../infra/pricing";
-import { Histogram, SecondBucket, Summary } from "./stats";
+import { Summary } from "./stats";
 
 /** Bumped when the shape changes incompatibly. */
-export const RESULTS_FORMAT = "dotnet-fargate-bench/1";
+export const RESULTS_FORMAT = "dotnet-fargate-bench/2";
 
 /** bench/results/ in the repository (git-ignored). */
 export const RESULTS_DIR = path.resolve(__dirname, "../../bench/results");
@@ -49,15 +49,32 @@ export interface ScenarioResult {
     readonly startedAt: string;
     readonly endedAt: string;
     readonly summary: Summary;
-    /** Latency histogram of the complete responses (any status, as `summary.latency`), ms. */
-    readonly histogram: Histogram;
-    /** Every complete response's latency, ms, sorted ascending, rounded to 0.01 ms (for CDFs and re-analysis). */
-    readonly latenciesMs: readonly number[];
-    readonly perSecond: readonly SecondBucket[];
-    /** How late the load generator sent requests after their scheduled time, ms (p99 and max). */
-    readonly sendLagMs?: { readonly p99: number; readonly max: number };
+    /** Latency quantiles of the responses, from Artillery's `http.response_time` summary: p 0 = min, 100 = max. */
+    readonly quantilesMs: readonly Quantile[];
+    /** Artillery's reporting periods (10 s each, aligned to the clock), in order. */
+    readonly perPeriod: readonly PeriodFigures[];
+    /** The load generator's (Artillery's) CPU over the test, percent of one core; null when not measured. */
+    readonly clientCpuPercent: number | null;
+    /** Whether the load generator sent less than the test's rate (its figures then describe the client). */
+    readonly clientBound: boolean;
     /** The scenario's `after` requests (e.g. DELETE /memory-leak) and their answers; absent when it has none. */
     readonly after?: readonly AfterRequestResult[];
+}
+
+export interface Quantile {
+    /** Percent of responses at or below `ms`. */
+    readonly p: number;
+    readonly ms: number;
+}
+
+/** One of Artillery's reporting periods. */
+export interface PeriodFigures {
+    /** Seconds from the test's first metric to the period's first metric. */
+    readonly startS: number;
+    readonly requests: number;
+    readonly responses: number;
+    /** p99 of the period's responses, ms; null without any. */
+    readonly p99: number | null;
 }
 
 /** One request made after a test's load, and what came back. */
@@ -85,8 +102,29 @@ export interface CapacityStep {
     readonly summary: Summary;
     /** Whether the step met the p99 target and the error limit. */
     readonly held: boolean;
-    /** Why it was not held, e.g. "p99 312.4 ms > 200 ms". */
+    /** Why it was not held, e.g. "p99 312.4 ms > 200 ms" or "client-bound: sent 310.2/s of 400/s". */
     readonly reason?: string;
+    /** The load generator, not the server, limited this step. */
+    readonly clientBound?: boolean;
+    /** The load generator's CPU during the step, percent of one core. */
+    readonly clientCpuPercent?: number | null;
+}
+
+/**
+ * Why a capacity search stopped: "bisected" (held and failed rates within the tolerance: a measured
+ * capacity), "reached maxRate" (at least maxRate), "client-bound" (the load generator's limit: the server's
+ * capacity is above what it could send), "below minRate" (even the lowest rate failed), or "failed step"
+ * (results written before the search bisected).
+ */
+export type CapacityEnd = "bisected" | "reached maxRate" | "client-bound" | "below minRate" | "failed step";
+
+/** How long the target was warmed before the first measured step. */
+export interface Warmup {
+    readonly seconds: number;
+    readonly rate: number;
+    /** Whether the last two chunks agreed (false: it stopped at the chunk limit, still changing). */
+    readonly steady: boolean;
+    readonly chunks: readonly { readonly achievedRps: number; readonly meanMs: number | null }[];
 }
 
 export interface CapacityResult {
@@ -96,11 +134,17 @@ export interface CapacityResult {
     readonly maxErrorRate: number;
     readonly stepDurationS: number;
     readonly maxRate: number;
+    /** Steps are bisected until (failed - held) / held is at most this. */
+    readonly tolerance?: number;
     readonly steps: readonly CapacityStep[];
     /** Highest arrival rate held; null when even the first step failed. */
     readonly highestRateHeld: number | null;
-    /** Why the search stopped: "failed step", or "reached maxRate" (capacity is at least maxRate). */
-    readonly stoppedBecause: "failed step" | "reached maxRate";
+    readonly stoppedBecause: CapacityEnd;
+    /** With "client-bound": the rate the load generator did send at that step. */
+    readonly clientBoundAtRps?: number;
+    readonly warmup?: Warmup;
+    /** With --repeat N > 1: each repetition's highest rate held (this entry's figures are the median one's). */
+    readonly repeats?: readonly { readonly highestRateHeld: number | null; readonly stoppedBecause: CapacityEnd }[];
 }
 
 /** One utilisation reading: the service's CPU and memory at a moment. */
@@ -258,8 +302,8 @@ export function validateResults(file: string, data: unknown): BenchResults {
                 throw new ResultsError(file, `${w} needs an id and a name`);
             }
             checkSummary(file, w, sc.summary);
-            if (!Array.isArray(sc.latenciesMs) || !isObject(sc.histogram) || !Array.isArray(sc.perSecond)) {
-                throw new ResultsError(file, `${w} needs latenciesMs, histogram and perSecond`);
+            if (!Array.isArray(sc.quantilesMs) || !Array.isArray(sc.perPeriod)) {
+                throw new ResultsError(file, `${w} needs quantilesMs and perPeriod`);
             }
             if (sc.after !== undefined && (!Array.isArray(sc.after) || !sc.after.every((a) => isObject(a) && typeof a.method === "string" && typeof a.url === "string"))) {
                 throw new ResultsError(file, `${w}.after must be a list of {method, url, ...}`);

@@ -2,16 +2,18 @@
  * `npm run bench -- --stacks arm64,amd64` or `npm run bench -- --local --scale 0.05`.
  * Runs the scenarios, saves the results under bench/results/, and writes the report beside them.
  */
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { Architecture } from "../infra/architecture";
 import { notMeasured, readContainerInsights } from "./cloudwatch";
 import { buildServices, dotnetCommand, LOCAL_SERVICES, ProcSampler, RunningService, serviceForPath, startServices, stopProcess } from "./local";
-import { Progress } from "./loadgen";
+import { artilleryBin, runArtillery } from "./artillery";
+import { checkAwsCredentials, fargateRunner, LoadGeneratorPlacement } from "./fargate";
 import { writeReports } from "./report";
 import { BenchResults, currentMachine, RESULTS_DIR, RESULTS_FORMAT, TasksSource, writeResults } from "./results";
-import { preflight, runBenchmark, Target } from "./runner";
+import { preflight, runBenchmark, ScriptRunner, Target } from "./runner";
 import {
     ALL_SCENARIOS,
     CapacityOverrides,
@@ -23,6 +25,9 @@ import {
     selectScenarios,
 } from "./scenarios";
 import { CommandRunner, readStackOutputs, runCommand } from "./stack-outputs";
+
+/** Scaled capacity steps are never shorter than this: one Artillery period, enough requests for a p99. */
+export const MIN_STEP_S = 10;
 
 export const USAGE = `Usage: npm run bench -- (--stacks arm64,amd64 | --local) [options]
 
@@ -40,13 +45,17 @@ Options:
                              \`dotnet-fargate:services\`; after memory-leak, DELETE /memory-leak resets it)
   --capacity-start <rps>     capacity search: first arrival rate (default: each bench/scenarios/capacity*.yml);
                              these capacity flags apply to every capacity scenario selected
-  --capacity-step <rps>      capacity search: increase per step
-  --capacity-max <rps>       capacity search: upper bound, the last step tried
-  --capacity-step-duration <s>  seconds per step, as given (the file's default is scaled by --scale)
+  --capacity-max <rps>       capacity search: upper bound (the ramp doubles the rate up to it, then bisects)
+  --capacity-step-duration <s>  seconds per step, as given (the file's default is scaled by --scale, never below ${MIN_STEP_S} s)
   --p99-target <ms>          capacity search: a step holds while its p99 is at most this
   --max-error-rate <f>       capacity search: a step holds while its failed fraction is at most this (e.g. 0.01)
   --tasks <n>                tasks behind each service during the run; capacity per task = measured / n
                              (default: each stack's \`desiredCount\` output, or 1 for a stack without it)
+  --engine <local|fargate>   where Artillery runs: here (default), or \`artillery run-fargate\` in the
+                             stack's region (needs --stacks, --count and AWS credentials)
+  --count <n>                --engine fargate: Artillery workers (Fargate tasks) per run
+  --repeat <n>               run each capacity search n times (default 1; n >= 3 shows min/median/max)
+  --no-pin                   --local: do not pin the services to one core and Artillery to another
   --timeout <ms>             per-request timeout (default 10000)
   --out <file>               results file (default bench/results/<time>-<targets>.json); the report is written beside it
   --no-build                 --local: skip \`dotnet build\` (use the last Release build)
@@ -69,6 +78,10 @@ export interface CliOptions {
     /** --tasks; undefined when not given (each stack's desiredCount output, else 1). */
     readonly tasks?: number;
     readonly timeoutMs: number;
+    readonly engine: "local" | "fargate";
+    readonly count?: number;
+    readonly repeat: number;
+    readonly pin: boolean;
     readonly out?: string;
     readonly build: boolean;
     readonly help: boolean;
@@ -97,12 +110,15 @@ export function parseCli(argv: readonly string[]): CliOptions {
                 scale: { type: "string" },
                 scenarios: { type: "string" },
                 "capacity-start": { type: "string" },
-                "capacity-step": { type: "string" },
                 "capacity-max": { type: "string" },
                 "capacity-step-duration": { type: "string" },
                 "p99-target": { type: "string" },
                 "max-error-rate": { type: "string" },
                 tasks: { type: "string" },
+                engine: { type: "string" },
+                count: { type: "string" },
+                repeat: { type: "string" },
+                "no-pin": { type: "boolean", default: false },
                 timeout: { type: "string" },
                 out: { type: "string" },
                 "no-build": { type: "boolean", default: false },
@@ -116,7 +132,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     }
     const v = parsed.values;
     if (v.help) {
-        return { local: false, scale: 1, scenarios: [], capacity: {}, timeoutMs: 10_000, build: true, help: true };
+        return { local: false, scale: 1, scenarios: [], capacity: {}, timeoutMs: 10_000, engine: "local", repeat: 1, pin: true, build: true, help: true };
     }
     const stacks = v.stacks?.split(",").map((s) => s.trim()).filter(Boolean);
     if ((stacks === undefined || stacks.length === 0) === !v.local) {
@@ -134,14 +150,28 @@ export function parseCli(argv: readonly string[]): CliOptions {
         throw new UsageError(`--scenarios: ${(e as Error).message}`);
     }
     const positive = (n: number) => n > 0;
+    const engine = v.engine ?? "local";
+    if (engine !== "local" && engine !== "fargate") {
+        throw new UsageError(`--engine must be local or fargate, got ${JSON.stringify(engine)}`);
+    }
+    const count = num("count", v.count, (n) => Number.isInteger(n) && n >= 1, "a whole number >= 1");
+    if (engine === "fargate" && (!stacks || count === undefined)) {
+        throw new UsageError("--engine fargate needs --stacks (the targets and their region) and --count <workers>");
+    }
+    if (engine === "local" && count !== undefined) {
+        throw new UsageError("--count is for --engine fargate (Artillery workers on Fargate); the local engine is one process");
+    }
     return {
+        engine,
+        count,
+        repeat: num("repeat", v.repeat, (n) => Number.isInteger(n) && n >= 1, "a whole number >= 1") ?? 1,
+        pin: !v["no-pin"],
         stacks,
         local: Boolean(v.local),
         scale: num("scale", v.scale, positive, "a number greater than 0") ?? 1,
         scenarios,
         capacity: {
             startRate: num("capacity-start", v["capacity-start"], positive, "a rate greater than 0"),
-            step: num("capacity-step", v["capacity-step"], positive, "a rate greater than 0"),
             maxRate: num("capacity-max", v["capacity-max"], positive, "a rate greater than 0"),
             stepDuration: num("capacity-step-duration", v["capacity-step-duration"], positive, "seconds greater than 0"),
             p99TargetMs: num("p99-target", v["p99-target"], positive, "milliseconds greater than 0"),
@@ -166,23 +196,43 @@ export function localArchitecture(arch = os.arch()): Architecture {
     throw new UsageError(`--local: this machine's architecture ${arch} is neither x64 nor arm64`);
 }
 
-/** Prints the live progress line: on a terminal it rewrites one line, otherwise one line every 5 s. */
-function progressPrinter(): (what: string, p: Progress) => void {
-    let lastPrinted = 0;
-    return (what, p) => {
-        const line =
-            `  ${what}: ${p.elapsedS.toFixed(0)} s elapsed, ${p.remainingS.toFixed(0)} s left, ` +
-            `${p.currentRps.toFixed(1)}/s, p99 ${p.recentP99 === null ? "-" : p.recentP99.toFixed(1)} ms, ` +
-            `${p.sent} sent, ${p.failed} failed, ${p.inFlight} in flight`;
-        if (process.stderr.isTTY) {
-            process.stderr.write(`\r${line.padEnd(process.stderr.columns ? process.stderr.columns - 1 : 120)}`);
-            if (p.remainingS === 0) {
-                process.stderr.write("\n");
-            }
-        } else if (Date.now() - lastPrinted >= 5000 || p.remainingS === 0) {
-            lastPrinted = Date.now();
-            process.stderr.write(`${line}\n`);
-        }
+/**
+ * Local runs: the services on the last core, Artillery on the first, so neither takes the other's CPU
+ * (a Fargate task is alone on its vCPUs). Undefined when there is one core or no `taskset`.
+ */
+export function corePinning(cores: number, hasTaskset = fs.existsSync("/usr/bin/taskset")): {
+    serviceCore: number;
+    artilleryCore: number;
+    service: string[];
+    artillery: string[];
+} | undefined {
+    if (cores < 2 || !hasTaskset) {
+        return undefined;
+    }
+    const serviceCore = cores - 1;
+    return { serviceCore, artilleryCore: 0, service: ["taskset", "-c", String(serviceCore)], artillery: ["taskset", "-c", "0"] };
+}
+
+/** The Fargate engine for one stack: its region and placement come from the stack's `loadGenerator` output. */
+function fargateFor(stack: string, placement: LoadGeneratorPlacement | undefined, count: number, log: (line: string) => void, test?: ScriptRunner): ScriptRunner {
+    if (!placement) {
+        throw new UsageError(
+            `--engine fargate: stack "${stack}" has no \`loadGenerator\` output (region, private subnets, a security group the load balancer admits); ` +
+                `run \`pulumi up --stack ${stack}\` with this version of the program`,
+        );
+    }
+    log(`stack ${stack}: Artillery on ${count} Fargate worker(s) in ${placement.region}, subnets ${placement.subnetIds.join(",")}, security group ${placement.securityGroupId}`);
+    return test ?? fargateRunner({ count, region: placement.region, placement }, { log });
+}
+
+/** A service command run under a prefix (taskset). */
+function pinned(
+    command: (name: string, port: number) => { command: string; args: string[] },
+    prefix: readonly string[],
+): (name: string, port: number) => { command: string; args: string[] } {
+    return (name, port) => {
+        const c = command(name, port);
+        return { command: prefix[0], args: [...prefix.slice(1), c.command, ...c.args] };
     };
 }
 
@@ -195,6 +245,10 @@ export interface MainDeps {
     /** Test hook: replaces the .NET services with another command per service. */
     readonly localCommand?: (name: string, port: number) => { command: string; args: string[] };
     readonly quiet?: boolean;
+    /** Test hook: seconds per warm-up chunk (default 10). */
+    readonly warmupChunkS?: number;
+    /** Test hook: runs the Artillery scripts instead of the engine. */
+    readonly runScript?: ScriptRunner;
 }
 
 /** Runs the benchmark; returns the results file written. Throws on any error before writing anything. */
@@ -206,9 +260,20 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         return undefined;
     }
     const scenarios = options.scenarios.filter((s) => !isCapacityScenario(s)).map((id) => loadFixedScenario(id, options.scale));
-    const capacity = loadCapacityTargets(options.scale, options.capacity, undefined, options.scenarios.filter(isCapacityScenario));
+    // A step given on the command line is taken as is; the files' scaled steps are never shorter than MIN_STEP_S.
+    const capacity = loadCapacityTargets(options.scale, options.capacity, undefined, options.scenarios.filter(isCapacityScenario)).map((c) =>
+        options.capacity.stepDuration === undefined ? { ...c, stepDuration: Math.max(MIN_STEP_S, c.stepDuration) } : c,
+    );
     const paths = [...scenarios.map((s) => s.url), ...capacity.map((c) => c.url)];
     const machine = currentMachine();
+    const pinning = options.local && options.pin ? corePinning(machine.cores) : undefined;
+    const runScript: ScriptRunner = deps.runScript ?? ((script) => runArtillery({ script, prefix: pinning?.artillery }));
+    if (!deps.runScript) {
+        artilleryBin();
+    }
+    if (options.engine === "fargate") {
+        log(`AWS credentials for run-fargate: from ${checkAwsCredentials()}`);
+    }
     const startedAt = new Date();
     let targets: Target[] = [];
     let running: RunningService[] = [];
@@ -239,6 +304,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
                     tasksPerService: tasks.n,
                     tasksSource: tasks.source,
                     serverCpuModel: "unknown (Fargate does not expose the host CPU model)",
+                    runScript: options.engine === "fargate" ? fargateFor(stack, out.loadGenerator, options.count ?? 1, log, deps.runScript) : undefined,
                     estimatedMonthlyCostUsd: out.estimatedMonthlyCostUsd,
                     endUtilisation: (start, end) => readContainerInsights(out.clusterName, out.serviceNames, start, end),
                 });
@@ -258,7 +324,11 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
             cleanups.add(stopAll);
             const fresh: RunningService[] = [];
             running = fresh;
-            await startServices(needed, deps.localCommand ?? dotnetCommand(), { log, onStart: (r) => fresh.push(r) });
+            const command = deps.localCommand ?? dotnetCommand();
+            if (pinning) {
+                log(`pinning: the services to core ${pinning.serviceCore}, Artillery to core ${pinning.artilleryCore} (taskset; --no-pin to turn off)`);
+            }
+            await startServices(needed, pinning ? pinned(command, pinning.service) : command, { log, onStart: (r) => fresh.push(r) });
             const byName = new Map(running.map((r) => [r.name, r.baseUrl]));
             const pids = running.map((r) => ({ name: r.name, pid: r.child.pid ?? -1 }));
             targets = [
@@ -290,7 +360,9 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
             capacity,
             timeoutMs: options.timeoutMs,
             log,
-            onProgress: deps.quiet ? undefined : progressPrinter(),
+            runScript,
+            repeat: options.repeat,
+            warmupChunkS: deps.warmupChunkS,
             registerCleanup: (cleanup) => {
                 cleanups.add(cleanup);
                 return () => cleanups.delete(cleanup);

@@ -3,16 +3,20 @@
  * scenario (books on arm64, books on amd64, categories on arm64, ...) so slow drift in the network or
  * the load generator's machine touches both sides alike.
  */
-import { Progress, runPhase, sendOne, sendRequest } from "./loadgen";
-import { AfterRequestResult, CapacityResult, CapacityStep, ScenarioResult, ServiceUtilisation, TargetRun } from "./results";
-import { capacitySteps, CapacityTarget, FixedScenario, isProfilingPath, PROFILING_SCENARIOS } from "./scenarios";
-import { histogram, percentile, perSecond, Sample, summarise, Summary } from "./stats";
+import { ArtilleryMetrics, ArtilleryRun, artilleryScript, Phase, runArtillery, summaryFromArtillery } from "./artillery";
+import { isSteady, judgeStep, searchCapacity, WarmupChunk } from "./capacity";
+import { sendRequest } from "./http-once";
+import { AfterRequestResult, CapacityResult, CapacityStep, PeriodFigures, Quantile, ScenarioResult, ServiceUtilisation, TargetRun, Warmup } from "./results";
+import { CapacityTarget, FixedScenario, isProfilingPath, PROFILING_SCENARIOS } from "./scenarios";
+import { Summary } from "./stats";
 
 /** Something to benchmark: one stack's ALB, or the local services. It describes itself as the results do. */
 export interface Target
     extends Pick<TargetRun, "label" | "mode" | "architecture" | "urls" | "taskSize" | "tasksPerService" | "tasksSource" | "serverCpuModel" | "estimatedMonthlyCostUsd"> {
     /** The base URL that serves a path (one ALB URL for every path, or the local service's port). */
     readonly baseUrlFor: (urlPath: string) => string;
+    /** Runs this target's Artillery scripts (the Fargate engine in the stack's region); default: the run's. */
+    readonly runScript?: ScriptRunner;
     /** Called before the first request; starts utilisation sampling if the target can. */
     readonly beginUtilisation?: () => void;
     /** Called after the last response: the utilisation over [start, end]. */
@@ -25,14 +29,23 @@ export interface RunOptions {
     readonly timeoutMs?: number;
     /** Receives progress lines (scenario, elapsed/remaining, rate, p99). */
     readonly log?: (line: string) => void;
-    /** Receives the live progress of the phase that is running. */
-    readonly onProgress?: (what: string, p: Progress) => void;
+    /** Runs one Artillery script (default: `artillery run` here); the Fargate engine and the tests replace it. */
+    readonly runScript?: ScriptRunner;
+    /** Capacity searches per target and scenario (--repeat, default 1). */
+    readonly repeat?: number;
+    /** Seconds per warm-up chunk (default WARMUP_CHUNK_S). */
+    readonly warmupChunkS?: number;
     /**
      * Registers work to do if the process is interrupted (Ctrl-C) while a test with `after` requests runs,
      * so they are still sent; returns the function that unregisters it.
      */
     readonly registerCleanup?: (cleanup: () => Promise<void>) => () => void;
 }
+
+/** Runs one Artillery script and returns its report and the load generator's CPU. */
+export type ScriptRunner = (script: Record<string, unknown>) => Promise<ArtilleryRun>;
+
+const defaultRunner: ScriptRunner = (script) => runArtillery({ script });
 
 export class UnreachableError extends Error {
     constructor(message: string) {
@@ -49,8 +62,6 @@ export class ProfilingNotDeployedError extends Error {
     }
 }
 
-/** Number of histogram bins in the results (the report may re-bin from latenciesMs). */
-const HISTOGRAM_BINS = 40;
 
 /**
  * One GET to every path the run will use, on every target, before any load: a clear error naming the
@@ -62,7 +73,7 @@ export async function preflight(targets: readonly Target[], paths: readonly stri
     for (const target of targets) {
         for (const p of [...new Set(paths)]) {
             const url = new URL(p, target.baseUrlFor(p));
-            const sample = await sendOne(url, 0, timeoutMs);
+            const sample = await sendRequest("GET", url, timeoutMs);
             if (sample.error !== undefined || sample.status === undefined) {
                 throw new UnreachableError(
                     `${target.label}: ${url.toString()} is unreachable (${sample.error ?? "no response"}); ` +
@@ -85,44 +96,30 @@ export async function preflight(targets: readonly Target[], paths: readonly stri
     return warnings;
 }
 
-/** Whether a capacity step held: p99 within target and error rate within limit (and some responses). */
-export function judgeStep(summary: Summary, target: Pick<CapacityTarget, "p99TargetMs" | "maxErrorRate">): { held: boolean; reason?: string } {
-    if (summary.errorRate > target.maxErrorRate) {
-        return {
-            held: false,
-            reason: `error rate ${(summary.errorRate * 100).toFixed(2)}% > ${(target.maxErrorRate * 100).toFixed(2)}%`,
-        };
+/** Quantiles of Artillery's `http.response_time` summary, min and max as p 0 and 100. */
+export function quantiles(m: ArtilleryMetrics): Quantile[] {
+    const r = m.summaries["http.response_time"];
+    if (!r || !(r.count > 0)) {
+        return [];
     }
-    if (summary.latency === null) {
-        return { held: false, reason: "no successful responses" };
-    }
-    if (summary.latency.p99 > target.p99TargetMs) {
-        return { held: false, reason: `p99 ${summary.latency.p99.toFixed(1)} ms > ${target.p99TargetMs} ms` };
-    }
-    return { held: true };
+    const points: [number, number | undefined][] = [[0, r.min], [50, r.median], [75, (r as { p75?: number }).p75], [90, (r as { p90?: number }).p90], [95, r.p95], [99, r.p99], [99.9, r.p999], [100, r.max]];
+    return points.filter((x): x is [number, number] => typeof x[1] === "number").map(([p, ms]) => ({ p, ms }));
 }
 
-/** The capacity search's outcome from its steps (in the order run): highest rate held before the first failure. */
-export function capacityOutcome(steps: readonly Pick<CapacityStep, "rate" | "held">[]): {
-    highestRateHeld: number | null;
-    stoppedBecause: "failed step" | "reached maxRate";
-} {
-    let highest: number | null = null;
-    for (const step of steps) {
-        if (!step.held) {
-            return { highestRateHeld: highest, stoppedBecause: "failed step" };
-        }
-        highest = step.rate;
-    }
-    return { highestRateHeld: highest, stoppedBecause: "reached maxRate" };
+/** Artillery's periods as figures relative to the first one. */
+export function periods(list: readonly ArtilleryMetrics[]): PeriodFigures[] {
+    const first = list.find((m) => m.firstMetricAt !== undefined)?.firstMetricAt ?? 0;
+    return list.map((m) => ({
+        startS: Math.round(((m.firstMetricAt ?? first) - first) / 100) / 10,
+        requests: m.counters["http.requests"] ?? 0,
+        responses: m.counters["http.responses"] ?? 0,
+        p99: m.summaries["http.response_time"]?.count ? m.summaries["http.response_time"].p99 : null,
+    }));
 }
 
-function scenarioResult(s: FixedScenario, samples: readonly Sample[], startedAt: Date, endedAt: Date): ScenarioResult {
-    const summary = summarise(samples, s.duration);
-    const ok = samples
-        .filter((x) => x.error === undefined && x.status !== undefined && x.latencyMs !== undefined)
-        .map((x) => Math.round((x.latencyMs as number) * 100) / 100)
-        .sort((a, b) => a - b);
+/** A fixed-rate test's result from its Artillery run. */
+export function scenarioResult(s: FixedScenario, run: ArtilleryRun, startedAt: Date, endedAt: Date): ScenarioResult {
+    const summary = summaryFromArtillery(run.report.aggregate, s.duration);
     return {
         id: s.id,
         name: s.name,
@@ -132,21 +129,11 @@ function scenarioResult(s: FixedScenario, samples: readonly Sample[], startedAt:
         startedAt: startedAt.toISOString(),
         endedAt: endedAt.toISOString(),
         summary,
-        histogram: histogram(ok, HISTOGRAM_BINS),
-        latenciesMs: ok,
-        perSecond: perSecond(samples, s.duration),
-        sendLagMs: sendLag(samples),
+        quantilesMs: quantiles(run.report.aggregate),
+        perPeriod: periods(run.report.intermediate),
+        clientCpuPercent: run.clientCpuPercent,
+        clientBound: summary.offeredRps < 0.95 * s.arrivalRate,
     };
-}
-
-/** p99 and max of how late requests were sent (absent when no sample recorded it). */
-export function sendLag(samples: readonly Sample[]): { p99: number; max: number } | undefined {
-    const lags = samples.map((x) => x.lagMs).filter((v): v is number => v !== undefined);
-    if (lags.length === 0) {
-        return undefined;
-    }
-    const round = (v: number) => Math.round(v * 100) / 100;
-    return { p99: round(percentile(lags, 99)), max: round(lags.reduce((a, b) => Math.max(a, b), 0)) };
 }
 
 function fmt(n: number | null | undefined, digits = 1): string {
@@ -186,6 +173,7 @@ export async function runAfterRequests(
 export async function runBenchmark(targets: readonly Target[], options: RunOptions): Promise<TargetRun[]> {
     const log = options.log ?? (() => undefined);
     const timeoutMs = options.timeoutMs ?? 10_000;
+    const runScript = options.runScript ?? defaultRunner;
     const started = new Map<string, Date>();
     const scenarioResults = new Map<string, ScenarioResult[]>(targets.map((t) => [t.label, []]));
     const capacityResults = new Map<string, CapacityResult[]>(targets.map((t) => [t.label, []]));
@@ -193,7 +181,11 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
     let index = 0;
 
     const fixedS = options.scenarios.reduce((sum, s) => sum + s.duration, 0) * targets.length;
-    const capacityS = options.capacity.reduce((sum, c) => sum + capacitySteps(c).length * c.stepDuration, 0) * targets.length;
+    // Geometric ramp to maxRate, then about five bisections, plus the warm-up: a rough upper figure.
+    const capacityS =
+        options.capacity.reduce((sum, c) => sum + (Math.ceil(Math.log2(c.maxRate / c.startRate)) + 6) * c.stepDuration + WARMUP_MAX_CHUNKS * WARMUP_CHUNK_S, 0) *
+        targets.length *
+        (options.repeat ?? 1);
     log(
         `plan: ${options.scenarios.length} scenario(s) x ${targets.length} target(s), ${fixedS} s of fixed-rate load` +
             (options.capacity.length ? `, then the capacity search (at most ${capacityS} s)` : ""),
@@ -216,19 +208,13 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
             const unregister = scenario.after.length > 0 ? options.registerCleanup?.(async () => void (await runAfter())) : undefined;
             let result: ScenarioResult;
             try {
-                const samples = await runPhase({
-                    baseUrl: target.baseUrlFor(scenario.url),
-                    path: scenario.url,
-                    durationS: scenario.duration,
-                    arrivalRate: scenario.arrivalRate,
-                    timeoutMs,
-                    onProgress: options.onProgress ? (p) => options.onProgress?.(what, p) : undefined,
-                });
-                result = scenarioResult(scenario, samples, begin, new Date());
+                const phase: Phase = { name: scenario.name, duration: scenario.duration, arrivalRate: scenario.arrivalRate };
+                const run = await (target.runScript ?? runScript)(artilleryScript(target.baseUrlFor(scenario.url), scenario.url, [phase], timeoutMs));
+                result = scenarioResult(scenario, run, begin, new Date());
                 const l = result.summary.latency;
                 log(
                     `${what}: ${result.summary.requests} requests, ${result.summary.failed} failed, ` +
-                        `${fmt(result.summary.achievedRps)}/s, mean ${fmt(l?.mean)} / p95 ${fmt(l?.p95)} / p99 ${fmt(l?.p99)} ms`,
+                        `${fmt(result.summary.achievedRps)}/s${result.clientBound ? " (client-bound: fewer sent than asked)" : ""}, mean ${fmt(l?.mean)} / p95 ${fmt(l?.p95)} / p99 ${fmt(l?.p99)} ms`,
                 );
             } finally {
                 if (scenario.after.length > 0) {
@@ -242,7 +228,7 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
 
     for (const cap of options.capacity) {
         for (const target of targets) {
-            capacityResults.get(target.label)?.push(await runCapacity(target, cap, timeoutMs, log, options.onProgress));
+            capacityResults.get(target.label)?.push(await repeatCapacity(target, cap, { timeoutMs, log, runScript: target.runScript ?? runScript, repeat: options.repeat ?? 1, warmupChunkS: options.warmupChunkS }));
         }
     }
 
@@ -271,35 +257,68 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
     return runs;
 }
 
-/** Steps the arrival rate up until a step fails or maxRate has been held. */
-export async function runCapacity(
-    target: Target,
-    cap: CapacityTarget,
-    timeoutMs: number,
-    log: (line: string) => void,
-    onProgress?: (what: string, p: Progress) => void,
-): Promise<CapacityResult> {
-    const steps: CapacityStep[] = [];
-    for (const rate of capacitySteps(cap)) {
-        const what = `${cap.name} on ${target.label} at ${rate}/s`;
-        log(`${what}: ${cap.stepDuration} s (p99 target ${cap.p99TargetMs} ms, max errors ${(cap.maxErrorRate * 100).toFixed(1)}%)`);
-        const samples = await runPhase({
-            baseUrl: target.baseUrlFor(cap.url),
-            path: cap.url,
-            durationS: cap.stepDuration,
-            arrivalRate: rate,
-            timeoutMs,
-            onProgress: onProgress ? (p) => onProgress(what, p) : undefined,
-        });
-        const summary = summarise(samples, cap.stepDuration);
-        const verdict = judgeStep(summary, cap);
-        steps.push({ rate, summary, ...verdict });
-        log(`${what}: ${verdict.held ? "held" : `not held (${verdict.reason})`}; p99 ${fmt(summary.latency?.p99)} ms`);
-        if (!verdict.held) {
-            break;
-        }
+/** Seconds per warm-up chunk, and at most this many chunks before the first measured step. */
+export const WARMUP_CHUNK_S = 10;
+export const WARMUP_MAX_CHUNKS = 6;
+
+export interface CapacityRunOptions {
+    readonly timeoutMs: number;
+    readonly log: (line: string) => void;
+    readonly runScript: ScriptRunner;
+    readonly repeat: number;
+    /** Seconds per warm-up chunk (default WARMUP_CHUNK_S). */
+    readonly warmupChunkS?: number;
+}
+
+/**
+ * Loads the target at twice the capacity search's start rate (capped at maxRate), in chunks of
+ * WARMUP_CHUNK_S seconds until two chunks in a row agree on throughput and mean latency (a fresh .NET
+ * process runs slower until the JIT and the thread pool have settled), at most WARMUP_MAX_CHUNKS.
+ */
+export async function warmUp(target: Target, cap: CapacityTarget, o: CapacityRunOptions): Promise<Warmup> {
+    const chunkS = o.warmupChunkS ?? WARMUP_CHUNK_S;
+    const rate = Math.min(cap.maxRate, cap.startRate * 2);
+    const chunks: WarmupChunk[] = [];
+    while (chunks.length < WARMUP_MAX_CHUNKS && !isSteady(chunks)) {
+        const run = await o.runScript(
+            artilleryScript(target.baseUrlFor(cap.url), cap.url, [{ name: "warm-up", duration: chunkS, arrivalRate: rate }], o.timeoutMs),
+        );
+        const s = summaryFromArtillery(run.report.aggregate, chunkS);
+        chunks.push({ achievedRps: s.achievedRps, meanMs: s.latency?.mean ?? null });
     }
-    const outcome = capacityOutcome(steps);
+    const warmup = { seconds: chunks.length * chunkS, rate, steady: isSteady(chunks), chunks };
+    o.log(
+        `${cap.name} on ${target.label}: warmed at ${rate}/s for ${warmup.seconds} s` +
+            (warmup.steady ? " (steady)" : ` (still changing after ${WARMUP_MAX_CHUNKS} chunks)`) +
+            `; mean ms per chunk ${chunks.map((c) => fmt(c.meanMs)).join(", ")}`,
+    );
+    return warmup;
+}
+
+/** Warms the target, then finds its capacity: geometric ramp, then bisection to within 5%. */
+export async function runCapacity(target: Target, cap: CapacityTarget, o: CapacityRunOptions): Promise<CapacityResult> {
+    const warmup = await warmUp(target, cap, o);
+    const outcome = await searchCapacity({ startRate: cap.startRate, maxRate: cap.maxRate }, cap, async (rate) => {
+        const what = `${cap.name} on ${target.label} at ${rate}/s`;
+        const run = await o.runScript(
+            artilleryScript(target.baseUrlFor(cap.url), cap.url, [{ name: `step ${rate}/s`, duration: cap.stepDuration, arrivalRate: rate }], o.timeoutMs),
+        );
+        const summary = summaryFromArtillery(run.report.aggregate, cap.stepDuration);
+        const verdict = judgeStep(rate, { summary, clientCpuPercent: run.clientCpuPercent }, cap);
+        o.log(
+            `${what}: ${verdict.held ? "held" : `not held (${verdict.reason})`}; sent ${fmt(summary.offeredRps)}/s, ` +
+                `p99 ${fmt(summary.latency?.p99)} ms, load generator CPU ${fmt(run.clientCpuPercent, 0)}%`,
+        );
+        return { summary, clientCpuPercent: run.clientCpuPercent };
+    });
+    const steps: CapacityStep[] = outcome.steps.map((s) => ({
+        rate: s.rate,
+        summary: s.measurement.summary as Summary,
+        held: s.verdict.held,
+        ...(s.verdict.reason ? { reason: s.verdict.reason } : {}),
+        clientBound: s.verdict.clientBound,
+        clientCpuPercent: s.measurement.clientCpuPercent,
+    }));
     return {
         name: cap.name,
         url: cap.url,
@@ -307,7 +326,28 @@ export async function runCapacity(
         maxErrorRate: cap.maxErrorRate,
         stepDurationS: cap.stepDuration,
         maxRate: cap.maxRate,
+        tolerance: 0.05,
         steps,
-        ...outcome,
+        highestRateHeld: outcome.highestRateHeld,
+        stoppedBecause: outcome.stoppedBecause,
+        ...(outcome.clientBoundAtRps !== undefined ? { clientBoundAtRps: outcome.clientBoundAtRps } : {}),
+        warmup,
     };
+}
+
+/** Runs the search `repeat` times; the result is the median repetition's, with every repetition's figure. */
+export async function repeatCapacity(target: Target, cap: CapacityTarget, o: CapacityRunOptions): Promise<CapacityResult> {
+    const results: CapacityResult[] = [];
+    for (let i = 0; i < o.repeat; i++) {
+        if (o.repeat > 1) {
+            o.log(`${cap.name} on ${target.label}: repetition ${i + 1} of ${o.repeat}`);
+        }
+        results.push(await runCapacity(target, cap, o));
+    }
+    if (results.length === 1) {
+        return results[0];
+    }
+    const sorted = [...results].sort((a, b) => (a.highestRateHeld ?? -1) - (b.highestRateHeld ?? -1));
+    const median = sorted[Math.floor((sorted.length - 1) / 2)];
+    return { ...median, repeats: results.map((r) => ({ highestRateHeld: r.highestRateHeld, stoppedBecause: r.stoppedBecause })) };
 }

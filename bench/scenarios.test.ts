@@ -40,7 +40,7 @@ describe("bench scenarios (bench/scenarios/*.yml)", () => {
     });
 
     for (const id of CAPACITY_SCENARIOS) {
-        it(`${id}.yml's Artillery phases are the steps the runner derives from its capacity settings`, () => {
+        it(`${id}.yml's Artillery phases are the search's ramp (what plain Artillery can replay; the tool then bisects)`, () => {
             const doc = parse(fs.readFileSync(path.join(SCENARIO_DIR, `${id}.yml`), "utf8")) as {
                 config: { phases: { duration: number; arrivalRate: number }[] };
             };
@@ -55,25 +55,25 @@ describe("bench scenarios (bench/scenarios/*.yml)", () => {
 
     it("has a capacity search for BookStore and one for Prime, each bounded", () => {
         assert.deepStrictEqual(
-            loadCapacityTargets().map((t) => [t.url, t.startRate, t.step, t.maxRate, t.stepDuration, t.p99TargetMs, t.maxErrorRate]),
+            loadCapacityTargets().map((t) => [t.url, t.startRate, t.maxRate, t.stepDuration, t.p99TargetMs, t.maxErrorRate]),
             [
-                ["/api/books", 25, 25, 400, 30, 200, 0.01],
-                ["/prime", 1, 1, 20, 30, 1000, 0.01],
+                ["/api/books", 25, 25600, 30, 200, 0.01],
+                ["/prime", 1, 256, 30, 1000, 0.01],
             ],
         );
     });
 
-    it("capacity steps go from start by step and stop at the upper bound", () => {
-        assert.deepStrictEqual(capacitySteps({ startRate: 10, step: 15, maxRate: 50 }), [10, 25, 40]);
-        assert.deepStrictEqual(capacitySteps({ startRate: 0.5, step: 0.1, maxRate: 0.8 }), [0.5, 0.6, 0.7, 0.8]);
-        assert.deepStrictEqual(capacitySteps({ startRate: 5, step: 5, maxRate: 5 }), [5]);
+    it("the ramp doubles from the start rate and ends at the upper bound", () => {
+        assert.deepStrictEqual(capacitySteps({ startRate: 10, maxRate: 50 }), [10, 20, 40, 50]);
+        assert.deepStrictEqual(capacitySteps({ startRate: 3, maxRate: 10 }), [3, 6, 10]);
+        assert.deepStrictEqual(capacitySteps({ startRate: 5, maxRate: 5 }), [5]);
     });
 
     it("command-line overrides replace the file's capacity settings; only the file's step duration is scaled", () => {
-        const [t] = loadCapacityTargets(0.1, { startRate: 5, step: 5, maxRate: 20, stepDuration: 20, p99TargetMs: 50, maxErrorRate: 0 });
+        const [t] = loadCapacityTargets(0.1, { startRate: 5, maxRate: 20, stepDuration: 20, p99TargetMs: 50, maxErrorRate: 0 });
         assert.deepStrictEqual(
-            [t.url, t.startRate, t.step, t.maxRate, t.stepDuration, t.p99TargetMs, t.maxErrorRate],
-            ["/api/books", 5, 5, 20, 20, 50, 0],
+            [t.url, t.startRate, t.maxRate, t.stepDuration, t.p99TargetMs, t.maxErrorRate],
+            ["/api/books", 5, 20, 20, 50, 0],
         );
         assert.strictEqual(loadCapacityTargets(0.1)[0].stepDuration, 3);
         assert.throws(() => loadCapacityTargets(1, { startRate: 50, maxRate: 10 }), /maxRate \(10\) must be >= startRate \(50\)/);

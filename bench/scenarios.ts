@@ -2,6 +2,7 @@
  * Reads the Artillery-compatible YAML scenarios in bench/scenarios/, the single source of truth for what
  * the benchmark sends: each fixed test is one phase (duration, arrivalRate) and one GET per virtual user.
  */
+import { roundRate } from "./capacity";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
@@ -93,13 +94,12 @@ export interface FixedScenario {
     readonly after: readonly AfterRequest[];
 }
 
-/** One capacity target: stepped arrival rates until p99 or errors pass a limit. */
+/** One capacity target: arrival rates ramped, then bisected, to the knee where p99 or errors pass a limit. */
 export interface CapacityTarget {
     readonly name: string;
     readonly url: string;
     readonly startRate: number;
-    readonly step: number;
-    /** Upper bound: the last step tried. */
+    /** Upper bound: the search never asks for more. */
     readonly maxRate: number;
     /** Seconds per step: the file's, after --scale, or --capacity-step-duration as given. */
     readonly stepDuration: number;
@@ -205,7 +205,6 @@ export function loadFixedScenario(id: string, scale = 1, dir = SCENARIO_DIR): Fi
 /** Overrides for the capacity targets, from the command line. */
 export interface CapacityOverrides {
     readonly startRate?: number;
-    readonly step?: number;
     readonly maxRate?: number;
     readonly stepDuration?: number;
     readonly p99TargetMs?: number;
@@ -248,7 +247,6 @@ function loadCapacityFile(file: string, scale: number, overrides: CapacityOverri
             name: typeof t.name === "string" ? t.name : `GET ${t.url} capacity`,
             url: t.url,
             startRate: positive(file, key("startRate"), t.startRate),
-            step: positive(file, key("step"), t.step),
             maxRate: positive(file, key("maxRate"), t.maxRate),
             stepDuration: positive(file, key("stepDuration"), t.stepDuration),
             p99TargetMs: positive(file, key("p99TargetMs"), t.p99TargetMs),
@@ -271,15 +269,13 @@ function stripUndefined(o: CapacityOverrides): Record<string, number> {
     return out;
 }
 
-/** The arrival rates a capacity target steps through, from startRate by step, never past maxRate. */
-export function capacitySteps(target: Pick<CapacityTarget, "startRate" | "step" | "maxRate">): number[] {
+/** The ramp's arrival rates: startRate doubled until maxRate (the last one), as the search ramps before it bisects. */
+export function capacitySteps(target: Pick<CapacityTarget, "startRate" | "maxRate">): number[] {
     const rates: number[] = [];
-    for (let i = 0; ; i++) {
-        const rate = Math.round((target.startRate + i * target.step) * 1000) / 1000;
-        if (rate > target.maxRate + 1e-9) {
-            break;
-        }
+    for (let rate = roundRate(target.startRate); ; rate = Math.min(target.maxRate, roundRate(rate * 2))) {
         rates.push(rate);
+        if (rate >= target.maxRate) {
+            return rates;
+        }
     }
-    return rates;
 }

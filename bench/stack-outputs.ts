@@ -2,6 +2,7 @@
  * Reads a stack's outputs with `pulumi stack output --json --stack <name>`. The command runner is
  * injectable so tests can fake the CLI; every failure becomes a StackError that says what to do.
  */
+import { LoadGeneratorPlacement } from "./fargate";
 import { execFile } from "child_process";
 import { Architecture, ARCHITECTURES, isArchitecture } from "../infra/architecture";
 import { TaskSize } from "../infra/pricing";
@@ -16,6 +17,8 @@ export interface StackOutputs {
     /** Tasks per service at deployment (autoscaling's minimum when it is on); absent on stacks deployed before the output existed. */
     readonly desiredCount?: number;
     readonly estimatedMonthlyCostUsd?: Readonly<Record<string, number>>;
+    /** Where `--engine fargate` may run Artillery's workers: region, private subnets, a security group the ALB admits. */
+    readonly loadGenerator?: LoadGeneratorPlacement;
 }
 
 /** Result of running a command: exit code, output, or the spawn error (ENOENT when it is not installed). */
@@ -121,8 +124,10 @@ export function parseStackOutputs(stack: string, outputs: unknown): StackOutputs
                 "as the stacks' program exports it.",
         );
     }
+    const loadGenerator = parseLoadGenerator(stack, o.loadGenerator);
     return {
         stack,
+        ...(loadGenerator ? { loadGenerator } : {}),
         url: url.toString().replace(/\/$/, ""),
         architecture,
         taskSize,
@@ -134,4 +139,26 @@ export function parseStackOutputs(stack: string, outputs: unknown): StackOutputs
                 ? (o.estimatedMonthlyCostUsd as Record<string, number>)
                 : undefined,
     };
+}
+
+/** The optional `loadGenerator` output: { region, subnetIds: [...], securityGroupId }. */
+function parseLoadGenerator(stack: string, v: unknown): LoadGeneratorPlacement | undefined {
+    if (v === undefined) {
+        return undefined;
+    }
+    const o = v as { region?: unknown; subnetIds?: unknown; securityGroupId?: unknown } | null;
+    if (
+        !o ||
+        typeof o.region !== "string" ||
+        !Array.isArray(o.subnetIds) ||
+        o.subnetIds.length === 0 ||
+        !o.subnetIds.every((x) => typeof x === "string" && x.startsWith("subnet-")) ||
+        typeof o.securityGroupId !== "string" ||
+        !o.securityGroupId.startsWith("sg-")
+    ) {
+        throw new StackError(
+            `Stack "${stack}" output \`loadGenerator\` is ${JSON.stringify(v)}; expected { region, subnetIds: ["subnet-..."], securityGroupId: "sg-..." }.`,
+        );
+    }
+    return { region: o.region, subnetIds: o.subnetIds as string[], securityGroupId: o.securityGroupId };
 }

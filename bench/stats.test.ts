@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { costPerMillionRequests, percentDifference, taskHourUsd } from "../infra/pricing";
-import { histogram, percentile, percentileSorted, perSecond, Sample, summarise, summariseLatency } from "./stats";
+import { parseArtilleryReport, summaryFromArtillery } from "./artillery";
+import { percentile, percentileSorted } from "./stats";
 
 describe("bench statistics", () => {
     describe("percentile (nearest rank)", () => {
@@ -35,65 +36,35 @@ describe("bench statistics", () => {
         });
     });
 
-    it("summarises latency: min, mean, median, p95, p99, max", () => {
-        const v = Array.from({ length: 200 }, (_, i) => i + 1); // 1..200
-        assert.deepStrictEqual(summariseLatency(v), { min: 1, mean: 100.5, median: 100, p95: 190, p99: 198, max: 200 });
-        assert.strictEqual(summariseLatency([]), null);
-    });
-
-    describe("summarise", () => {
-        const samples: Sample[] = [
-            { startMs: 0, latencyMs: 10, status: 200, bytes: 100 },
-            { startMs: 100, latencyMs: 20, status: 200, bytes: 100 },
-            { startMs: 200, latencyMs: 30, status: 200, bytes: 100 },
-            { startMs: 300, latencyMs: 40, status: 503, bytes: 50 },
-            { startMs: 400, bytes: 0, error: "ECONNRESET" },
-            { startMs: 1500, bytes: 0, error: "ETIMEDOUT" },
-        ];
-        const s = summarise(samples, 2);
-        it("counts requests, responses by status, errors and bytes", () => {
-            assert.strictEqual(s.requests, 6);
-            assert.strictEqual(s.responses, 4);
-            assert.deepStrictEqual(s.statusCounts, { "200": 3, "503": 1 });
-            assert.deepStrictEqual(s.errors, { ECONNRESET: 1, ETIMEDOUT: 1 });
-            assert.strictEqual(s.failed, 3);
-            assert.strictEqual(s.errorRate, 0.5);
-            assert.strictEqual(s.bytes, 350);
+    describe("Artillery's counters and summary as our figures", () => {
+        // Counter and summary names as artilleryio/artillery packages/artillery/lib/core/engine_http.ts (tag artillery-2.0.34) emits them.
+        const metrics = {
+            counters: {
+                "vusers.created": 100,
+                "http.requests": 98,
+                "http.responses": 96,
+                "http.codes.200": 90,
+                "http.codes.503": 6,
+                "errors.ETIMEDOUT": 2,
+                "errors.ECONNREFUSED": 2,
+                "http.downloaded_bytes": 4500,
+            },
+            rates: { "http.request_rate": 10 },
+            summaries: { "http.response_time": { min: 1, max: 80, count: 96, mean: 12.345, median: 9, p95: 40, p99: 70, p999: 80 } },
+        };
+        it("counts arrivals, responses by status, errors by code, failed and bytes", () => {
+            const s = summaryFromArtillery(metrics, 10);
+            assert.deepStrictEqual(s.statusCounts, { "200": 90, "503": 6 });
+            assert.deepStrictEqual(s.errors, { ETIMEDOUT: 2, ECONNREFUSED: 2 });
+            assert.deepStrictEqual([s.requests, s.responses, s.failed, s.errorRate, s.bytes], [100, 96, 10, 0.1, 4500]);
+            assert.deepStrictEqual([s.offeredRps, s.achievedRps], [10, 9.6]);
+            assert.deepStrictEqual(s.latency, { min: 1, mean: 12.35, median: 9, p95: 40, p99: 70, max: 80 });
         });
-        it("takes latency over every complete response, whatever the status", () => {
-            assert.deepStrictEqual(s.latency, { min: 10, mean: 25, median: 20, p95: 40, p99: 40, max: 40 });
+        it("has no latency without responses, and refuses a file that is not Artillery's output", () => {
+            assert.strictEqual(summaryFromArtillery({ counters: { "vusers.created": 5, "errors.ECONNREFUSED": 5 }, rates: {}, summaries: {} }, 1).latency, null);
+            assert.throws(() => parseArtilleryReport("{}", "x.json"), /Artillery output x.json: expected \{ aggregate, intermediate: \[...\] \}/);
+            assert.throws(() => parseArtilleryReport(JSON.stringify({ aggregate: {}, intermediate: [] })), /aggregate.counters is missing/);
         });
-        it("gives offered and achieved rates over the window", () => {
-            assert.strictEqual(s.offeredRps, 3);
-            assert.strictEqual(s.achievedRps, 2);
-            assert.strictEqual(s.durationS, 2);
-        });
-        it("refuses a window that is not positive", () => {
-            assert.throws(() => summarise(samples, 0), /durationS must be greater than 0, got 0/);
-        });
-    });
-
-    it("bins a histogram, clamping values outside the range, last bin closed", () => {
-        const h = histogram([0, 1, 2, 3, 4, 5, 9, 10, 50], 2, 0, 10);
-        assert.deepStrictEqual(h.edges, [0, 5, 10]);
-        assert.deepStrictEqual(h.counts, [5, 4]);
-        assert.deepStrictEqual(histogram([], 4), { edges: [], counts: [] });
-        assert.deepStrictEqual(histogram([7, 7], 1).counts, [2]);
-    });
-
-    it("groups samples per second with each second's p99", () => {
-        const buckets = perSecond(
-            [
-                { startMs: 0, latencyMs: 5, status: 200, bytes: 1 },
-                { startMs: 500, latencyMs: 9, status: 200, bytes: 1 },
-                { startMs: 1200, bytes: 0, error: "ECONNREFUSED" },
-            ],
-            2,
-        );
-        assert.deepStrictEqual(buckets, [
-            { second: 0, sent: 2, responses: 2, failed: 0, p99: 9 },
-            { second: 1, sent: 1, responses: 0, failed: 1, p99: null },
-        ]);
     });
 
     describe("cost per million requests (infra/pricing.ts, as the report uses it)", () => {

@@ -158,19 +158,3 @@ export function lineChart(spec: ChartSpec): string {
     return parts.join("");
 }
 
-/** The points of an empirical CDF of sorted values, thinned to at most `maxPoints`: [value, percent <=]. */
-export function cdfPoints(sorted: readonly number[], maxPoints = 200): [number, number][] {
-    const n = sorted.length;
-    if (n === 0) {
-        return [];
-    }
-    const points: [number, number][] = [];
-    const stride = Math.max(1, Math.floor(n / maxPoints));
-    for (let i = 0; i < n; i += stride) {
-        points.push([sorted[i], ((i + 1) / n) * 100]);
-    }
-    if (points[points.length - 1][0] !== sorted[n - 1] || points[points.length - 1][1] !== 100) {
-        points.push([sorted[n - 1], 100]);
-    }
-    return points;
-}

@@ -154,12 +154,13 @@ export const POLICIES: readonly Policy[] = [
     },
     {
         name: "egress-only-where-needed",
-        description: "Security groups let out only HTTPS to the internet, or traffic to a referenced security group.",
+        description: "Security groups let out only web traffic (tcp 443, or 80 for the benchmark's load generators to reach an HTTP listener) to CIDRs; anything else only to a referenced security group.",
         validate: (args, report) => {
             if (args.type === "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule") {
                 const cidr = (args.props.cidrIpv4 ?? args.props.cidrIpv6) as string | undefined;
-                if (cidr !== undefined && !(args.props.fromPort === 443 && args.props.toPort === 443 && args.props.ipProtocol === "tcp")) {
-                    report(`${args.name}: egress to ${cidr} on ${String(args.props.ipProtocol)} ${String(args.props.fromPort)}-${String(args.props.toPort)}; only HTTPS (tcp 443) goes to CIDRs.`);
+                const web = args.props.ipProtocol === "tcp" && args.props.fromPort === args.props.toPort && (args.props.fromPort === 443 || args.props.fromPort === 80);
+                if (cidr !== undefined && !web) {
+                    report(`${args.name}: egress to ${cidr} on ${String(args.props.ipProtocol)} ${String(args.props.fromPort)}-${String(args.props.toPort)}; only tcp 443 (or 80) goes to CIDRs.`);
                 }
             }
         },

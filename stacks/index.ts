@@ -6,5 +6,5 @@ import { loadConfig } from "./config";
 import { createStack } from "./program";
 
 // Every key createStack returns is a stack output (url, architecture, images, clusterName, serviceNames,
-// taskSize, desiredCount, estimatedMonthlyCostUsd, and monitor when a monitor runs).
+// taskSize, desiredCount, estimatedMonthlyCostUsd, loadGenerator, and monitor when a monitor runs).
 export = createStack(loadConfig());

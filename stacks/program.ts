@@ -41,6 +41,12 @@ export interface StackOutputs {
         /** Service -> URL of its monitor's API, for services reachable through a listener. */
         readonly endpoints: Record<string, pulumi.Output<string>>;
     };
+    /** Where the benchmark's `--engine fargate` runs Artillery's workers: region, private subnets, an egress-only security group. */
+    readonly loadGenerator: {
+        readonly region: pulumi.Input<string>;
+        readonly subnetIds: pulumi.Output<string[]>;
+        readonly securityGroupId: pulumi.Output<string>;
+    };
 }
 
 export function createStack(config: StackConfig): StackOutputs {
@@ -80,6 +86,8 @@ export function createStack(config: StackConfig): StackOutputs {
         createDelivery(prefix, config.azureDevOps);
     }
 
+    const loadGenerator = loadGeneratorPlacement(prefix, network, region.region);
+
     const desiredCount = settings.autoscaling.enabled ? settings.autoscaling.minCount : settings.desiredCount;
     const estimatedMonthlyCostUsd = estimateMonthlyCost(
         {
@@ -102,6 +110,7 @@ export function createStack(config: StackConfig): StackOutputs {
         taskSize: { cpu: settings.taskCpu, memory: settings.taskMemory },
         desiredCount,
         estimatedMonthlyCostUsd,
+        loadGenerator,
         // Left out, not undefined, when no monitor runs: the engine warns about every undefined top-level output.
         ...(monitor && {
             monitor: { bucket: monitor.bucket.bucketName, token: pulumi.secret(monitor.apiKey.token), tokenExpiresAt: monitor.apiKey.expiresAt, endpoints: monitorEndpoints },
@@ -168,4 +177,30 @@ function deployService(spec: ServiceSpec, shared: Shared) {
         additionalTargets: monitoring?.additionalTargets ?? [],
     }, { dependsOn: monitoring?.listener ? [monitoring.listener] : [] });
     return { image, service, monitorEndpoint: monitoring?.endpoint };
+}
+
+/**
+ * Where `npm run bench -- --engine fargate` may run Artillery's workers (`artillery run-fargate
+ * --subnet-ids --security-group-ids --no-assign-public-ip`): the private subnets, and a group with no
+ * ingress whose egress is HTTP(S) only. The load balancer is internet-facing, so the workers reach it
+ * through the NAT gateway (HTTP 80 or HTTPS 443), as they reach the AWS APIs and Artillery's image (443).
+ */
+function loadGeneratorPlacement(prefix: string, network: Network, region: pulumi.Input<string>) {
+    const securityGroup = new aws.ec2.SecurityGroup(`${prefix}-loadgen-sg`, {
+        vpcId: network.vpcId,
+        description: "Benchmark load generators (Artillery on Fargate): no ingress, HTTP(S) out through NAT",
+        revokeRulesOnDelete: true,
+        tags: { Name: `${prefix}-loadgen-sg` },
+    });
+    for (const port of [80, 443]) {
+        new aws.vpc.SecurityGroupEgressRule(`${prefix}-loadgen-out-${port}`, {
+            securityGroupId: securityGroup.id,
+            cidrIpv4: "0.0.0.0/0",
+            ipProtocol: "tcp",
+            fromPort: port,
+            toPort: port,
+            description: port === 80 ? "HTTP to the load balancer through NAT" : "HTTPS to the load balancer, AWS APIs and Artillery's image",
+        });
+    }
+    return { region, subnetIds: network.privateSubnetIds, securityGroupId: securityGroup.id };
 }

@@ -66,7 +66,7 @@ describe("each policy fires on a resource broken in its one way", () => {
         ["repositories-immutable-and-scanned", () => { const r = find("aws:ecr/repository:Repository"); r.props.imageTagMutability = "MUTABLE"; return r; }, /image tags must be immutable/],
         ["ingress-only-from-the-load-balancer", () => { const r = find("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", (x) => x.props.fromPort === 8080); delete r.props.referencedSecurityGroupId; r.props.cidrIpv4 = "10.0.0.0/8"; return r; }, /tasks take traffic only from the load balancer/],
         ["monitor-never-public", () => { const r = find("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", (x) => x.props.fromPort === 52323 && x.props.cidrIpv4 !== undefined); r.props.cidrIpv4 = "0.0.0.0/0"; return r; }, /monitor API \(port 52323\) is open to 0\.0\.0\.0\/0/],
-        ["egress-only-where-needed", () => { const r = find("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", (x) => x.props.cidrIpv4 !== undefined); r.props.fromPort = 0; r.props.toPort = 65535; return r; }, /only HTTPS \(tcp 443\) goes to CIDRs/],
+        ["egress-only-where-needed", () => { const r = find("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", (x) => x.props.cidrIpv4 !== undefined); r.props.fromPort = 0; r.props.toPort = 65535; return r; }, /only tcp 443 \(or 80\) goes to CIDRs/],
         ["log-retention", () => { const r = find("aws:cloudwatch/logGroup:LogGroup"); delete r.props.retentionInDays; return r; }, /logs must not be kept forever/],
         ["no-plain-secrets-in-task-definitions", () => withApp((a) => { (a.environment as unknown[]).push({ name: "ConnectionStrings__Password", value: "hunter2" }); }), /looks like a secret/],
     ];

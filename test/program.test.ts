@@ -57,9 +57,9 @@ for (const stack of ARCHITECTURES) {
                 "dotnet-fargate:service:FargateService": 2,
                 [T.vpc]: 1,
                 [T.cluster]: 1,
-                [T.sg]: 3,
+                [T.sg]: 4,
                 [T.ingress]: 3,
-                [T.egress]: 4,
+                [T.egress]: 6,
                 [T.alb]: 1,
                 [T.listener]: 1,
                 [T.rule]: 2,
@@ -204,6 +204,8 @@ for (const stack of ARCHITECTURES) {
                 [albSg, 8080, 8080, "tcp", `${prefix}-prime-sg-id`],
                 [`${prefix}-bookstore-sg-id`, 443, 443, "tcp", "0.0.0.0/0"],
                 [`${prefix}-prime-sg-id`, 443, 443, "tcp", "0.0.0.0/0"],
+                [`${prefix}-loadgen-sg-id`, 80, 80, "tcp", "0.0.0.0/0"],
+                [`${prefix}-loadgen-sg-id`, 443, 443, "tcp", "0.0.0.0/0"],
             ]));
         });
 
@@ -269,6 +271,12 @@ for (const stack of ARCHITECTURES) {
             assert.strictEqual(outputs.clusterName, prefix);
             assert.deepStrictEqual(outputs.taskSize, { cpu: 512, memory: 1024 });
             assert.strictEqual(outputs.desiredCount, 1);
+            // What `npm run bench -- --engine fargate` passes to `artillery run-fargate`: private subnets, an egress-only group.
+            assert.deepStrictEqual(outputs.loadGenerator, {
+                region: MOCK_REGION,
+                subnetIds: ["subnet-private-a", "subnet-private-b"],
+                securityGroupId: `${prefix}-loadgen-sg-id`,
+            });
             const price = DEFAULT_PRICES.fargate[stack];
             const cost = outputs.estimatedMonthlyCostUsd;
             // Two services of one 0.5 vCPU / 1 GB task each.
