@@ -25,8 +25,21 @@ export interface ServiceDefinition {
 /** The registry file, relative to the repository root. */
 export const REGISTRY_FILE = "services/services.json";
 
+/** The registry file, found by walking up from here: the program runs from its sources (`pulumi up`) or from bin/. */
+function registryPath(): string {
+    for (let dir = __dirname; ; dir = path.dirname(dir)) {
+        const candidate = path.join(dir, REGISTRY_FILE);
+        if (fs.existsSync(candidate)) {
+            return candidate;
+        }
+        if (path.dirname(dir) === dir) {
+            throw new Error(`${REGISTRY_FILE} was not found above ${__dirname}`);
+        }
+    }
+}
+
 /** Reads and checks the registry; throws naming the file and the entry for anything malformed. */
-export function loadRegistry(file: string = path.join(__dirname, "..", "..", REGISTRY_FILE)): ServiceDefinition[] {
+export function loadRegistry(file: string = registryPath()): ServiceDefinition[] {
     const entries = (JSON.parse(fs.readFileSync(file, "utf8")) as { services: Record<string, unknown>[] }).services;
     const seen = { names: new Set<string>(), priorities: new Set<number>() };
     return entries.map((e, i) => {
