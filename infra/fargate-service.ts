@@ -354,7 +354,7 @@ function validate(args: FargateServiceArgs): void {
     if (!Number.isInteger(args.priority) || args.priority < 1 || args.priority > 50000) {
         fail("priority", args.priority, "expected a whole number from 1 to 50000");
     }
-    const port = args.containerPort ?? 8080;
+    const port = args.containerPort ?? CONTAINER_PORT;
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
         fail("containerPort", port, "expected a whole number from 1 to 65535");
     }

@@ -3,7 +3,7 @@
  * `stacks/config.ts` feeds these from `pulumi.Config`; tests feed them directly.
  */
 import { Architecture, ARCHITECTURES, isArchitecture } from "../infra/architecture";
-import { DEFAULT_SERVICES, SERVICE_CATALOG, ServiceName } from "../infra/catalog";
+import { DEFAULT_SERVICES, ServiceName } from "../infra/catalog";
 import { CollectionRuleSettings } from "../infra/monitor";
 import { TOKEN_LIFETIME_DAYS } from "../infra/monitor-api-key";
 import { validateTaskSize } from "../infra/fargate";
@@ -169,18 +169,20 @@ export function parseSettings(raw: RawSettings, root: string = projectRoot()): S
         imageRetentionCount,
         certificateArn: certificateArn as string | undefined,
         prices: mergePrices(raw.prices, key("prices")),
-        monitor: parseMonitor(raw.monitor, services, certificateArn as string | undefined),
+        monitor: parseMonitor(raw.monitor, serviceSpecs, certificateArn as string | undefined),
     };
 }
 
-function parseMonitor(value: unknown, deployed: readonly ServiceName[], certificateArn: string | undefined): MonitorSettings {
+function parseMonitor(value: unknown, specs: readonly ServiceSpec[], certificateArn: string | undefined): MonitorSettings {
+    const deployed = specs.map((spec) => spec.name);
     const d = DEFAULTS.monitor;
     const input = object("monitor", value ?? {}, ["enabled", "imageTag", "allowedCidrs", "artifactRetentionDays", "tokenLifetimeDays", "rules"]);
 
     const enabled = input.enabled;
     let services: ServiceName[];
     if (enabled === undefined) {
-        services = deployed.filter((s) => SERVICE_CATALOG[s]?.monitorByDefault ?? false);
+        // The resolved specs say it, for a user's service as for a built-in one.
+        services = specs.filter((spec) => spec.monitorByDefault).map((spec) => spec.name);
     } else if (enabled === true || enabled === false) {
         services = enabled ? [...deployed] : [];
     } else if (Array.isArray(enabled) && enabled.every((s) => typeof s === "string" && (deployed as readonly string[]).includes(s)) && new Set(enabled).size === enabled.length) {
