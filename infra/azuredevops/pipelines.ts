@@ -238,8 +238,16 @@ export class AzureDevOpsPipelines extends pulumi.ComponentResource {
         }, ctx.childOpts);
     }
 
+    /** The group's id, looked up once per name and component (the deploy group is guarded and authorized). */
+    private readonly groupIds = new Map<string, pulumi.Output<string>>();
+
     private variableGroupId(ctx: Context, groupName: string): pulumi.Output<string> {
-        return getVariableGroupOutput({ projectId: ctx.projectId, name: groupName }, ctx.childOpts).id;
+        let id = this.groupIds.get(groupName);
+        if (id === undefined) {
+            id = getVariableGroupOutput({ projectId: ctx.projectId, name: groupName }, ctx.childOpts).id;
+            this.groupIds.set(groupName, id);
+        }
+        return id;
     }
 
     private authorize(ctx: Context, name: string, type: "endpoint" | "variablegroup", resourceId: pulumi.Input<string>, pipeline: BuildDefinition): void {
