@@ -9,9 +9,9 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.TypeInfoResolverChain.Insert(0, BookStoreJsonContext.Default));
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<BookStoreMetrics>();
-// In memory, starting from the seed's data unless BookStore__SeedData=false.
-var seed = builder.Configuration.GetValue("BookStore:SeedData", true);
-builder.Services.AddSingleton<IBookStore>(_ => new InMemoryBookStore(seed ? SeedState.LoadEmbedded() : null));
+// In memory (default) or on PostgreSQL (BookStore__Store=postgres), starting from the seed's data
+// unless BookStore__SeedData=false.
+builder.AddBookStoreStore();
 
 var app = builder.Build();
 app.UseServiceDefaults();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -8,6 +9,7 @@ namespace DotnetFargate.Platform;
 /// <summary>
 /// Turns exceptions into problem details. Bad requests (malformed JSON, wrong content type, a body
 /// over the limit, an unparsable route or query value) keep their 4xx status and say what was wrong;
+/// an unreachable dependency (<see cref="DependencyUnavailableException"/>) is a 503 with Retry-After;
 /// anything else is a 500 whose body carries no exception text or stack trace (the log has it).
 /// </summary>
 public sealed partial class ProblemExceptionHandler(
@@ -26,6 +28,21 @@ public sealed partial class ProblemExceptionHandler(
                 Detail = DetailFor(bad),
             };
             LogBadRequest(logger, bad.StatusCode, httpContext.Request.Method, httpContext.Request.Path, bad.Message);
+        }
+        else if (exception is DependencyUnavailableException unavailable)
+        {
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The service is temporarily unavailable.",
+                Detail = $"{unavailable.Message} Retry after {unavailable.RetryAfterSeconds} s.",
+            };
+            if (!httpContext.Response.HasStarted)
+            {
+                httpContext.Response.Headers.RetryAfter = unavailable.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            }
+            LogUnavailable(logger, httpContext.Request.Method, httpContext.Request.Path, unavailable.Message,
+                unavailable.InnerException?.Message ?? "");
         }
         else
         {
@@ -77,6 +94,9 @@ public sealed partial class ProblemExceptionHandler(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rejected {Method} {Path} with {Status}: {Reason}")]
     private static partial void LogBadRequest(ILogger logger, int status, string method, PathString path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Answered {Method} {Path} with 503: {Reason} ({Cause})")]
+    private static partial void LogUnavailable(ILogger logger, string method, PathString path, string reason, string cause);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, PathString path);

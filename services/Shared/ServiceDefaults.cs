@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -121,7 +122,17 @@ public static class ServiceDefaults
         app.UseRateLimiter();
         // Liveness runs no check: a database outage must make a task unready, never get it killed.
         app.MapHealthChecks(HealthPath, new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
+        // Degraded means "not yet" here (a store still starting): not ready either, but not an error in the log.
+        app.MapHealthChecks(ReadyPath, new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(ReadyTag),
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
         // Scraped from inside the VPC; the load balancer routes no path to it.
         app.MapPrometheusScrapingEndpoint(MetricsPath);
         return app;

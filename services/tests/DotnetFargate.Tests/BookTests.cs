@@ -2,7 +2,8 @@ using System.Net;
 
 namespace DotnetFargate.Tests;
 
-public sealed class BookTests(BookStoreFixture fixture) : IClassFixture<BookStoreFixture>
+/// <summary>Run against both stores: see the two classes at the end of the file.</summary>
+public abstract class BookTests(BookStoreFixture fixture)
 {
     private readonly HttpClient _client = fixture.Client;
     private readonly BookStoreClient _api = new(fixture.Client);
@@ -158,3 +159,9 @@ public sealed class BookTests(BookStoreFixture fixture) : IClassFixture<BookStor
         Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"/api/books/{ordered}")).StatusCode);
     }
 }
+
+public sealed class BookTestsInMemory(InMemoryBookStoreFixture fixture)
+    : BookTests(fixture), IClassFixture<InMemoryBookStoreFixture>;
+
+public sealed class BookTestsOnPostgres(PostgresBookStoreFixture fixture)
+    : BookTests(fixture), IClassFixture<PostgresBookStoreFixture>;

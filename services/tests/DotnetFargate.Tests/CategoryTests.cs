@@ -2,7 +2,8 @@ using System.Net;
 
 namespace DotnetFargate.Tests;
 
-public sealed class CategoryTests(BookStoreFixture fixture) : IClassFixture<BookStoreFixture>
+/// <summary>Run against both stores: see the two classes at the end of the file.</summary>
+public abstract class CategoryTests(BookStoreFixture fixture)
 {
     private readonly HttpClient _client = fixture.Client;
     private readonly BookStoreClient _api = new(fixture.Client);
@@ -97,3 +98,9 @@ public sealed class CategoryTests(BookStoreFixture fixture) : IClassFixture<Book
         await HttpAssert.JsonAsync(await _client.GetAsync($"/api/categories/{used}"), HttpStatusCode.OK);
     }
 }
+
+public sealed class CategoryTestsInMemory(InMemoryBookStoreFixture fixture)
+    : CategoryTests(fixture), IClassFixture<InMemoryBookStoreFixture>;
+
+public sealed class CategoryTestsOnPostgres(PostgresBookStoreFixture fixture)
+    : CategoryTests(fixture), IClassFixture<PostgresBookStoreFixture>;

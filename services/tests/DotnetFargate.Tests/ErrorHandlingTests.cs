@@ -3,7 +3,8 @@ using System.Text;
 namespace DotnetFargate.Tests;
 
 /// <summary>Whatever a client sends, the BookStore answers 4xx problem details, never 5xx.</summary>
-public sealed class ErrorHandlingTests(BookStoreFixture fixture) : IClassFixture<BookStoreFixture>
+/// <summary>Run against both stores: see the two classes at the end of the file.</summary>
+public abstract class ErrorHandlingTests(BookStoreFixture fixture)
 {
     private readonly HttpClient _client = fixture.Client;
 
@@ -123,3 +124,9 @@ public sealed class ErrorHandlingTests(BookStoreFixture fixture) : IClassFixture
         return content;
     }
 }
+
+public sealed class ErrorHandlingTestsInMemory(InMemoryBookStoreFixture fixture)
+    : ErrorHandlingTests(fixture), IClassFixture<InMemoryBookStoreFixture>;
+
+public sealed class ErrorHandlingTestsOnPostgres(PostgresBookStoreFixture fixture)
+    : ErrorHandlingTests(fixture), IClassFixture<PostgresBookStoreFixture>;

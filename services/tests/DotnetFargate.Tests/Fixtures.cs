@@ -7,12 +7,54 @@ public abstract class ServiceFixture(string project, IReadOnlyDictionary<string,
     public ServiceProcess Service { get; private set; } = null!;
     public HttpClient Client => Service.Client;
 
-    public async Task InitializeAsync() => Service = await ServiceProcess.StartAsync(project, environment);
+    public virtual async Task InitializeAsync() =>
+        Service = await ServiceProcess.StartAsync(project, await EnvironmentAsync());
 
-    public async Task DisposeAsync() => await Service.DisposeAsync();
+    /// <summary>The service's environment; a fixture that must prepare something first overrides it.</summary>
+    protected virtual Task<IReadOnlyDictionary<string, string>?> EnvironmentAsync() => Task.FromResult(environment);
+
+    public virtual async Task DisposeAsync()
+    {
+        if (Service is not null)
+        {
+            await Service.DisposeAsync();
+        }
+    }
 }
 
-public sealed class BookStoreFixture() : ServiceFixture("BookStore.Api");
+/// <summary>The BookStore with the seed's data, on one of its stores.</summary>
+public abstract class BookStoreFixture(IReadOnlyDictionary<string, string>? environment = null)
+    : ServiceFixture("BookStore.Api", environment);
+
+public sealed class InMemoryBookStoreFixture() : BookStoreFixture;
+
+/// <summary>
+/// The BookStore on PostgreSQL: a database of its own on the test server (see <see cref="TestPostgres"/>),
+/// schema and seed data created by the service itself; ready once /ready says so.
+/// </summary>
+public sealed class PostgresBookStoreFixture : BookStoreFixture
+{
+    public string Database { get; } = TestPostgres.NewDatabaseName();
+
+    protected override async Task<IReadOnlyDictionary<string, string>?> EnvironmentAsync()
+    {
+        var server = TestPostgres.Shared;
+        await server.CreateDatabaseAsync(Database);
+        return server.BookStoreEnvironment(Database);
+    }
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await TestPostgres.WaitUntilReadyAsync(Service);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await TestPostgres.Shared.DropDatabaseAsync(Database);
+    }
+}
 
 public sealed class PrimeFixture() : ServiceFixture("Prime.Api");
 

@@ -2,7 +2,8 @@ using System.Net;
 
 namespace DotnetFargate.Tests;
 
-public sealed class InventoryTests(BookStoreFixture fixture) : IClassFixture<BookStoreFixture>
+/// <summary>Run against both stores: see the two classes at the end of the file.</summary>
+public abstract class InventoryTests(BookStoreFixture fixture)
 {
     private readonly HttpClient _client = fixture.Client;
     private readonly BookStoreClient _api = new(fixture.Client);
@@ -70,3 +71,9 @@ public sealed class InventoryTests(BookStoreFixture fixture) : IClassFixture<Boo
         await HttpAssert.ProblemAsync(await _client.DeleteAsync($"/api/inventories/{book}"), 404);
     }
 }
+
+public sealed class InventoryTestsInMemory(InMemoryBookStoreFixture fixture)
+    : InventoryTests(fixture), IClassFixture<InMemoryBookStoreFixture>;
+
+public sealed class InventoryTestsOnPostgres(PostgresBookStoreFixture fixture)
+    : InventoryTests(fixture), IClassFixture<PostgresBookStoreFixture>;

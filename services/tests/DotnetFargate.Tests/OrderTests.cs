@@ -2,7 +2,8 @@ using System.Net;
 
 namespace DotnetFargate.Tests;
 
-public sealed class OrderTests(BookStoreFixture fixture) : IClassFixture<BookStoreFixture>
+/// <summary>Run against both stores: see the two classes at the end of the file.</summary>
+public abstract class OrderTests(BookStoreFixture fixture)
 {
     private readonly HttpClient _client = fixture.Client;
     private readonly BookStoreClient _api = new(fixture.Client);
@@ -129,3 +130,9 @@ public sealed class OrderTests(BookStoreFixture fixture) : IClassFixture<BookSto
         Assert.Equal(1_000, await _api.StockAsync(other));
     }
 }
+
+public sealed class OrderTestsInMemory(InMemoryBookStoreFixture fixture)
+    : OrderTests(fixture), IClassFixture<InMemoryBookStoreFixture>;
+
+public sealed class OrderTestsOnPostgres(PostgresBookStoreFixture fixture)
+    : OrderTests(fixture), IClassFixture<PostgresBookStoreFixture>;

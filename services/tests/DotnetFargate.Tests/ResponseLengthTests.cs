@@ -1,7 +1,8 @@
 namespace DotnetFargate.Tests;
 
 /// <summary>Lists go out with a Content-Length (serialized into a pooled buffer first), never chunked.</summary>
-public sealed class ResponseLengthTests(BookStoreFixture fixture) : IClassFixture<BookStoreFixture>
+/// <summary>Run against both stores: see the two classes at the end of the file.</summary>
+public abstract class ResponseLengthTests(BookStoreFixture fixture)
 {
     [Theory]
     [InlineData("/api/books")]
@@ -19,3 +20,9 @@ public sealed class ResponseLengthTests(BookStoreFixture fixture) : IClassFixtur
         Assert.Equal('[', (char)body[0]);
     }
 }
+
+public sealed class ResponseLengthTestsInMemory(InMemoryBookStoreFixture fixture)
+    : ResponseLengthTests(fixture), IClassFixture<InMemoryBookStoreFixture>;
+
+public sealed class ResponseLengthTestsOnPostgres(PostgresBookStoreFixture fixture)
+    : ResponseLengthTests(fixture), IClassFixture<PostgresBookStoreFixture>;

@@ -4,7 +4,8 @@ using System.Text.Json;
 namespace DotnetFargate.Tests;
 
 /// <summary>A fresh BookStore serves the seed's data in the seed's shapes and sizes. Read-only.</summary>
-public sealed class SeedDataTests(BookStoreFixture fixture) : IClassFixture<BookStoreFixture>
+/// <summary>Run against both stores: see the two classes at the end of the file.</summary>
+public abstract class SeedDataTests(BookStoreFixture fixture)
 {
     private readonly HttpClient _client = fixture.Client;
 
@@ -98,3 +99,9 @@ public sealed class SeedDataTests(BookStoreFixture fixture) : IClassFixture<Book
         Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
     }
 }
+
+public sealed class SeedDataTestsInMemory(InMemoryBookStoreFixture fixture)
+    : SeedDataTests(fixture), IClassFixture<InMemoryBookStoreFixture>;
+
+public sealed class SeedDataTestsOnPostgres(PostgresBookStoreFixture fixture)
+    : SeedDataTests(fixture), IClassFixture<PostgresBookStoreFixture>;

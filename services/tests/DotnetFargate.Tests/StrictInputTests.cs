@@ -8,7 +8,8 @@ namespace DotnetFargate.Tests;
 /// strings (400: the web JSON defaults would accept "15"), and problem details whose instance is the
 /// request's path (RFC 9457: a URI reference). A refused request changes nothing.
 /// </summary>
-public sealed class StrictInputTests(BookStoreFixture fixture) : IClassFixture<BookStoreFixture>
+/// <summary>Run against both stores: see the two classes at the end of the file.</summary>
+public abstract class StrictInputTests(BookStoreFixture fixture)
 {
     private readonly HttpClient _client = fixture.Client;
 
@@ -67,3 +68,9 @@ public sealed class StrictInputTests(BookStoreFixture fixture) : IClassFixture<B
         Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/ready")).StatusCode);
     }
 }
+
+public sealed class StrictInputTestsInMemory(InMemoryBookStoreFixture fixture)
+    : StrictInputTests(fixture), IClassFixture<InMemoryBookStoreFixture>;
+
+public sealed class StrictInputTestsOnPostgres(PostgresBookStoreFixture fixture)
+    : StrictInputTests(fixture), IClassFixture<PostgresBookStoreFixture>;

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# A throw-away PostgreSQL server for tests and local benchmarks: loopback only, TLS on, password auth.
+#
+#   postgres.sh start DIR   creates a cluster in DIR (initdb, a self-signed certificate, a random password)
+#                           unless DIR already holds one, starts it on a free 127.0.0.1 port and prints
+#                           one line: an Npgsql connection string for the superuser (with its password).
+#   postgres.sh stop DIR    stops the server (fast shutdown: clients are disconnected); DIR stays.
+#   postgres.sh clean DIR   stops the server if it runs and deletes DIR.
+#
+# Starting a stopped cluster again keeps its data and its port (the failure test relies on both).
+# The Debian package's binaries are used (/usr/lib/postgresql/<major>/bin, newest major). initdb refuses
+# to run as root, so as root the cluster belongs to the package's `postgres` user.
+set -euo pipefail
+
+usage() { echo "usage: postgres.sh start|stop|clean DIR" >&2; exit 2; }
+[[ $# -eq 2 ]] || usage
+action="$1"
+dir="$2"
+
+bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
+if [[ -z "$bindir" || ! -x "$bindir/pg_ctl" ]]; then
+  echo "postgres.sh: PostgreSQL is not installed (apt-get install postgresql)" >&2
+  exit 1
+fi
+
+as_owner() {
+  if [[ "$(id -u)" -eq 0 ]]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+data="$dir/data"
+log="$dir/server.log"
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+create_cluster() {
+  mkdir -p "$dir"
+  [[ "$(id -u)" -ne 0 ]] || chown postgres "$dir"
+  chmod 700 "$dir"
+  local password
+  password="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
+  printf '%s\n' "$password" >"$dir/password"
+  [[ "$(id -u)" -ne 0 ]] || chown postgres "$dir/password"
+  as_owner "$bindir/initdb" -D "$data" -U postgres --pwfile="$dir/password" \
+    --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --no-instructions >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; exit 1; }
+  as_owner openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+    -keyout "$data/server.key" -out "$data/server.crt" >/dev/null 2>&1
+  as_owner chmod 600 "$data/server.key"
+  local port
+  for _ in $(seq 1 50); do
+    port=$(( 20000 + RANDOM % 40000 ))
+    port_in_use "$port" || break
+  done
+  # Loopback only; the socket lives in DIR, not in the system's run directory.
+  as_owner tee -a "$data/postgresql.conf" >/dev/null <<EOF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+ssl = on
+max_connections = 300
+EOF
+}
+
+conf_port() { sed -nE 's/^port = ([0-9]+)$/\1/p' "$data/postgresql.conf" | tail -n1; }
+
+running() { [[ -f "$data/postmaster.pid" ]] && as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; }
+
+case "$action" in
+  start)
+    [[ -f "$data/PG_VERSION" ]] || create_cluster
+    if ! running; then
+      as_owner "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 30 start >/dev/null \
+        || { tail -n 20 "$log" >&2; exit 1; }
+    fi
+    echo "Host=127.0.0.1;Port=$(conf_port);Username=postgres;Password=$(cat "$dir/password");SSL Mode=Require"
+    ;;
+  stop)
+    if running; then
+      as_owner "$bindir/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null
+    fi
+    ;;
+  clean)
+    if [[ -d "$data" ]] && running; then
+      as_owner "$bindir/pg_ctl" -D "$data" -m immediate -w -t 30 stop >/dev/null || true
+    fi
+    rm -rf "$dir"
+    ;;
+  *) usage ;;
+esac

@@ -1,0 +1,297 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+
+namespace DotnetFargate.Tests;
+
+/// <summary>
+/// What only the PostgreSQL store has to show: several tasks creating the schema at once, data that
+/// outlives the process, a database that goes away and comes back, and configuration it refuses.
+/// Every BookStore behaviour test also runs on PostgreSQL (the *OnPostgres classes).
+/// </summary>
+public sealed class PostgresStoreTests
+{
+    [Fact]
+    public async Task Three_tasks_starting_at_once_create_and_seed_the_schema_exactly_once()
+    {
+        var server = TestPostgres.Shared;
+        var database = TestPostgres.NewDatabaseName();
+        await server.CreateDatabaseAsync(database);
+        try
+        {
+            var services = await Task.WhenAll(Enumerable.Range(0, 3)
+                .Select(_ => ServiceProcess.StartAsync("BookStore.Api", server.BookStoreEnvironment(database))));
+            try
+            {
+                await Task.WhenAll(services.Select(s => TestPostgres.WaitUntilReadyAsync(s)));
+                var outcomes = services.SelectMany(s => s.StdoutLines).Where(l => l.Contains("schema version", StringComparison.Ordinal)).ToList();
+                Assert.Equal(3, outcomes.Count);
+                Assert.Single(outcomes, l => l.Contains("\"Outcome\":\"created\"", StringComparison.Ordinal));
+
+                await using var connection = server.Connect(database);
+                await connection.OpenAsync();
+                Assert.Equal(1L, await ScalarAsync(connection, "SELECT count(*) FROM bookstore_schema"));
+                Assert.Equal(15L, await ScalarAsync(connection, "SELECT count(*) FROM books"));
+                Assert.Equal(10L, await ScalarAsync(connection, "SELECT count(*) FROM orders"));
+
+                // Every task sees the same data, and new ids continue after the seed's.
+                var api = new BookStoreClient(services[0].Client);
+                var category = await api.CreateCategoryAsync();
+                Assert.True(category > 8, $"new category id {category} collides with the seed's");
+                var books = await services[2].Client.GetStringAsync("/api/books");
+                Assert.Equal(books, await services[1].Client.GetStringAsync("/api/books"));
+            }
+            finally
+            {
+                foreach (var service in services)
+                {
+                    await service.DisposeAsync();
+                }
+            }
+        }
+        finally
+        {
+            await server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task Data_outlives_the_process_and_a_restart_does_not_seed_again()
+    {
+        var server = TestPostgres.Shared;
+        var database = TestPostgres.NewDatabaseName();
+        await server.CreateDatabaseAsync(database);
+        try
+        {
+            int book;
+            await using (var first = await ServiceProcess.StartAsync("BookStore.Api", server.BookStoreEnvironment(database)))
+            {
+                await TestPostgres.WaitUntilReadyAsync(first);
+                book = await new BookStoreClient(first.Client).CreateStockedBookAsync(3);
+            }
+            await using var second = await ServiceProcess.StartAsync("BookStore.Api", server.BookStoreEnvironment(database));
+            await TestPostgres.WaitUntilReadyAsync(second);
+            Assert.Contains(second.StdoutLines, l => l.Contains("\"Outcome\":\"found\"", StringComparison.Ordinal));
+            Assert.Equal(3, await new BookStoreClient(second.Client).StockAsync(book));
+            await using var connection = server.Connect(database);
+            await connection.OpenAsync();
+            Assert.Equal(16L, await ScalarAsync(connection, "SELECT count(*) FROM books"));
+        }
+        finally
+        {
+            await server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task The_database_has_the_last_word_on_stock_never_going_below_zero()
+    {
+        var server = TestPostgres.Shared;
+        var database = TestPostgres.NewDatabaseName();
+        await server.CreateDatabaseAsync(database);
+        try
+        {
+            await using var service = await ServiceProcess.StartAsync("BookStore.Api", server.BookStoreEnvironment(database));
+            await TestPostgres.WaitUntilReadyAsync(service);
+            await using var connection = server.Connect(database);
+            await connection.OpenAsync();
+            var error = await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
+                ScalarAsync(connection, "UPDATE inventories SET amount = -1 WHERE book_id = 15"));
+            Assert.Equal(Npgsql.PostgresErrorCodes.CheckViolation, error.SqlState);
+        }
+        finally
+        {
+            await server.DropDatabaseAsync(database);
+        }
+    }
+
+    [Fact]
+    public async Task A_database_outage_under_load_is_503s_without_hangs_and_service_resumes_without_a_restart()
+    {
+        var server = await TestPostgres.StartOwnAsync();
+        try
+        {
+            await server.CreateDatabaseAsync("bookstore");
+            await using var service = await ServiceProcess.StartAsync("BookStore.Api", server.BookStoreEnvironment("bookstore"));
+            await TestPostgres.WaitUntilReadyAsync(service);
+            var api = new BookStoreClient(service.Client);
+            var book = await api.CreateStockedBookAsync(100_000);
+            using var load = new Load(service, book);
+
+            await load.RunForAsync(TimeSpan.FromSeconds(1));
+            Assert.True(load.Count(200) > 0 && load.Count(201) > 0, load.Summary());
+            await server.StopAsync();
+            await load.RunForAsync(TimeSpan.FromSeconds(2));
+            Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/healthz")).StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await service.Client.GetAsync("/ready")).StatusCode);
+            var outage = await service.Client.GetAsync("/api/books");
+            var problem = await HttpAssert.ProblemAsync(outage, 503);
+            Assert.Contains("database", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.NotNull(outage.Headers.RetryAfter);
+
+            await server.StartAgainAsync();
+            var recovered = Stopwatch.StartNew();
+            while ((await service.Client.GetAsync("/api/books")).StatusCode != HttpStatusCode.OK)
+            {
+                Assert.True(recovered.Elapsed < TimeSpan.FromSeconds(10), "no 200 within 10 s of the database's return");
+                await Task.Delay(100);
+            }
+            var okBefore = load.Count(201);
+            await load.RunForAsync(TimeSpan.FromSeconds(1));
+            await load.StopAsync();
+
+            Assert.False(service.HasExited);
+            Assert.True(load.Count(201) > okBefore, "no order placed after the database came back: " + load.Summary());
+            Assert.True(load.Count(503) > 0, "the outage produced no 503: " + load.Summary());
+            // Nothing but success and 503: no 500, no timeout, and no request held past the store's own timeouts.
+            Assert.Empty(load.Statuses.Keys.Except([200, 201, 503]));
+            Assert.True(load.Slowest < TimeSpan.FromSeconds(11), $"slowest request took {load.Slowest}");
+            Assert.True(load.UnlabelledFailures.IsEmpty, string.Join("; ", load.UnlabelledFailures));
+            Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/ready")).StatusCode);
+            Assert.DoesNotContain(service.StdoutLines, l => l.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal)
+                && l.Contains("Unhandled exception", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await server.CleanAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_task_started_before_its_database_becomes_ready_when_the_database_comes_up()
+    {
+        var server = await TestPostgres.StartOwnAsync();
+        try
+        {
+            await server.CreateDatabaseAsync("bookstore");
+            await server.StopAsync();
+            await using var service = await ServiceProcess.StartAsync("BookStore.Api", server.BookStoreEnvironment("bookstore"));
+            Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/healthz")).StatusCode);
+            await HttpAssert.ProblemAsync(await service.Client.GetAsync("/api/books"), 503);
+            var deadline = Stopwatch.StartNew();
+            while (!service.StdoutLines.Any(l => l.Contains("is unavailable (attempt", StringComparison.Ordinal)))
+            {
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "no retry logged");
+                await Task.Delay(50);
+            }
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await service.Client.GetAsync("/ready")).StatusCode);
+
+            await server.StartAgainAsync();
+            await TestPostgres.WaitUntilReadyAsync(service, TimeSpan.FromSeconds(30));
+            var books = await HttpAssert.JsonAsync(await service.Client.GetAsync("/api/books"), HttpStatusCode.OK);
+            Assert.Equal(15, books.GetArrayLength());
+        }
+        finally
+        {
+            await server.CleanAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData("BookStore__Store", "mysql", "BookStore:Store must be 'memory' or 'postgres'; got 'mysql'")]
+    [InlineData("BookStore__Store", "postgres", "ConnectionStrings:BookStore (environment ConnectionStrings__BookStore) is not set")]
+    public async Task A_store_it_cannot_use_stops_the_service_at_start_and_says_why(string key, string value, string message)
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceProcess.StartAsync(
+            "BookStore.Api", new Dictionary<string, string> { [key] = value }));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_malformed_connection_string_is_refused_without_echoing_it()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceProcess.StartAsync(
+            "BookStore.Api", new Dictionary<string, string>
+            {
+                ["BookStore__Store"] = "postgres",
+                ["ConnectionStrings__BookStore"] = "Host=db;Database=bookstore;Password=hunter2;Nonsense=1",
+            }));
+        Assert.Contains("ConnectionStrings:BookStore is not a valid connection string", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<object?> ScalarAsync(Npgsql.NpgsqlConnection connection, string sql)
+    {
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
+
+    /// <summary>Eight clients reading the book list and placing one-book orders in a loop, counting answers.</summary>
+    private sealed class Load : IDisposable
+    {
+        private readonly int _book;
+        private readonly HttpClient _client;
+        private readonly ConcurrentDictionary<int, int> _statuses = new();
+        private long _slowestTicks;
+        private CancellationTokenSource? _running;
+        private Task _workers = Task.CompletedTask;
+
+        public Load(ServiceProcess service, int book)
+        {
+            _book = book;
+            _client = service.CreateClient(TimeSpan.FromSeconds(30));
+        }
+
+        public IReadOnlyDictionary<int, int> Statuses => _statuses;
+        public ConcurrentBag<string> UnlabelledFailures { get; } = [];
+        public TimeSpan Slowest => TimeSpan.FromTicks(Interlocked.Read(ref _slowestTicks));
+
+        public int Count(int status) => _statuses.GetValueOrDefault(status);
+
+        public string Summary() => string.Join(", ", _statuses.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}"));
+
+        public async Task RunForAsync(TimeSpan duration)
+        {
+            if (_running is null)
+            {
+                _running = new CancellationTokenSource();
+                _workers = Task.WhenAll(Enumerable.Range(0, 8).Select(i => WorkAsync(i % 2 == 0, _running.Token)));
+            }
+            await Task.Delay(duration);
+        }
+
+        public async Task StopAsync()
+        {
+            _running?.Cancel();
+            await _workers;
+        }
+
+        private async Task WorkAsync(bool order, CancellationToken stop)
+        {
+            var api = new BookStoreClient(_client);
+            while (!stop.IsCancellationRequested)
+            {
+                var watch = Stopwatch.StartNew();
+                try
+                {
+                    using var response = order ? await api.PlaceOrderAsync(_book) : await _client.GetAsync("/api/books", CancellationToken.None);
+                    var status = (int)response.StatusCode;
+                    if (status == 503 && (response.Headers.RetryAfter is null
+                        || response.Content.Headers.ContentType?.MediaType != HttpAssert.ProblemJson))
+                    {
+                        UnlabelledFailures.Add("a 503 without Retry-After or problem details");
+                    }
+                    _statuses.AddOrUpdate(status, 1, (_, n) => n + 1);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    UnlabelledFailures.Add($"{e.GetType().Name}: {e.Message}");
+                }
+                var ticks = watch.Elapsed.Ticks;
+                long seen;
+                while (ticks > (seen = Interlocked.Read(ref _slowestTicks))
+                    && Interlocked.CompareExchange(ref _slowestTicks, ticks, seen) != seen)
+                {
+                }
+                await Task.Delay(5, CancellationToken.None);
+            }
+        }
+
+        public void Dispose()
+        {
+            _running?.Cancel();
+            _running?.Dispose();
+            _client.Dispose();
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net;
+using Npgsql;
+
+namespace DotnetFargate.Tests;
+
+/// <summary>
+/// A real PostgreSQL server for the tests. <see cref="Shared"/> is the one services/scripts/test.sh starts
+/// (a throw-away cluster on a loopback port) and names in BOOKSTORE_TEST_POSTGRES, an Npgsql connection
+/// string for its superuser. <see cref="StartOwnAsync"/> starts a private one with the same script, for a
+/// test that stops and restarts its server.
+/// </summary>
+public sealed class TestPostgres
+{
+    public const string EnvironmentVariable = "BOOKSTORE_TEST_POSTGRES";
+
+    private static readonly Lazy<TestPostgres> SharedServer = new(() =>
+    {
+        var connection = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (string.IsNullOrWhiteSpace(connection))
+        {
+            throw new InvalidOperationException(
+                $"{EnvironmentVariable} is not set. Run the tests with services/scripts/test.sh, which starts a throw-away PostgreSQL server and sets it.");
+        }
+        return new TestPostgres(connection, directory: null);
+    });
+
+    private readonly NpgsqlConnectionStringBuilder _admin;
+    private readonly string? _directory;
+
+    private TestPostgres(string adminConnectionString, string? directory)
+    {
+        _admin = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = "postgres", Pooling = false };
+        _directory = directory;
+    }
+
+    public static TestPostgres Shared => SharedServer.Value;
+
+    public static string NewDatabaseName() => "bookstore_" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>What the BookStore gets to use database <paramref name="database"/>, as the stack gives it.</summary>
+    public IReadOnlyDictionary<string, string> BookStoreEnvironment(string database) => new Dictionary<string, string>
+    {
+        ["BookStore__Store"] = "postgres",
+        // No password in the string: it arrives apart, as the ECS secret does.
+        ["ConnectionStrings__BookStore"] =
+            $"Host={_admin.Host};Port={_admin.Port};Database={database};Username={_admin.Username};SSL Mode=Require",
+        ["BookStore__DatabasePassword"] = _admin.Password!,
+    };
+
+    public async Task CreateDatabaseAsync(string database) => await ExecuteAsync($"CREATE DATABASE {database}");
+
+    public async Task DropDatabaseAsync(string database) => await ExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+
+    public NpgsqlConnection Connect(string database) =>
+        new(new NpgsqlConnectionStringBuilder(_admin.ConnectionString) { Database = database }.ConnectionString);
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_admin.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Waits for the service's /ready to answer 200 (schema created and seeded).</summary>
+    public static async Task WaitUntilReadyAsync(ServiceProcess service, TimeSpan? timeout = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        var limit = timeout ?? TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            using var response = await service.Client.GetAsync("/ready");
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                return;
+            }
+            if (deadline.Elapsed > limit)
+            {
+                throw new TimeoutException($"The BookStore did not become ready in {limit.TotalSeconds} s: {await response.Content.ReadAsStringAsync()}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    // ---- a private server ----
+
+    /// <summary>Starts a server of its own in a new temporary folder; <see cref="CleanAsync"/> removes it.</summary>
+    public static async Task<TestPostgres> StartOwnAsync()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "bookstore-pg-" + Guid.NewGuid().ToString("N")[..8]);
+        var connection = await RunScriptAsync("start", directory);
+        return new TestPostgres(connection.Trim(), directory);
+    }
+
+    public Task StopAsync() => RunScriptAsync("stop", OwnDirectory);
+
+    public Task StartAgainAsync() => RunScriptAsync("start", OwnDirectory);
+
+    public Task CleanAsync() => RunScriptAsync("clean", OwnDirectory);
+
+    private string OwnDirectory => _directory ?? throw new InvalidOperationException("The shared server is not this test's to stop.");
+
+    private static async Task<string> RunScriptAsync(string action, string directory)
+    {
+        var script = Path.Combine(Paths.ServicesRoot, "scripts", "postgres.sh");
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(script);
+        info.ArgumentList.Add(action);
+        info.ArgumentList.Add(directory);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"postgres.sh {action} failed ({process.ExitCode}): {await stderr}");
+        }
+        return await stdout;
+    }
+}
