@@ -99,8 +99,23 @@ export interface FargateServiceArgs {
     /** The path the load balancer health-checks (liveness). Default: /healthz. */
     readonly healthCheckPath?: string;
     /** Plain environment values for the application (never secrets). Default: none. */
-    readonly environment?: Readonly<Record<string, string>>;
+    readonly environment?: Readonly<Record<string, pulumi.Input<string>>>;
+    /** Environment values the task reads from Secrets Manager at start; the execution role may read exactly these. Default: none. */
+    readonly secrets?: readonly SecretEnvironment[];
 }
+
+/** One environment variable taken from a Secrets Manager secret (a JSON key of it, when `jsonKey` is given). */
+export interface SecretEnvironment {
+    readonly name: string;
+    readonly secretArn: pulumi.Input<string>;
+    readonly jsonKey?: string;
+}
+
+/**
+ * ECS's `valueFrom` for a secret: the ARN, or `arn:json-key:version-stage:version-id` with the last two empty
+ * (the current version). Contract: ECS "Pass Secrets Manager secrets through Amazon ECS environment variables".
+ */
+export const secretValueFrom = (secretArn: string, jsonKey?: string): string => (jsonKey ? `${secretArn}:${jsonKey}::` : secretArn);
 
 export class FargateService extends pulumi.ComponentResource {
     public readonly serviceName: pulumi.Output<string>;
@@ -197,13 +212,14 @@ export class FargateService extends pulumi.ComponentResource {
             {
                 role: executionRole.id,
                 policy: pulumi
-                    .all([args.repositoryArn, logGroup.arn, args.sidecar?.executionStatements ?? []])
-                    .apply(([repositoryArn, logGroupArn, extra]) =>
+                    .all([args.repositoryArn, logGroup.arn, args.sidecar?.executionStatements ?? [], (args.secrets ?? []).map((x) => x.secretArn)])
+                    .apply(([repositoryArn, logGroupArn, extra, secretArns]) =>
                         JSON.stringify(
                             policyDocument(
                                 { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
                                 { Sid: "PullImage", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: repositoryArn },
                                 { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` },
+                                ...(secretArns.length > 0 ? [{ Sid: "ReadAppSecrets", Effect: "Allow" as const, Action: "secretsmanager:GetSecretValue", Resource: [...new Set(secretArns)] }] : []),
                                 ...extra,
                             ),
                         ),
@@ -319,9 +335,10 @@ export class FargateService extends pulumi.ComponentResource {
 function appContainerDefinitions(name: string, args: FargateServiceArgs, port: number, logGroupName: pulumi.Output<string>) {
     const appMounts = { tmp: "/tmp", ...(args.sidecar?.appMounts ?? {}) };
     const volumes = ["tmp", ...(args.sidecar?.volumes ?? [])];
+    const secrets = (args.secrets ?? []).map((x) => pulumi.output(x.secretArn).apply((arn) => ({ name: x.name, valueFrom: secretValueFrom(arn, x.jsonKey) })));
     const containerDefinitions = pulumi
-        .all([args.imageRef, logGroupName, args.region, args.sidecar?.containers ?? []])
-        .apply(([image, group, region, sidecars]) => {
+        .all([args.imageRef, logGroupName, args.region, args.sidecar?.containers ?? [], pulumi.output(args.environment ?? {}), pulumi.all(secrets)])
+        .apply(([image, group, region, sidecars, environment, appSecrets]) => {
             const app: ContainerDefinition = {
                 name,
                 image,
@@ -329,7 +346,8 @@ function appContainerDefinitions(name: string, args: FargateServiceArgs, port: n
                 user: APP_UID,
                 readonlyRootFilesystem: true,
                 portMappings: [{ name: "http", containerPort: port, protocol: "tcp" }],
-                environment: Object.entries({ ...(args.environment ?? {}), ASPNETCORE_HTTP_PORTS: String(port), ...(args.sidecar?.appEnvironment ?? {}) }).map(([n, value]) => ({ name: n, value })),
+                environment: Object.entries({ ...environment, ASPNETCORE_HTTP_PORTS: String(port), ...(args.sidecar?.appEnvironment ?? {}) }).map(([n, value]) => ({ name: n, value })),
+                ...(appSecrets.length > 0 && { secrets: appSecrets }),
                 mountPoints: Object.entries(appMounts).map(([sourceVolume, containerPath]) => ({ sourceVolume, containerPath, readOnly: false })),
                 linuxParameters: { capabilities: { drop: ["ALL"] } },
                 stopTimeout: STOP_TIMEOUT_SECONDS,

@@ -7,9 +7,15 @@ import { isImageTag, repositoryName } from "./naming";
 import { imageSourceHash } from "./source-hash";
 
 describe("architecture traits", () => {
-    it("maps each architecture to its platform, ECS CPU architecture and .NET RID", () => {
-        assert.deepStrictEqual(architectureTraits("arm64"), { platform: "linux/arm64", cpuArchitecture: "ARM64", targetArch: "arm64", dotnetArch: "arm64" });
-        assert.deepStrictEqual(architectureTraits("amd64"), { platform: "linux/amd64", cpuArchitecture: "X86_64", targetArch: "amd64", dotnetArch: "x64" });
+    it("maps each architecture to its platform, ECS CPU architecture, .NET RID and database classes", () => {
+        assert.deepStrictEqual(architectureTraits("arm64"), {
+            platform: "linux/arm64", cpuArchitecture: "ARM64", targetArch: "arm64", dotnetArch: "arm64",
+            databaseClasses: { micro: "db.t4g.micro", small: "db.t4g.small", medium: "db.t4g.medium", large: "db.m7g.large" },
+        });
+        assert.deepStrictEqual(architectureTraits("amd64"), {
+            platform: "linux/amd64", cpuArchitecture: "X86_64", targetArch: "amd64", dotnetArch: "x64",
+            databaseClasses: { micro: "db.t3.micro", small: "db.t3.small", medium: "db.t3.medium", large: "db.m7i.large" },
+        });
     });
     it("knows exactly the two stacks' architectures", () => {
         assert.deepStrictEqual([...ARCHITECTURES], ["arm64", "amd64"]);

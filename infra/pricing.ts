@@ -4,7 +4,7 @@
  * Default prices are AWS on-demand list prices for Linux in us-east-1 and eu-west-1 (2025-2026).
  * They change: every figure can be overridden by the stack's `prices` config.
  */
-import { Architecture, ARCHITECTURES } from "./architecture";
+import { Architecture, ARCHITECTURES, DATABASE_SIZES, DatabaseSize } from "./architecture";
 import { ConfigError } from "./validation";
 
 /** Hours in an average month (365 * 24 / 12), as AWS's calculator uses. */
@@ -30,6 +30,10 @@ export interface PriceTable {
     readonly publicIpv4Hour: number;
     /** USD per GB ingested by CloudWatch Logs. */
     readonly logsGb: number;
+    /** RDS for PostgreSQL, Single-AZ, USD per instance-hour, per architecture and `database.size`. */
+    readonly database: Readonly<Record<Architecture, Readonly<Record<DatabaseSize, number>>>>;
+    /** USD per GB-month of RDS gp3 storage (backups up to the allocated size are free). */
+    readonly databaseStorageGbMonth: number;
 }
 
 export const DEFAULT_PRICES: PriceTable = {
@@ -42,6 +46,13 @@ export const DEFAULT_PRICES: PriceTable = {
     albHour: 0.0225,
     publicIpv4Hour: 0.005,
     logsGb: 0.5,
+    // us-east-1 list prices, 2026: t4g 0.016/0.032/0.065, t3 0.018/0.036/0.072, m7g.large 0.168; m7i.large is
+    // our estimate (db.m6i.large's 0.178 plus EC2's m6i -> m7i step of about 5%): override it if you use it.
+    database: {
+        arm64: { micro: 0.016, small: 0.032, medium: 0.065, large: 0.168 },
+        amd64: { micro: 0.018, small: 0.036, medium: 0.072, large: 0.187 },
+    },
+    databaseStorageGbMonth: 0.115,
 };
 
 /** A Fargate task size: CPU units (1024 = 1 vCPU) and memory in MiB, as the task definition takes them. */
@@ -76,6 +87,8 @@ export interface CostInputs {
     readonly loadBalancers: number;
     /** Public IPv4 addresses the stack holds (one per NAT gateway, one per ALB subnet). */
     readonly publicIpv4Addresses: number;
+    /** The stack's database, when it has one. */
+    readonly database?: { readonly size: DatabaseSize; readonly storageGb: number };
 }
 
 /** Monthly USD per line item, rounded to cents; `total` is the sum of the rounded parts. */
@@ -85,6 +98,8 @@ export interface MonthlyCost {
     readonly loadBalancer: number;
     readonly natGateway: number;
     readonly publicIpv4: number;
+    /** The database's instance hours and storage; 0 without one. */
+    readonly database: number;
     readonly total: number;
 }
 
@@ -92,7 +107,7 @@ export interface MonthlyCost {
 const cents = (usd: number): number => Math.round(Number((usd * 100).toFixed(6))) / 100;
 
 /**
- * The fixed monthly cost of a stack at list price: compute, load balancer, NAT gateways and public IPv4.
+ * The fixed monthly cost of a stack at list price: compute, load balancer, NAT gateways, public IPv4 and the database.
  * Usage-priced items (LCUs, NAT data, log ingestion) depend on traffic and are left out.
  */
 export function estimateMonthlyCost(inputs: CostInputs, prices: PriceTable = DEFAULT_PRICES): MonthlyCost {
@@ -109,6 +124,9 @@ export function estimateMonthlyCost(inputs: CostInputs, prices: PriceTable = DEF
         loadBalancer: cents(inputs.loadBalancers * prices.albHour * HOURS_PER_MONTH),
         natGateway: cents(inputs.natGateways * prices.natGatewayHour * HOURS_PER_MONTH),
         publicIpv4: cents(inputs.publicIpv4Addresses * prices.publicIpv4Hour * HOURS_PER_MONTH),
+        database: inputs.database === undefined
+            ? 0
+            : cents(prices.database[inputs.architecture][inputs.database.size] * HOURS_PER_MONTH + inputs.database.storageGb * prices.databaseStorageGbMonth),
     };
     const total = cents(Object.values(parts).reduce((sum, v) => sum + v, 0));
     return { ...parts, total };
@@ -134,8 +152,8 @@ export function mergePrices(overrides: unknown, key = "prices"): PriceTable {
         throw new ConfigError(key, overrides, "expected an object such as {\"natGatewayHour\": 0.048}");
     }
     const input = overrides as Record<string, unknown>;
-    const scalarKeys = ["natGatewayHour", "natGatewayGb", "albHour", "publicIpv4Hour", "logsGb"] as const;
-    const allowed = ["fargate", ...scalarKeys];
+    const scalarKeys = ["natGatewayHour", "natGatewayGb", "albHour", "publicIpv4Hour", "logsGb", "databaseStorageGbMonth"] as const;
+    const allowed = ["fargate", "database", ...scalarKeys];
     const result: { -readonly [K in keyof PriceTable]: PriceTable[K] } = { ...DEFAULT_PRICES };
     for (const [name, value] of Object.entries(input)) {
         if (!allowed.includes(name)) {
@@ -148,33 +166,41 @@ export function mergePrices(overrides: unknown, key = "prices"): PriceTable {
         }
     }
     if ("fargate" in input) {
-        const fargate = input.fargate;
-        if (typeof fargate !== "object" || fargate === null || Array.isArray(fargate)) {
-            throw new ConfigError(`${key}.fargate`, fargate, "expected an object keyed by architecture (arm64, amd64)");
-        }
-        const merged: Record<Architecture, FargatePrice> = { ...DEFAULT_PRICES.fargate };
-        for (const [arch, value] of Object.entries(fargate as Record<string, unknown>)) {
-            if (!(ARCHITECTURES as readonly string[]).includes(arch)) {
-                throw new ConfigError(`${key}.fargate.${arch}`, value, `expected one of ${ARCHITECTURES.join(", ")}`);
-            }
-            if (typeof value !== "object" || value === null || Array.isArray(value)) {
-                throw new ConfigError(`${key}.fargate.${arch}`, value, "expected {\"vcpuHour\": number, \"gbHour\": number}");
-            }
-            const entry = value as Record<string, unknown>;
-            for (const field of Object.keys(entry)) {
-                if (field !== "vcpuHour" && field !== "gbHour") {
-                    throw new ConfigError(`${key}.fargate.${arch}.${field}`, entry[field], "expected vcpuHour or gbHour");
-                }
-            }
-            const base = DEFAULT_PRICES.fargate[arch as Architecture];
-            merged[arch as Architecture] = {
-                vcpuHour: "vcpuHour" in entry ? priceNumber(`${key}.fargate.${arch}.vcpuHour`, entry.vcpuHour) : base.vcpuHour,
-                gbHour: "gbHour" in entry ? priceNumber(`${key}.fargate.${arch}.gbHour`, entry.gbHour) : base.gbHour,
-            };
-        }
-        result.fargate = merged;
+        result.fargate = mergePerArchitecture(`${key}.fargate`, input.fargate, DEFAULT_PRICES.fargate, ["vcpuHour", "gbHour"]);
+    }
+    if ("database" in input) {
+        result.database = mergePerArchitecture(`${key}.database`, input.database, DEFAULT_PRICES.database, DATABASE_SIZES);
     }
     return result;
+}
+
+/** Merges `{arm64: {field: price}, amd64: {...}}` over `base`, refusing unknown architectures and fields. */
+function mergePerArchitecture<F extends string>(
+    key: string,
+    value: unknown,
+    base: Readonly<Record<Architecture, Readonly<Record<F, number>>>>,
+    fields: readonly F[],
+): Record<Architecture, Record<F, number>> {
+    const shape = `{${fields.map((f) => `"${f}": number`).join(", ")}}`;
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw new ConfigError(key, value, "expected an object keyed by architecture (arm64, amd64)");
+    }
+    const merged = { arm64: { ...base.arm64 }, amd64: { ...base.amd64 } } as Record<Architecture, Record<F, number>>;
+    for (const [arch, entry] of Object.entries(value as Record<string, unknown>)) {
+        if (!(ARCHITECTURES as readonly string[]).includes(arch)) {
+            throw new ConfigError(`${key}.${arch}`, entry, `expected one of ${ARCHITECTURES.join(", ")}`);
+        }
+        if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+            throw new ConfigError(`${key}.${arch}`, entry, `expected ${shape}`);
+        }
+        for (const [field, price] of Object.entries(entry as Record<string, unknown>)) {
+            if (!(fields as readonly string[]).includes(field)) {
+                throw new ConfigError(`${key}.${arch}.${field}`, price, `expected one of ${fields.join(", ")}`);
+            }
+            merged[arch as Architecture][field as F] = priceNumber(`${key}.${arch}.${field}`, price);
+        }
+    }
+    return merged;
 }
 
 function priceNumber(key: string, value: unknown): number {

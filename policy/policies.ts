@@ -53,6 +53,8 @@ const WORLD = new Set(["0.0.0.0/0", "::/0"]);
 const isMonitorPort = (port: unknown) => typeof port === "number" && port >= 52323 && port < 52423;
 /** A container environment name that says it holds a secret (the last `__` segment, so `..ApiKey__Subject` is fine). */
 const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|CREDENTIALS?|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY)$/i;
+/** A `Password=` (or `Pwd=`) keyword in an ADO.NET-style connection string. */
+const CONNECTION_STRING_PASSWORD = /(^|;)\s*(password|pwd)\s*=/i;
 
 export const POLICIES: readonly Policy[] = [
     {
@@ -181,9 +183,29 @@ export const POLICIES: readonly Policy[] = [
             for (const e of c.environment ?? []) {
                 if (SECRET_NAME.test(e.name.split("__").pop() ?? e.name)) {
                     report(`container ${c.name}: environment variable ${e.name} looks like a secret; pass it through secrets (Secrets Manager) instead.`);
+                } else if (typeof e.value === "string" && CONNECTION_STRING_PASSWORD.test(e.value)) {
+                    report(`container ${c.name}: environment variable ${e.name} holds a connection string with a password; pass the password through secrets instead.`);
                 }
             }
         }),
+    },
+    {
+        name: "databases-private-encrypted-managed-password",
+        description: "RDS instances are not publicly accessible, encrypt their storage, and keep their master password in Secrets Manager (managed by RDS), never in the program.",
+        validate: (args, report) => {
+            if (args.type !== "aws:rds/instance:Instance") {
+                return;
+            }
+            if (args.props.publiclyAccessible === true) {
+                report(`${args.name}: the database must not be publicly accessible.`);
+            }
+            if (args.props.storageEncrypted !== true) {
+                report(`${args.name}: the database's storage must be encrypted.`);
+            }
+            if (args.props.manageMasterUserPassword !== true || args.props.password !== undefined) {
+                report(`${args.name}: let RDS manage the master password (manageMasterUserPassword), with no password in the program.`);
+            }
+        },
     },
 ];
 

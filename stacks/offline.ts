@@ -104,6 +104,19 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
             return { versionId: fakeGuid(`${name}|${JSON.stringify(inputs.secretString ?? "")}`), arn: inputs.secretId };
         case "aws:secretsmanager/secret:Secret":
             return { arn: arn("secretsmanager", `secret:${inputs.name ?? `${inputs.namePrefix ?? name}AbCdEf`}`) };
+        case "aws:rds/instance:Instance":
+            // As RDS reports an instance with manageMasterUserPassword: the secret it made (named rds!db-<uuid>).
+            return {
+                arn: arn("rds", `db:${inputs.identifier ?? name}`),
+                address: `${inputs.identifier ?? name}.abcdefghijkl.${MOCK_REGION}.rds.amazonaws.com`,
+                port: inputs.port ?? 5432,
+                masterUserSecrets: inputs.manageMasterUserPassword
+                    ? [{ secretArn: arn("secretsmanager", `secret:rds!db-${fakeGuid(name)}-AbCdEf`), secretStatus: "active", kmsKeyId: arn("kms", "key/aws-secretsmanager") }]
+                    : [],
+            };
+        case "aws:rds/parameterGroup:ParameterGroup":
+        case "aws:rds/subnetGroup:SubnetGroup":
+            return { arn: arn("rds", `${type.includes("parameter") ? "pg" : "subgrp"}:${inputs.name ?? name}`), name: inputs.name ?? name };
         case MONITOR_API_KEY_TYPE:
             // The real generator, so tests can verify the token against the public key.
             return { ...generateMonitorApiKey(inputs.subject, inputs.issuer, inputs.lifetimeDays) };

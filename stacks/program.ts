@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { architectureTraits } from "../infra/architecture";
 import { createDelivery } from "../infra/azuredevops/delivery";
+import { Database } from "../infra/database";
 import { FargateService } from "../infra/fargate-service";
 import { LoadBalancer } from "../infra/load-balancer";
 import { repositoryName } from "../infra/naming";
@@ -18,7 +19,7 @@ import { StackConfig } from "./config";
 import { ServiceSpec } from "./services";
 import { attachMonitor, createMonitorShared } from "./monitoring";
 import { projectRoot } from "./paths";
-import { PROJECT } from "./settings";
+import { DATABASE_SERVICE, PROJECT } from "./settings";
 
 
 export interface StackOutputs {
@@ -40,6 +41,16 @@ export interface StackOutputs {
         readonly tokenExpiresAt: pulumi.Output<string>;
         /** Service -> URL of its monitor's API, for services reachable through a listener. */
         readonly endpoints: Record<string, pulumi.Output<string>>;
+    };
+    /** Present when the BookStore runs on RDS for PostgreSQL (`database.enabled`). */
+    readonly database?: {
+        readonly engine: "postgres";
+        readonly engineVersion: string;
+        readonly instanceClass: string;
+        readonly address: pulumi.Output<string>;
+        readonly port: pulumi.Output<number>;
+        /** The Secrets Manager secret holding the master user's credentials (RDS rotates it). */
+        readonly secretArn: pulumi.Output<string>;
     };
     /** Where the benchmark's `--engine fargate` runs Artillery's workers: region, private subnets, an egress-only security group. */
     readonly loadGenerator: {
@@ -69,10 +80,11 @@ export function createStack(config: StackConfig): StackOutputs {
 
     const monitor = settings.monitor.services.length > 0 ? createMonitorShared(prefix, settings.monitor) : undefined;
     const monitorEndpoints: Record<string, pulumi.Output<string>> = {};
+    const database = settings.database.enabled ? createDatabase(prefix, settings, network) : undefined;
 
     const images: Record<string, pulumi.Output<string>> = {};
     const serviceNames: Record<string, pulumi.Output<string>> = {};
-    const shared: Shared = { stack, prefix, settings, network, loadBalancer, cluster, identity, region, monitor };
+    const shared: Shared = { stack, prefix, settings, network, loadBalancer, cluster, identity, region, monitor, database };
     for (const spec of settings.serviceSpecs) {
         const deployed = deployService(spec, shared);
         images[spec.name] = deployed.image.imageRef;
@@ -97,6 +109,7 @@ export function createStack(config: StackConfig): StackOutputs {
             loadBalancers: 1,
             // One address per NAT gateway, one per load balancer subnet.
             publicIpv4Addresses: network.natGatewayCount + 2,
+            database: database && { size: settings.database.size, storageGb: settings.database.allocatedStorageGb },
         },
         settings.prices,
     );
@@ -115,6 +128,39 @@ export function createStack(config: StackConfig): StackOutputs {
         ...(monitor && {
             monitor: { bucket: monitor.bucket.bucketName, token: pulumi.secret(monitor.apiKey.token), tokenExpiresAt: monitor.apiKey.expiresAt, endpoints: monitorEndpoints },
         }),
+        ...(database && {
+            database: {
+                engine: "postgres" as const,
+                engineVersion: database.engineVersion,
+                instanceClass: database.instanceClass,
+                address: database.address,
+                port: database.port,
+                secretArn: database.secretArn,
+            },
+        }),
+    };
+}
+
+/** The BookStore's RDS instance, its class picked by the stack's architecture. */
+function createDatabase(prefix: string, settings: StackConfig["settings"], network: Network): Database {
+    const { database } = settings;
+    return new Database(`${prefix}-bookstore`, {
+        vpcId: network.vpcId,
+        subnetIds: network.privateSubnetIds,
+        instanceClass: architectureTraits(settings.architecture).databaseClasses[database.size],
+        engineVersion: database.engineVersion,
+        allocatedStorageGb: database.allocatedStorageGb,
+        backupRetentionDays: database.backupRetentionDays,
+        deletionProtection: database.deletionProtection,
+        skipFinalSnapshot: database.skipFinalSnapshot,
+    });
+}
+
+/** What the BookStore's container gets to use the database: its store, where it is, and the password as a secret. */
+function databaseAccess(database: Database) {
+    return {
+        environment: { BookStore__Store: "postgres", ConnectionStrings__BookStore: database.connectionString() },
+        secrets: [{ name: "BookStore__DatabasePassword", secretArn: database.secretArn, jsonKey: "password" }],
     };
 }
 
@@ -129,11 +175,13 @@ interface Shared {
     readonly identity: pulumi.Output<aws.GetCallerIdentityResult>;
     readonly region: pulumi.Output<aws.GetRegionResult>;
     readonly monitor: ReturnType<typeof createMonitorShared> | undefined;
+    readonly database: Database | undefined;
 }
 
 /** One service: its image (for the stack's platform), its monitor when it has one, and its Fargate service. */
 function deployService(spec: ServiceSpec, shared: Shared) {
-    const { stack, prefix, settings, network, loadBalancer, cluster, identity, region, monitor } = shared;
+    const { stack, prefix, settings, network, loadBalancer, cluster, identity, region, monitor, database } = shared;
+    const store = database && spec.name === DATABASE_SERVICE ? databaseAccess(database) : undefined;
     const traits = architectureTraits(settings.architecture);
     const name = `${prefix}-${spec.name}`;
     const image = new ServiceImage(name, {
@@ -162,7 +210,8 @@ function deployService(spec: ServiceSpec, shared: Shared) {
         priority: spec.priority,
         containerPort: spec.port,
         healthCheckPath: spec.healthCheckPath,
-        environment: spec.environment,
+        environment: { ...spec.environment, ...store?.environment },
+        secrets: store?.secrets,
         imageRef: image.imageRef,
         repositoryArn: image.repositoryArn,
         cpu: settings.taskCpu,
@@ -176,6 +225,9 @@ function deployService(spec: ServiceSpec, shared: Shared) {
         sidecar: monitoring?.sidecar,
         additionalTargets: monitoring?.additionalTargets ?? [],
     }, { dependsOn: monitoring?.listener ? [monitoring.listener] : [] });
+    if (store && database) {
+        database.allowFrom(spec.name, service.securityGroupId);
+    }
     return { image, service, monitorEndpoint: monitoring?.endpoint };
 }
 

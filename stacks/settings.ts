@@ -2,7 +2,8 @@
  * The stack's settings: every config key, its default, and its validation, as pure functions.
  * `stacks/config.ts` feeds these from `pulumi.Config`; tests feed them directly.
  */
-import { Architecture, ARCHITECTURES, isArchitecture } from "../infra/architecture";
+import { Architecture, ARCHITECTURES, DATABASE_SIZES, DatabaseSize, isArchitecture } from "../infra/architecture";
+import { DATABASE_ENGINE_VERSIONS } from "../infra/database";
 import { DEFAULT_SERVICES, ServiceName } from "../infra/catalog";
 import { CollectionRuleSettings } from "../infra/monitor";
 import { TOKEN_LIFETIME_DAYS } from "../infra/monitor-api-key";
@@ -36,6 +37,7 @@ export const CONFIG_KEYS = {
     certificateArn: "string",
     prices: "json",
     monitor: "json",
+    database: "json",
     azureDevOps: "json",
     azureDevOpsAwsAccessKeyId: "retired",
     azureDevOpsAwsSecretAccessKey: "retired",
@@ -70,6 +72,19 @@ export interface MonitorSettings {
     readonly rules: CollectionRuleSettings;
 }
 
+/** The BookStore's PostgreSQL on RDS; `enabled: false` keeps the in-memory store. */
+export interface DatabaseSettings {
+    readonly enabled: boolean;
+    /** Instance size; the stack's architecture turns it into a class (infra/architecture.ts). */
+    readonly size: DatabaseSize;
+    /** PostgreSQL major version. */
+    readonly engineVersion: string;
+    readonly allocatedStorageGb: number;
+    readonly backupRetentionDays: number;
+    readonly deletionProtection: boolean;
+    readonly skipFinalSnapshot: boolean;
+}
+
 export interface StackSettings {
     readonly architecture: Architecture;
     /** The deployed services' names, in config order. */
@@ -87,6 +102,7 @@ export interface StackSettings {
     readonly certificateArn?: string;
     readonly prices: PriceTable;
     readonly monitor: MonitorSettings;
+    readonly database: DatabaseSettings;
 }
 
 /** Values as read from config: strings for string keys, parsed JSON for the others, undefined when unset. */
@@ -114,6 +130,15 @@ export const DEFAULTS = {
             threadPoolStarvation: { enabled: true, threshold: 100 },
             actionsPerHour: 1,
         },
+    },
+    database: {
+        enabled: false,
+        size: "small" as DatabaseSize,
+        engineVersion: "17",
+        allocatedStorageGb: 20,
+        backupRetentionDays: 7,
+        deletionProtection: true,
+        skipFinalSnapshot: false,
     },
 };
 
@@ -170,6 +195,36 @@ export function parseSettings(raw: RawSettings, root: string = projectRoot()): S
         certificateArn: certificateArn as string | undefined,
         prices: mergePrices(raw.prices, key("prices")),
         monitor: parseMonitor(raw.monitor, serviceSpecs, certificateArn as string | undefined),
+        database: parseDatabase(raw.database, services),
+    };
+}
+
+/** The service a database is for: the one whose store can use it. */
+export const DATABASE_SERVICE = "bookstore";
+
+function parseDatabase(value: unknown, deployed: readonly string[]): DatabaseSettings {
+    const d = DEFAULTS.database;
+    const input = object("database", value ?? {}, Object.keys(d));
+    const enabled = boolean("database.enabled", input.enabled ?? d.enabled);
+    const size = input.size ?? d.size;
+    if (!(DATABASE_SIZES as readonly unknown[]).includes(size)) {
+        throw new ConfigError(key("database.size"), size, `expected one of ${DATABASE_SIZES.join(", ")}`);
+    }
+    const engineVersion = input.engineVersion ?? d.engineVersion;
+    if (!(DATABASE_ENGINE_VERSIONS as readonly unknown[]).includes(engineVersion)) {
+        throw new ConfigError(key("database.engineVersion"), engineVersion, `expected a PostgreSQL major version, one of ${DATABASE_ENGINE_VERSIONS.map((v) => `"${v}"`).join(", ")}`);
+    }
+    if (enabled && !deployed.includes(DATABASE_SERVICE)) {
+        throw new ConfigError(key("database.enabled"), enabled, `the database is the ${DATABASE_SERVICE} service's store, and ${key("services")} does not deploy ${DATABASE_SERVICE}`);
+    }
+    return {
+        enabled,
+        size: size as DatabaseSize,
+        engineVersion: engineVersion as string,
+        allocatedStorageGb: integer("database.allocatedStorageGb", input.allocatedStorageGb ?? d.allocatedStorageGb, 20, 65536),
+        backupRetentionDays: integer("database.backupRetentionDays", input.backupRetentionDays ?? d.backupRetentionDays, 1, 35),
+        deletionProtection: boolean("database.deletionProtection", input.deletionProtection ?? d.deletionProtection),
+        skipFinalSnapshot: boolean("database.skipFinalSnapshot", input.skipFinalSnapshot ?? d.skipFinalSnapshot),
     };
 }
 

@@ -1,17 +1,20 @@
 /**
- * `npm run synth -- --stack <name> [--json] [--out <file>]`: what a stack would create, evaluated offline with the
+ * `npm run synth -- --stack <name> [--config key=value ...] [--json] [--out <file>]`: what a stack would create, evaluated offline with the
  * same mocks as the tests. No cloud credentials, no Pulumi CLI. Computed values (ARNs, IDs, digests)
  * are stand-ins; inputs and the cost estimate are the program's own.
  */
 import * as fs from "fs";
 import { PAT_ENV } from "../infra/azuredevops/config";
 import { evaluate, Evaluation, isSecretValue, OFFLINE_SECRET, RecordedResource, stackFileConfig, stackNames } from "./offline";
+import { PROJECT } from "./settings";
 
 export interface SynthOptions {
     readonly stack: string;
     readonly json: boolean;
     /** Write to this file instead of standard output (so npm's banner never mixes with the JSON). */
     readonly out?: string;
+    /** Config over the stack file's, as `pulumi config set` takes it: key (project prefix optional) -> text. */
+    readonly config?: Readonly<Record<string, string>>;
 }
 
 /** Widest line the text form prints; longer summaries continue on the next line. */
@@ -21,6 +24,7 @@ export function parseArgs(argv: readonly string[]): SynthOptions {
     let stack: string | undefined;
     let json = false;
     let out: string | undefined;
+    const config: Record<string, string> = {};
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "--json") {
@@ -37,6 +41,14 @@ export function parseArgs(argv: readonly string[]): SynthOptions {
             if (out === undefined || out === "") {
                 throw new UsageError(`${arg} needs a file name`);
             }
+        } else if (arg === "--config" || arg === "-c") {
+            const pair = argv[++i] ?? "";
+            const eq = pair.indexOf("=");
+            if (eq < 1) {
+                throw new UsageError(`${arg} needs key=value, such as database='{"enabled":true}'`);
+            }
+            const name = pair.slice(0, eq);
+            config[name.includes(":") ? name : `${PROJECT}:${name}`] = pair.slice(eq + 1);
         } else {
             throw new UsageError(`unknown argument "${arg}"`);
         }
@@ -44,12 +56,12 @@ export function parseArgs(argv: readonly string[]): SynthOptions {
     if (!stack) {
         throw new UsageError("--stack is required");
     }
-    return { stack, json, ...(out === undefined ? {} : { out }) };
+    return { stack, json, ...(out === undefined ? {} : { out }), ...(Object.keys(config).length > 0 ? { config } : {}) };
 }
 
 export class UsageError extends Error {
     constructor(problem: string) {
-        super(`${problem}. Usage: npm run synth -- --stack <${stackNames().join("|")}> [--json] [--out <file>]`);
+        super(`${problem}. Usage: npm run synth -- --stack <${stackNames().join("|")}> [--config key=value ...] [--json] [--out <file>]`);
         this.name = "UsageError";
     }
 }
@@ -183,7 +195,8 @@ export function renderJson(stack: string, evaluation: Evaluation): string {
  */
 export async function main(argv: readonly string[]): Promise<string> {
     const options = parseArgs(argv);
-    const { config, secretKeys } = stackFileConfig(options.stack);
+    const { config: fileConfig, secretKeys } = stackFileConfig(options.stack);
+    const config = { ...fileConfig, ...options.config };
     const hadToken = process.env[PAT_ENV] !== undefined;
     if (!hadToken) {
         process.env[PAT_ENV] = OFFLINE_SECRET;

@@ -1,5 +1,6 @@
 // The policy pack (policy/policies.ts) against the program's own offline evaluation of both stacks, in the
-// shapes a user can configure (the defaults; every service with monitors behind an HTTPS listener; a user's
+// shapes a user can configure (the defaults; every service with monitors behind an HTTPS listener and the BookStore
+// on RDS; a user's
 // own service; Azure DevOps on): every policy passes. Then against broken resources, each derived from a real
 // one by changing one field: each policy fires, with its message.
 // What this cannot prove: that the Pulumi engine hands policies these same props (it hands the resource's
@@ -13,7 +14,9 @@ import { isSecret, RecordedResource, runProgram } from "./harness";
 const certificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666";
 const SHAPES: Record<string, Record<string, unknown>> = {
     defaults: {},
-    "every service, monitors behind HTTPS": { services: ["bookstore", "prime", "profiling"], certificateArn, monitor: { enabled: true, allowedCidrs: ["203.0.113.0/24"] } },
+    "every service, monitors behind HTTPS, the BookStore on RDS": {
+        services: ["bookstore", "prime", "profiling"], certificateArn, monitor: { enabled: true, allowedCidrs: ["203.0.113.0/24"] }, database: { enabled: true },
+    },
     "a user's own service": { services: ["bookstore", { name: "echo", project: "test/fixtures/echo/Echo.Api", paths: ["/echo/*"], environment: { GREETING: "hi" } }] },
 };
 
@@ -42,7 +45,7 @@ for (const stack of ARCHITECTURES) {
 describe("each policy fires on a resource broken in its one way", () => {
     let resources: RecordedResource[];
     before(async () => {
-        ({ resources } = await runProgram("arm64", { config: SHAPES["every service, monitors behind HTTPS"] }));
+        ({ resources } = await runProgram("arm64", { config: SHAPES["every service, monitors behind HTTPS, the BookStore on RDS"] }));
     });
     const find = (type: string, pick: (r: ResourceArgs) => boolean = () => true) => {
         const found = resources.map(asArgs).find((r) => r.type === type && pick(r));
@@ -69,9 +72,13 @@ describe("each policy fires on a resource broken in its one way", () => {
         ["egress-only-where-needed", () => { const r = find("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", (x) => x.props.cidrIpv4 !== undefined); r.props.fromPort = 0; r.props.toPort = 65535; return r; }, /only tcp 443 \(or 80\) goes to CIDRs/],
         ["log-retention", () => { const r = find("aws:cloudwatch/logGroup:LogGroup"); delete r.props.retentionInDays; return r; }, /logs must not be kept forever/],
         ["no-plain-secrets-in-task-definitions", () => withApp((a) => { (a.environment as unknown[]).push({ name: "ConnectionStrings__Password", value: "hunter2" }); }), /looks like a secret/],
+        ["no-plain-secrets-in-task-definitions", () => withApp((a) => { (a.environment as unknown[]).push({ name: "ConnectionStrings__BookStore", value: "Host=db;Database=bookstore;Username=u; Password=hunter2" }); }), /connection string with a password/],
+        ["databases-private-encrypted-managed-password", () => { const r = find("aws:rds/instance:Instance"); r.props.publiclyAccessible = true; return r; }, /must not be publicly accessible/],
+        ["databases-private-encrypted-managed-password", () => { const r = find("aws:rds/instance:Instance"); r.props.storageEncrypted = false; return r; }, /storage must be encrypted/],
+        ["databases-private-encrypted-managed-password", () => { const r = find("aws:rds/instance:Instance"); delete r.props.manageMasterUserPassword; r.props.password = "hunter2"; return r; }, /let RDS manage the master password/],
     ];
     it("covers every policy", () => {
-        assert.deepStrictEqual(cases.map(([name]) => name).sort(), POLICIES.map((p) => p.name).sort());
+        assert.deepStrictEqual([...new Set(cases.map(([name]) => name))].sort(), POLICIES.map((p) => p.name).sort());
     });
     for (const [policy, broken, message] of cases) {
         it(policy, () => {

@@ -40,8 +40,24 @@ describe("stack settings", () => {
                         actionsPerHour: 1,
                     },
                 },
+                database: {
+                    enabled: false,
+                    size: "small",
+                    engineVersion: "17",
+                    allocatedStorageGb: 20,
+                    backupRetentionDays: 7,
+                    deletionProtection: true,
+                    skipFinalSnapshot: false,
+                },
             },
         );
+    });
+
+    it("takes database settings field by field over the defaults", () => {
+        const s = parseSettings({ ...base, database: { enabled: true, size: "large", backupRetentionDays: 14, skipFinalSnapshot: true } });
+        assert.deepStrictEqual(s.database, {
+            enabled: true, size: "large", engineVersion: "17", allocatedStorageGb: 20, backupRetentionDays: 14, deletionProtection: true, skipFinalSnapshot: true,
+        });
     });
 
     it("monitors the profiling service by default when it is deployed, and only it", () => {
@@ -89,6 +105,16 @@ describe("stack settings", () => {
         ["a CPU rule above 100%", { ...base, monitor: { rules: { highCpu: { threshold: 150 } } } }, 'Config "dotnet-fargate:monitor.rules.highCpu.threshold" is 150; expected a whole number from 1 to 100.'],
         ["a rule switched on with text", { ...base, monitor: { rules: { threadPoolStarvation: { enabled: "yes" } } } }, 'Config "dotnet-fargate:monitor.rules.threadPoolStarvation.enabled" is "yes"; expected true or false.'],
         ["a bad price", { ...base, prices: { natGatewayHour: "cheap" } }, 'Config "dotnet-fargate:prices.natGatewayHour" is "cheap"; expected a price in USD, a number >= 0.'],
+        ["a database switched on with text", { ...base, database: { enabled: "yes" } }, 'Config "dotnet-fargate:database.enabled" is "yes"; expected true or false.'],
+        ["a database as a boolean", { ...base, database: true }, 'Config "dotnet-fargate:database" is true; expected an object with enabled, size, engineVersion, allocatedStorageGb, backupRetentionDays, deletionProtection, skipFinalSnapshot.'],
+        ["an unknown database field", { ...base, database: { multiAz: true } }, 'Config "dotnet-fargate:database.multiAz" is true; expected one of enabled, size, engineVersion, allocatedStorageGb, backupRetentionDays, deletionProtection, skipFinalSnapshot.'],
+        ["a database size with no class", { ...base, database: { enabled: true, size: "xlarge" } }, 'Config "dotnet-fargate:database.size" is "xlarge"; expected one of micro, small, medium, large.'],
+        ["a database class instead of a size", { ...base, database: { size: "db.t4g.small" } }, 'Config "dotnet-fargate:database.size" is "db.t4g.small"; expected one of micro, small, medium, large.'],
+        ["an engine version as a number", { ...base, database: { engineVersion: 17 } }, 'Config "dotnet-fargate:database.engineVersion" is 17; expected a PostgreSQL major version, one of "16", "17".'],
+        ["an unsupported engine version", { ...base, database: { engineVersion: "12" } }, 'Config "dotnet-fargate:database.engineVersion" is "12"; expected a PostgreSQL major version, one of "16", "17".'],
+        ["too little storage", { ...base, database: { allocatedStorageGb: 10 } }, 'Config "dotnet-fargate:database.allocatedStorageGb" is 10; expected a whole number from 20 to 65536.'],
+        ["no backups", { ...base, database: { backupRetentionDays: 0 } }, 'Config "dotnet-fargate:database.backupRetentionDays" is 0; expected a whole number from 1 to 35.'],
+        ["a database without the BookStore", { ...base, services: ["prime"], database: { enabled: true } }, 'Config "dotnet-fargate:database.enabled" is true; the database is the bookstore service\'s store, and dotnet-fargate:services does not deploy bookstore.'],
     ];
     for (const [title, raw, message] of errors) {
         it(`refuses ${title}`, () => assert.throws(() => parseSettings(raw), { name: "ConfigError", message }));

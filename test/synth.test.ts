@@ -13,12 +13,19 @@ describe("npm run synth", () => {
         assert.deepStrictEqual(parseArgs(["--stack", "amd64", "--json", "--out", "x.json"]), { stack: "amd64", json: true, out: "x.json" });
     });
 
-    const usage = "Usage: npm run synth -- --stack <amd64|arm64> [--json] [--out <file>]";
+    it("reads --config pairs, with or without the project prefix", () => {
+        assert.deepStrictEqual(parseArgs(["--stack", "arm64", "--config", 'database={"enabled":true}', "-c", "dotnet-fargate:taskCpu=1024"]), {
+            stack: "arm64", json: false, config: { "dotnet-fargate:database": '{"enabled":true}', "dotnet-fargate:taskCpu": "1024" },
+        });
+    });
+
+    const usage = "Usage: npm run synth -- --stack <amd64|arm64> [--config key=value ...] [--json] [--out <file>]";
     const bad: [string[], string][] = [
         [[], `--stack is required. ${usage}`],
         [["--stack"], `--stack needs a stack name. ${usage}`],
         [["--stack", "arm64", "--yaml"], `unknown argument "--yaml". ${usage}`],
         [["--stack", "arm64", "--out"], `--out needs a file name. ${usage}`],
+        [["--stack", "arm64", "--config", "database"], `--config needs key=value, such as database='{"enabled":true}'. ${usage}`],
     ];
     for (const [argv, message] of bad) {
         it(`refuses ${JSON.stringify(argv)}`, () => assert.throws(() => parseArgs(argv), { name: "UsageError", message }));
@@ -50,6 +57,18 @@ describe("npm run synth", () => {
         assert.strictEqual(image.inputs.registries, "[secret]");
         // 730 vCPU-h x 0.04048 = 29.55; 1460 GB-h x 0.004445 = 6.49; ALB 16.43; NAT 32.85; IPv4 10.95.
         assert.strictEqual(out.outputs.estimatedMonthlyCostUsd.total, 96.27);
+    });
+
+    it("synthesizes each stack with the database on: its class, the task's secret, and its price", async () => {
+        for (const [stack, instanceClass, total] of [["arm64", "db.t4g.small", 89.07 + 25.66], ["amd64", "db.t3.small", 96.27 + 28.58]] as const) {
+            const out = JSON.parse(await main(["--stack", stack, "--json", "--config", 'database={"enabled":true}']));
+            const instance = out.resources.find((r: { type: string }) => r.type === "aws:rds/instance:Instance");
+            assert.strictEqual(instance.inputs.instanceClass, instanceClass);
+            assert.strictEqual(out.outputs.database.instanceClass, instanceClass);
+            const app = out.resources.find((r: { type: string; name: string }) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && r.name === `dotnet-fargate-${stack}-bookstore-task`).inputs.containerDefinitions[0];
+            assert.deepStrictEqual(app.secrets.map((x: { name: string }) => x.name), ["BookStore__DatabasePassword"]);
+            assert.strictEqual(out.outputs.estimatedMonthlyCostUsd.total, Math.round(total * 100) / 100);
+        }
     });
 
     it("prints a readable listing with the cost", async () => {
