@@ -32,6 +32,32 @@ export interface AutoscalingArgs {
     readonly targetCpuPercent: number;
 }
 
+/** What autoscaling accepts, as config (stacks/settings.ts) and as this component's argument alike. */
+export const AUTOSCALING_LIMITS = {
+    minCount: { min: 1, max: 100 },
+    maxCount: { min: 1, max: 100 },
+    targetCpuPercent: { min: 10, max: 90 },
+} as const;
+
+/**
+ * The first thing wrong with these autoscaling values (field, value, what is allowed), or undefined: the one
+ * check behind both the config error and the component's argument error.
+ */
+export function autoscalingProblem(values: Record<keyof AutoscalingArgs, unknown>): { field: keyof AutoscalingArgs; value: unknown; allowed: string } | undefined {
+    const fields: (keyof AutoscalingArgs)[] = ["minCount", "maxCount", "targetCpuPercent"];
+    for (const field of fields) {
+        const value = values[field];
+        const { min, max } = AUTOSCALING_LIMITS[field];
+        if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+            return { field, value, allowed: `expected a whole number from ${min} to ${max}` };
+        }
+        if (field === "maxCount" && value < (values.minCount as number)) {
+            return { field, value, allowed: `expected at least autoscaling.minCount (${String(values.minCount)})` };
+        }
+    }
+    return undefined;
+}
+
 /** Another container port the load balancer reaches (a sidecar's API behind its own listener). */
 export interface AdditionalTarget {
     readonly containerName: string;
@@ -383,13 +409,8 @@ function validate(args: FargateServiceArgs): void {
     if (!Number.isInteger(desired) || desired < 0) {
         fail("desiredCount", desired, "expected a whole number of at least 0");
     }
-    if (args.autoscaling) {
-        const { minCount, maxCount, targetCpuPercent } = args.autoscaling;
-        if (!Number.isInteger(minCount) || minCount < 1 || !Number.isInteger(maxCount) || maxCount < minCount) {
-            fail("autoscaling", args.autoscaling, "expected whole numbers with 1 <= minCount <= maxCount");
-        }
-        if (!(targetCpuPercent > 0 && targetCpuPercent <= 100)) {
-            fail("autoscaling.targetCpuPercent", targetCpuPercent, "expected a percentage above 0 and at most 100");
-        }
+    const problem = args.autoscaling && autoscalingProblem(args.autoscaling);
+    if (problem) {
+        fail(`autoscaling.${problem.field}`, problem.value, problem.allowed);
     }
 }

@@ -8,6 +8,7 @@ import { DEFAULT_SERVICES, ServiceName } from "../infra/catalog";
 import { CollectionRuleSettings } from "../infra/monitor";
 import { TOKEN_LIFETIME_DAYS } from "../infra/monitor-api-key";
 import { validateTaskSize } from "../infra/fargate";
+import { autoscalingProblem } from "../infra/fargate-service";
 import { CERTIFICATE_ARN_EXPECTED, isCertificateArn } from "../infra/load-balancer";
 import { isPinnedTag } from "../infra/naming";
 import { NAT_STRATEGIES } from "../infra/network";
@@ -319,17 +320,19 @@ export function isIpv4Cidr(cidr: string): boolean {
 
 
 function parseAutoscaling(value: unknown, desiredCount: number): AutoscalingSettings {
-    const input = object("autoscaling", value ?? {}, Object.keys(DEFAULTS.autoscaling));
-    const enabled = boolean("autoscaling.enabled", input.enabled ?? DEFAULTS.autoscaling.enabled);
-    const minCount = integer("autoscaling.minCount", input.minCount ?? DEFAULTS.autoscaling.minCount, 1, 100);
-    const maxCount = integer("autoscaling.maxCount", input.maxCount ?? DEFAULTS.autoscaling.maxCount, 1, 100);
-    if (maxCount < minCount) {
-        throw new ConfigError(key("autoscaling.maxCount"), maxCount, `expected at least autoscaling.minCount (${minCount})`);
+    const d = DEFAULTS.autoscaling;
+    const input = object("autoscaling", value ?? {}, Object.keys(d));
+    const enabled = boolean("autoscaling.enabled", input.enabled ?? d.enabled);
+    const values = { minCount: input.minCount ?? d.minCount, maxCount: input.maxCount ?? d.maxCount, targetCpuPercent: input.targetCpuPercent ?? d.targetCpuPercent };
+    // The limits live with the component that scales (infra/fargate-service.ts); config gets the same check.
+    const problem = autoscalingProblem(values);
+    if (problem) {
+        throw new ConfigError(key(`autoscaling.${problem.field}`), problem.value, problem.allowed);
     }
+    const { minCount, maxCount, targetCpuPercent } = values as Record<keyof typeof values, number>;
     if (enabled && (desiredCount < minCount || desiredCount > maxCount)) {
         throw new ConfigError(key("desiredCount"), desiredCount, `expected a count from autoscaling.minCount (${minCount}) to autoscaling.maxCount (${maxCount})`);
     }
-    const targetCpuPercent = integer("autoscaling.targetCpuPercent", input.targetCpuPercent ?? DEFAULTS.autoscaling.targetCpuPercent, 10, 90);
     return { enabled, minCount, maxCount, targetCpuPercent };
 }
 

@@ -13,11 +13,15 @@
 #   - saturation: /prime?n=100000000 from 16 connections for BENCH_DURATION seconds with the service's default
 #     admission control (one CPU: 1 running, 1 waiting), while a probe GETs /healthz every 20 ms: the share of
 #     503s, their latency, and the probe's p50/p99;
-#   - the prime sieve against the seed's, in one process, at n = 10^6, 10^7, 10^8 (median of 7).
+#   - the prime sieve against the seed's, in one process, at n = 10^6, 10^7, 10^8 (median of 7);
+#   - the BookStore's GET routes again on its PostgreSQL store (BookStore/pg): a throw-away server
+#     (services/scripts/postgres.sh, TLS on, as on RDS) pinned to CPU 0 with the service, so the one core
+#     serves both the service and its database. Skipped, with a line saying so, without PostgreSQL.
 # Settings (environment): BENCH_DURATION (s per endpoint, default 10), BENCH_WARMUP_MAX (s, default 60),
 # BENCH_CONNECTIONS (default 32), BENCH_PRIME_CONNECTIONS (default 2), BENCH_STARTUP_RUNS (default 7, the
 # median is printed).
-# Needs: dotnet, wrk (apt-get install -y wrk), taskset (util-linux), curl, and 2 CPUs.
+# Needs: dotnet, wrk (apt-get install -y wrk), taskset (util-linux), curl, and 2 CPUs; for BookStore/pg,
+# the postgresql package.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -47,7 +51,12 @@ stop_server() {
   fi
   SERVER_PID=""
 }
-cleanup() { stop_server; rm -rf "$WORK"; }
+PG_DIR="$WORK/pg"
+cleanup() {
+  stop_server
+  [[ -d "$PG_DIR" ]] && bash "$SERVICES/scripts/postgres.sh" clean "$PG_DIR" >/dev/null 2>&1
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -69,12 +78,13 @@ declare -A PROJ=(
 )
 ORDER=(RawKestrel BookStore.Api Prime.Api Profiling.Api)
 
-# Starts a service pinned to CPU 0 on a free loopback port; sets SERVER_URL and STARTUP_MS
-# (process start to the first 200 from /healthz).
+# Starts a service pinned to CPU 0 on a free loopback port, with SERVER_ENV (NAME=value ...) in its
+# environment; sets SERVER_URL and STARTUP_MS (process start to the first 200 from /healthz).
+SERVER_ENV=()
 start_server() {
   local name="$1" dll="${2:-$WORK/publish/r2r/$1/$1.dll}" log="$WORK/$1.log" start url="" deadline
   start=$(now_ms)
-  ASPNETCORE_ENVIRONMENT=Production taskset -c 0 dotnet "$dll" --urls http://127.0.0.1:0 >"$log" 2>&1 &
+  env "${SERVER_ENV[@]}" ASPNETCORE_ENVIRONMENT=Production taskset -c 0 dotnet "$dll" --urls http://127.0.0.1:0 >"$log" 2>&1 &
   SERVER_PID=$!
   deadline=$((start + 60000))
   while :; do
@@ -196,6 +206,34 @@ for name in RawKestrel BookStore.Api Prime.Api; do
   stop_server
 done
 
+# The BookStore on PostgreSQL, the database on the service's core.
+PG_NOTE=""
+if compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null && command -v psql >/dev/null; then
+  echo "Starting a throw-away PostgreSQL on CPU 0..." >&2
+  admin="$(taskset -c 0 bash "$SERVICES/scripts/postgres.sh" start "$PG_DIR")"
+  pg_port="$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$admin")"
+  pg_password="$(cat "$PG_DIR/password")"
+  PGPASSWORD="$pg_password" psql -q "host=127.0.0.1 port=$pg_port user=postgres dbname=postgres sslmode=require" -c 'CREATE DATABASE bookstore' >/dev/null
+  SERVER_ENV=(BookStore__Store=postgres "BookStore__DatabasePassword=$pg_password"
+    "ConnectionStrings__BookStore=Host=127.0.0.1;Port=$pg_port;Database=bookstore;Username=postgres;SSL Mode=Require")
+  start_server BookStore.Api
+  SERVER_ENV=()
+  for _ in $(seq 1 300); do
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$SERVER_URL/ready" || true)" == "200" ]] && break
+    sleep 0.1
+  done
+  [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$SERVER_URL/ready" || true)" == "200" ]] \
+    || fail "the BookStore on PostgreSQL did not become ready within 30 s."
+  echo "Loading BookStore/pg at $SERVER_URL..." >&2
+  for path in /api/books /api/categories /api/orders; do warm "BookStore/pg" "$path" "$CONNECTIONS"; done
+  for path in /api/books /api/categories /api/orders; do load "BookStore/pg" "$path" "$CONNECTIONS"; done
+  stop_server
+  bash "$SERVICES/scripts/postgres.sh" clean "$PG_DIR" >/dev/null
+  PG_NOTE="BookStore/pg: the BookStore on its PostgreSQL store ($(ls /usr/lib/postgresql | sort -V | tail -n1), TLS, Npgsql pool of 20), the database pinned to CPU 0 with the service."
+else
+  PG_NOTE="BookStore/pg skipped: PostgreSQL is not installed (apt-get install -y postgresql)."
+fi
+
 # Saturation: far more /prime work than one core does, with a /healthz probe beside it.
 start_server Prime.Api
 echo "Saturating Prime.Api at $SERVER_URL..." >&2
@@ -227,6 +265,8 @@ echo
 echo "| service       | request              | bytes  | c  | req/s    | p50 ms   | p99 ms   | errors |"
 echo "|---------------|----------------------|--------|----|----------|----------|----------|--------|"
 printf '%s\n' "${ROWS[@]}"
+echo
+echo "$PG_NOTE"
 echo
 echo "Warm-up: 5 s windows until two in a row are within 5% (at most ${WARMUP_MAX} s)."
 echo
