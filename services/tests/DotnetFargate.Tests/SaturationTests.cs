@@ -94,6 +94,37 @@ public sealed class SaturationTests
         Assert.True(burned < 0.2, $"the service used {burned:F2} CPU-s in the 500 ms after its clients left");
     }
 
+    [Fact]
+    public async Task Prime_requests_the_clients_abandon_while_queued_never_run()
+    {
+        await using var service = await ServiceProcess.StartAsync("Prime.Api", new Dictionary<string, string>
+        {
+            ["Admission__MaxConcurrent"] = "1",
+            ["Admission__QueueLimit"] = "64",
+        });
+        using var client = service.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/prime?n=1000")).StatusCode);
+
+        // Thirty sieves to 10^8, one at a time: seconds of work on one core (about 40-100 ms each). Their
+        // clients leave after 150 ms, when one is running and the rest wait in admission's queue. The waiting
+        // ones must leave the queue without running: the window below would otherwise see the rest of that
+        // work. (One sieve is too short to abort measurably over HTTP; SieveTests shows it stops within a
+        // segment of its token being cancelled, and Computations_the_client_abandons_stop does it over HTTP.)
+        using var abandon = new CancellationTokenSource();
+        var requests = Enumerable.Range(0, 30).Select(_ => client.GetAsync(LongPrime, abandon.Token)).ToList();
+        await Task.Delay(150);
+        await abandon.CancelAsync();
+        await Task.WhenAll(requests.Select(r => r.ContinueWith(_ => { }, TaskScheduler.Default)));
+        Assert.True(requests.Count(r => r.IsCanceled) >= 20, $"only {requests.Count(r => r.IsCanceled)} of 30 were still waiting when abandoned");
+
+        await Task.Delay(100);
+        var before = CpuSeconds(service.Pid);
+        await Task.Delay(500);
+        var burned = CpuSeconds(service.Pid) - before;
+        Assert.True(burned < 0.1, $"the service used {burned:F2} CPU-s in the 500 ms after its clients left");
+        Assert.Equal("5761455", await client.GetStringAsync(LongPrime));
+    }
+
     /// <summary>GET /healthz every 20 ms with a 5 s timeout until cancelled; a timeout counts as 504.</summary>
     private static async Task<List<HttpStatusCode>> HealthLoopAsync(HttpClient client, CancellationToken stop)
     {
