@@ -20,7 +20,12 @@ export interface ServiceDefinition {
     readonly deployByDefault: boolean;
     /** A GET that answers 200 once the service is up. */
     readonly smokePath: string;
+    /** The Dockerfile under `services/` that builds it: SERVICE_DOCKERFILE unless the registry names another. */
+    readonly dockerfile: string;
 }
+
+/** The Dockerfile a service is built from unless the registry names another, relative to the build context (services/). */
+export const SERVICE_DOCKERFILE = "Dockerfile";
 
 /** The registry file, relative to the repository root. */
 export const REGISTRY_FILE = "services/services.json";
@@ -50,9 +55,10 @@ export function loadRegistry(file: string = registryPath()): ServiceDefinition[]
             && Array.isArray(e.paths) && e.paths.length >= 1 && e.paths.length <= 5 && e.paths.every((p) => typeof p === "string" && p.startsWith("/"))
             && Number.isInteger(e.priority) && !seen.priorities.has(e.priority as number)
             && typeof e.monitorByDefault === "boolean" && typeof e.deployByDefault === "boolean"
-            && typeof e.smokePath === "string" && e.smokePath.startsWith("/");
+            && typeof e.smokePath === "string" && e.smokePath.startsWith("/")
+            && (e.dockerfile === undefined || (typeof e.dockerfile === "string" && /^Dockerfile(\.[a-z0-9-]+)?$/.test(e.dockerfile)));
         if (!ok) {
-            throw new Error(`${where} is ${JSON.stringify(e)}; expected {name (unique, lower-case), project, paths (1-5, each starting with /), priority (unique), monitorByDefault, deployByDefault, smokePath}`);
+            throw new Error(`${where} is ${JSON.stringify(e)}; expected {name (unique, lower-case), project, paths (1-5, each starting with /), priority (unique), monitorByDefault, deployByDefault, smokePath, dockerfile (optional: Dockerfile or Dockerfile.<variant>)}`);
         }
         seen.names.add(e.name as string);
         seen.priorities.add(e.priority as number);
@@ -64,6 +70,7 @@ export function loadRegistry(file: string = registryPath()): ServiceDefinition[]
             monitorByDefault: e.monitorByDefault as boolean,
             deployByDefault: e.deployByDefault as boolean,
             smokePath: e.smokePath as string,
+            dockerfile: (e.dockerfile as string | undefined) ?? SERVICE_DOCKERFILE,
         };
     });
 }
@@ -78,9 +85,6 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceDefinition>> =
 
 /** The services deployed when the stack does not list any. */
 export const DEFAULT_SERVICES: readonly string[] = REGISTRY.filter((s) => s.deployByDefault).map((s) => s.name);
-
-/** The Dockerfile every service is built from, relative to the build context (services/). */
-export const SERVICE_DOCKERFILE = "Dockerfile";
 
 /** The project file of a project folder, relative to the build context: `Prime.Api` -> `Prime.Api/Prime.Api.csproj`. */
 export const projectFile = (project: string): string => `${project}/${project.split("/").pop()}.csproj`;

@@ -64,7 +64,7 @@ function builtIn(name: string, list: unknown): ServiceSpec {
         context: "services",
         project: definition.project,
         projectFile: projectFile(definition.project),
-        dockerfile: path.posix.join("services", SERVICE_DOCKERFILE),
+        dockerfile: path.posix.join("services", definition.dockerfile),
         pathPatterns: definition.pathPatterns,
         priority: definition.priority,
         port: CONTAINER_PORT,

@@ -58,13 +58,39 @@ describe("service Dockerfiles", () => {
         assert.ok(final.includes("COPY --from=build --chown=1654:1654 /diag /diag"), "/diag belongs to the app user");
     });
 
-    it("is the only Dockerfile, and each image names its project with the PROJECT build argument", async () => {
+    it("the same stages built Native AOT: the cross toolchain in the build stage, runtime-deps to run on", () => {
+        const file = path.join(projectRoot(), "services", "Dockerfile.aot");
+        const [build, final, ...rest] = stages(fs.readFileSync(file, "utf8"));
+        assert.strictEqual(rest.length, 0, "two stages");
+        assert.match(build[0], /^FROM --platform=\$BUILDPLATFORM mcr\.microsoft\.com\/dotnet\/sdk:10\.0-noble-aot AS build$/, "the SDK image with clang, on the builder's platform");
+        assert.ok(["ARG TARGETARCH", "ARG BUILDARCH", "ARG PROJECT"].every((a) => build.includes(a)));
+        const runs = build.filter((l) => l.startsWith("RUN "));
+        // The toolchain for another architecture (dotnet/dotnet-docker samples/releasesapi/Dockerfile.ubuntu-cross-x64-arm64):
+        // only when TARGETARCH differs from BUILDARCH, and both ways round.
+        assert.match(runs[0], /^RUN if \[ "\$TARGETARCH" != "\$BUILDARCH" \]; then/);
+        assert.ok(runs[0].includes("arm64) triple=aarch64-linux-gnu; mirror=http://ports.ubuntu.com/ubuntu-ports/"));
+        assert.ok(runs[0].includes("amd64) triple=x86-64-linux-gnu; mirror=http://archive.ubuntu.com/ubuntu/"));
+        assert.ok(runs[0].includes('dpkg --add-architecture "$TARGETARCH"') && runs[0].includes('"gcc-$triple" "zlib1g-dev:$TARGETARCH"'));
+        assert.deepStrictEqual(runs.slice(1, 3), [
+            'RUN dotnet restore "$PROJECT" -a $TARGETARCH -p:PublishAot=true',
+            'RUN dotnet publish "$PROJECT" -c Release -a $TARGETARCH -p:PublishAot=true --no-restore -o /app',
+        ]);
+        assert.ok(runs[3].startsWith("RUN mv ") && runs[3].includes("/app/service") && runs[3].includes("rm -f /app/*.dbg"), "the binary alone becomes /app/service");
+        assert.match(final[0], /^FROM mcr\.microsoft\.com\/dotnet\/runtime-deps:10\.0\.\d+-noble-chiseled AS final$/, "no .NET runtime, a version tag");
+        const generic = stages(fs.readFileSync(path.join(projectRoot(), "services", SERVICE_DOCKERFILE), "utf8"))[1];
+        assert.deepStrictEqual(final.slice(1), generic.slice(1), "the same final stage as services/Dockerfile after its FROM");
+        assert.strictEqual(final[0].split(":")[1], generic[0].split(":")[1], "the same patch release as the ASP.NET Core image");
+    });
+
+    it("two Dockerfiles for all, chosen in the registry, and each image names its project with the PROJECT build argument", async () => {
         for (const service of SERVICE_NAMES) {
             assert.ok(!fs.existsSync(path.join(projectRoot(), "services", SERVICE_CATALOG[service].project, "Dockerfile")), service);
+            assert.ok(["Dockerfile", "Dockerfile.aot"].includes(SERVICE_CATALOG[service].dockerfile), service);
         }
+        assert.strictEqual(SERVICE_CATALOG.prime.dockerfile, "Dockerfile.aot");
         const { resources } = await runProgram("amd64", { config: { services: [...SERVICE_NAMES] } });
         const images = ofType(resources, "docker-build:index:Image").map((i) => [i.inputs.dockerfile.location, i.inputs.buildArgs.PROJECT]);
-        assert.deepStrictEqual(images.sort(), SERVICE_NAMES.map((s) => ["services/Dockerfile", projectFile(SERVICE_CATALOG[s].project)]).sort());
+        assert.deepStrictEqual(images.sort(), SERVICE_NAMES.map((s) => [`services/${SERVICE_CATALOG[s].dockerfile}`, projectFile(SERVICE_CATALOG[s].project)]).sort());
         for (const [, project] of images) {
             assert.ok(fs.existsSync(path.join(projectRoot(), "services", project)), `${project} exists`);
         }

@@ -88,12 +88,14 @@ for (const stack of ARCHITECTURES) {
                 assert.strictEqual(image.inputs.buildOnPreview, true);
                 assert.strictEqual(image.inputs.context.location, "services");
                 const project = service === "bookstore" ? "BookStore.Api" : "Prime.Api";
-                assert.strictEqual(image.inputs.dockerfile.location, "services/Dockerfile");
+                // Prime is built Native AOT (services/services.json names its Dockerfile), the BookStore ReadyToRun.
+                const dockerfile = service === "bookstore" ? "Dockerfile" : "Dockerfile.aot";
+                assert.strictEqual(image.inputs.dockerfile.location, `services/${dockerfile}`);
                 assert.deepStrictEqual(image.inputs.buildArgs, { PROJECT: `${project}/${project}.csproj` });
                 const repoUrl = `${MOCK_ACCOUNT_ID}.dkr.ecr.${MOCK_REGION}.amazonaws.com/dotnet-fargate-${stack}/${service}`;
                 assert.strictEqual(image.inputs.tags.length, 1);
                 // Each image's tag hashes only what it is built from (its project, the projects it references, the build files, its Dockerfile).
-                const tag = `src-${imageSourceHash(servicesDir(), project, "Dockerfile")}`;
+                const tag = `src-${imageSourceHash(servicesDir(), project, dockerfile)}`;
                 assert.strictEqual(image.inputs.tags[0], `${repoUrl}:${tag}`);
                 assert.deepStrictEqual(image.inputs.cacheFrom, [{ registry: { ref: `${repoUrl}:buildcache` } }]);
                 assert.deepStrictEqual(image.inputs.cacheTo, [{ registry: { ref: `${repoUrl}:buildcache`, mode: "max", imageManifest: true, ociMediaTypes: true } }]);

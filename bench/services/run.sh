@@ -14,12 +14,15 @@
 #     admission control (one CPU: 1 running, 1 waiting), while a probe GETs /healthz every 20 ms: the share of
 #     503s, their latency, and the probe's p50/p99;
 #   - the prime sieve against the seed's, in one process, at n = 10^6, 10^7, 10^8 (median of 7);
+#   - warm-up curves: GET /api/books from a fresh process in 2 s windows, for the ReadyToRun publish with the
+#     runtime's default tiering, with TieredPGO off, with call counting at once, with tiered compilation off,
+#     and for the JIT-only publish: how soon each reaches 90% of its best, and that best;
 #   - the BookStore's GET routes again on its PostgreSQL store (BookStore/pg): a throw-away server
 #     (services/scripts/postgres.sh, TLS on, as on RDS) pinned to CPU 0 with the service, so the one core
 #     serves both the service and its database. Skipped, with a line saying so, without PostgreSQL.
 # Settings (environment): BENCH_DURATION (s per endpoint, default 10), BENCH_WARMUP_MAX (s, default 60),
-# BENCH_CONNECTIONS (default 32), BENCH_PRIME_CONNECTIONS (default 2), BENCH_STARTUP_RUNS (default 7, the
-# median is printed).
+# BENCH_CONNECTIONS (default 32), BENCH_PRIME_CONNECTIONS (default 2), BENCH_CURVE_SECONDS (default 30, the
+# warm-up curves under the runtime's tiering settings), BENCH_STARTUP_RUNS (default 7, the median is printed).
 # Needs: dotnet, wrk (apt-get install -y wrk), taskset (util-linux), curl, and 2 CPUs; for BookStore/pg,
 # the postgresql package.
 set -euo pipefail
@@ -51,10 +54,10 @@ stop_server() {
   fi
   SERVER_PID=""
 }
-PG_DIR="$WORK/pg"
+PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/bench-services-pg.XXXXXX")"   # its own folder: as root, postgres must reach it
 cleanup() {
   stop_server
-  [[ -d "$PG_DIR" ]] && bash "$SERVICES/scripts/postgres.sh" clean "$PG_DIR" >/dev/null 2>&1
+  bash "$SERVICES/scripts/postgres.sh" clean "$PG_DIR" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -84,7 +87,9 @@ SERVER_ENV=()
 start_server() {
   local name="$1" dll="${2:-$WORK/publish/r2r/$1/$1.dll}" log="$WORK/$1.log" start url="" deadline
   start=$(now_ms)
-  env "${SERVER_ENV[@]}" ASPNETCORE_ENVIRONMENT=Production taskset -c 0 dotnet "$dll" --urls http://127.0.0.1:0 >"$log" 2>&1 &
+  local cmd=(dotnet "$dll")
+  [[ "$dll" == *.dll ]] || cmd=("$dll")   # a Native AOT binary runs by itself
+  env "${SERVER_ENV[@]}" ASPNETCORE_ENVIRONMENT=Production taskset -c 0 "${cmd[@]}" --urls http://127.0.0.1:0 >"$log" 2>&1 &
   SERVER_PID=$!
   deadline=$((start + 60000))
   while :; do
@@ -167,44 +172,66 @@ for name in "${ORDER[@]}"; do
   STARTUP_R2R[$name]="$(startup_median "$name" "$WORK/publish/r2r/$name/$name.dll")"
 done
 
-# Native AOT for Prime, where a native toolchain is installed (Debian: clang; not what the images ship).
+# Native AOT for Prime, as services/Dockerfile.aot builds it (needs clang here, as the image build has it).
 AOT_ROW=""
 if command -v clang >/dev/null; then
   echo "Publishing Prime.Api (-a x64, Native AOT)..." >&2
   if timeout 900 dotnet publish "${PROJ[Prime.Api]}" -c Release -a x64 -p:PublishAot=true -nologo -v quiet \
       --artifacts-path "$WORK/artifacts-aot" -o "$WORK/publish/aot/Prime.Api" >"$WORK/build.log" 2>&1; then
-    aot_times=()
-    for _ in $(seq 1 "$STARTUP_RUNS"); do
-      start=$(now_ms)
-      ASPNETCORE_ENVIRONMENT=Production taskset -c 0 "$WORK/publish/aot/Prime.Api/Prime.Api" --urls http://127.0.0.1:0 >"$WORK/aot.log" 2>&1 &
-      SERVER_PID=$!
-      url=""
-      until [[ -n "$url" ]] && [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url/healthz" || true)" == "200" ]]; do
-        url="$(grep -o 'Now listening on: http://127\.0\.0\.1:[0-9]*' "$WORK/aot.log" | head -n1 | sed 's/^Now listening on: //' || true)"
-        sleep 0.005
-        (( $(now_ms) - start < 60000 )) || fail "the Native AOT Prime.Api did not answer /healthz within 60 s."
-      done
-      aot_times+=($(( $(now_ms) - start )))
-      stop_server
-    done
-    AOT_ROW="$(printf '| %-13s | %-17s | %-32s | %-24s | %-28s |' "Prime.Api AOT" "" "" "$(du -sk --exclude='*.dbg' "$WORK/publish/aot/Prime.Api" | awk '{printf "%.1f MiB", $1 / 1024}')" "$(printf '%s\n' "${aot_times[@]}" | median) ms (Native AOT)")"
+    AOT_STARTUP="$(startup_median Prime.Api "$WORK/publish/aot/Prime.Api/Prime.Api")"
+    AOT_ROW="$(printf '| %-13s | %-17s | %-32s | %-24s | %-28s |' "Prime.Api AOT" "" "" "$(du -sk --exclude='*.dbg' "$WORK/publish/aot/Prime.Api" | awk '{printf "%.1f MiB", $1 / 1024}')" "$AOT_STARTUP ms (Native AOT)")"
   else
     AOT_ROW="| Prime.Api AOT | Native AOT publish failed: see the build log | | | |"
   fi
 fi
 
-for name in RawKestrel BookStore.Api Prime.Api; do
-  start_server "$name"
+# Prime ships Native AOT (services/Dockerfile.aot): loaded as "Prime.Api AOT" beside the ReadyToRun publish.
+LOADED=(RawKestrel BookStore.Api Prime.Api)
+[[ -x "$WORK/publish/aot/Prime.Api/Prime.Api" ]] && LOADED+=("Prime.Api AOT")
+for name in "${LOADED[@]}"; do
+  if [[ "$name" == "Prime.Api AOT" ]]; then start_server Prime.Api "$WORK/publish/aot/Prime.Api/Prime.Api"; else start_server "$name"; fi
   echo "Loading $name at $SERVER_URL..." >&2
   case "$name" in
     RawKestrel) paths=(/); conns="$CONNECTIONS" ;;
     BookStore.Api) paths=(/api/books /api/categories /api/orders); conns="$CONNECTIONS" ;;
-    Prime.Api) paths=(/prime); conns="$PRIME_CONNECTIONS" ;;
+    Prime.Api*) paths=(/prime); conns="$PRIME_CONNECTIONS" ;;
   esac
   for path in "${paths[@]}"; do warm "$name" "$path" "$conns"; done
   for path in "${paths[@]}"; do load "$name" "$path" "$conns"; done
   stop_server
 done
+
+# Warm-up from a fresh process under the runtime's tiering settings: GET /api/books in 2 s windows for
+# BENCH_CURVE_SECONDS; when each variant first reaches 90% of its best window, and that best.
+CURVE_SECONDS="${BENCH_CURVE_SECONDS:-30}"
+CURVE_ROWS=()
+warm_curve() {
+  local label="$1" dll="$2"; shift 2
+  local rates=() rate best=0 t=0 reached=""
+  SERVER_ENV=("$@")
+  start_server BookStore.Api "$dll"
+  SERVER_ENV=()
+  while (( t < CURVE_SECONDS )); do
+    rate="$(timeout 30 taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d2s --timeout 10s "$SERVER_URL/api/books" | awk '/^Requests\/sec:/ {printf "%.0f", $2}')"
+    rates+=("${rate:-0}")
+    t=$((t + 2))
+    (( ${rate:-0} > best )) && best="${rate:-0}"
+  done
+  stop_server
+  t=0
+  for rate in "${rates[@]}"; do
+    t=$((t + 2))
+    if [[ -z "$reached" ]] && awk -v r="$rate" -v b="$best" 'BEGIN { exit !(r >= 0.9 * b) }'; then reached="$t"; fi
+  done
+  CURVE_ROWS+=("$(printf '| %-34s | %8s | %8s | %8s | %8s | %6s s |' "$label" "${rates[0]}" "${rates[2]:-}" "${rates[4]:-}" "$best" "$reached")")
+  echo "  $label: ${rates[*]}" >&2
+}
+echo "Warm-up curves of GET /api/books from a fresh process..." >&2
+warm_curve "ReadyToRun (the images' default)" "$WORK/publish/r2r/BookStore.Api/BookStore.Api.dll"
+warm_curve "ReadyToRun, TieredPGO off" "$WORK/publish/r2r/BookStore.Api/BookStore.Api.dll" DOTNET_TieredPGO=0
+warm_curve "ReadyToRun, call counting at once" "$WORK/publish/r2r/BookStore.Api/BookStore.Api.dll" DOTNET_TC_CallCountingDelayMs=0
+warm_curve "ReadyToRun, tiered compilation off" "$WORK/publish/r2r/BookStore.Api/BookStore.Api.dll" DOTNET_TieredCompilation=0
+warm_curve "JIT only (no ReadyToRun)" "$WORK/publish/jit/BookStore.Api/BookStore.Api.dll"
 
 # The BookStore on PostgreSQL, the database on the service's core.
 PG_NOTE=""
@@ -273,6 +300,12 @@ echo
 echo "| service       | request              | warm-up | last req/s | steady |"
 echo "|---------------|----------------------|---------|------------|--------|"
 printf '%s\n' "${WARM_ROWS[@]}"
+echo
+echo "Warm-up of GET /api/books from a fresh process, 2 s windows for ${CURVE_SECONDS} s (req/s in the 1st, 3rd and 5th window; the best; when 90% of the best was first reached):"
+echo
+echo "| variant                            | 0-2 s    | 4-6 s    | 8-10 s   | best     | 90% at |"
+echo "|------------------------------------|----------|----------|----------|----------|--------|"
+printf '%s\n' "${CURVE_ROWS[@]}"
 echo
 echo "Saturation: GET /prime?n=100000000 from 16 connections for ${DURATION}s (admission: 1 running, 1 waiting), /healthz probed every 20 ms."
 echo

@@ -40,6 +40,10 @@ create_cluster() {
   mkdir -p "$dir"
   [[ "$(id -u)" -ne 0 ]] || chown postgres "$dir"
   chmod 700 "$dir"
+  if ! as_owner test -w "$dir"; then
+    echo "postgres.sh: the postgres user cannot reach $dir (a parent folder is private to root); use a folder of its own, such as one from mktemp -d" >&2
+    exit 1
+  fi
   local password
   password="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
   printf '%s\n' "$password" >"$dir/password"

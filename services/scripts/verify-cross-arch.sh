@@ -1,31 +1,34 @@
 #!/usr/bin/env bash
 # Proves, without a Docker engine, that the services' Dockerfiles cross-compile:
 #   1. copies the Docker build context (services/, minus what .dockerignore leaves out) to a temp dir;
-#   2. runs the Dockerfile's own build-stage RUN lines (restore, publish, the apphost's rename; read from
-#      services/Dockerfile) for each project in services/services.json, with $PROJECT set to the project
-#      file and $TARGETARCH to amd64 and then arm64, exactly as BuildKit passes them;
-#      the .NET CLI reads amd64 as x64) and checks the machine type of each output's apphost
-#      (ELF x86-64 and ELF AArch64) and that the service's own dll is ReadyToRun code for that
-#      architecture (its PE machine field; crossgen2 runs on this x64 host for both targets);
+#   2. runs each service's Dockerfile's own build-stage RUN lines (restore, publish, the entry point's rename;
+#      read from the Dockerfile services/services.json names: services/Dockerfile, ReadyToRun, or
+#      services/Dockerfile.aot, Native AOT) for each project in the registry, with $PROJECT set to the project
+#      file and $TARGETARCH to amd64 and then arm64, exactly as BuildKit passes them (the .NET CLI reads amd64
+#      as x64), and checks the machine type of each entry point (ELF x86-64 and ELF AArch64); for ReadyToRun,
+#      that the service's own dll is ReadyToRun code for that architecture (its PE machine field; crossgen2
+#      runs on this x64 host for both targets); for Native AOT, that no dll is left (the binary is the app).
+#      Dockerfile.aot's first RUN line installs the cross toolchain in the image; here the host has it
+#      (.ci/run installs clang, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross), so that line is not run;
 #   2b. runs the amd64 BookStore with the root filesystem read-only and a tmpfs /tmp (as in the task);
-#   3. starts an arm64 Prime API under qemu-user-static and checks GET /healthz -> 200 and
-#      GET /prime?n=1000000 -> 78498.
-# Step 3 publishes Prime.Api with --self-contained (runtime packs from NuGet), because a
-# framework-dependent arm64 app needs an arm64 .NET runtime, which this x64 machine has not. It also
-# needs an arm64 C/C++ runtime for the apphost: libc6, libgcc-s1 and libstdc++6 for arm64 are
-# downloaded from the configured Debian mirror into a private cache (the system's dpkg is untouched).
-# Under qemu the app starts without special settings; DOTNET_EnableWriteXorExecute=0 only saves the
-# W^X double mapping of JIT'd code (measured here: /healthz up in ~13 s instead of ~16 s; the first,
-# cold run took ~31 s). No GC heap limit is needed.
+#   3. starts the arm64 Native AOT Prime API (step 2's output, as the image holds it) under qemu-user-static
+#      and checks GET /healthz -> 200 and GET /prime?n=1000000 -> 78498; then an arm64 ReadyToRun BookStore,
+#      self-contained (runtime packs from NuGet: a framework-dependent arm64 app needs an arm64 .NET
+#      runtime, which this x64 machine has not), and checks GET /api/books -> 200 with the seed's 15 books.
+# Both need an arm64 C/C++ runtime: libc6, libgcc-s1 and libstdc++6 for arm64 are downloaded from the
+# configured Debian mirror into a private cache (the system's dpkg is untouched). Under qemu the JIT'd app
+# starts without special settings; DOTNET_EnableWriteXorExecute=0 only saves the W^X double mapping of
+# JIT'd code (measured here: /healthz up in ~13 s instead of ~16 s; the first, cold run took ~31 s).
 #
-# Needs: dotnet, curl, file, qemu-aarch64-static (apt-get install -y qemu-user-static file).
-# Takes about 3 minutes on 2 cores. Usage: services/scripts/verify-cross-arch.sh (from anywhere).
+# Needs: dotnet, curl, file, qemu-aarch64-static (apt-get install -y qemu-user-static file), and for Native
+# AOT clang, plus gcc-aarch64-linux-gnu and libc6-dev-arm64-cross on an x64 host.
+# Takes about 6 minutes on 2 cores. Usage: services/scripts/verify-cross-arch.sh (from anywhere).
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SERVICES="$(cd "$SCRIPT_DIR/.." && pwd)"
-# The projects, from the registry every tool reads.
-mapfile -t PROJECTS < <(node -e 'for (const s of require(process.argv[1]).services) console.log(s.project)' "$SERVICES/services.json")
+# The projects and their Dockerfiles, from the registry every tool reads.
+mapfile -t PROJECTS < <(node -e 'for (const s of require(process.argv[1]).services) console.log(`${s.project} ${s.dockerfile ?? "Dockerfile"}`)' "$SERVICES/services.json")
 [[ ${#PROJECTS[@]} -gt 0 ]] || { echo "verify-cross-arch: no projects in $SERVICES/services.json" >&2; exit 1; }
 QEMU_START_TIMEOUT="${QEMU_START_TIMEOUT:-240}"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/dotnet-fargate"
@@ -69,33 +72,46 @@ pe_machine() {
   offset=$(od -An -t u4 -j 60 -N 4 "$file" | tr -d ' ')
   od -An -t x2 -j $((offset + 4)) -N 2 "$file" | tr -d ' '
 }
-dockerfile="$SERVICES/Dockerfile"
-build_stage="$(awk '/^FROM .* AS build/ {on=1; next} /^FROM / {on=0} on' "$dockerfile")"
-mapfile -t steps < <(grep -E '^RUN ' <<<"$build_stage" | sed -e 's/^RUN //')
-[[ ${#steps[@]} -eq 3 && "${steps[0]}" == "dotnet restore "* && "${steps[1]}" == "dotnet publish "* && "${steps[2]}" == "mv "* ]] \
-  || fail "$dockerfile: expected the build stage's RUN lines to be dotnet restore, dotnet publish, then mv (the entry point)."
-[[ "${steps[1]}" == *"-a \$TARGETARCH"* && "${steps[1]}" == *"-o /app"* ]] \
-  || fail "$dockerfile: the publish line must use '-a \$TARGETARCH' and '-o /app'."
-# Runs the build stage for one project folder inside a build context, for both architectures.
+# The build stage's RUN lines of a Dockerfile: restore, publish, then the entry point's rename. A leading
+# `if` line (Dockerfile.aot's cross toolchain, which the host provides here) is left out.
+build_steps() {
+  local dockerfile="$1" stage
+  stage="$(awk '/^FROM .* AS build/ {on=1; next} /^FROM / {on=0} on' "$dockerfile")"
+  mapfile -t steps < <(grep -E '^RUN ' <<<"$stage" | sed -e 's/^RUN //' | grep -v '^if ')
+  [[ ${#steps[@]} -eq 3 && "${steps[0]}" == "dotnet restore "* && "${steps[1]}" == "dotnet publish "* && "${steps[2]}" == "mv "* ]] \
+    || fail "$dockerfile: expected the build stage's RUN lines to be dotnet restore, dotnet publish, then mv (the entry point)."
+  [[ "${steps[1]}" == *"-a \$TARGETARCH"* && "${steps[1]}" == *"-o /app"* ]] \
+    || fail "$dockerfile: the publish line must use '-a \$TARGETARCH' and '-o /app'."
+}
+# Runs a Dockerfile's build stage for one project folder inside a build context, for both architectures.
 build_project() {
-  local context="$1" project="$2" arch out cmd kind machine assembly
+  local context="$1" project="$2" dockerfile="$3" arch out cmd kind machine assembly aot=""
+  build_steps "$dockerfile"
+  [[ "${steps[1]}" == *"-p:PublishAot=true"* ]] && aot=yes
   for arch in amd64 arm64; do
     out="$WORK/out/$project-$arch"
-    echo "==> $project, TARGETARCH=$arch"
+    echo "==> $project, TARGETARCH=$arch ($(basename "$dockerfile"))"
     for step in "${steps[@]}"; do
       cmd="${step//\$TARGETARCH/$arch}"
       cmd="${cmd//\$PROJECT/$project/$project.csproj}"
       cmd="${cmd//\/app/$out}"
       cmd="${cmd//\/diag/$out.diag}"
       echo "    $cmd"
-      (cd "$context" && eval "timeout 600 $cmd") >"$WORK/build.log" 2>&1 \
+      (cd "$context" && eval "timeout 900 $cmd") >"$WORK/build.log" 2>&1 \
         || { cat "$WORK/build.log" >&2; fail "$project ($arch): '$cmd' failed."; }
     done
     assembly="$(cd "$context" && dotnet msbuild "$project/$project.csproj" -getProperty:AssemblyName)"
-    [[ -f "$out/service" && -f "$out/$assembly.dll" ]] || fail "$project ($arch): no entry point (service) or $assembly.dll in the publish output."
+    [[ -f "$out/service" ]] || fail "$project ($arch): no entry point (service) in the publish output."
     kind="$(file -b "$out/service")"
     [[ "$kind" == *"ELF 64-bit"*"${EXPECT[$arch]}"* ]] \
       || fail "$project ($arch): the entry point is '$kind', expected ELF ${EXPECT[$arch]}."
+    if [[ -n "$aot" ]]; then
+      [[ ! -e "$out/$assembly.dll" && ! -e "$out/service.dbg" ]] \
+        || fail "$project ($arch): a Native AOT publish should hold the binary alone, found $(ls "$out" | tr '\n' ' ')."
+      printf '    OK  %s/%s: %s; Native AOT, %s\n' "$project" "$arch" "${kind%%, BuildID*}" "$(du -h "$out/service" | cut -f1)"
+      continue
+    fi
+    [[ -f "$out/$assembly.dll" ]] || fail "$project ($arch): no $assembly.dll in the publish output."
     machine="$(pe_machine "$out/$assembly.dll")"
     [[ "$machine" == "${R2R_MACHINE[$arch]}" ]] \
       || fail "$project ($arch): $assembly.dll has PE machine 0x$machine, expected ReadyToRun code for $arch (0x${R2R_MACHINE[$arch]})."
@@ -103,14 +119,14 @@ build_project() {
   done
 }
 
-for project in "${PROJECTS[@]}"; do
-  build_project "$WORK/context" "$project"
+for entry in "${PROJECTS[@]}"; do
+  build_project "$WORK/context" "${entry% *}" "$SERVICES/${entry#* }"
 done
 # A user's own project outside services/, built by the same Dockerfile from its own folder (the stacks take it
 # through config: test/user-service.test.ts).
 mkdir -p "$WORK/user-context"
 cp -r "$SERVICES/../test/fixtures/echo/." "$WORK/user-context/"
-build_project "$WORK/user-context" Echo.Api
+build_project "$WORK/user-context" Echo.Api "$SERVICES/Dockerfile"
 
 # 2b. The container's posture: the amd64 BookStore runs with a read-only root filesystem and only
 #     /tmp writable (as the ECS task mounts it). Needs root for a private mount namespace
@@ -166,37 +182,45 @@ if [[ ! -e "$SYSROOT/lib/ld-linux-aarch64.so.1" ]]; then
   rm -rf "$SYSROOT" && mv "$SYSROOT.tmp" "$SYSROOT"
 fi
 
-echo "==> Prime.Api arm64, self-contained and ReadyToRun, under qemu-aarch64-static"
-sc_out="$WORK/out/Prime.Api-arm64-self-contained"
-(cd "$WORK/context" && timeout 600 dotnet publish Prime.Api/Prime.Api.csproj -c Release -a arm64 -p:PublishReadyToRun=true --self-contained \
+# Starts an arm64 executable under qemu from its folder; sets URL once it listens.
+start_under_qemu() {
+  local dir="$1" exe="$2" what="$3" started_at
+  log="$WORK/qemu-$exe.log"
+  started_at=$(date +%s)
+  (cd "$dir" && exec env QEMU_LD_PREFIX="$SYSROOT" DOTNET_EnableWriteXorExecute=0 ASPNETCORE_ENVIRONMENT=Production \
+    qemu-aarch64-static "./$exe" --urls http://127.0.0.1:0) >"$log" 2>&1 &
+  QEMU_PID=$!
+  URL=""
+  while [[ -z "$URL" ]]; do
+    kill -0 "$QEMU_PID" 2>/dev/null || { cat "$log" >&2; fail "the arm64 $what exited during start-up."; }
+    (( $(date +%s) < started_at + QEMU_START_TIMEOUT )) || { cat "$log" >&2; fail "the arm64 $what did not listen within ${QEMU_START_TIMEOUT}s."; }
+    URL="$(grep -o 'Now listening on: http://127\.0\.0\.1:[0-9]*' "$log" | head -n1 | sed 's/^Now listening on: //' || true)"
+    [[ -n "$URL" ]] || sleep 0.2
+  done
+  health="$(curl -s -o /dev/null -w '%{http_code}' --max-time 60 "$URL/healthz" || true)"
+  [[ "$health" == "200" ]] || fail "GET /healthz on the arm64 $what answered '$health', expected 200."
+  echo "    OK  GET /healthz -> 200 (listening $(( $(date +%s) - started_at ))s after start under qemu)"
+}
+stop_qemu() { kill "$QEMU_PID" 2>/dev/null || true; wait "$QEMU_PID" 2>/dev/null || true; QEMU_PID=""; }
+
+echo "==> Prime.Api arm64, Native AOT (the image's binary), under qemu-aarch64-static"
+start_under_qemu "$WORK/out/Prime.Api-arm64" service "Prime API"
+primes="$(curl -s --max-time 120 "$URL/prime?n=1000000" || true)"
+[[ "$primes" == "78498" ]] || fail "GET /prime?n=1000000 on arm64 answered '$primes', expected 78498."
+echo "    OK  GET /prime?n=1000000 -> 78498"
+stop_qemu
+
+echo "==> BookStore.Api arm64, self-contained and ReadyToRun, under qemu-aarch64-static"
+sc_out="$WORK/out/BookStore.Api-arm64-self-contained"
+(cd "$WORK/context" && timeout 600 dotnet publish BookStore.Api/BookStore.Api.csproj -c Release -a arm64 -p:PublishReadyToRun=true --self-contained \
   -o "$sc_out" -nologo -v quiet) >"$WORK/build.log" 2>&1 \
   || { cat "$WORK/build.log" >&2; fail "self-contained arm64 publish failed."; }
 kind="$(file -b "$sc_out/libcoreclr.so")"
 [[ "$kind" == *"ARM aarch64"* ]] || fail "libcoreclr.so is '$kind', expected AArch64."
+start_under_qemu "$sc_out" BookStore.Api "BookStore API"
+books="$(curl -s --max-time 120 "$URL/api/books" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).length)}catch{console.log("not JSON")}})')"
+[[ "$books" == "15" ]] || fail "GET /api/books on arm64 answered $books books, expected the seed's 15."
+echo "    OK  GET /api/books -> the seed's 15 books"
+stop_qemu
 
-log="$WORK/qemu.log"
-qemu_started=$(date +%s)
-(cd "$sc_out" && exec env QEMU_LD_PREFIX="$SYSROOT" DOTNET_EnableWriteXorExecute=0 \
-  ASPNETCORE_ENVIRONMENT=Production \
-  qemu-aarch64-static ./Prime.Api --urls http://127.0.0.1:0) >"$log" 2>&1 &
-QEMU_PID=$!
-
-url=""
-deadline=$((qemu_started + QEMU_START_TIMEOUT))
-while [[ -z "$url" ]]; do
-  kill -0 "$QEMU_PID" 2>/dev/null || { cat "$log" >&2; fail "the arm64 Prime API exited during start-up."; }
-  (( $(date +%s) < deadline )) || { cat "$log" >&2; fail "the arm64 Prime API did not listen within ${QEMU_START_TIMEOUT}s."; }
-  url="$(grep -o 'Now listening on: http://127\.0\.0\.1:[0-9]*' "$log" | head -n1 | sed 's/^Now listening on: //' || true)"
-  [[ -n "$url" ]] || sleep 1
-done
-
-health="$(curl -s -o /dev/null -w '%{http_code}' --max-time 60 "$url/healthz" || true)"
-[[ "$health" == "200" ]] || fail "GET /healthz on arm64 answered '$health', expected 200."
-echo "    OK  GET /healthz -> 200 (listening $(( $(date +%s) - qemu_started ))s after start under qemu)"
-primes="$(curl -s --max-time 120 "$url/prime?n=1000000" || true)"
-[[ "$primes" == "78498" ]] || fail "GET /prime?n=1000000 on arm64 answered '$primes', expected 78498."
-echo "    OK  GET /prime?n=1000000 -> 78498"
-machine="$(file -b "$sc_out/Prime.Api")"
-echo "    ran: ${machine%%, BuildID*}"
-
-echo "verify-cross-arch: PASS (${#PROJECTS[@]} services and a user's project x amd64/arm64 published and checked, arm64 ran under qemu) in $(( $(date +%s) - started ))s"
+echo "verify-cross-arch: PASS (${#PROJECTS[@]} services and a user's project x amd64/arm64 published and checked, arm64 Native AOT and ReadyToRun ran under qemu) in $(( $(date +%s) - started ))s"
