@@ -445,6 +445,9 @@ function buildBlocks(loaded: readonly LoadedResults[], prices: PriceTable): { ti
                     (c.warmup
                         ? `; warmed at ${c.warmup.rate}/s for ${c.warmup.seconds} s first (${c.warmup.steady ? "steady" : "still changing when the warm-up limit was reached"})`
                         : "") +
+                    (c.phased
+                        ? `; the steps ran as phases of ${c.phased.runs} Artillery run(s), each phase judged from the whole 10 s periods inside it (${c.phased.slackS} s off each end)`
+                        : "") +
                     ".",
             });
         }

@@ -10,6 +10,7 @@ import { Architecture } from "../infra/architecture";
 import { notMeasured, readContainerInsights } from "./cloudwatch";
 import { buildServices, dotnetCommand, LOCAL_SERVICES, ProcSampler, RunningService, serviceForPath, startServices, stopProcess } from "./local";
 import { artilleryBin, runArtillery } from "./artillery";
+import { MIN_PHASE_STEP_S } from "./capacity-phases";
 import { checkAwsCredentials, fargateRunner, LoadGeneratorPlacement } from "./fargate";
 import { writeReports } from "./report";
 import { BenchResults, currentMachine, RESULTS_DIR, RESULTS_FORMAT, TasksSource, writeResults } from "./results";
@@ -46,7 +47,8 @@ Options:
   --capacity-start <rps>     capacity search: first arrival rate (default: each bench/scenarios/capacity*.yml);
                              these capacity flags apply to every capacity scenario selected
   --capacity-max <rps>       capacity search: upper bound (the ramp doubles the rate up to it, then bisects)
-  --capacity-step-duration <s>  seconds per step, as given (the file's default is scaled by --scale, never below ${MIN_STEP_S} s)
+  --capacity-step-duration <s>  seconds per step, as given (the file's default is scaled by --scale, never below ${MIN_STEP_S} s;
+                             with --engine fargate at least ${MIN_PHASE_STEP_S} s: the steps are phases of one run)
   --p99-target <ms>          capacity search: a step holds while its p99 is at most this
   --max-error-rate <f>       capacity search: a step holds while its failed fraction is at most this (e.g. 0.01)
   --tasks <n>                tasks behind each service during the run; capacity per task = measured / n
@@ -158,6 +160,12 @@ export function parseCli(argv: readonly string[]): CliOptions {
     if (engine === "fargate" && (!stacks || count === undefined)) {
         throw new UsageError("--engine fargate needs --stacks (the targets and their region) and --count <workers>");
     }
+    const stepDuration = num("capacity-step-duration", v["capacity-step-duration"], positive, "seconds greater than 0");
+    if (engine === "fargate" && stepDuration !== undefined && stepDuration < MIN_PHASE_STEP_S) {
+        throw new UsageError(
+            `--capacity-step-duration with --engine fargate must be at least ${MIN_PHASE_STEP_S} s (each step is a phase judged from the whole 10 s periods inside it), got ${stepDuration}`,
+        );
+    }
     if (engine === "local" && count !== undefined) {
         throw new UsageError("--count is for --engine fargate (Artillery workers on Fargate); the local engine is one process");
     }
@@ -173,7 +181,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         capacity: {
             startRate: num("capacity-start", v["capacity-start"], positive, "a rate greater than 0"),
             maxRate: num("capacity-max", v["capacity-max"], positive, "a rate greater than 0"),
-            stepDuration: num("capacity-step-duration", v["capacity-step-duration"], positive, "seconds greater than 0"),
+            stepDuration,
             p99TargetMs: num("p99-target", v["p99-target"], positive, "milliseconds greater than 0"),
             maxErrorRate: num("max-error-rate", v["max-error-rate"], (n) => n >= 0 && n < 1, "a fraction in [0, 1)"),
         },
@@ -260,9 +268,11 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         return undefined;
     }
     const scenarios = options.scenarios.filter((s) => !isCapacityScenario(s)).map((id) => loadFixedScenario(id, options.scale));
-    // A step given on the command line is taken as is; the files' scaled steps are never shorter than MIN_STEP_S.
+    // A step given on the command line is taken as is; the files' scaled steps are never shorter than MIN_STEP_S
+    // (MIN_PHASE_STEP_S on Fargate, where a step is a phase judged from the whole 10 s periods inside it).
+    const minStep = options.engine === "fargate" ? MIN_PHASE_STEP_S : MIN_STEP_S;
     const capacity = loadCapacityTargets(options.scale, options.capacity, undefined, options.scenarios.filter(isCapacityScenario)).map((c) =>
-        options.capacity.stepDuration === undefined ? { ...c, stepDuration: Math.max(MIN_STEP_S, c.stepDuration) } : c,
+        options.capacity.stepDuration === undefined ? { ...c, stepDuration: Math.max(minStep, c.stepDuration) } : c,
     );
     const paths = [...scenarios.map((s) => s.url), ...capacity.map((c) => c.url)];
     const machine = currentMachine();
@@ -305,6 +315,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
                     tasksSource: tasks.source,
                     serverCpuModel: "unknown (Fargate does not expose the host CPU model)",
                     runScript: options.engine === "fargate" ? fargateFor(stack, out.loadGenerator, options.count ?? 1, log, deps.runScript) : undefined,
+                    capacityInPhases: options.engine === "fargate",
                     estimatedMonthlyCostUsd: out.estimatedMonthlyCostUsd,
                     endUtilisation: (start, end) => readContainerInsights(out.clusterName, out.serviceNames, start, end),
                 });
