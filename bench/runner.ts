@@ -123,6 +123,23 @@ export function periods(list: readonly ArtilleryMetrics[]): PeriodFigures[] {
     }));
 }
 
+/**
+ * The script of a fixed-rate test: the built-in tests' one GET per virtual user, or a user's file as written
+ * with the target, the (scaled) phase and the request timeout the benchmark sets.
+ */
+export function scenarioScript(baseUrl: string, scenario: FixedScenario, phase: Phase, timeoutMs: number): Record<string, unknown> {
+    const generated = artilleryScript(baseUrl, scenario.url, [phase], timeoutMs);
+    if (!scenario.script) {
+        return generated;
+    }
+    const own = (scenario.script.config ?? {}) as Record<string, unknown>;
+    const config = generated.config as Record<string, unknown>;
+    return {
+        ...scenario.script,
+        config: { ...own, target: config.target, phases: config.phases, http: { ...(own.http as Record<string, unknown> | undefined), ...(config.http as Record<string, unknown>) } },
+    };
+}
+
 /** A fixed-rate test's result from its Artillery run. */
 export function scenarioResult(s: FixedScenario, run: ArtilleryRun, startedAt: Date, endedAt: Date): ScenarioResult {
     const summary = summaryFromArtillery(run.report.aggregate, s.duration);
@@ -215,7 +232,7 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
             let result: ScenarioResult;
             try {
                 const phase: Phase = { name: scenario.name, duration: scenario.duration, arrivalRate: scenario.arrivalRate };
-                const run = await (target.runScript ?? runScript)(artilleryScript(target.baseUrlFor(scenario.url), scenario.url, [phase], timeoutMs));
+                const run = await (target.runScript ?? runScript)(scenarioScript(target.baseUrlFor(scenario.url), scenario, phase, timeoutMs));
                 result = scenarioResult(scenario, run, begin, new Date());
                 const l = result.summary.latency;
                 log(
