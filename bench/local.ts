@@ -119,24 +119,26 @@ export function stopProcess(child: ChildProcess, graceMs = 5000): Promise<void> 
 }
 
 /**
- * Starts one process per service, waits until each answers GET /healthz, and returns them.
+ * Starts one process per service, waits until each answers GET /healthz (or the command's healthCheckPath),
+ * and returns them.
  * `commandFor` gives the command line for a service and port (tests pass a Node stand-in).
  * If any fails to start, the ones already started are stopped before the error is thrown.
  */
 export async function startServices(
     names: readonly string[],
-    commandFor: (name: string, port: number) => { command: string; args: string[] },
+    commandFor: (name: string, port: number) => { command: string; args: string[]; env?: Readonly<Record<string, string>>; healthCheckPath?: string },
     options: { cwd?: string; healthTimeoutMs?: number; log?: (line: string) => void; onStart?: (s: RunningService) => void } = {},
 ): Promise<RunningService[]> {
     const started: RunningService[] = [];
     try {
         for (const name of names) {
             const port = await freePort();
-            const { command, args } = commandFor(name, port);
+            const { command, args, env, healthCheckPath } = commandFor(name, port);
             const child = spawn(command, args, {
                 cwd: options.cwd ?? REPO_ROOT,
                 stdio: ["ignore", "ignore", "pipe"],
-                env: { ...process.env, ASPNETCORE_ENVIRONMENT: "Production", DOTNET_CLI_TELEMETRY_OPTOUT: "1" },
+                // A user service's own environment (its dotnet-fargate:services entry) comes on top of ours.
+                env: { ...process.env, ASPNETCORE_ENVIRONMENT: "Production", DOTNET_CLI_TELEMETRY_OPTOUT: "1", ...env },
             });
             let stderr = "";
             child.stderr?.on("data", (d: Buffer) => {
@@ -152,7 +154,7 @@ export async function startServices(
             options.onStart?.(service);
             options.log?.(`started ${name} on ${baseUrl} (pid ${child.pid ?? "?"})`);
             try {
-                await waitForHealthy(`${baseUrl}/healthz`, options.healthTimeoutMs ?? 60_000, () => child.exitCode === null && !spawnError);
+                await waitForHealthy(`${baseUrl}${healthCheckPath ?? "/healthz"}`, options.healthTimeoutMs ?? 60_000, () => child.exitCode === null && !spawnError);
             } catch (e) {
                 const why = spawnError ? `${spawnError.message}; ` : "";
                 throw new LocalError(`${name} did not start: ${why}${(e as Error).message}${stderr ? `\n${stderr.trim()}` : ""}`);

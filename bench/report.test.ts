@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { armVsAmd, fixtureResults, fixtureRun, fixtureScenario } from "./fixtures";
-import { collectRuns, pickComparison, pricePerformance, renderHtml, renderMarkdown } from "./report";
+import { buildReport, collectRuns, htmlOf, markdownOf, pickComparison, pricePerformance, renderHtml, renderMarkdown, writeReports } from "./report";
 import { reportMain } from "./report-cli";
 import { readResults, validateResults, writeResults } from "./results";
 
@@ -255,5 +255,54 @@ describe("bench report", () => {
         it("validates in memory too", () => {
             assert.throws(() => validateResults("x", []), /Results file x: expected a JSON object/);
         });
+    });
+});
+
+describe("bench report model", () => {
+    const both = [{ file: "/tmp/both.json", results: armVsAmd(true) }];
+
+    it("builds the sections once, in order, and both renderings show the same sections from that model", () => {
+        const model = buildReport(both);
+        const headings = model.sections.map((x) => x.heading);
+        assert.deepStrictEqual(headings, [
+            "Verdict",
+            "What was measured",
+            "Side by side (the seed's table)",
+            "Per endpoint",
+            "CPU and memory during the test",
+            "Capacity",
+            "Price-performance verdict",
+        ]);
+        const md = markdownOf(model);
+        const html = htmlOf(model);
+        assert.deepStrictEqual([...md.matchAll(/^## (.+)$/gm)].map((m) => m[1]), headings);
+        assert.deepStrictEqual([...html.matchAll(/<h2>(.+?)<\/h2>/g)].map((m) => m[1].replace(/&#39;|&apos;/g, "'")), headings);
+        // Every chart of the model is drawn in the HTML and named in the Markdown.
+        const charts = model.sections.flatMap((x) => x.blocks).filter((b) => b.kind === "chart");
+        assert.ok(charts.length >= 4);
+        assert.strictEqual((html.match(/<figure><svg/g) ?? []).length, charts.length);
+        assert.strictEqual((md.match(/^_Chart in the HTML report: /gm) ?? []).length, charts.length);
+        assert.strictEqual(renderMarkdown(both), md);
+        assert.strictEqual(renderHtml(both), html);
+    });
+
+    it("leaves out the section of other fixed-rate tests when there is none, and shows it when there is", () => {
+        const run = fixtureRun({ label: "arm64", architecture: "arm64", slowdown: 1, capacityRates: [10, 20], capacityP99s: [50, 500] });
+        const echo = { ...fixtureScenario("echo", "/echo/hello", 4, 5, [1, 2, 3], 5), name: "GET /echo/hello" };
+        const headings = (runs: typeof run[]) => buildReport([{ file: "x.json", results: fixtureResults(runs) }]).sections.map((x) => x.heading);
+        assert.ok(!headings([run]).includes("Side by side: other fixed-rate tests (not in the seed)"));
+        assert.ok(headings([{ ...run, scenarios: [...run.scenarios, echo] }]).includes("Side by side: other fixed-rate tests (not in the seed)"));
+    });
+
+    it("writes the Markdown and the HTML of one model", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-model-"));
+        try {
+            const written = writeReports(both, path.join(dir, "r"));
+            const model = buildReport(both);
+            assert.strictEqual(fs.readFileSync(written.markdown, "utf8"), markdownOf(model));
+            assert.strictEqual(fs.readFileSync(written.html, "utf8"), htmlOf(model));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

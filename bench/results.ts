@@ -143,6 +143,11 @@ export interface CapacityResult {
     /** With "client-bound": the rate the load generator did send at that step. */
     readonly clientBoundAtRps?: number;
     readonly warmup?: Warmup;
+    /**
+     * Present when the steps ran as phases of a few Artillery runs (--engine fargate) rather than one run
+     * each: how many runs, and the seconds taken off each end of a phase before whole 10 s periods were matched to it.
+     */
+    readonly phased?: { readonly runs: number; readonly slackS: number };
     /** With --repeat N > 1: each repetition's highest rate held (this entry's figures are the median one's). */
     readonly repeats?: readonly { readonly highestRateHeld: number | null; readonly stoppedBecause: CapacityEnd }[];
 }

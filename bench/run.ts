@@ -8,14 +8,17 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { Architecture } from "../infra/architecture";
 import { notMeasured, readContainerInsights } from "./cloudwatch";
-import { buildServices, dotnetCommand, LOCAL_SERVICES, ProcSampler, RunningService, serviceForPath, startServices, stopProcess } from "./local";
+import { buildServices, dotnetCommand, LOCAL_SERVICES, ProcSampler, REPO_ROOT, RunningService, startServices, stopProcess } from "./local";
+import { LocalCommand, localRouter, parseServiceFlags, projectDir, publishUserService, userServiceCommand } from "./user-services";
 import { artilleryBin, runArtillery } from "./artillery";
+import { MIN_PHASE_STEP_S } from "./capacity-phases";
 import { checkAwsCredentials, fargateRunner, LoadGeneratorPlacement } from "./fargate";
 import { writeReports } from "./report";
 import { BenchResults, currentMachine, RESULTS_DIR, RESULTS_FORMAT, TasksSource, writeResults } from "./results";
 import { preflight, runBenchmark, ScriptRunner, Target } from "./runner";
 import {
     ALL_SCENARIOS,
+    loadUserScenario,
     CapacityOverrides,
     DEFAULT_SCENARIOS,
     isCapacityScenario,
@@ -43,10 +46,15 @@ Options:
                              (default: ${DEFAULT_SCENARIOS.join(",")}; the profiling scenarios need the
                              Profiling API: in --local it is started, on a stack \`profiling\` must be in
                              \`dotnet-fargate:services\`; after memory-leak, DELETE /memory-leak resets it)
+  --scenario <file.yml>      your own Artillery file (one phase, any flows), run on every target after the
+                             --scenarios tests; repeat for several; alone, only the files run
+  --service '<json>'         --local: your own service, the object of its dotnet-fargate:services entry
+                             (name, project, paths, ...); published, started and routed like ours; repeatable
   --capacity-start <rps>     capacity search: first arrival rate (default: each bench/scenarios/capacity*.yml);
                              these capacity flags apply to every capacity scenario selected
   --capacity-max <rps>       capacity search: upper bound (the ramp doubles the rate up to it, then bisects)
-  --capacity-step-duration <s>  seconds per step, as given (the file's default is scaled by --scale, never below ${MIN_STEP_S} s)
+  --capacity-step-duration <s>  seconds per step, as given (the file's default is scaled by --scale, never below ${MIN_STEP_S} s;
+                             with --engine fargate at least ${MIN_PHASE_STEP_S} s: the steps are phases of one run)
   --p99-target <ms>          capacity search: a step holds while its p99 is at most this
   --max-error-rate <f>       capacity search: a step holds while its failed fraction is at most this (e.g. 0.01)
   --tasks <n>                tasks behind each service during the run; capacity per task = measured / n
@@ -74,6 +82,10 @@ export interface CliOptions {
     readonly local: boolean;
     readonly scale: number;
     readonly scenarios: readonly string[];
+    /** --scenario: a user's own Artillery files, run after the built-in tests named by --scenarios. */
+    readonly scenarioFiles: readonly string[];
+    /** --service: a user's services for --local, each a JSON object as in dotnet-fargate:services. */
+    readonly services: readonly string[];
     readonly capacity: CapacityOverrides;
     /** --tasks; undefined when not given (each stack's desiredCount output, else 1). */
     readonly tasks?: number;
@@ -109,6 +121,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
                 local: { type: "boolean", default: false },
                 scale: { type: "string" },
                 scenarios: { type: "string" },
+                scenario: { type: "string", multiple: true },
+                service: { type: "string", multiple: true },
                 "capacity-start": { type: "string" },
                 "capacity-max": { type: "string" },
                 "capacity-step-duration": { type: "string" },
@@ -132,7 +146,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     }
     const v = parsed.values;
     if (v.help) {
-        return { local: false, scale: 1, scenarios: [], capacity: {}, timeoutMs: 10_000, engine: "local", repeat: 1, pin: true, build: true, help: true };
+        return { local: false, scale: 1, scenarios: [], scenarioFiles: [], services: [], capacity: {}, timeoutMs: 10_000, engine: "local", repeat: 1, pin: true, build: true, help: true };
     }
     const stacks = v.stacks?.split(",").map((s) => s.trim()).filter(Boolean);
     if ((stacks === undefined || stacks.length === 0) === !v.local) {
@@ -145,7 +159,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     }
     let scenarios: string[];
     try {
-        scenarios = selectScenarios(v.scenarios);
+        // With --scenario files and no --scenarios, only the files run.
+        scenarios = v.scenario && v.scenarios === undefined ? [] : selectScenarios(v.scenarios);
     } catch (e) {
         throw new UsageError(`--scenarios: ${(e as Error).message}`);
     }
@@ -157,6 +172,15 @@ export function parseCli(argv: readonly string[]): CliOptions {
     const count = num("count", v.count, (n) => Number.isInteger(n) && n >= 1, "a whole number >= 1");
     if (engine === "fargate" && (!stacks || count === undefined)) {
         throw new UsageError("--engine fargate needs --stacks (the targets and their region) and --count <workers>");
+    }
+    const stepDuration = num("capacity-step-duration", v["capacity-step-duration"], positive, "seconds greater than 0");
+    if (engine === "fargate" && stepDuration !== undefined && stepDuration < MIN_PHASE_STEP_S) {
+        throw new UsageError(
+            `--capacity-step-duration with --engine fargate must be at least ${MIN_PHASE_STEP_S} s (each step is a phase judged from the whole 10 s periods inside it), got ${stepDuration}`,
+        );
+    }
+    if (v.service && !v.local) {
+        throw new UsageError("--service is for --local; on a stack the load balancer routes your service's paths (deploy it with dotnet-fargate:services)");
     }
     if (engine === "local" && count !== undefined) {
         throw new UsageError("--count is for --engine fargate (Artillery workers on Fargate); the local engine is one process");
@@ -170,10 +194,12 @@ export function parseCli(argv: readonly string[]): CliOptions {
         local: Boolean(v.local),
         scale: num("scale", v.scale, positive, "a number greater than 0") ?? 1,
         scenarios,
+        scenarioFiles: v.scenario ?? [],
+        services: v.service ?? [],
         capacity: {
             startRate: num("capacity-start", v["capacity-start"], positive, "a rate greater than 0"),
             maxRate: num("capacity-max", v["capacity-max"], positive, "a rate greater than 0"),
-            stepDuration: num("capacity-step-duration", v["capacity-step-duration"], positive, "seconds greater than 0"),
+            stepDuration,
             p99TargetMs: num("p99-target", v["p99-target"], positive, "milliseconds greater than 0"),
             maxErrorRate: num("max-error-rate", v["max-error-rate"], (n) => n >= 0 && n < 1, "a fraction in [0, 1)"),
         },
@@ -226,13 +252,10 @@ function fargateFor(stack: string, placement: LoadGeneratorPlacement | undefined
 }
 
 /** A service command run under a prefix (taskset). */
-function pinned(
-    command: (name: string, port: number) => { command: string; args: string[] },
-    prefix: readonly string[],
-): (name: string, port: number) => { command: string; args: string[] } {
+function pinned(command: (name: string, port: number) => LocalCommand, prefix: readonly string[]): (name: string, port: number) => LocalCommand {
     return (name, port) => {
         const c = command(name, port);
-        return { command: prefix[0], args: [...prefix.slice(1), c.command, ...c.args] };
+        return { ...c, command: prefix[0], args: [...prefix.slice(1), c.command, ...c.args] };
     };
 }
 
@@ -243,12 +266,94 @@ export interface MainDeps {
     readonly runCommand?: CommandRunner;
     readonly log?: (line: string) => void;
     /** Test hook: replaces the .NET services with another command per service. */
-    readonly localCommand?: (name: string, port: number) => { command: string; args: string[] };
+    readonly localCommand?: (name: string, port: number) => LocalCommand;
     readonly quiet?: boolean;
     /** Test hook: seconds per warm-up chunk (default 10). */
     readonly warmupChunkS?: number;
     /** Test hook: runs the Artillery scripts instead of the engine. */
     readonly runScript?: ScriptRunner;
+}
+
+/** What --local has started, for main() to stop whatever happens. */
+interface LocalState {
+    running: RunningService[];
+    sampler?: ProcSampler;
+    /** Where the user services were published (removed at the end). */
+    publishDir?: string;
+}
+
+/**
+ * --local: works out which services the paths need (ours by the load balancer's patterns, the user's by
+ * their --service paths), builds ours and publishes the user's, starts them on 127.0.0.1 (pinned), and
+ * returns the target that routes each path to its service.
+ */
+async function startLocal(
+    options: CliOptions,
+    paths: readonly string[],
+    state: LocalState,
+    o: { deps: MainDeps; log: (line: string) => void; pinning: ReturnType<typeof corePinning>; cpuModel: string },
+): Promise<Target> {
+    const architecture = localArchitecture();
+    let users;
+    try {
+        users = parseServiceFlags(options.services);
+    } catch (e) {
+        throw new UsageError((e as Error).message);
+    }
+    const route = localRouter(users);
+    for (const p of paths) {
+        if (route(p) === undefined) {
+            throw new UsageError(
+                `--local: no service serves ${p}; for your own service pass --service with its object from dotnet-fargate:services, e.g. ` +
+                    `--service '{"name": "echo", "project": "../echo/Echo.Api", "paths": ["/echo/*"]}'`,
+            );
+        }
+    }
+    const wanted = new Set(paths.map((p) => route(p) as string));
+    const ours = LOCAL_SERVICES.filter((n) => wanted.has(n));
+    const theirs = users.filter((u) => wanted.has(u.name));
+    if (ours.length > 0 && options.build && !o.deps.localCommand) {
+        o.log("building the services: dotnet build -c Release services/DotnetFargate.slnx");
+        await buildServices();
+    }
+    const dlls = new Map<string, string>();
+    if (theirs.length > 0) {
+        state.publishDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-publish-"));
+        for (const u of theirs) {
+            o.log(`publishing ${u.name}: dotnet publish ${path.relative(REPO_ROOT, projectDir(u)) || "."} -c Release`);
+            dlls.set(u.name, await publishUserService(u, path.join(state.publishDir, u.name)));
+        }
+    }
+    cleanups.add(async () => void (await Promise.all(state.running.map((r) => stopProcess(r.child)))));
+    const ourCommand = o.deps.localCommand ?? dotnetCommand();
+    const command = (name: string, port: number): LocalCommand => {
+        const user = theirs.find((u) => u.name === name);
+        return user ? userServiceCommand(user, dlls.get(name) as string, port) : ourCommand(name, port);
+    };
+    if (o.pinning) {
+        o.log(`pinning: the services to core ${o.pinning.serviceCore}, Artillery to core ${o.pinning.artilleryCore} (taskset; --no-pin to turn off)`);
+    }
+    const needed = [...ours, ...theirs.map((u) => u.name)];
+    await startServices(needed, o.pinning ? pinned(command, o.pinning.service) : command, { log: o.log, onStart: (r) => state.running.push(r) });
+    const byName = new Map(state.running.map((r) => [r.name, r.baseUrl]));
+    const pids = state.running.map((r) => ({ name: r.name, pid: r.child.pid ?? -1 }));
+    return {
+        label: `local-${architecture}`,
+        mode: "local",
+        architecture,
+        baseUrlFor: (p) => byName.get(route(p) ?? "") ?? "http://127.0.0.1:1",
+        urls: Object.fromEntries(byName),
+        // No Fargate task here: the cost figures use the stacks' default task size, marked as such in the report.
+        taskSize: { cpu: 512, memory: 1024 },
+        tasksPerService: 1,
+        tasksSource: "local",
+        serverCpuModel: o.cpuModel,
+        beginUtilisation: () => {
+            state.sampler = new ProcSampler(pids);
+            state.sampler.begin();
+        },
+        endUtilisation: async () => state.sampler?.end() ?? notMeasured(needed, "not measured"),
+    };
 }
 
 /** Runs the benchmark; returns the results file written. Throws on any error before writing anything. */
@@ -259,10 +364,20 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         log(USAGE);
         return undefined;
     }
-    const scenarios = options.scenarios.filter((s) => !isCapacityScenario(s)).map((id) => loadFixedScenario(id, options.scale));
-    // A step given on the command line is taken as is; the files' scaled steps are never shorter than MIN_STEP_S.
+    const scenarios = [
+        ...options.scenarios.filter((s) => !isCapacityScenario(s)).map((id) => loadFixedScenario(id, options.scale)),
+        ...options.scenarioFiles.map((f) => loadUserScenario(path.resolve(f), options.scale)),
+    ];
+    const ids = scenarios.map((s) => s.id);
+    const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (twice !== undefined) {
+        throw new UsageError(`two scenarios have the id "${twice}" (a --scenario file is known by its name without .yml): rename the file`);
+    }
+    // A step given on the command line is taken as is; the files' scaled steps are never shorter than MIN_STEP_S
+    // (MIN_PHASE_STEP_S on Fargate, where a step is a phase judged from the whole 10 s periods inside it).
+    const minStep = options.engine === "fargate" ? MIN_PHASE_STEP_S : MIN_STEP_S;
     const capacity = loadCapacityTargets(options.scale, options.capacity, undefined, options.scenarios.filter(isCapacityScenario)).map((c) =>
-        options.capacity.stepDuration === undefined ? { ...c, stepDuration: Math.max(MIN_STEP_S, c.stepDuration) } : c,
+        options.capacity.stepDuration === undefined ? { ...c, stepDuration: Math.max(minStep, c.stepDuration) } : c,
     );
     const paths = [...scenarios.map((s) => s.url), ...capacity.map((c) => c.url)];
     const machine = currentMachine();
@@ -276,8 +391,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
     }
     const startedAt = new Date();
     let targets: Target[] = [];
-    let running: RunningService[] = [];
-    let sampler: ProcSampler | undefined;
+    const local: LocalState = { running: [] };
 
     try {
         if (options.stacks) {
@@ -305,51 +419,13 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
                     tasksSource: tasks.source,
                     serverCpuModel: "unknown (Fargate does not expose the host CPU model)",
                     runScript: options.engine === "fargate" ? fargateFor(stack, out.loadGenerator, options.count ?? 1, log, deps.runScript) : undefined,
+                    capacityInPhases: options.engine === "fargate",
                     estimatedMonthlyCostUsd: out.estimatedMonthlyCostUsd,
                     endUtilisation: (start, end) => readContainerInsights(out.clusterName, out.serviceNames, start, end),
                 });
             }
         } else {
-            const architecture = localArchitecture();
-            const needed = [...new Set(paths.map(serviceForPath))].sort(
-                (a, b) => LOCAL_SERVICES.indexOf(a) - LOCAL_SERVICES.indexOf(b),
-            );
-            if (options.build && !deps.localCommand) {
-                log("building the services: dotnet build -c Release services/DotnetFargate.slnx");
-                await buildServices();
-            }
-            const stopAll = async () => {
-                await Promise.all(running.map((r) => stopProcess(r.child)));
-            };
-            cleanups.add(stopAll);
-            const fresh: RunningService[] = [];
-            running = fresh;
-            const command = deps.localCommand ?? dotnetCommand();
-            if (pinning) {
-                log(`pinning: the services to core ${pinning.serviceCore}, Artillery to core ${pinning.artilleryCore} (taskset; --no-pin to turn off)`);
-            }
-            await startServices(needed, pinning ? pinned(command, pinning.service) : command, { log, onStart: (r) => fresh.push(r) });
-            const byName = new Map(running.map((r) => [r.name, r.baseUrl]));
-            const pids = running.map((r) => ({ name: r.name, pid: r.child.pid ?? -1 }));
-            targets = [
-                {
-                    label: `local-${architecture}`,
-                    mode: "local",
-                    architecture,
-                    baseUrlFor: (p) => byName.get(serviceForPath(p)) ?? "http://127.0.0.1:1",
-                    urls: Object.fromEntries(byName),
-                    // No Fargate task here: the cost figures use the stacks' default task size, marked as such in the report.
-                    taskSize: { cpu: 512, memory: 1024 },
-                    tasksPerService: 1,
-                    tasksSource: "local",
-                    serverCpuModel: machine.cpuModel,
-                    beginUtilisation: () => {
-                        sampler = new ProcSampler(pids);
-                        sampler.begin();
-                    },
-                    endUtilisation: async () => sampler?.end() ?? notMeasured(needed, "not measured"),
-                },
-            ];
+            targets = [await startLocal(options, paths, local, { deps, log, pinning, cpuModel: machine.cpuModel })];
         }
         log(`load generator: ${machine.hostname}, ${machine.cores} cores, ${machine.cpuModel}, node ${machine.node}`);
         for (const warning of await preflight(targets, paths, options.timeoutMs)) {
@@ -386,10 +462,13 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         return file;
     } finally {
         cleanups.clear();
-        sampler?.end();
-        await Promise.all(running.map((r) => stopProcess(r.child)));
-        if (running.length > 0) {
-            log(`stopped ${running.map((r) => r.name).join(", ")}`);
+        local.sampler?.end();
+        await Promise.all(local.running.map((r) => stopProcess(r.child)));
+        if (local.running.length > 0) {
+            log(`stopped ${local.running.map((r) => r.name).join(", ")}`);
+        }
+        if (local.publishDir) {
+            fs.rmSync(local.publishDir, { recursive: true, force: true });
         }
     }
 }

@@ -4,7 +4,8 @@
  * the load generator's machine touches both sides alike.
  */
 import { ArtilleryMetrics, ArtilleryRun, artilleryScript, Phase, runArtillery, summaryFromArtillery } from "./artillery";
-import { isSteady, judgeStep, searchCapacity, WarmupChunk } from "./capacity";
+import { isSteady, judgeStep, searchCapacity, SearchOutcome, StepMeasurement, WarmupChunk } from "./capacity";
+import { DEFAULT_SLACK_S, PHASED_WARMUP_S, searchCapacityInPhases } from "./capacity-phases";
 import { sendRequest } from "./http-once";
 import { AfterRequestResult, CapacityResult, CapacityStep, PeriodFigures, Quantile, ScenarioResult, ServiceUtilisation, TargetRun, Warmup } from "./results";
 import { CapacityTarget, FixedScenario, isProfilingPath, PROFILING_SCENARIOS } from "./scenarios";
@@ -17,6 +18,11 @@ export interface Target
     readonly baseUrlFor: (urlPath: string) => string;
     /** Runs this target's Artillery scripts (the Fargate engine in the stack's region); default: the run's. */
     readonly runScript?: ScriptRunner;
+    /**
+     * Run each capacity search as phases of a few Artillery runs, judged per reporting period (the Fargate
+     * engine, whose runs take a minute to start), instead of one run per step.
+     */
+    readonly capacityInPhases?: boolean;
     /** Called before the first request; starts utilisation sampling if the target can. */
     readonly beginUtilisation?: () => void;
     /** Called after the last response: the utilisation over [start, end]. */
@@ -117,6 +123,23 @@ export function periods(list: readonly ArtilleryMetrics[]): PeriodFigures[] {
     }));
 }
 
+/**
+ * The script of a fixed-rate test: the built-in tests' one GET per virtual user, or a user's file as written
+ * with the target, the (scaled) phase and the request timeout the benchmark sets.
+ */
+export function scenarioScript(baseUrl: string, scenario: FixedScenario, phase: Phase, timeoutMs: number): Record<string, unknown> {
+    const generated = artilleryScript(baseUrl, scenario.url, [phase], timeoutMs);
+    if (!scenario.script) {
+        return generated;
+    }
+    const own = (scenario.script.config ?? {}) as Record<string, unknown>;
+    const config = generated.config as Record<string, unknown>;
+    return {
+        ...scenario.script,
+        config: { ...own, target: config.target, phases: config.phases, http: { ...(own.http as Record<string, unknown> | undefined), ...(config.http as Record<string, unknown>) } },
+    };
+}
+
 /** A fixed-rate test's result from its Artillery run. */
 export function scenarioResult(s: FixedScenario, run: ArtilleryRun, startedAt: Date, endedAt: Date): ScenarioResult {
     const summary = summaryFromArtillery(run.report.aggregate, s.duration);
@@ -209,7 +232,7 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
             let result: ScenarioResult;
             try {
                 const phase: Phase = { name: scenario.name, duration: scenario.duration, arrivalRate: scenario.arrivalRate };
-                const run = await (target.runScript ?? runScript)(artilleryScript(target.baseUrlFor(scenario.url), scenario.url, [phase], timeoutMs));
+                const run = await (target.runScript ?? runScript)(scenarioScript(target.baseUrlFor(scenario.url), scenario, phase, timeoutMs));
                 result = scenarioResult(scenario, run, begin, new Date());
                 const l = result.summary.latency;
                 log(
@@ -228,7 +251,16 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
 
     for (const cap of options.capacity) {
         for (const target of targets) {
-            capacityResults.get(target.label)?.push(await repeatCapacity(target, cap, { timeoutMs, log, runScript: target.runScript ?? runScript, repeat: options.repeat ?? 1, warmupChunkS: options.warmupChunkS }));
+            capacityResults.get(target.label)?.push(
+                await repeatCapacity(target, cap, {
+                    timeoutMs,
+                    log,
+                    runScript: target.runScript ?? runScript,
+                    repeat: options.repeat ?? 1,
+                    warmupChunkS: options.warmupChunkS,
+                    inPhases: target.capacityInPhases,
+                }),
+            );
         }
     }
 
@@ -268,6 +300,8 @@ export interface CapacityRunOptions {
     readonly repeat: number;
     /** Seconds per warm-up chunk (default WARMUP_CHUNK_S). */
     readonly warmupChunkS?: number;
+    /** Run the search as phases of a few runs (runCapacityInPhases) rather than one run per step. */
+    readonly inPhases?: boolean;
 }
 
 /**
@@ -297,6 +331,9 @@ export async function warmUp(target: Target, cap: CapacityTarget, o: CapacityRun
 
 /** Warms the target, then finds its capacity: geometric ramp, then bisection to within 5%. */
 export async function runCapacity(target: Target, cap: CapacityTarget, o: CapacityRunOptions): Promise<CapacityResult> {
+    if (o.inPhases) {
+        return runCapacityInPhases(target, cap, o);
+    }
     const warmup = await warmUp(target, cap, o);
     const outcome = await searchCapacity({ startRate: cap.startRate, maxRate: cap.maxRate }, cap, async (rate) => {
         const what = `${cap.name} on ${target.label} at ${rate}/s`;
@@ -311,6 +348,11 @@ export async function runCapacity(target: Target, cap: CapacityTarget, o: Capaci
         );
         return { summary, clientCpuPercent: run.clientCpuPercent };
     });
+    return capacityResult(cap, outcome, warmup);
+}
+
+/** The results' record of a search. */
+function capacityResult(cap: CapacityTarget, outcome: SearchOutcome<StepMeasurement>, warmup: Warmup | undefined, extra: Partial<CapacityResult> = {}): CapacityResult {
     const steps: CapacityStep[] = outcome.steps.map((s) => ({
         rate: s.rate,
         summary: s.measurement.summary as Summary,
@@ -331,8 +373,27 @@ export async function runCapacity(target: Target, cap: CapacityTarget, o: Capaci
         highestRateHeld: outcome.highestRateHeld,
         stoppedBecause: outcome.stoppedBecause,
         ...(outcome.clientBoundAtRps !== undefined ? { clientBoundAtRps: outcome.clientBoundAtRps } : {}),
-        warmup,
+        ...(warmup ? { warmup } : {}),
+        ...extra,
     };
+}
+
+/**
+ * The search as phases: a warm-up phase (PHASED_WARMUP_S at twice the start rate) and the ramp in one
+ * Artillery run, then one run per bisection round (bench/capacity-phases.ts), each phase judged from the
+ * reporting periods wholly inside it. For `--engine fargate`, where every run starts its workers anew.
+ */
+export async function runCapacityInPhases(target: Target, cap: CapacityTarget, o: CapacityRunOptions): Promise<CapacityResult> {
+    const base = target.baseUrlFor(cap.url);
+    const what = `${cap.name} on ${target.label}`;
+    const outcome = await searchCapacityInPhases({ startRate: cap.startRate, maxRate: cap.maxRate }, cap, {
+        stepDuration: cap.stepDuration,
+        warmup: { rate: Math.min(cap.maxRate, cap.startRate * 2), seconds: PHASED_WARMUP_S },
+        runPhases: async (phases) => (await o.runScript(artilleryScript(base, cap.url, phases, o.timeoutMs))).report,
+        log: (line) => o.log(`${what}: ${line}`),
+    });
+    o.log(`${what}: ${outcome.stoppedBecause}, highest rate held ${outcome.highestRateHeld ?? "none"} in ${outcome.runs} Artillery run(s)`);
+    return capacityResult(cap, outcome, outcome.warmup, { phased: { runs: outcome.runs, slackS: DEFAULT_SLACK_S } });
 }
 
 /** Runs the search `repeat` times; the result is the median repetition's, with every repetition's figure. */

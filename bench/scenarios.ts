@@ -92,6 +92,14 @@ export interface FixedScenario {
     readonly arrivalRate: number;
     /** Requests to make once when the test is over (e.g. DELETE /memory-leak); empty for most tests. */
     readonly after: readonly AfterRequest[];
+    /**
+     * A user's scenario file (`--scenario`), run as written: its flows, variables and other settings, with
+     * the target, the (scaled) phase and the timeout set by the benchmark. Absent for the built-in tests,
+     * which are one GET per virtual user.
+     */
+    readonly script?: Readonly<Record<string, unknown>>;
+    /** The file a user's scenario came from. */
+    readonly file?: string;
 }
 
 /** One capacity target: arrival rates ramped, then bisected, to the knee where p99 or errors pass a limit. */
@@ -184,14 +192,47 @@ function afterFlow(file: string, doc: Record<string, unknown>): AfterRequest[] {
 /** Loads one fixed-rate scenario by id (the seed's four, or a profiling one), scaling its duration. */
 export function loadFixedScenario(id: string, scale = 1, dir = SCENARIO_DIR): FixedScenario {
     const file = path.join(dir, `${id}.yml`);
+    return fixedScenario(file, id, readYaml(file), scale, flowUrl);
+}
+
+/**
+ * Loads a user's own Artillery file (`--scenario path/to/file.yml`): one phase (`duration`, `arrivalRate`)
+ * and any flows; its id is the file name without `.yml`, its path the first request's url (it names the test
+ * and, in --local, picks the service that serves it).
+ */
+export function loadUserScenario(file: string, scale = 1): FixedScenario {
     const doc = readYaml(file);
+    const id = path.basename(file).replace(/\.ya?ml$/, "");
+    return { ...fixedScenario(file, id, doc, scale, firstRequestUrl), script: doc, file };
+}
+
+/** The url of the first request of the first scenario's flow, whatever its method. */
+function firstRequestUrl(file: string, doc: Record<string, unknown>): string {
+    const scenarios = doc.scenarios;
+    const flow = Array.isArray(scenarios) ? (scenarios[0] as { flow?: unknown } | undefined)?.flow : undefined;
+    const step = Array.isArray(flow) ? (flow.find((s) => typeof s === "object" && s !== null && METHODS.some((m) => m in s)) as Record<string, { url?: unknown }> | undefined) : undefined;
+    const method = step ? METHODS.find((m) => m in step) : undefined;
+    const url = method && step ? step[method]?.url : undefined;
+    if (typeof url !== "string" || !url.startsWith("/")) {
+        throw new ScenarioError(file, "expected `scenarios[0].flow` to hold a request with a path, e.g. `- get: { url: \"/path\" }`");
+    }
+    return url;
+}
+
+function fixedScenario(
+    file: string,
+    id: string,
+    doc: Record<string, unknown>,
+    scale: number,
+    urlOf: (file: string, doc: Record<string, unknown>) => string,
+): FixedScenario {
     const config = doc.config as { phases?: unknown } | undefined;
     const phases = config?.phases;
     if (!Array.isArray(phases) || phases.length !== 1) {
         throw new ScenarioError(file, "expected `config.phases` with exactly one phase");
     }
     const phase = phases[0] as { duration?: unknown; arrivalRate?: unknown; name?: unknown };
-    const url = flowUrl(file, doc);
+    const url = urlOf(file, doc);
     return {
         id,
         name: typeof phase.name === "string" ? phase.name : `GET ${url}`,

@@ -1,0 +1,435 @@
+/**
+ * The report as data, built once from the results and rendered as Markdown and as HTML (bench/report.ts):
+ * a title and sections, each a heading and blocks (paragraphs, sub-headings, tables, charts). One function
+ * per section; each reads the shared context and returns its section, or null when it has nothing to show.
+ */
+import * as path from "path";
+import { DEFAULT_PRICES, percentDifference, PriceTable } from "../infra/pricing";
+import {
+    collectRuns,
+    Comparison,
+    Endpoint,
+    endpoints,
+    f1,
+    int,
+    LoadedResults,
+    pct,
+    pickComparison,
+    pricePerformance,
+    PricePerformance,
+    ReportRun,
+    statusText,
+    TASKS_SOURCE_TEXT,
+    usd,
+    verdict,
+} from "./report-figures";
+import { CapacityResult, ScenarioResult } from "./results";
+import { FIXED_SCENARIOS } from "./scenarios";
+import { lineChart, Series, SERIES_COLOURS } from "./svg";
+
+/** One piece of a section. */
+export type Block =
+    | { readonly kind: "h3" | "p"; readonly text: string }
+    | { readonly kind: "table"; readonly head: readonly string[]; readonly rows: readonly (readonly string[])[] }
+    | { readonly kind: "chart"; readonly svg: string; readonly caption: string };
+
+export interface ReportSection {
+    /** The section's heading. */
+    readonly heading: string;
+    readonly blocks: readonly Block[];
+}
+
+export interface ReportModel {
+    readonly title: string;
+    readonly sections: readonly ReportSection[];
+}
+
+/** What every section reads, worked out once. */
+export interface ReportContext {
+    readonly loaded: readonly LoadedResults[];
+    readonly runs: readonly ReportRun[];
+    readonly comparison: Comparison | null;
+    readonly pp: readonly PricePerformance[];
+    readonly architectures: readonly string[];
+    readonly endpoints: readonly Endpoint[];
+}
+
+/** The sections in the order the report shows them: the answer first, the evidence after. */
+const SECTIONS: readonly ((c: ReportContext) => ReportSection | null)[] = [
+    verdictSection,
+    measuredSection,
+    seedSideBySideSection,
+    otherSideBySideSection,
+    perEndpointSection,
+    utilisationSection,
+    capacitySection,
+    pricePerformanceSection,
+];
+
+/** Builds the whole report once; both renderers take this. */
+export function buildReport(loaded: readonly LoadedResults[], prices: PriceTable = DEFAULT_PRICES): ReportModel {
+    const runs = collectRuns(loaded);
+    const architectures = [...new Set(runs.map((r) => r.run.architecture))];
+    const context: ReportContext = {
+        loaded,
+        runs,
+        comparison: pickComparison(runs),
+        pp: pricePerformance(runs, prices),
+        architectures,
+        endpoints: endpoints(runs),
+    };
+    const labels = runs.map((r) => r.label);
+    return {
+        title: architectures.length > 1 ? `ARM64 vs AMD64 benchmark: ${labels.join(" vs ")}` : `Benchmark: ${labels.join(", ")}`,
+        sections: SECTIONS.map((section) => section(context)).filter((s): s is ReportSection => s !== null),
+    };
+}
+
+const p = (text: string): Block => ({ kind: "p", text });
+
+export function verdictSection({ pp, comparison }: ReportContext): ReportSection {
+    if (pp.length === 0) {
+        return { heading: "Verdict", blocks: [p("No capacity was measured (the capacity scenario was not run), so there is no price-performance verdict.")] };
+    }
+    return { heading: "Verdict", blocks: [p(verdict(pp, comparison)), capacityHeadline(pp, comparison)] };
+}
+
+/** Per architecture and endpoint: capacity per task at the p99 target, what kind of figure it is, cost per million, the ratio. */
+function capacityHeadline(pp: readonly PricePerformance[], comparison: Comparison | null): Block {
+    const ratio = (x: PricePerformance): string => {
+        if (!comparison || x.label !== comparison.candidate.label) {
+            return "";
+        }
+        const b = pp.find((y) => y.label === comparison.baseline.label && y.endpoint === x.endpoint);
+        return b?.perTaskRps && x.perTaskRps ? `${(x.perTaskRps / b.perTaskRps).toFixed(2)}x ${comparison.baseline.label}` : "";
+    };
+    return {
+        kind: "table",
+        head: ["run", "architecture", "endpoint", "capacity per task at the p99 target", "figure", "spread (min / median / max)", "cost per million requests", "ratio"],
+        rows: pp.map((x) => [
+            x.label,
+            x.architecture,
+            x.endpoint,
+            x.perTaskRps === null ? "none" : `${x.atLeast ? ">= " : ""}${f1(x.perTaskRps)}/s`,
+            x.kind,
+            x.spread ? `${f1(x.spread.min)} / ${f1(x.spread.median)} / ${f1(x.spread.max)} (${x.spread.n} runs)` : "one run",
+            x.costPerMillionUsd === null ? "-" : `${x.atLeast ? "<= " : ""}${usd(x.costPerMillionUsd)}`,
+            ratio(x),
+        ]),
+    };
+}
+
+/** What was run, where: the files, the machine, each run's target, and the caveats that apply. */
+export function measuredSection({ loaded, runs, architectures }: ReportContext): ReportSection {
+    const blocks: Block[] = [
+        {
+            kind: "table",
+            head: ["results file", "command", "scale", "started", "load generator"],
+            rows: loaded.map((l) => {
+                const m = l.results.machine;
+                return [path.basename(l.file), l.results.command, String(l.results.scale), l.results.startedAt, `${m.hostname}: ${m.cores} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, node ${m.node}`];
+            }),
+        },
+        {
+            kind: "table",
+            head: ["run", "mode", "architecture", "server CPU model", "task size", "tasks per service", "stack's monthly estimate", "URLs"],
+            rows: runs.map((r) => [
+                r.label,
+                r.run.mode,
+                r.run.architecture,
+                r.run.serverCpuModel,
+                `${r.run.taskSize.cpu} CPU units / ${r.run.taskSize.memory} MiB${r.run.mode === "local" ? " (assumed for cost; not a Fargate task)" : ""}`,
+                `${r.run.tasksPerService}${r.run.tasksSource ? ` (${TASKS_SOURCE_TEXT[r.run.tasksSource]})` : ""}`,
+                r.run.estimatedMonthlyCostUsd && typeof r.run.estimatedMonthlyCostUsd.total === "number" ? `$${r.run.estimatedMonthlyCostUsd.total.toFixed(2)} (stack output)` : "-",
+                Object.entries(r.run.urls).map(([k, v]) => `${k} ${v}`).join(", "),
+            ]),
+        },
+    ];
+    if (architectures.length === 1) {
+        blocks.push(
+            p(
+                `Only one architecture was measured (${architectures[0]}), so this report makes no ARM64-vs-AMD64 comparison. ` +
+                    "To compare, benchmark both stacks in one run (`npm run bench -- --stacks arm64,amd64`) or rebuild the report from an " +
+                    "arm64 and an amd64 results file (`npm run bench:report -- arm64.json amd64.json`).",
+            ),
+        );
+    }
+    if (runs.some((r) => r.run.mode === "local")) {
+        const m = loaded[0].results.machine;
+        blocks.push(
+            p(
+                `Local runs: the load generator and the services shared one machine (${m.cores} cores, ${m.cpuModel}); ` +
+                    "they compete for CPU, so the figures say how this build behaves here, not how a Fargate task would.",
+            ),
+        );
+    }
+    if (loaded.some((l) => l.results.scale !== 1)) {
+        blocks.push(p("Durations were scaled (see `scale` above): arrival rates are the scenario files' (the seed's, for its tests), test lengths are shorter, so tails are less stable than in full runs."));
+    }
+    return { heading: "What was measured", blocks };
+}
+
+const isSeed = (e: Endpoint) => (FIXED_SCENARIOS as readonly string[]).includes(e.id);
+
+/** The seed's table: mean / p95 / p99 per test and run, and the candidate's difference from the baseline. */
+function sideBySide({ runs, comparison }: ReportContext, list: readonly Endpoint[], withFailed: boolean): Block {
+    const head = ["test", "duration", "rate", "requests", ...(withFailed ? ["failed"] : []), ...runs.map((r) => `${r.label} mean / p95 / p99 ms`)];
+    if (comparison) {
+        head.push(`${comparison.candidate.label} vs ${comparison.baseline.label}, mean / p99`);
+    }
+    const perRun = (e: Endpoint, get: (s: ScenarioResult) => string) => e.byRun.map((s) => (s ? get(s) : "-"));
+    const rows = list.map((e) => {
+        const first = e.byRun.find((s) => s !== undefined) as ScenarioResult;
+        const row = [
+            e.name,
+            `${first.durationS} s`,
+            `${first.arrivalRate}/s`,
+            perRun(e, (s) => int(s.summary.requests)).join(" / "),
+            ...(withFailed ? [perRun(e, (s) => int(s.summary.failed)).join(" / ")] : []),
+            ...perRun(e, (s) => (s.summary.latency ? `${f1(s.summary.latency.mean)} / ${f1(s.summary.latency.p95)} / ${f1(s.summary.latency.p99)}` : "-")),
+        ];
+        if (comparison) {
+            const c = comparison.candidate.run.scenarios.find((s) => s.id === e.id)?.summary.latency;
+            const b = comparison.baseline.run.scenarios.find((s) => s.id === e.id)?.summary.latency;
+            row.push(c && b && b.mean > 0 && b.p99 > 0 ? `${pct(percentDifference(c.mean, b.mean))} / ${pct(percentDifference(c.p99, b.p99))}` : "-");
+        }
+        return row;
+    });
+    return { kind: "table", head, rows };
+}
+
+/** The seed's four tests only, side by side. */
+export function seedSideBySideSection(c: ReportContext): ReportSection {
+    const seed = c.endpoints.filter(isSeed);
+    return { heading: "Side by side (the seed's table)", blocks: [seed.length > 0 ? sideBySide(c, seed, false) : p("None of the seed's four tests was run.")] };
+}
+
+/** Any other fixed-rate test (the user's files, the profiling scenarios), with its failures; null when there is none. */
+export function otherSideBySideSection(c: ReportContext): ReportSection | null {
+    const others = c.endpoints.filter((e) => !isSeed(e));
+    if (others.length === 0) {
+        return null;
+    }
+    return {
+        heading: "Side by side: other fixed-rate tests (not in the seed)",
+        blocks: [
+            p(
+                "Tests outside the seed's four: your own scenario files (`--scenario`), and the Profiling API's diagnosis scenarios " +
+                    "(`--scenarios profiling`), which make a service misbehave on purpose for dotnet-monitor, so their latencies describe that load, " +
+                    "not the service's speed. Requests and failed are per run, in the order of the columns.",
+            ),
+            sideBySide(c, others, true),
+        ],
+    };
+}
+
+/** Every endpoint: its figures per run, the answers to its `after` requests, its latency distribution and p99 per period. */
+export function perEndpointSection({ runs, endpoints: eps }: ReportContext): ReportSection {
+    return { heading: "Per endpoint", blocks: eps.flatMap((e) => [{ kind: "h3", text: e.name } as Block, endpointTable(runs, e), ...afterAnswers(runs, e), ...endpointCharts(runs, e)]) };
+}
+
+function endpointTable(runs: readonly ReportRun[], e: Endpoint): Block {
+    const metric = (name: string, get: (s: ScenarioResult) => string) => [name, ...e.byRun.map((s) => (s ? get(s) : "-"))];
+    return {
+        kind: "table",
+        head: ["", ...runs.map((r) => r.label)],
+        rows: [
+            metric("requests", (s) => int(s.summary.requests)),
+            metric("responses by status", (s) => statusText(s.summary.statusCounts)),
+            metric("errors", (s) => (s.summary.failed === 0 ? "0" : `${int(s.summary.failed)} (${statusText(s.summary.errors)})`)),
+            metric("bytes", (s) => int(s.summary.bytes)),
+            metric("bytes per response", (s) => (s.summary.responses ? int(s.summary.bytes / s.summary.responses) : "-")),
+            metric("min ms", (s) => f1(s.summary.latency?.min)),
+            metric("mean ms", (s) => f1(s.summary.latency?.mean)),
+            metric("median ms", (s) => f1(s.summary.latency?.median)),
+            metric("p95 ms", (s) => f1(s.summary.latency?.p95)),
+            metric("p99 ms", (s) => f1(s.summary.latency?.p99)),
+            metric("max ms", (s) => f1(s.summary.latency?.max)),
+            metric("offered rate /s", (s) => f1(s.summary.offeredRps)),
+            metric("achieved rate /s", (s) => f1(s.summary.achievedRps)),
+            metric("load generator (Artillery) CPU, % of one core", (s) => f1(s.clientCpuPercent)),
+            metric("client-bound", (s) => (s.clientBound ? "yes: Artillery sent fewer than the rate asked" : "no")),
+        ],
+    };
+}
+
+function afterAnswers(runs: readonly ReportRun[], e: Endpoint): Block[] {
+    return e.byRun.flatMap((s, i) => {
+        if (!s?.after || s.after.length === 0) {
+            return [];
+        }
+        const answers = s.after.map((a) => `${a.method} ${a.url}: ${a.error ?? a.status ?? "no answer"}${a.body.trim() ? ` ${a.body.trim().slice(0, 120)}` : ""}`);
+        return [p(`After the test on ${runs[i].label}: ${answers.join("; ")}.`)];
+    });
+}
+
+function endpointCharts(runs: readonly ReportRun[], e: Endpoint): Block[] {
+    // Artillery's quantiles (min, p50 ... p99.9, max), x axis cut at the largest p99.9 so one timeout does not flatten the curves.
+    const withRun = e.byRun.map((s, i) => ({ s, r: runs[i] })).filter((x): x is { s: ScenarioResult; r: ReportRun } => x.s !== undefined);
+    const withData = withRun.filter((x) => x.s.quantilesMs.length > 0);
+    const p999 = (q: readonly { p: number; ms: number }[]) => q.find((x) => x.p === 99.9)?.ms ?? q[q.length - 1].ms;
+    const cut = Math.max(...withData.map((x) => p999(x.s.quantilesMs)), 0);
+    const distribution: Series[] = withData.map(({ s, r }) => ({
+        name: r.label,
+        colour: r.colour,
+        points: s.quantilesMs.filter((q) => q.ms <= cut).map((q) => [q.ms, q.p] as [number, number]),
+    }));
+    const perPeriod: Series[] = withRun.map(({ s, r }) => ({
+        name: r.label,
+        colour: r.colour,
+        points: s.perPeriod.filter((b) => b.p99 !== null).map((b) => [b.startS, b.p99 as number] as [number, number]),
+    }));
+    return [
+        {
+            kind: "chart",
+            caption: `Latency distribution of ${e.name} (share of responses at or below each latency, at Artillery's quantiles: min, p50, p75, p90, p95, p99, p99.9; x axis cut at the highest p99.9, ${f1(cut)} ms).`,
+            svg: lineChart({ id: `cdf-${e.id}`, title: `${e.name}: latency distribution`, xLabel: "latency (ms)", yLabel: "% of responses", series: distribution, xFromZero: false }),
+        },
+        {
+            kind: "chart",
+            caption: `p99 latency in each of Artillery's 10 s reporting periods of ${e.name}.`,
+            svg: lineChart({ id: `p99-${e.id}`, title: `${e.name}: p99 per period`, xLabel: "seconds into the test", yLabel: "p99 (ms)", series: perPeriod }),
+        },
+    ];
+}
+
+/** CPU and memory per service: min / mean / max, and charts over the run. */
+export function utilisationSection({ runs }: ReportContext): ReportSection {
+    const stats = (v: number[]) => (v.length ? `${f1(Math.min(...v))} / ${f1(v.reduce((a, b) => a + b, 0) / v.length)} / ${f1(Math.max(...v))}` : "-");
+    const rows = runs.flatMap((r) =>
+        r.run.utilisation.map((u) => {
+            const cpu = u.points.map((x) => x.cpuPercent).filter((v): v is number => v !== null);
+            const mem = u.points.map((x) => x.memoryMiB).filter((v): v is number => v !== null);
+            return [r.label, u.service, u.measured ? u.source : "not measured", stats(cpu), stats(mem), u.note ?? ""];
+        }),
+    );
+    const blocks: Block[] = [
+        rows.length === 0
+            ? p("Not measured: no utilisation was recorded in these results.")
+            : { kind: "table", head: ["run", "service", "source", "CPU % min / mean / max", "memory MiB min / mean / max", "note"], rows },
+    ];
+    for (const kind of ["cpu", "memory"] as const) {
+        const series: Series[] = runs.flatMap((r, ri) =>
+            r.run.utilisation
+                .filter((u) => u.measured)
+                .map((u, ui) => ({
+                    name: `${r.label} ${u.service}`,
+                    colour: SERIES_COLOURS[(ri * 3 + ui) % SERIES_COLOURS.length],
+                    points: u.points.map((x) => [x.t, kind === "cpu" ? x.cpuPercent : x.memoryMiB] as const).filter((x): x is readonly [number, number] => x[1] !== null),
+                })),
+        );
+        if (series.some((s) => s.points.length > 0)) {
+            blocks.push({
+                kind: "chart",
+                caption: kind === "cpu" ? "CPU over the run (local: percent of one core; ECS: percent of the task's reserved CPU)." : "Memory over the run (MiB).",
+                svg: lineChart({ id: `util-${kind}`, title: kind === "cpu" ? "CPU utilisation" : "Memory", xLabel: "seconds into the run", yLabel: kind === "cpu" ? "CPU %" : "MiB", series }),
+            });
+        }
+    }
+    return { heading: "CPU and memory during the test", blocks };
+}
+
+/** Every capacity search: per run how it ended, every step, and p99 by arrival rate against the target. */
+export function capacitySection({ runs }: ReportContext): ReportSection {
+    const names = [...new Set(runs.flatMap((r) => r.run.capacity.map((c) => c.name)))];
+    if (names.length === 0) {
+        return { heading: "Capacity", blocks: [p("The capacity scenario was not run, so no capacity was measured.")] };
+    }
+    return { heading: "Capacity", blocks: names.flatMap((name) => capacityTarget(runs, name)) };
+}
+
+function capacityTarget(runs: readonly ReportRun[], name: string): Block[] {
+    const found = runs.flatMap((r) => r.run.capacity.filter((c) => c.name === name).map((c) => ({ r, c })));
+    const rows = found.flatMap(({ r, c }) =>
+        c.steps.map((s) => [
+            r.label,
+            `${s.rate}/s`,
+            f1(s.summary.achievedRps),
+            f1(s.summary.latency?.p99),
+            `${(s.summary.errorRate * 100).toFixed(2)}%`,
+            s.held ? "held" : `not held: ${s.reason ?? ""}`,
+            s.clientCpuPercent === undefined || s.clientCpuPercent === null ? "-" : f1(s.clientCpuPercent),
+        ]),
+    );
+    const blocks: Block[] = [{ kind: "h3", text: name }, ...found.map(({ r, c }) => p(capacityOutcome(r.label, c)))];
+    blocks.push({ kind: "table", head: ["run", "arrival rate", "achieved /s", "p99 ms", "errors", "verdict", "load generator CPU %"], rows });
+    const shortest = Math.min(...found.map(({ c }) => c.stepDurationS));
+    if (shortest < 10) {
+        blocks.push(
+            p(
+                `Steps of ${shortest} s are short: a queue that grows slowly past capacity has little time to show in p99, ` +
+                    "so short steps overstate capacity. Use the full durations (no --scale) for figures to act on.",
+            ),
+        );
+    }
+    const target = found.length > 0 ? found[found.length - 1].c.p99TargetMs : 0;
+    const series: Series[] = found.map(({ r, c }) => ({
+        name: r.label,
+        colour: r.colour,
+        points: c.steps.filter((s) => s.summary.latency).map((s) => [s.rate, s.summary.latency?.p99 ?? 0] as [number, number]),
+    }));
+    blocks.push({
+        kind: "chart",
+        caption: `p99 latency at each arrival rate; dashed: the p99 target.`,
+        svg: lineChart({
+            id: `capacity-${name.replace(/[^a-z0-9]+/gi, "-")}`,
+            title: `${name}: p99 by arrival rate`,
+            xLabel: "arrival rate (requests/s)",
+            yLabel: "p99 (ms)",
+            series,
+            hLines: [{ y: target, label: `target ${target} ms` }],
+        }),
+    });
+    return blocks;
+}
+
+/** One sentence on how a run's search ended and how it was run. */
+function capacityOutcome(label: string, c: CapacityResult): string {
+    return (
+        `${label}: highest rate held ${c.highestRateHeld === null ? "none (the first step failed)" : `${c.highestRateHeld}/s`}` +
+        (c.stoppedBecause === "reached maxRate" ? ` (the search reached its upper bound ${c.maxRate}/s: capacity is at least this)` : "") +
+        (c.stoppedBecause === "client-bound"
+            ? ` (client-bound at ${f1(c.clientBoundAtRps)}/s: the load generator could not send more, so the server's capacity is above this and unmeasured; on AWS, raise --count)`
+            : "") +
+        (c.stoppedBecause === "bisected" ? ` (measured: the next rate tried failed, within ${((c.tolerance ?? 0.05) * 100).toFixed(0)}%)` : "") +
+        `; steps of ${c.stepDurationS} s, p99 target ${c.p99TargetMs} ms, max error rate ${(c.maxErrorRate * 100).toFixed(1)}%` +
+        (c.warmup ? `; warmed at ${c.warmup.rate}/s for ${c.warmup.seconds} s first (${c.warmup.steady ? "steady" : "still changing when the warm-up limit was reached"})` : "") +
+        (c.phased
+            ? `; the steps ran as phases of ${c.phased.runs} Artillery run(s), each phase judged from the whole 10 s periods inside it (${c.phased.slackS} s off each end)`
+            : "") +
+        "."
+    );
+}
+
+/** Cost per task-hour, capacity held and cost per million requests per run and endpoint, then the verdict. */
+export function pricePerformanceSection({ runs, pp, comparison }: ReportContext): ReportSection {
+    const heading = "Price-performance verdict";
+    if (pp.length === 0) {
+        return { heading, blocks: [p("No capacity was measured, so there is no cost per million requests: run the capacity scenario.")] };
+    }
+    const blocks: Block[] = [
+        {
+            kind: "table",
+            head: ["run", "architecture", "endpoint", "task", "cost per task-hour", "capacity held", "per task", "cost per million requests"],
+            rows: pp.map((x) => [
+                x.label,
+                x.architecture,
+                x.endpoint,
+                `${x.taskCpu}/${x.taskMemory}`,
+                usd(x.taskHourUsd, 5),
+                x.capacityRps === null ? "none" : `${x.atLeast ? ">= " : ""}${x.capacityRps}/s`,
+                x.perTaskRps === null ? "-" : `${x.atLeast ? ">= " : ""}${f1(x.perTaskRps)}/s`,
+                x.costPerMillionUsd === null ? "-" : `${x.atLeast ? "<= " : ""}${usd(x.costPerMillionUsd)}`,
+            ]),
+        },
+        p(
+            "Cost per task-hour is Fargate on-demand list price (infra/pricing.ts) for the task size; cost per million requests is " +
+                "that price divided by the requests one task serves in an hour at the capacity held. Load balancer, NAT and data charges are not included.",
+        ),
+    ];
+    if (runs.some((r) => r.run.mode === "local")) {
+        blocks.push(p("For local runs the capacity is this machine's, priced as if a Fargate task of the default size had it: an illustration of the method, not a Fargate figure."));
+    }
+    blocks.push(p(verdict(pp, comparison)));
+    return { heading, blocks };
+}
