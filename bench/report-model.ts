@@ -132,12 +132,13 @@ export function measuredSection({ loaded, runs, architectures }: ReportContext):
         },
         {
             kind: "table",
-            head: ["run", "mode", "architecture", "server CPU model", "task size", "tasks per service", "stack's monthly estimate", "URLs"],
+            head: ["run", "mode", "architecture", "server CPU model", "BookStore store", "task size", "tasks per service", "stack's monthly estimate", "URLs"],
             rows: runs.map((r) => [
                 r.label,
                 r.run.mode,
                 r.run.architecture,
                 r.run.serverCpuModel,
+                r.run.store ?? "not recorded",
                 `${r.run.taskSize.cpu} CPU units / ${r.run.taskSize.memory} MiB${r.run.mode === "local" ? " (assumed for cost; not a Fargate task)" : ""}`,
                 `${r.run.tasksPerService}${r.run.tasksSource ? ` (${TASKS_SOURCE_TEXT[r.run.tasksSource]})` : ""}`,
                 r.run.estimatedMonthlyCostUsd && typeof r.run.estimatedMonthlyCostUsd.total === "number" ? `$${r.run.estimatedMonthlyCostUsd.total.toFixed(2)} (stack output)` : "-",

@@ -186,6 +186,8 @@ export interface TargetRun {
     readonly tasksSource?: TasksSource;
     /** CPU model of the machine serving the requests, or "unknown" (Fargate does not tell). */
     readonly serverCpuModel: string;
+    /** The BookStore's store: "memory", or "postgres (...)" saying where; absent in results written before it was recorded. */
+    readonly store?: string;
     readonly estimatedMonthlyCostUsd?: Readonly<Record<string, number>>;
     readonly startedAt: string;
     readonly endedAt: string;

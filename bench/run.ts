@@ -27,6 +27,7 @@ import {
     SCENARIO_GROUPS,
     selectScenarios,
 } from "./scenarios";
+import { LocalPostgres, startLocalPostgres, Store, STORES } from "./postgres";
 import { CommandRunner, readStackOutputs, runCommand } from "./stack-outputs";
 
 /** Scaled capacity steps are never shorter than this: one Artillery period, enough requests for a p99. */
@@ -48,6 +49,9 @@ Options:
                              \`dotnet-fargate:services\`; after memory-leak, DELETE /memory-leak resets it)
   --scenario <file.yml>      your own Artillery file (one phase, any flows), run on every target after the
                              --scenarios tests; repeat for several; alone, only the files run
+  --store <memory|postgres>  --local: the BookStore's store (default memory, as the seed); postgres starts a
+                             throw-away PostgreSQL (services/scripts/postgres.sh) on the services' core. On a
+                             stack the store is the stack's (dotnet-fargate:database); the report names it
   --service '<json>'         --local: your own service, the object of its dotnet-fargate:services entry
                              (name, project, paths, ...); published, started and routed like ours; repeatable
   --capacity-start <rps>     capacity search: first arrival rate (default: each bench/scenarios/capacity*.yml);
@@ -86,6 +90,8 @@ export interface CliOptions {
     readonly scenarioFiles: readonly string[];
     /** --service: a user's services for --local, each a JSON object as in dotnet-fargate:services. */
     readonly services: readonly string[];
+    /** --store: the BookStore's store in --local runs. */
+    readonly store: Store;
     readonly capacity: CapacityOverrides;
     /** --tasks; undefined when not given (each stack's desiredCount output, else 1). */
     readonly tasks?: number;
@@ -123,6 +129,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
                 scenarios: { type: "string" },
                 scenario: { type: "string", multiple: true },
                 service: { type: "string", multiple: true },
+                store: { type: "string" },
                 "capacity-start": { type: "string" },
                 "capacity-max": { type: "string" },
                 "capacity-step-duration": { type: "string" },
@@ -146,7 +153,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     }
     const v = parsed.values;
     if (v.help) {
-        return { local: false, scale: 1, scenarios: [], scenarioFiles: [], services: [], capacity: {}, timeoutMs: 10_000, engine: "local", repeat: 1, pin: true, build: true, help: true };
+        return { local: false, scale: 1, scenarios: [], scenarioFiles: [], services: [], store: "memory", capacity: {}, timeoutMs: 10_000, engine: "local", repeat: 1, pin: true, build: true, help: true };
     }
     const stacks = v.stacks?.split(",").map((s) => s.trim()).filter(Boolean);
     if ((stacks === undefined || stacks.length === 0) === !v.local) {
@@ -182,6 +189,13 @@ export function parseCli(argv: readonly string[]): CliOptions {
     if (v.service && !v.local) {
         throw new UsageError("--service is for --local; on a stack the load balancer routes your service's paths (deploy it with dotnet-fargate:services)");
     }
+    const store = v.store ?? "memory";
+    if (!(STORES as readonly string[]).includes(store)) {
+        throw new UsageError(`--store must be ${STORES.join(" or ")}, got ${JSON.stringify(store)}`);
+    }
+    if (v.store !== undefined && !v.local) {
+        throw new UsageError("--store is for --local; a stack's BookStore runs on the store the stack deployed (dotnet-fargate:database), which the report names");
+    }
     if (engine === "local" && count !== undefined) {
         throw new UsageError("--count is for --engine fargate (Artillery workers on Fargate); the local engine is one process");
     }
@@ -196,6 +210,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         scenarios,
         scenarioFiles: v.scenario ?? [],
         services: v.service ?? [],
+        store: store as Store,
         capacity: {
             startRate: num("capacity-start", v["capacity-start"], positive, "a rate greater than 0"),
             maxRate: num("capacity-max", v["capacity-max"], positive, "a rate greater than 0"),
@@ -280,6 +295,8 @@ interface LocalState {
     sampler?: ProcSampler;
     /** Where the user services were published (removed at the end). */
     publishDir?: string;
+    /** The BookStore's throw-away PostgreSQL with --store postgres (removed at the end). */
+    postgres?: LocalPostgres;
 }
 
 /**
@@ -325,10 +342,17 @@ async function startLocal(
         }
     }
     cleanups.add(async () => void (await Promise.all(state.running.map((r) => stopProcess(r.child)))));
+    const store = await localStore(options, ours, state, o);
     const ourCommand = o.deps.localCommand ?? dotnetCommand();
     const command = (name: string, port: number): LocalCommand => {
         const user = theirs.find((u) => u.name === name);
-        return user ? userServiceCommand(user, dlls.get(name) as string, port) : ourCommand(name, port);
+        if (user) {
+            return userServiceCommand(user, dlls.get(name) as string, port);
+        }
+        // On PostgreSQL the BookStore is benchmarked once /ready says its schema and data are in place.
+        return name === "BookStore.Api" && state.postgres
+            ? { ...ourCommand(name, port), env: state.postgres.env, healthCheckPath: "/ready" }
+            : ourCommand(name, port);
     };
     if (o.pinning) {
         o.log(`pinning: the services to core ${o.pinning.serviceCore}, Artillery to core ${o.pinning.artilleryCore} (taskset; --no-pin to turn off)`);
@@ -348,12 +372,32 @@ async function startLocal(
         tasksPerService: 1,
         tasksSource: "local",
         serverCpuModel: o.cpuModel,
+        store,
         beginUtilisation: () => {
             state.sampler = new ProcSampler(pids);
             state.sampler.begin();
         },
         endUtilisation: async () => state.sampler?.end() ?? notMeasured(needed, "not measured"),
     };
+}
+
+/** --store postgres: starts the BookStore's server (on the services' core) and says what the report will call it. */
+async function localStore(
+    options: CliOptions,
+    ours: readonly string[],
+    state: LocalState,
+    o: { log: (line: string) => void; pinning: ReturnType<typeof corePinning> },
+): Promise<string> {
+    if (options.store === "memory") {
+        return "memory";
+    }
+    if (!ours.includes("BookStore.Api")) {
+        throw new UsageError("--store postgres: none of the chosen scenarios calls the BookStore (/api/...)");
+    }
+    state.postgres = await startLocalPostgres(o.pinning?.service ?? []);
+    cleanups.add(async () => void (await state.postgres?.stop()));
+    o.log(`BookStore store: a throw-away PostgreSQL ${state.postgres.version}${o.pinning ? `, on core ${o.pinning.serviceCore} with the services` : ""}`);
+    return `postgres (local PostgreSQL ${state.postgres.version}, TLS${o.pinning ? ", on the services' core" : ""})`;
 }
 
 /** Runs the benchmark; returns the results file written. Throws on any error before writing anything. */
@@ -406,7 +450,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
                           : { n: 1, source: "default", why: "default: no --tasks and no desiredCount output" };
                 log(
                     `stack ${stack}: ${out.url} (${out.architecture}, task ${out.taskSize.cpu} CPU units / ${out.taskSize.memory} MiB, ` +
-                        `${tasks.n} task(s) per service from ${tasks.why})`,
+                        `${tasks.n} task(s) per service from ${tasks.why}; BookStore store ${out.store})`,
                 );
                 targets.push({
                     label: stack,
@@ -418,6 +462,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
                     tasksPerService: tasks.n,
                     tasksSource: tasks.source,
                     serverCpuModel: "unknown (Fargate does not expose the host CPU model)",
+                    store: out.store,
                     runScript: options.engine === "fargate" ? fargateFor(stack, out.loadGenerator, options.count ?? 1, log, deps.runScript) : undefined,
                     capacityInPhases: options.engine === "fargate",
                     estimatedMonthlyCostUsd: out.estimatedMonthlyCostUsd,
@@ -469,6 +514,10 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         }
         if (local.publishDir) {
             fs.rmSync(local.publishDir, { recursive: true, force: true });
+        }
+        if (local.postgres) {
+            await local.postgres.stop();
+            log("stopped the BookStore's PostgreSQL");
         }
     }
 }

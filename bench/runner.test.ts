@@ -131,7 +131,10 @@ describe("bench runner against a local server", function () {
         const out = path.join(dir, "two.json");
         const outputs = {
             arm64: { url: stub.url, architecture: "arm64", taskSize: { cpu: 512, memory: 1024 }, estimatedMonthlyCostUsd: { total: 101.5 } },
-            amd64: { url: `${stub.url}/`, architecture: "amd64", taskSize: { cpu: 1024, memory: 2048 } },
+            amd64: {
+                url: `${stub.url}/`, architecture: "amd64", taskSize: { cpu: 1024, memory: 2048 },
+                database: { engine: "postgres", engineVersion: "17", instanceClass: "db.t3.small", address: "db.example", port: 5432 },
+            },
         };
         const lines: string[] = [];
         const file = await main(
@@ -152,6 +155,9 @@ describe("bench runner against a local server", function () {
         assert.strictEqual(books.summary.failed, 0);
         assert.ok(results.runs[0].utilisation.every((u) => !u.measured));
         assert.deepStrictEqual(results.runs[0].estimatedMonthlyCostUsd, { total: 101.5 });
+        // The BookStore's store, from each stack's `database` output: the report names it per run.
+        assert.deepStrictEqual(results.runs.map((r) => r.store), ["memory", "postgres (RDS db.t3.small, PostgreSQL 17)"]);
+        assert.match(fs.readFileSync(path.join(dir, "two.md"), "utf8"), /\| amd64 \| stack \| amd64 \| [^|]+ \| postgres \(RDS db\.t3\.small, PostgreSQL 17\) \|/);
         assert.ok(books.clientCpuPercent === null || books.clientCpuPercent >= 0);
         assert.ok(fs.readFileSync(path.join(dir, "two.md"), "utf8").includes("| $101.50 (stack output) |"));
         assert.ok(fs.existsSync(path.join(dir, "two.md")) && fs.existsSync(path.join(dir, "two.html")));
@@ -264,6 +270,10 @@ describe("bench runner against a local server", function () {
         assert.strictEqual(parseCli(["--local"]).tasks, undefined, "no --tasks: each stack's desiredCount, else 1");
         assert.deepStrictEqual(parseCli(["--local", "--scenarios", "profiling,books"]).scenarios, ["high-cpu", "memory-leak", "blocking-threads", "books"]);
         assert.deepStrictEqual(parseCli(["--local"]).scenarios, ["books", "categories", "orders", "prime", "capacity", "capacity-prime"]);
+        assert.strictEqual(parseCli(["--local"]).store, "memory");
+        assert.strictEqual(parseCli(["--local", "--store", "postgres"]).store, "postgres");
+        assert.throws(() => parseCli(["--local", "--store", "mysql"]), /--store must be memory or postgres, got "mysql"/);
+        assert.throws(() => parseCli(["--stacks", "arm64", "--store", "postgres"]), /--store is for --local; a stack's BookStore runs on the store the stack deployed/);
     });
 
     it("--local routes the profiling paths to Profiling.Api, as the load balancer's rules do", () => {

@@ -13,7 +13,7 @@ import { Summary } from "./stats";
 
 /** Something to benchmark: one stack's ALB, or the local services. It describes itself as the results do. */
 export interface Target
-    extends Pick<TargetRun, "label" | "mode" | "architecture" | "urls" | "taskSize" | "tasksPerService" | "tasksSource" | "serverCpuModel" | "estimatedMonthlyCostUsd"> {
+    extends Pick<TargetRun, "label" | "mode" | "architecture" | "urls" | "taskSize" | "tasksPerService" | "tasksSource" | "serverCpuModel" | "store" | "estimatedMonthlyCostUsd"> {
     /** The base URL that serves a path (one ALB URL for every path, or the local service's port). */
     readonly baseUrlFor: (urlPath: string) => string;
     /** Runs this target's Artillery scripts (the Fargate engine in the stack's region); default: the run's. */
@@ -278,6 +278,7 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
             tasksPerService: target.tasksPerService,
             tasksSource: target.tasksSource,
             serverCpuModel: target.serverCpuModel,
+            ...(target.store === undefined ? {} : { store: target.store }),
             estimatedMonthlyCostUsd: target.estimatedMonthlyCostUsd,
             startedAt: start.toISOString(),
             endedAt: end.toISOString(),

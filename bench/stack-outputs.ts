@@ -19,6 +19,8 @@ export interface StackOutputs {
     readonly estimatedMonthlyCostUsd?: Readonly<Record<string, number>>;
     /** Where `--engine fargate` may run Artillery's workers: region, private subnets, a security group the ALB admits. */
     readonly loadGenerator?: LoadGeneratorPlacement;
+    /** The BookStore's store, from the `database` output: "memory" without one, else "postgres (RDS <class>, PostgreSQL <v>)". */
+    readonly store: string;
 }
 
 /** Result of running a command: exit code, output, or the spawn error (ENOENT when it is not installed). */
@@ -127,6 +129,7 @@ export function parseStackOutputs(stack: string, outputs: unknown): StackOutputs
     const loadGenerator = parseLoadGenerator(stack, o.loadGenerator);
     return {
         stack,
+        store: storeOf(stack, o.database),
         ...(loadGenerator ? { loadGenerator } : {}),
         url: url.toString().replace(/\/$/, ""),
         architecture,
@@ -139,6 +142,18 @@ export function parseStackOutputs(stack: string, outputs: unknown): StackOutputs
                 ? (o.estimatedMonthlyCostUsd as Record<string, number>)
                 : undefined,
     };
+}
+
+/** The optional `database` output (the BookStore on RDS): { engine, engineVersion, instanceClass, ... }. */
+function storeOf(stack: string, v: unknown): string {
+    if (v === undefined || v === null) {
+        return "memory";
+    }
+    const o = v as { engine?: unknown; engineVersion?: unknown; instanceClass?: unknown };
+    if (o.engine !== "postgres" || typeof o.instanceClass !== "string" || typeof o.engineVersion !== "string") {
+        throw new StackError(`Stack "${stack}" output \`database\` is ${JSON.stringify(v)}; expected { engine: "postgres", engineVersion, instanceClass, ... } as the stacks' program exports it.`);
+    }
+    return `postgres (RDS ${o.instanceClass}, PostgreSQL ${o.engineVersion})`;
 }
 
 /** The optional `loadGenerator` output: { region, subnetIds: [...], securityGroupId }. */
