@@ -116,42 +116,40 @@ function num(name: string, value: string | undefined, check: (n: number) => bool
     return n;
 }
 
+const FLAGS = {
+    stacks: { type: "string" },
+    local: { type: "boolean", default: false },
+    scale: { type: "string" },
+    scenarios: { type: "string" },
+    scenario: { type: "string", multiple: true },
+    service: { type: "string", multiple: true },
+    store: { type: "string" },
+    "capacity-start": { type: "string" },
+    "capacity-max": { type: "string" },
+    "capacity-step-duration": { type: "string" },
+    "p99-target": { type: "string" },
+    "max-error-rate": { type: "string" },
+    tasks: { type: "string" },
+    engine: { type: "string" },
+    count: { type: "string" },
+    repeat: { type: "string" },
+    "no-pin": { type: "boolean", default: false },
+    timeout: { type: "string" },
+    out: { type: "string" },
+    "no-build": { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+} as const;
+
+type Flags = ReturnType<typeof parseArgs<{ args: string[]; options: typeof FLAGS; strict: true; allowPositionals: false }>>["values"];
+
 /** Parses and checks the command line. */
 export function parseCli(argv: readonly string[]): CliOptions {
-    let parsed;
+    let v: Flags;
     try {
-        parsed = parseArgs({
-            args: [...argv],
-            options: {
-                stacks: { type: "string" },
-                local: { type: "boolean", default: false },
-                scale: { type: "string" },
-                scenarios: { type: "string" },
-                scenario: { type: "string", multiple: true },
-                service: { type: "string", multiple: true },
-                store: { type: "string" },
-                "capacity-start": { type: "string" },
-                "capacity-max": { type: "string" },
-                "capacity-step-duration": { type: "string" },
-                "p99-target": { type: "string" },
-                "max-error-rate": { type: "string" },
-                tasks: { type: "string" },
-                engine: { type: "string" },
-                count: { type: "string" },
-                repeat: { type: "string" },
-                "no-pin": { type: "boolean", default: false },
-                timeout: { type: "string" },
-                out: { type: "string" },
-                "no-build": { type: "boolean", default: false },
-                help: { type: "boolean", default: false },
-            },
-            strict: true,
-            allowPositionals: false,
-        });
+        v = parseArgs({ args: [...argv], options: FLAGS, strict: true, allowPositionals: false }).values;
     } catch (e) {
         throw new UsageError((e as Error).message);
     }
-    const v = parsed.values;
     if (v.help) {
         return { local: false, scale: 1, scenarios: [], scenarioFiles: [], services: [], store: "memory", capacity: {}, timeoutMs: 10_000, engine: "local", repeat: 1, pin: true, build: true, help: true };
     }
@@ -159,10 +157,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     if ((stacks === undefined || stacks.length === 0) === !v.local) {
         throw new UsageError("Give exactly one of --stacks <names> or --local");
     }
-    if (stacks) {
-        if (new Set(stacks).size !== stacks.length) {
-            throw new UsageError(`--stacks names a stack twice: ${stacks.join(",")}`);
-        }
+    if (stacks && new Set(stacks).size !== stacks.length) {
+        throw new UsageError(`--stacks names a stack twice: ${stacks.join(",")}`);
     }
     let scenarios: string[];
     try {
@@ -171,34 +167,11 @@ export function parseCli(argv: readonly string[]): CliOptions {
     } catch (e) {
         throw new UsageError(`--scenarios: ${(e as Error).message}`);
     }
-    const positive = (n: number) => n > 0;
-    const engine = v.engine ?? "local";
-    if (engine !== "local" && engine !== "fargate") {
-        throw new UsageError(`--engine must be local or fargate, got ${JSON.stringify(engine)}`);
-    }
-    const count = num("count", v.count, (n) => Number.isInteger(n) && n >= 1, "a whole number >= 1");
-    if (engine === "fargate" && (!stacks || count === undefined)) {
-        throw new UsageError("--engine fargate needs --stacks (the targets and their region) and --count <workers>");
-    }
-    const stepDuration = num("capacity-step-duration", v["capacity-step-duration"], positive, "seconds greater than 0");
-    if (engine === "fargate" && stepDuration !== undefined && stepDuration < MIN_PHASE_STEP_S) {
-        throw new UsageError(
-            `--capacity-step-duration with --engine fargate must be at least ${MIN_PHASE_STEP_S} s (each step is a phase judged from the whole 10 s periods inside it), got ${stepDuration}`,
-        );
-    }
     if (v.service && !v.local) {
         throw new UsageError("--service is for --local; on a stack the load balancer routes your service's paths (deploy it with dotnet-fargate:services)");
     }
-    const store = v.store ?? "memory";
-    if (!(STORES as readonly string[]).includes(store)) {
-        throw new UsageError(`--store must be ${STORES.join(" or ")}, got ${JSON.stringify(store)}`);
-    }
-    if (v.store !== undefined && !v.local) {
-        throw new UsageError("--store is for --local; a stack's BookStore runs on the store the stack deployed (dotnet-fargate:database), which the report names");
-    }
-    if (engine === "local" && count !== undefined) {
-        throw new UsageError("--count is for --engine fargate (Artillery workers on Fargate); the local engine is one process");
-    }
+    const positive = (n: number) => n > 0;
+    const { engine, count, stepDuration } = engineOf(v, stacks);
     return {
         engine,
         count,
@@ -210,7 +183,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         scenarios,
         scenarioFiles: v.scenario ?? [],
         services: v.service ?? [],
-        store: store as Store,
+        store: storeOf(v),
         capacity: {
             startRate: num("capacity-start", v["capacity-start"], positive, "a rate greater than 0"),
             maxRate: num("capacity-max", v["capacity-max"], positive, "a rate greater than 0"),
@@ -222,8 +195,42 @@ export function parseCli(argv: readonly string[]): CliOptions {
         timeoutMs: num("timeout", v.timeout, positive, "milliseconds greater than 0") ?? 10_000,
         out: v.out,
         build: !v["no-build"],
-        help: Boolean(v.help),
+        help: false,
     };
+}
+
+/** --engine with what it needs: Fargate wants stacks, a worker count and steps long enough to be phases. */
+function engineOf(v: Flags, stacks: readonly string[] | undefined) {
+    const engine = v.engine ?? "local";
+    if (engine !== "local" && engine !== "fargate") {
+        throw new UsageError(`--engine must be local or fargate, got ${JSON.stringify(engine)}`);
+    }
+    const count = num("count", v.count, (n) => Number.isInteger(n) && n >= 1, "a whole number >= 1");
+    if (engine === "fargate" && (!stacks || count === undefined)) {
+        throw new UsageError("--engine fargate needs --stacks (the targets and their region) and --count <workers>");
+    }
+    if (engine === "local" && count !== undefined) {
+        throw new UsageError("--count is for --engine fargate (Artillery workers on Fargate); the local engine is one process");
+    }
+    const stepDuration = num("capacity-step-duration", v["capacity-step-duration"], (n) => n > 0, "seconds greater than 0");
+    if (engine === "fargate" && stepDuration !== undefined && stepDuration < MIN_PHASE_STEP_S) {
+        throw new UsageError(
+            `--capacity-step-duration with --engine fargate must be at least ${MIN_PHASE_STEP_S} s (each step is a phase judged from the whole 10 s periods inside it), got ${stepDuration}`,
+        );
+    }
+    return { engine: engine as CliOptions["engine"], count, stepDuration };
+}
+
+/** --store: local runs only; a stack's BookStore runs on what the stack deployed. */
+function storeOf(v: Flags): Store {
+    const store = v.store ?? "memory";
+    if (!(STORES as readonly string[]).includes(store)) {
+        throw new UsageError(`--store must be ${STORES.join(" or ")}, got ${JSON.stringify(store)}`);
+    }
+    if (v.store !== undefined && !v.local) {
+        throw new UsageError("--store is for --local; a stack's BookStore runs on the store the stack deployed (dotnet-fargate:database), which the report names");
+    }
+    return store as Store;
 }
 
 /** This machine's architecture in the project's terms. */
@@ -408,22 +415,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         log(USAGE);
         return undefined;
     }
-    const scenarios = [
-        ...options.scenarios.filter((s) => !isCapacityScenario(s)).map((id) => loadFixedScenario(id, options.scale)),
-        ...options.scenarioFiles.map((f) => loadUserScenario(path.resolve(f), options.scale)),
-    ];
-    const ids = scenarios.map((s) => s.id);
-    const twice = ids.find((id, i) => ids.indexOf(id) !== i);
-    if (twice !== undefined) {
-        throw new UsageError(`two scenarios have the id "${twice}" (a --scenario file is known by its name without .yml): rename the file`);
-    }
-    // A step given on the command line is taken as is; the files' scaled steps are never shorter than MIN_STEP_S
-    // (MIN_PHASE_STEP_S on Fargate, where a step is a phase judged from the whole 10 s periods inside it).
-    const minStep = options.engine === "fargate" ? MIN_PHASE_STEP_S : MIN_STEP_S;
-    const capacity = loadCapacityTargets(options.scale, options.capacity, undefined, options.scenarios.filter(isCapacityScenario)).map((c) =>
-        options.capacity.stepDuration === undefined ? { ...c, stepDuration: Math.max(minStep, c.stepDuration) } : c,
-    );
-    const paths = [...scenarios.map((s) => s.url), ...capacity.map((c) => c.url)];
+    const { scenarios, capacity, paths } = planTests(options);
     const machine = currentMachine();
     const pinning = options.local && options.pin ? corePinning(machine.cores) : undefined;
     const runScript: ScriptRunner = deps.runScript ?? ((script) => runArtillery({ script, prefix: pinning?.artillery }));
@@ -434,44 +426,11 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         log(`AWS credentials for run-fargate: from ${checkAwsCredentials()}`);
     }
     const startedAt = new Date();
-    let targets: Target[] = [];
     const local: LocalState = { running: [] };
-
     try {
-        if (options.stacks) {
-            for (const stack of options.stacks) {
-                const out = await readStackOutputs(stack, deps.runCommand ?? runCommand);
-                // --tasks wins; then the stack's own figure; stacks deployed before it was exported get 1.
-                const tasks: { n: number; source: TasksSource; why: string } =
-                    options.tasks !== undefined
-                        ? { n: options.tasks, source: "flag", why: "--tasks" }
-                        : out.desiredCount !== undefined
-                          ? { n: out.desiredCount, source: "desiredCount", why: "the stack's desiredCount output" }
-                          : { n: 1, source: "default", why: "default: no --tasks and no desiredCount output" };
-                log(
-                    `stack ${stack}: ${out.url} (${out.architecture}, task ${out.taskSize.cpu} CPU units / ${out.taskSize.memory} MiB, ` +
-                        `${tasks.n} task(s) per service from ${tasks.why}; BookStore store ${out.store})`,
-                );
-                targets.push({
-                    label: stack,
-                    mode: "stack",
-                    architecture: out.architecture,
-                    baseUrlFor: () => out.url,
-                    urls: { alb: out.url },
-                    taskSize: out.taskSize,
-                    tasksPerService: tasks.n,
-                    tasksSource: tasks.source,
-                    serverCpuModel: "unknown (Fargate does not expose the host CPU model)",
-                    store: out.store,
-                    runScript: options.engine === "fargate" ? fargateFor(stack, out.loadGenerator, options.count ?? 1, log, deps.runScript) : undefined,
-                    capacityInPhases: options.engine === "fargate",
-                    estimatedMonthlyCostUsd: out.estimatedMonthlyCostUsd,
-                    endUtilisation: (start, end) => readContainerInsights(out.clusterName, out.serviceNames, start, end),
-                });
-            }
-        } else {
-            targets = [await startLocal(options, paths, local, { deps, log, pinning, cpuModel: machine.cpuModel })];
-        }
+        const targets = options.stacks
+            ? await stackTargets(options, options.stacks, deps, log)
+            : [await startLocal(options, paths, local, { deps, log, pinning, cpuModel: machine.cpuModel })];
         log(`load generator: ${machine.hostname}, ${machine.cores} cores, ${machine.cpuModel}, node ${machine.node}`);
         for (const warning of await preflight(targets, paths, options.timeoutMs)) {
             log(`warning: ${warning}`);
@@ -489,36 +448,93 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
                 return () => cleanups.delete(cleanup);
             },
         });
-        const results: BenchResults = {
-            format: RESULTS_FORMAT,
-            command: `npm run bench -- ${argv.join(" ")}`.trim(),
-            scale: options.scale,
-            startedAt: startedAt.toISOString(),
-            endedAt: new Date().toISOString(),
-            machine,
-            runs,
-        };
-        const stamp = startedAt.toISOString().replace(/[:.]/g, "-");
-        const file = path.resolve(options.out ?? path.join(RESULTS_DIR, `${stamp}-${runs.map((r) => r.label).join("-")}.json`));
-        writeResults(file, results);
-        log(`results: ${file}`);
-        const written = writeReports([{ file, results }], file.replace(/\.json$/, ""));
-        log(`report: ${written.markdown}\nreport: ${written.html}`);
-        return file;
+        return writeRun(options, { format: RESULTS_FORMAT, command: `npm run bench -- ${argv.join(" ")}`.trim(), scale: options.scale, startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), machine, runs }, log);
     } finally {
         cleanups.clear();
-        local.sampler?.end();
-        await Promise.all(local.running.map((r) => stopProcess(r.child)));
-        if (local.running.length > 0) {
-            log(`stopped ${local.running.map((r) => r.name).join(", ")}`);
-        }
-        if (local.publishDir) {
-            fs.rmSync(local.publishDir, { recursive: true, force: true });
-        }
-        if (local.postgres) {
-            await local.postgres.stop();
-            log("stopped the BookStore's PostgreSQL");
-        }
+        await stopLocal(local, log);
+    }
+}
+
+/** The fixed-rate tests and capacity searches the options select, and every path they request. */
+function planTests(options: CliOptions) {
+    const scenarios = [
+        ...options.scenarios.filter((s) => !isCapacityScenario(s)).map((id) => loadFixedScenario(id, options.scale)),
+        ...options.scenarioFiles.map((f) => loadUserScenario(path.resolve(f), options.scale)),
+    ];
+    const ids = scenarios.map((s) => s.id);
+    const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (twice !== undefined) {
+        throw new UsageError(`two scenarios have the id "${twice}" (a --scenario file is known by its name without .yml): rename the file`);
+    }
+    // A step given on the command line is taken as is; the files' scaled steps are never shorter than MIN_STEP_S
+    // (MIN_PHASE_STEP_S on Fargate, where a step is a phase judged from the whole 10 s periods inside it).
+    const minStep = options.engine === "fargate" ? MIN_PHASE_STEP_S : MIN_STEP_S;
+    const capacity = loadCapacityTargets(options.scale, options.capacity, undefined, options.scenarios.filter(isCapacityScenario)).map((c) =>
+        options.capacity.stepDuration === undefined ? { ...c, stepDuration: Math.max(minStep, c.stepDuration) } : c,
+    );
+    return { scenarios, capacity, paths: [...scenarios.map((s) => s.url), ...capacity.map((c) => c.url)] };
+}
+
+/** One target per stack, from its outputs: URL, size, tasks per service (--tasks, else desiredCount, else 1), store. */
+async function stackTargets(options: CliOptions, stacks: readonly string[], deps: MainDeps, log: (line: string) => void): Promise<Target[]> {
+    const targets: Target[] = [];
+    for (const stack of stacks) {
+        const out = await readStackOutputs(stack, deps.runCommand ?? runCommand);
+        // --tasks wins; then the stack's own figure; stacks deployed before it was exported get 1.
+        const tasks: { n: number; source: TasksSource; why: string } =
+            options.tasks !== undefined
+                ? { n: options.tasks, source: "flag", why: "--tasks" }
+                : out.desiredCount !== undefined
+                  ? { n: out.desiredCount, source: "desiredCount", why: "the stack's desiredCount output" }
+                  : { n: 1, source: "default", why: "default: no --tasks and no desiredCount output" };
+        log(
+            `stack ${stack}: ${out.url} (${out.architecture}, task ${out.taskSize.cpu} CPU units / ${out.taskSize.memory} MiB, ` +
+                `${tasks.n} task(s) per service from ${tasks.why}; BookStore store ${out.store})`,
+        );
+        targets.push({
+            label: stack,
+            mode: "stack",
+            architecture: out.architecture,
+            baseUrlFor: () => out.url,
+            urls: { alb: out.url },
+            taskSize: out.taskSize,
+            tasksPerService: tasks.n,
+            tasksSource: tasks.source,
+            serverCpuModel: "unknown (Fargate does not expose the host CPU model)",
+            store: out.store,
+            runScript: options.engine === "fargate" ? fargateFor(stack, out.loadGenerator, options.count ?? 1, log, deps.runScript) : undefined,
+            capacityInPhases: options.engine === "fargate",
+            estimatedMonthlyCostUsd: out.estimatedMonthlyCostUsd,
+            endUtilisation: (start, end) => readContainerInsights(out.clusterName, out.serviceNames, start, end),
+        });
+    }
+    return targets;
+}
+
+/** Writes the results file (all or nothing) and both reports beside it; returns the results file. */
+function writeRun(options: CliOptions, results: BenchResults, log: (line: string) => void): string {
+    const stamp = results.startedAt.replace(/[:.]/g, "-");
+    const file = path.resolve(options.out ?? path.join(RESULTS_DIR, `${stamp}-${results.runs.map((r) => r.label).join("-")}.json`));
+    writeResults(file, results);
+    log(`results: ${file}`);
+    const written = writeReports([{ file, results }], file.replace(/\.json$/, ""));
+    log(`report: ${written.markdown}\nreport: ${written.html}`);
+    return file;
+}
+
+/** Stops what --local started (the services, their sampler, the BookStore's PostgreSQL) and removes what it published. */
+async function stopLocal(local: LocalState, log: (line: string) => void): Promise<void> {
+    local.sampler?.end();
+    await Promise.all(local.running.map((r) => stopProcess(r.child)));
+    if (local.running.length > 0) {
+        log(`stopped ${local.running.map((r) => r.name).join(", ")}`);
+    }
+    if (local.publishDir) {
+        fs.rmSync(local.publishDir, { recursive: true, force: true });
+    }
+    if (local.postgres) {
+        await local.postgres.stop();
+        log("stopped the BookStore's PostgreSQL");
     }
 }
 

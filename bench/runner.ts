@@ -200,52 +200,17 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
     const started = new Map<string, Date>();
     const scenarioResults = new Map<string, ScenarioResult[]>(targets.map((t) => [t.label, []]));
     const capacityResults = new Map<string, CapacityResult[]>(targets.map((t) => [t.label, []]));
-    const totalScenarios = options.scenarios.length * targets.length;
-    let index = 0;
-
-    const fixedS = options.scenarios.reduce((sum, s) => sum + s.duration, 0) * targets.length;
-    // Geometric ramp to maxRate, then about five bisections, plus the warm-up: a rough upper figure.
-    const capacityS =
-        options.capacity.reduce((sum, c) => sum + (Math.ceil(Math.log2(c.maxRate / c.startRate)) + 6) * c.stepDuration + WARMUP_MAX_CHUNKS * WARMUP_CHUNK_S, 0) *
-        targets.length *
-        (options.repeat ?? 1);
-    log(
-        `plan: ${options.scenarios.length} scenario(s) x ${targets.length} target(s), ${fixedS} s of fixed-rate load` +
-            (options.capacity.length ? `, then the capacity search (at most ${capacityS} s)` : ""),
-    );
+    logPlan(targets, options, log);
     for (const target of targets) {
         started.set(target.label, new Date());
         target.beginUtilisation?.();
     }
 
+    let index = 0;
     for (const scenario of options.scenarios) {
         for (const target of targets) {
-            index++;
-            const what = `[${index}/${totalScenarios}] ${scenario.name} on ${target.label}`;
-            log(`${what}: ${scenario.arrivalRate}/s for ${scenario.duration} s`);
-            const begin = new Date();
-            // A test with `after` requests (DELETE /memory-leak) gets them whatever happens: after its load,
-            // if the load fails, and if the run is interrupted while it runs.
-            let after: Promise<AfterRequestResult[]> | undefined;
-            const runAfter = () => (after ??= runAfterRequests(target, scenario, timeoutMs, log));
-            const unregister = scenario.after.length > 0 ? options.registerCleanup?.(async () => void (await runAfter())) : undefined;
-            let result: ScenarioResult;
-            try {
-                const phase: Phase = { name: scenario.name, duration: scenario.duration, arrivalRate: scenario.arrivalRate };
-                const run = await (target.runScript ?? runScript)(scenarioScript(target.baseUrlFor(scenario.url), scenario, phase, timeoutMs));
-                result = scenarioResult(scenario, run, begin, new Date());
-                const l = result.summary.latency;
-                log(
-                    `${what}: ${result.summary.requests} requests, ${result.summary.failed} failed, ` +
-                        `${fmt(result.summary.achievedRps)}/s${result.clientBound ? " (client-bound: fewer sent than asked)" : ""}, mean ${fmt(l?.mean)} / p95 ${fmt(l?.p95)} / p99 ${fmt(l?.p99)} ms`,
-                );
-            } finally {
-                if (scenario.after.length > 0) {
-                    await runAfter();
-                }
-                unregister?.();
-            }
-            scenarioResults.get(target.label)?.push(scenario.after.length > 0 ? { ...result, after: await runAfter() } : result);
+            const what = `[${++index}/${options.scenarios.length * targets.length}] ${scenario.name} on ${target.label}`;
+            scenarioResults.get(target.label)?.push(await runFixed(target, scenario, { what, timeoutMs, log, runScript, registerCleanup: options.registerCleanup }));
         }
     }
 
@@ -288,6 +253,53 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
         });
     }
     return runs;
+}
+
+/** One line saying how much load is coming: the fixed tests' seconds and a rough bound on the searches'. */
+function logPlan(targets: readonly Target[], options: RunOptions, log: (line: string) => void): void {
+    const fixedS = options.scenarios.reduce((sum, s) => sum + s.duration, 0) * targets.length;
+    // Geometric ramp to maxRate, then about five bisections, plus the warm-up: a rough upper figure.
+    const capacityS =
+        options.capacity.reduce((sum, c) => sum + (Math.ceil(Math.log2(c.maxRate / c.startRate)) + 6) * c.stepDuration + WARMUP_MAX_CHUNKS * WARMUP_CHUNK_S, 0) *
+        targets.length *
+        (options.repeat ?? 1);
+    log(
+        `plan: ${options.scenarios.length} scenario(s) x ${targets.length} target(s), ${fixedS} s of fixed-rate load` +
+            (options.capacity.length ? `, then the capacity search (at most ${capacityS} s)` : ""),
+    );
+}
+
+/**
+ * One fixed-rate test on one target. A test with `after` requests (DELETE /memory-leak) gets them whatever
+ * happens: after its load, if the load fails, and if the run is interrupted while it runs.
+ */
+async function runFixed(
+    target: Target,
+    scenario: FixedScenario,
+    o: { what: string; timeoutMs: number; log: (line: string) => void; runScript: ScriptRunner; registerCleanup?: RunOptions["registerCleanup"] },
+): Promise<ScenarioResult> {
+    o.log(`${o.what}: ${scenario.arrivalRate}/s for ${scenario.duration} s`);
+    const begin = new Date();
+    let after: Promise<AfterRequestResult[]> | undefined;
+    const runAfter = () => (after ??= runAfterRequests(target, scenario, o.timeoutMs, o.log));
+    const unregister = scenario.after.length > 0 ? o.registerCleanup?.(async () => void (await runAfter())) : undefined;
+    let result: ScenarioResult;
+    try {
+        const phase: Phase = { name: scenario.name, duration: scenario.duration, arrivalRate: scenario.arrivalRate };
+        const run = await (target.runScript ?? o.runScript)(scenarioScript(target.baseUrlFor(scenario.url), scenario, phase, o.timeoutMs));
+        result = scenarioResult(scenario, run, begin, new Date());
+        const l = result.summary.latency;
+        o.log(
+            `${o.what}: ${result.summary.requests} requests, ${result.summary.failed} failed, ` +
+                `${fmt(result.summary.achievedRps)}/s${result.clientBound ? " (client-bound: fewer sent than asked)" : ""}, mean ${fmt(l?.mean)} / p95 ${fmt(l?.p95)} / p99 ${fmt(l?.p99)} ms`,
+        );
+    } finally {
+        if (scenario.after.length > 0) {
+            await runAfter();
+        }
+        unregister?.();
+    }
+    return scenario.after.length > 0 ? { ...result, after: await runAfter() } : result;
 }
 
 /** Seconds per warm-up chunk, and at most this many chunks before the first measured step. */

@@ -57,41 +57,43 @@ function label(v: number): string {
     return Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 1 ? 2 : 1);
 }
 
-/** Renders a line chart. With no points at all it renders a frame saying "no data". */
-export function lineChart(spec: ChartSpec): string {
-    const width = spec.width ?? 640;
-    const height = spec.height ?? 300;
-    // Legend above the plot, in rows that wrap, so it never hides a line.
-    const legend: { name: string; colour: string; x: number; row: number }[] = [];
+type LegendItem = { name: string; colour: string; x: number; row: number };
+
+/** The legend above the plot, in rows that wrap, so it never hides a line. */
+function layoutLegend(series: ChartSpec["series"], width: number): { items: LegendItem[]; rows: number } {
+    const items: LegendItem[] = [];
     let lx = 60;
     let row = 0;
-    for (const s of spec.series) {
+    for (const s of series) {
         const itemWidth = 24 + s.name.length * 6.5 + 14;
         if (lx + itemWidth > width - 16 && lx > 60) {
             lx = 60;
             row++;
         }
-        legend.push({ name: s.name, colour: s.colour, x: lx, row });
+        items.push({ name: s.name, colour: s.colour, x: lx, row });
         lx += itemWidth;
     }
-    const legendRows = spec.series.length === 0 ? 0 : row + 1;
+    return { items, rows: series.length === 0 ? 0 : row + 1 };
+}
+
+/** Where the plot sits and how data maps onto it. */
+interface Frame {
+    readonly margin: { left: number; top: number };
+    readonly plotW: number;
+    readonly plotH: number;
+    readonly xTicks: number[];
+    readonly yTicks: number[];
+    readonly sx: (x: number) => number;
+    readonly sy: (y: number) => number;
+}
+
+function frameOf(spec: ChartSpec, width: number, height: number, legendRows: number): Frame {
     const margin = { left: 60, right: 16, top: 30 + legendRows * 16, bottom: 44 };
     const plotW = width - margin.left - margin.right;
     const plotH = height - margin.top - margin.bottom;
     const all = spec.series.flatMap((s) => s.points);
     const ys = [...all.map((p) => p[1]), ...(spec.hLines ?? []).map((h) => h.y)];
     const xs = all.map((p) => p[0]);
-    const parts: string[] = [];
-    parts.push(
-        `<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="${escapeXml(spec.id)}" width="${width}" height="${height}" ` +
-            `viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(spec.title)}">`,
-    );
-    parts.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
-    parts.push(`<text x="${width / 2}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(spec.title)}</text>`);
-    if (all.length === 0) {
-        parts.push(`<text x="${width / 2}" y="${height / 2}" text-anchor="middle" font-size="13" fill="#666">no data</text></svg>`);
-        return parts.join("");
-    }
     const xMinRaw = spec.xFromZero === false ? Math.min(...xs) : Math.min(0, ...xs);
     const xTicks = niceTicks(xMinRaw, Math.max(...xs));
     const yTicks = niceTicks(spec.yFromZero === false ? Math.min(...ys) : Math.min(0, ...ys), Math.max(...ys));
@@ -99,17 +101,29 @@ export function lineChart(spec: ChartSpec): string {
     const x1 = Math.max(xTicks[xTicks.length - 1], Math.max(...xs));
     const y0 = Math.min(yTicks[0], Math.min(...ys));
     const y1 = Math.max(yTicks[yTicks.length - 1], Math.max(...ys));
-    const sx = (x: number) => margin.left + ((x - x0) / (x1 - x0 || 1)) * plotW;
-    const sy = (y: number) => margin.top + plotH - ((y - y0) / (y1 - y0 || 1)) * plotH;
-    const r = (n: number) => n.toFixed(1);
+    return {
+        margin,
+        plotW,
+        plotH,
+        xTicks,
+        yTicks,
+        sx: (x) => margin.left + ((x - x0) / (x1 - x0 || 1)) * plotW,
+        sy: (y) => margin.top + plotH - ((y - y0) / (y1 - y0 || 1)) * plotH,
+    };
+}
 
-    parts.push(`<g class="axes" font-size="11" fill="#333">`);
-    for (const t of yTicks) {
-        parts.push(`<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${r(sy(t))}" y2="${r(sy(t))}" stroke="#e5e5e5"/>`);
-        parts.push(`<text x="${margin.left - 6}" y="${r(sy(t) + 4)}" text-anchor="end">${label(t)}</text>`);
+const r1 = (n: number) => n.toFixed(1);
+
+/** Grid lines, tick labels, the two axes and their labels. */
+function axes(spec: ChartSpec, f: Frame, height: number): string[] {
+    const { margin, plotW, plotH } = f;
+    const parts = [`<g class="axes" font-size="11" fill="#333">`];
+    for (const t of f.yTicks) {
+        parts.push(`<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${r1(f.sy(t))}" y2="${r1(f.sy(t))}" stroke="#e5e5e5"/>`);
+        parts.push(`<text x="${margin.left - 6}" y="${r1(f.sy(t) + 4)}" text-anchor="end">${label(t)}</text>`);
     }
-    for (const t of xTicks) {
-        parts.push(`<text x="${r(sx(t))}" y="${margin.top + plotH + 16}" text-anchor="middle">${label(t)}</text>`);
+    for (const t of f.xTicks) {
+        parts.push(`<text x="${r1(f.sx(t))}" y="${margin.top + plotH + 16}" text-anchor="middle">${label(t)}</text>`);
     }
     parts.push(
         `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${margin.top + plotH}" y2="${margin.top + plotH}" stroke="#333"/>`,
@@ -118,36 +132,53 @@ export function lineChart(spec: ChartSpec): string {
         `<text transform="translate(14 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(spec.yLabel)}</text>`,
         `</g>`,
     );
+    return parts;
+}
+
+/** The dashed reference lines, then one path per series (a dot for a single point). */
+function lines(spec: ChartSpec, f: Frame): string[] {
+    const parts: string[] = [];
     for (const h of spec.hLines ?? []) {
         parts.push(
-            `<line class="reference" x1="${margin.left}" x2="${margin.left + plotW}" y1="${r(sy(h.y))}" y2="${r(sy(h.y))}" ` +
+            `<line class="reference" x1="${f.margin.left}" x2="${f.margin.left + f.plotW}" y1="${r1(f.sy(h.y))}" y2="${r1(f.sy(h.y))}" ` +
                 `stroke="#555" stroke-dasharray="5 4"/>`,
-            `<text x="${margin.left + plotW - 4}" y="${r(sy(h.y) - 4)}" text-anchor="end" font-size="11" fill="#555">${escapeXml(h.label)}</text>`,
+            `<text x="${f.margin.left + f.plotW - 4}" y="${r1(f.sy(h.y) - 4)}" text-anchor="end" font-size="11" fill="#555">${escapeXml(h.label)}</text>`,
         );
     }
-    spec.series.forEach((s) => {
+    for (const s of spec.series) {
         if (s.points.length === 0) {
-            return;
+            continue;
         }
-        let d = "";
-        s.points.forEach(([x, y], i) => {
-            if (i === 0) {
-                d += `M${r(sx(x))} ${r(sy(y))}`;
-            } else if (s.step) {
-                d += `H${r(sx(x))}V${r(sy(y))}`;
-            } else {
-                d += `L${r(sx(x))} ${r(sy(y))}`;
-            }
-        });
-        parts.push(
-            `<path class="series" data-series="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${s.colour}" stroke-width="2.5" stroke-linejoin="round"/>`,
-        );
+        const d = s.points
+            .map(([x, y], i) => (i === 0 ? `M${r1(f.sx(x))} ${r1(f.sy(y))}` : s.step ? `H${r1(f.sx(x))}V${r1(f.sy(y))}` : `L${r1(f.sx(x))} ${r1(f.sy(y))}`))
+            .join("");
+        parts.push(`<path class="series" data-series="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${s.colour}" stroke-width="2.5" stroke-linejoin="round"/>`);
         if (s.points.length === 1) {
             const [x, y] = s.points[0];
-            parts.push(`<circle cx="${r(sx(x))}" cy="${r(sy(y))}" r="4" fill="${s.colour}"/>`);
+            parts.push(`<circle cx="${r1(f.sx(x))}" cy="${r1(f.sy(y))}" r="4" fill="${s.colour}"/>`);
         }
-    });
-    for (const item of legend) {
+    }
+    return parts;
+}
+
+/** Renders a line chart. With no points at all it renders a frame saying "no data". */
+export function lineChart(spec: ChartSpec): string {
+    const width = spec.width ?? 640;
+    const height = spec.height ?? 300;
+    const legend = layoutLegend(spec.series, width);
+    const parts: string[] = [
+        `<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="${escapeXml(spec.id)}" width="${width}" height="${height}" ` +
+            `viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(spec.title)}">`,
+        `<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`,
+        `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(spec.title)}</text>`,
+    ];
+    if (spec.series.every((s) => s.points.length === 0)) {
+        parts.push(`<text x="${width / 2}" y="${height / 2}" text-anchor="middle" font-size="13" fill="#666">no data</text></svg>`);
+        return parts.join("");
+    }
+    const frame = frameOf(spec, width, height, legend.rows);
+    parts.push(...axes(spec, frame, height), ...lines(spec, frame));
+    for (const item of legend.items) {
         const y = 36 + item.row * 16;
         parts.push(
             `<rect x="${item.x}" y="${y - 6}" width="14" height="4" fill="${item.colour}"/>`,

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # `npm run bench:services`: figures, not a pass/fail test.
+# Every server runs with the runtime settings the images set (services/Dockerfile's ENV lines).
 # Builds the services and a raw Kestrel baseline in Release (the publish step keeps its
 # intermediate files in a temp dir, so the work tree's obj/ folders are left alone), then for each one:
 #   - publish size and time from process start to the first 200 from /healthz, for a plain (JIT-only)
@@ -14,9 +15,10 @@
 #     admission control (one CPU: 1 running, 1 waiting), while a probe GETs /healthz every 20 ms: the share of
 #     503s, their latency, and the probe's p50/p99;
 #   - the prime sieve against the seed's, in one process, at n = 10^6, 10^7, 10^8 (median of 7);
-#   - warm-up curves: GET /api/books from a fresh process in 2 s windows, for the ReadyToRun publish with the
-#     runtime's default tiering, with TieredPGO off, with call counting at once, with tiered compilation off,
-#     and for the JIT-only publish: how soon each reaches 90% of its best, and that best;
+#   - warm-up curves: GET /api/books from a fresh process in 2 s windows, for the ReadyToRun publish as the
+#     images run it (services/Dockerfile's ENV: call counting at once), with the runtime's defaults, with
+#     TieredPGO off, with tiered compilation off, and for the JIT-only publish: each one's steady rate and how
+#     soon it stays within 10% of it;
 #   - the BookStore's GET routes again on its PostgreSQL store (BookStore/pg): a throw-away server
 #     (services/scripts/postgres.sh, TLS on, as on RDS) pinned to CPU 0 with the service, so the one core
 #     serves both the service and its database. Skipped, with a line saying so, without PostgreSQL.
@@ -81,9 +83,13 @@ declare -A PROJ=(
 )
 ORDER=(RawKestrel BookStore.Api Prime.Api Profiling.Api)
 
+# The runtime settings the images set (services/Dockerfile's ENV lines): every service and the Kestrel
+# baseline run with them, as the tasks do.
+mapfile -t IMAGE_ENV < <(sed -nE 's/^ENV ([A-Za-z_][A-Za-z0-9_]*=[^ ]*)$/\1/p' "$SERVICES/Dockerfile")
+
 # Starts a service pinned to CPU 0 on a free loopback port, with SERVER_ENV (NAME=value ...) in its
 # environment; sets SERVER_URL and STARTUP_MS (process start to the first 200 from /healthz).
-SERVER_ENV=()
+SERVER_ENV=("${IMAGE_ENV[@]}")
 start_server() {
   local name="$1" dll="${2:-$WORK/publish/r2r/$1/$1.dll}" log="$WORK/$1.log" start url="" deadline
   start=$(now_ms)
@@ -202,36 +208,34 @@ for name in "${LOADED[@]}"; do
 done
 
 # Warm-up from a fresh process under the runtime's tiering settings: GET /api/books in 2 s windows for
-# BENCH_CURVE_SECONDS; when each variant first reaches 90% of its best window, and that best.
+# BENCH_CURVE_SECONDS. "steady" is the median of the windows in the last third; "within 10% from" is the
+# first time from which every later window stays within 10% of it.
 CURVE_SECONDS="${BENCH_CURVE_SECONDS:-30}"
 CURVE_ROWS=()
 warm_curve() {
   local label="$1" dll="$2"; shift 2
-  local rates=() rate best=0 t=0 reached=""
+  local rates=() rate t=0 steady from
   SERVER_ENV=("$@")
   start_server BookStore.Api "$dll"
-  SERVER_ENV=()
+  SERVER_ENV=("${IMAGE_ENV[@]}")
   while (( t < CURVE_SECONDS )); do
     rate="$(timeout 30 taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d2s --timeout 10s "$SERVER_URL/api/books" | awk '/^Requests\/sec:/ {printf "%.0f", $2}')"
     rates+=("${rate:-0}")
     t=$((t + 2))
-    (( ${rate:-0} > best )) && best="${rate:-0}"
   done
   stop_server
-  t=0
-  for rate in "${rates[@]}"; do
-    t=$((t + 2))
-    if [[ -z "$reached" ]] && awk -v r="$rate" -v b="$best" 'BEGIN { exit !(r >= 0.9 * b) }'; then reached="$t"; fi
-  done
-  CURVE_ROWS+=("$(printf '| %-34s | %8s | %8s | %8s | %8s | %6s s |' "$label" "${rates[0]}" "${rates[2]:-}" "${rates[4]:-}" "$best" "$reached")")
+  steady="$(printf '%s\n' "${rates[@]:$(( ${#rates[@]} * 2 / 3 ))}" | median)"
+  from="$(printf '%s\n' "${rates[@]}" | awk -v s="$steady" '{ ok[NR] = ($1 >= 0.9 * s && $1 <= 1.1 * s) } END { f = NR; for (i = NR; i >= 1 && ok[i]; i--) f = i - 1; print f * 2 }')"
+  CURVE_ROWS+=("$(printf '| %-40s | %8s | %8s | %8s | %8s | %6s s |' "$label" "${rates[0]}" "${rates[2]:-}" "${rates[4]:-}" "$steady" "$from")")
   echo "  $label: ${rates[*]}" >&2
 }
 echo "Warm-up curves of GET /api/books from a fresh process..." >&2
-warm_curve "ReadyToRun (the images' default)" "$WORK/publish/r2r/BookStore.Api/BookStore.Api.dll"
-warm_curve "ReadyToRun, TieredPGO off" "$WORK/publish/r2r/BookStore.Api/BookStore.Api.dll" DOTNET_TieredPGO=0
-warm_curve "ReadyToRun, call counting at once" "$WORK/publish/r2r/BookStore.Api/BookStore.Api.dll" DOTNET_TC_CallCountingDelayMs=0
-warm_curve "ReadyToRun, tiered compilation off" "$WORK/publish/r2r/BookStore.Api/BookStore.Api.dll" DOTNET_TieredCompilation=0
-warm_curve "JIT only (no ReadyToRun)" "$WORK/publish/jit/BookStore.Api/BookStore.Api.dll"
+R2R_BOOKSTORE="$WORK/publish/r2r/BookStore.Api/BookStore.Api.dll"
+warm_curve "ReadyToRun, as the images run it" "$R2R_BOOKSTORE" "${IMAGE_ENV[@]}"
+warm_curve "ReadyToRun, the runtime's defaults" "$R2R_BOOKSTORE"
+warm_curve "ReadyToRun, TieredPGO off" "$R2R_BOOKSTORE" DOTNET_TieredPGO=0
+warm_curve "ReadyToRun, tiered compilation off" "$R2R_BOOKSTORE" DOTNET_TieredCompilation=0
+warm_curve "JIT only, as the images run it" "$WORK/publish/jit/BookStore.Api/BookStore.Api.dll" "${IMAGE_ENV[@]}"
 
 # The BookStore on PostgreSQL, the database on the service's core.
 PG_NOTE=""
@@ -241,10 +245,10 @@ if compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null && command -v psql >
   pg_port="$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$admin")"
   pg_password="$(cat "$PG_DIR/password")"
   PGPASSWORD="$pg_password" psql -q "host=127.0.0.1 port=$pg_port user=postgres dbname=postgres sslmode=require" -c 'CREATE DATABASE bookstore' >/dev/null
-  SERVER_ENV=(BookStore__Store=postgres "BookStore__DatabasePassword=$pg_password"
+  SERVER_ENV=("${IMAGE_ENV[@]}" BookStore__Store=postgres "BookStore__DatabasePassword=$pg_password"
     "ConnectionStrings__BookStore=Host=127.0.0.1;Port=$pg_port;Database=bookstore;Username=postgres;SSL Mode=Require")
   start_server BookStore.Api
-  SERVER_ENV=()
+  SERVER_ENV=("${IMAGE_ENV[@]}")
   for _ in $(seq 1 300); do
     [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$SERVER_URL/ready" || true)" == "200" ]] && break
     sleep 0.1
@@ -287,7 +291,7 @@ SIEVE="$(taskset -c 0 dotnet "$SCRIPT_DIR/SieveBench/bin/Release/net10.0/SieveBe
 cpu="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
 echo
 echo "Machine: $(nproc) CPUs (${cpu:-unknown CPU}), $(uname -sr); .NET $(dotnet --list-runtimes | awk '/Microsoft.NETCore.App/ {v=$2} END {print v}')"
-echo "Server (the ReadyToRun publish) pinned to CPU 0, wrk pinned to CPU 1; wrk -t1 -c<conns> -d${DURATION}s --latency, after warming each endpoint until steady; loopback HTTP/1.1 keep-alive."
+echo "Server (the ReadyToRun publish, with the images' ${IMAGE_ENV[*]:-defaults}) pinned to CPU 0, wrk pinned to CPU 1; wrk -t1 -c<conns> -d${DURATION}s --latency, after warming each endpoint until steady; loopback HTTP/1.1 keep-alive."
 echo
 echo "| service       | request              | bytes  | c  | req/s    | p50 ms   | p99 ms   | errors |"
 echo "|---------------|----------------------|--------|----|----------|----------|----------|--------|"
@@ -301,10 +305,11 @@ echo "| service       | request              | warm-up | last req/s | steady |"
 echo "|---------------|----------------------|---------|------------|--------|"
 printf '%s\n' "${WARM_ROWS[@]}"
 echo
-echo "Warm-up of GET /api/books from a fresh process, 2 s windows for ${CURVE_SECONDS} s (req/s in the 1st, 3rd and 5th window; the best; when 90% of the best was first reached):"
+echo "Warm-up of GET /api/books from a fresh process, 2 s windows for ${CURVE_SECONDS} s: req/s in the 1st, 3rd and 5th window; steady = median of the last third;"
+echo "within 10% from = the time from which every window stays within 10% of steady (the images set: ${IMAGE_ENV[*]:-nothing})."
 echo
-echo "| variant                            | 0-2 s    | 4-6 s    | 8-10 s   | best     | 90% at |"
-echo "|------------------------------------|----------|----------|----------|----------|--------|"
+echo "| variant                                  | 0-2 s    | 4-6 s    | 8-10 s   | steady   | within 10% from |"
+echo "|------------------------------------------|----------|----------|----------|----------|-----------------|"
 printf '%s\n' "${CURVE_ROWS[@]}"
 echo
 echo "Saturation: GET /prime?n=100000000 from 16 connections for ${DURATION}s (admission: 1 running, 1 waiting), /healthz probed every 20 ms."
