@@ -95,6 +95,16 @@ export async function waitForHealthy(url: string, timeoutMs: number, isAlive: ()
     throw new LocalError(`${url} did not answer 200 within ${timeoutMs} ms (last: ${last})`);
 }
 
+/** True while a process with this pid exists (signal 0 checks without sending anything). */
+export function isProcessAlive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
 /** A started process and where it listens. */
 export interface RunningService {
     readonly name: string;

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { freePort, serviceForPath } from "./local";
+import { freePort, isProcessAlive, serviceForPath } from "./local";
 import { runArtillery } from "./artillery";
 import { readResults } from "./results";
 import { main, parseCli } from "./run";
@@ -38,14 +38,6 @@ function fakePulumi(outputs: Record<string, unknown>): CommandRunner {
     };
 }
 
-function isAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-}
 
 describe("bench runner against a local server", function () {
     this.timeout(90_000);
@@ -223,7 +215,7 @@ describe("bench runner against a local server", function () {
             localCommand: (_name, port) => ({ command: process.execPath, args: [STUB_SCRIPT, String(port)] }),
         });
         assert.strictEqual(pids.length, 2, lines.join("\n"));
-        assert.ok(pids.every((pid) => !isAlive(pid)), "every started process has exited");
+        assert.ok(pids.every((pid) => !isProcessAlive(pid)), "every started process has exited");
         const results = readResults(out);
         const run = results.runs[0];
         assert.strictEqual(run.mode, "local");

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { REPO_ROOT } from "./local";
+import { isProcessAlive, REPO_ROOT } from "./local";
 import { readResults } from "./results";
 import { main, parseCli } from "./run";
 import { scenarioScript } from "./runner";
@@ -12,14 +12,6 @@ import { localRouter, parseServiceFlags, pathMatches } from "./user-services";
 const ECHO_SERVICE = JSON.stringify({ name: "echo", project: "test/fixtures/echo/Echo.Api", paths: ["/echo/*"] });
 const ECHO_SCENARIO = path.join(REPO_ROOT, "bench", "examples", "echo.yml");
 
-function isAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-}
 
 describe("a user's own service in the benchmark", () => {
     let dir: string;
@@ -100,7 +92,7 @@ describe("a user's own service in the benchmark", () => {
         await main(["--local", "--scenario", ECHO_SCENARIO, "--service", ECHO_SERVICE, "--out", out], { log: (l) => lines.push(l) });
         const pids = lines.map((l) => /^started echo on http:\/\/127\.0\.0\.1:\d+ \(pid (\d+)\)/.exec(l)).filter((m) => m !== null).map((m) => Number(m[1]));
         assert.strictEqual(pids.length, 1, lines.join("\n"));
-        assert.ok(!isAlive(pids[0]), "the echo service was stopped");
+        assert.ok(!isProcessAlive(pids[0]), "the echo service was stopped");
         assert.ok(lines.some((l) => l === "publishing echo: dotnet publish test/fixtures/echo/Echo.Api -c Release"), lines.join("\n"));
         assert.ok(!lines.some((l) => l.startsWith("building the services")), "ours are not built when no scenario needs them");
         assert.deepStrictEqual(fs.readdirSync(project).sort(), before, "no bin/ or obj/ written into the user's project");

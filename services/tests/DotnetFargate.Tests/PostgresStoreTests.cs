@@ -12,12 +12,8 @@ namespace DotnetFargate.Tests;
 public sealed class PostgresStoreTests
 {
     [Fact]
-    public async Task Three_tasks_starting_at_once_create_and_seed_the_schema_exactly_once()
-    {
-        var server = TestPostgres.Shared;
-        var database = TestPostgres.NewDatabaseName();
-        await server.CreateDatabaseAsync(database);
-        try
+    public Task Three_tasks_starting_at_once_create_and_seed_the_schema_exactly_once() =>
+        TestPostgres.Shared.WithDatabaseAsync(async (server, database) =>
         {
             var services = await Task.WhenAll(Enumerable.Range(0, 3)
                 .Select(_ => ServiceProcess.StartAsync("BookStore.Api", server.BookStoreEnvironment(database))));
@@ -48,20 +44,11 @@ public sealed class PostgresStoreTests
                     await service.DisposeAsync();
                 }
             }
-        }
-        finally
-        {
-            await server.DropDatabaseAsync(database);
-        }
-    }
+        });
 
     [Fact]
-    public async Task Data_outlives_the_process_and_a_restart_does_not_seed_again()
-    {
-        var server = TestPostgres.Shared;
-        var database = TestPostgres.NewDatabaseName();
-        await server.CreateDatabaseAsync(database);
-        try
+    public Task Data_outlives_the_process_and_a_restart_does_not_seed_again() =>
+        TestPostgres.Shared.WithDatabaseAsync(async (server, database) =>
         {
             int book;
             await using (var first = await ServiceProcess.StartAsync("BookStore.Api", server.BookStoreEnvironment(database)))
@@ -76,20 +63,11 @@ public sealed class PostgresStoreTests
             await using var connection = server.Connect(database);
             await connection.OpenAsync();
             Assert.Equal(16L, await ScalarAsync(connection, "SELECT count(*) FROM books"));
-        }
-        finally
-        {
-            await server.DropDatabaseAsync(database);
-        }
-    }
+        });
 
     [Fact]
-    public async Task The_database_has_the_last_word_on_stock_never_going_below_zero()
-    {
-        var server = TestPostgres.Shared;
-        var database = TestPostgres.NewDatabaseName();
-        await server.CreateDatabaseAsync(database);
-        try
+    public Task The_database_has_the_last_word_on_stock_never_going_below_zero() =>
+        TestPostgres.Shared.WithDatabaseAsync(async (server, database) =>
         {
             await using var service = await ServiceProcess.StartAsync("BookStore.Api", server.BookStoreEnvironment(database));
             await TestPostgres.WaitUntilReadyAsync(service);
@@ -98,12 +76,7 @@ public sealed class PostgresStoreTests
             var error = await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
                 ScalarAsync(connection, "UPDATE inventories SET amount = -1 WHERE book_id = 15"));
             Assert.Equal(Npgsql.PostgresErrorCodes.CheckViolation, error.SqlState);
-        }
-        finally
-        {
-            await server.DropDatabaseAsync(database);
-        }
-    }
+        });
 
     [Fact]
     public async Task A_database_outage_under_load_is_503s_without_hangs_and_service_resumes_without_a_restart()

@@ -52,6 +52,22 @@ public sealed class TestPostgres
 
     public async Task DropDatabaseAsync(string database) => await ExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
 
+    /// <summary>Runs <paramref name="test"/> with a database of its own on this server, dropped afterwards.</summary>
+    public async Task WithDatabaseAsync(Func<TestPostgres, string, Task> test)
+    {
+        ArgumentNullException.ThrowIfNull(test);
+        var database = NewDatabaseName();
+        await CreateDatabaseAsync(database);
+        try
+        {
+            await test(this, database);
+        }
+        finally
+        {
+            await DropDatabaseAsync(database);
+        }
+    }
+
     public NpgsqlConnection Connect(string database) =>
         new(new NpgsqlConnectionStringBuilder(_admin.ConnectionString) { Database = database }.ConnectionString);
 
