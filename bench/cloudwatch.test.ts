@@ -111,8 +111,15 @@ describe("bench stack outputs", () => {
                 serviceNames: { bookstore: "svc-b", prime: "svc-p" },
                 desiredCount: undefined,
                 estimatedMonthlyCostUsd: undefined,
+                store: "memory",
             },
         );
+    });
+
+    it("names the BookStore's store from the database output, and refuses one it cannot read", () => {
+        const base = { url: "http://alb.example", architecture: "amd64" };
+        assert.strictEqual(parseStackOutputs("amd64", { ...base, database: { engine: "postgres", engineVersion: "17", instanceClass: "db.t3.small" } }).store, "postgres (RDS db.t3.small, PostgreSQL 17)");
+        assert.throws(() => parseStackOutputs("amd64", { ...base, database: { engine: "mysql" } }), /Stack "amd64" output `database` is \{"engine":"mysql"\}; expected \{ engine: "postgres"/);
     });
 
     it("reads desiredCount (tasks per service) when the stack exports it, and refuses one that is not a whole number >= 1", () => {

@@ -164,7 +164,7 @@ describe("bench report", () => {
             assert.ok(md.includes("| 2 (stack output desiredCount) |"), md);
             assert.ok(md.includes("| arm64 | arm64 | GET /api/books capacity | 512/1024 | $0.01975 | >= 50/s | >= 25.0/s |"), md);
             // Results written before tasksSource existed show the bare figure.
-            assert.ok(renderMarkdown(both).includes("| arm64 | stack | arm64 | unknown | 512 CPU units / 1024 MiB | 1 | - |"));
+            assert.ok(renderMarkdown(both).includes("| arm64 | stack | arm64 | unknown | not recorded | 512 CPU units / 1024 MiB | 1 | - |"));
         });
         it("checks tasksSource when a results file has one", () => {
             const bad = { ...armVsAmd(), runs: [{ ...armVsAmd().runs[0], tasksSource: "guess" }] };

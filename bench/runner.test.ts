@@ -398,8 +398,8 @@ describe("bench runner against a local server", function () {
                 ["amd64", 1, "default"],
             ],
         );
-        assert.ok(fromStack.lines.some((l) => l.endsWith("3 task(s) per service from the stack's desiredCount output)")), fromStack.lines.join("\n"));
-        assert.ok(fromStack.lines.some((l) => l.endsWith("1 task(s) per service from default: no --tasks and no desiredCount output)")));
+        assert.ok(fromStack.lines.some((l) => l.endsWith("3 task(s) per service from the stack's desiredCount output; BookStore store memory)")), fromStack.lines.join("\n"));
+        assert.ok(fromStack.lines.some((l) => l.endsWith("1 task(s) per service from default: no --tasks and no desiredCount output; BookStore store memory)")));
         assert.ok(fromStack.md.includes("| 3 (stack output desiredCount) |"), fromStack.md);
         assert.ok(fromStack.md.includes("| 1 (default: no --tasks, no desiredCount output) |"), fromStack.md);
         const fromFlag = await run(["--tasks", "2"], "flag");
