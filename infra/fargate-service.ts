@@ -138,10 +138,12 @@ export interface SecretEnvironment {
 }
 
 /**
- * ECS's `valueFrom` for a secret: the ARN, or `arn:json-key:version-stage:version-id` with the last two empty
- * (the current version). Contract: ECS "Pass Secrets Manager secrets through Amazon ECS environment variables".
+ * ECS's `valueFrom` for a secret: the ARN alone, or `<arn>:<json-key>:<version-stage>:<version-id>` with the parts
+ * not given left empty (no stage: the version-id, else the current version). Contract: ECS "Pass Secrets Manager
+ * secrets through Amazon ECS environment variables".
  */
-export const secretValueFrom = (secretArn: string, jsonKey?: string): string => (jsonKey ? `${secretArn}:${jsonKey}::` : secretArn);
+export const secretValueFrom = (secretArn: string, jsonKey?: string, versionId?: string): string =>
+    jsonKey || versionId ? `${secretArn}:${jsonKey ?? ""}::${versionId ?? ""}` : secretArn;
 
 export class FargateService extends pulumi.ComponentResource {
     public readonly serviceName: pulumi.Output<string>;

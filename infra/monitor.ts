@@ -4,7 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_UID, ContainerDefinition, SidecarArgs } from "./fargate-service";
+import { APP_UID, ContainerDefinition, secretValueFrom, SidecarArgs } from "./fargate-service";
 import { policyDocument } from "./iam";
 import { ipTargetGroup } from "./load-balancer";
 import { isPinnedTag } from "./naming";
@@ -132,8 +132,8 @@ export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
                         // The S3 egress's region, set here rather than left to the platform's defaults.
                         { name: "AWS_REGION", value: region },
                     ],
-                    // <arn>:<json-key>:<version-stage>:<version-id>, ECS's form for one version of a secret.
-                    secrets: [{ name: "DOTNETMONITOR_Authentication__MonitorApiKey__PublicKey", valueFrom: `${secretArn}:::${versionId}` }],
+                    // One version of the secret, so a rotated key rolls the tasks.
+                    secrets: [{ name: "DOTNETMONITOR_Authentication__MonitorApiKey__PublicKey", valueFrom: secretValueFrom(secretArn, undefined, versionId) }],
                     mountPoints: [{ sourceVolume: DIAG_VOLUME, containerPath: DIAG_PATH, readOnly: false }],
                     linuxParameters: { capabilities: { drop: ["ALL"] } },
                     logConfiguration: {

@@ -30,16 +30,6 @@ public sealed partial class PostgresBookStore
         where T : class =>
         RunAsync((connection, ct) => QuerySingleAsync(connection, null, sql, read, ct, args), ct);
 
-    private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, object[] args)
-    {
-        var command = new NpgsqlCommand(sql, connection, tx);
-        foreach (var arg in args)
-        {
-            command.Parameters.Add(arg as NpgsqlParameter ?? new NpgsqlParameter { Value = arg });
-        }
-        return command;
-    }
-
     private static async Task<IReadOnlyList<T>> QueryListAsync<T>(
         NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, Func<NpgsqlDataReader, T> read,
         CancellationToken ct, params object[] args)
@@ -63,7 +53,7 @@ public sealed partial class PostgresBookStore
         NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, Action<NpgsqlDataReader> each,
         CancellationToken ct, params object[] args)
     {
-        await using var command = Command(connection, tx, sql, args);
+        await using var command = PostgresSql.Command(connection, tx, sql, args);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -74,16 +64,13 @@ public sealed partial class PostgresBookStore
     private static async Task<long> CountAsync(
         NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, CancellationToken ct, params object[] args)
     {
-        await using var command = Command(connection, tx, sql, args);
+        await using var command = PostgresSql.Command(connection, tx, sql, args);
         return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static async Task ExecuteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, CancellationToken ct, params object[] args)
-    {
-        await using var command = Command(connection, tx, sql, args);
-        await command.ExecuteNonQueryAsync(ct);
-    }
+    private static Task ExecuteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, CancellationToken ct, params object[] args) =>
+        PostgresSql.ExecuteAsync(connection, tx, sql, ct, args);
 }
 
 /// <summary>Which failures mean "the database can't be reached now" (503) rather than a bug (500).</summary>

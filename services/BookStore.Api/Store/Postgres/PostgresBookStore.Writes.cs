@@ -1,6 +1,5 @@
 using BookStore.Api.Domain;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace BookStore.Api.Store.Postgres;
 
@@ -22,7 +21,7 @@ public sealed partial class PostgresBookStore
                 SELECT b.id, b.category_id, b.name, b.author, b.description, b.value, b.publish_date, c.name FROM b, c
                 """;
             return await WriteBookAsync(connection, sql, draft, ct, draft.CategoryId, draft.Name, draft.Author,
-                draft.Description, draft.Value, Utc(draft.PublishDate)) ?? MissingCategory(draft);
+                draft.Description, draft.Value, draft.PublishDate) ?? MissingCategory(draft);
         }, ct);
 
     public ValueTask<StoreResult<BookWithCategory>> UpdateBookAsync(int id, BookDraft draft, CancellationToken ct = default) =>
@@ -35,7 +34,7 @@ public sealed partial class PostgresBookStore
                 RETURNING b.id, b.category_id, b.name, b.author, b.description, b.value, b.publish_date, c.name
                 """;
             var written = await WriteBookAsync(connection, sql, draft, ct, id, draft.CategoryId, draft.Name,
-                draft.Author, draft.Description, draft.Value, Utc(draft.PublishDate));
+                draft.Author, draft.Description, draft.Value, draft.PublishDate);
             if (written is { } result)
             {
                 return result;
@@ -195,7 +194,4 @@ public sealed partial class PostgresBookStore
 
     private static StoreResult<Inventory> MissingBook(int bookId) =>
         StoreResult<Inventory>.Invalid("bookId", $"Book {bookId} does not exist.");
-
-    private static NpgsqlParameter Utc(DateTime value) =>
-        new() { Value = DateTime.SpecifyKind(value, DateTimeKind.Utc), NpgsqlDbType = NpgsqlDbType.TimestampTz };
 }

@@ -1,5 +1,4 @@
 using Npgsql;
-using NpgsqlTypes;
 
 namespace BookStore.Api.Store.Postgres;
 
@@ -70,8 +69,8 @@ public static class PostgresSchema
         ArgumentNullException.ThrowIfNull(dataSource);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await Execute(connection, tx, "SELECT pg_advisory_xact_lock(@key)", ct, ("key", LockKey));
-        await Execute(connection, tx, CreateTables, ct);
+        await PostgresSql.ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock($1)", ct, LockKey);
+        await PostgresSql.ExecuteAsync(connection, tx, CreateTables, ct);
 
         await using (var check = new NpgsqlCommand("SELECT 1 FROM bookstore_schema WHERE version = @v", connection, tx))
         {
@@ -82,8 +81,8 @@ public static class PostgresSchema
             }
         }
 
-        await Execute(connection, tx, "INSERT INTO bookstore_schema (version, seeded) VALUES (@v, @s)", ct,
-            ("v", Version), ("s", seed is not null));
+        await PostgresSql.ExecuteAsync(connection, tx, "INSERT INTO bookstore_schema (version, seeded) VALUES ($1, $2)", ct,
+            Version, seed is not null);
         if (seed is not null)
         {
             await LoadSeedAsync(connection, tx, seed, ct);
@@ -99,17 +98,17 @@ public static class PostgresSchema
         {
             foreach (var c in seed.Categories)
             {
-                batch.BatchCommands.Add(Command("INSERT INTO categories (id, name) VALUES ($1, $2)", c.Id, c.Name));
+                batch.BatchCommands.Add(PostgresSql.BatchCommand("INSERT INTO categories (id, name) VALUES ($1, $2)", c.Id, c.Name));
             }
             foreach (var b in seed.Books)
             {
-                batch.BatchCommands.Add(Command(
+                batch.BatchCommands.Add(PostgresSql.BatchCommand(
                     "INSERT INTO books (id, category_id, name, author, description, value, publish_date) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     b.Id, b.CategoryId, b.Name, b.Author, b.Description, b.Value, b.PublishDate.UtcDateTime));
             }
             foreach (var i in seed.Inventories)
             {
-                batch.BatchCommands.Add(Command("INSERT INTO inventories (book_id, amount) VALUES ($1, $2)", i.BookId, i.Amount));
+                batch.BatchCommands.Add(PostgresSql.BatchCommand("INSERT INTO inventories (book_id, amount) VALUES ($1, $2)", i.BookId, i.Amount));
             }
             foreach (var o in seed.Orders)
             {
@@ -117,36 +116,12 @@ public static class PostgresSchema
                 {
                     throw new InvalidOperationException($"Seed order {o.Id} has unknown status '{o.Status}'.");
                 }
-                batch.BatchCommands.Add(Command(
+                batch.BatchCommands.Add(PostgresSql.BatchCommand(
                     "INSERT INTO orders (id, customer_name, address, telephone, city, status, total_amount, book_ids) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                     o.Id, o.CustomerName, o.Address, o.Telephone, o.City, o.Status, o.TotalAmount, o.Books.ToArray()));
             }
             await batch.ExecuteNonQueryAsync(ct);
         }
-        await Execute(connection, tx, ResetIdentities, ct);
-    }
-
-    private static NpgsqlBatchCommand Command(string sql, params object[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(value is DateTime d
-                ? new NpgsqlParameter { Value = DateTime.SpecifyKind(d, DateTimeKind.Utc), NpgsqlDbType = NpgsqlDbType.TimestampTz }
-                : new NpgsqlParameter { Value = value });
-        }
-        return command;
-    }
-
-    private static async Task Execute(
-        NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken ct,
-        params (string Name, object Value)[] parameters)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, tx);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-        await command.ExecuteNonQueryAsync(ct);
+        await PostgresSql.ExecuteAsync(connection, tx, ResetIdentities, ct);
     }
 }

@@ -41,11 +41,12 @@ public sealed partial class PostgresInitializer(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var delay = TimeSpan.FromMilliseconds(250);
+        var seed = options.Seed ? SeedState.LoadEmbedded() : null; // read once, not on every retry
         for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
         {
             try
             {
-                var created = await PostgresSchema.EnsureAsync(dataSource, options.Seed ? SeedState.LoadEmbedded() : null, stoppingToken);
+                var created = await PostgresSchema.EnsureAsync(dataSource, seed, stoppingToken);
                 readiness.MarkInitialized();
                 LogReady(logger, options.Endpoint, created ? "created" : "found", PostgresSchema.Version);
                 return;
