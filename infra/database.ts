@@ -104,6 +104,10 @@ export class Database extends pulumi.ComponentResource {
             }
             return arn;
         });
+        // RDS turns on a 7-day rotation of the managed password; a task reads it once, at start, as an ECS secret,
+        // so a rotation would lock every running task out of new connections until it is replaced. Off, as
+        // @pulumi/aws 7.48.0 (rds/instance.d.ts, "Disabling Master Password Rotation") shows; rotate by redeploying.
+        new aws.secretsmanager.SecretRotation(`${name}-db-password-rotation`, { secretId: this.secretArn, rotationEnabled: false }, { parent: this });
         this.securityGroupId = securityGroup.id;
         this.instanceClass = args.instanceClass;
         this.engineVersion = args.engineVersion;

@@ -94,6 +94,9 @@ for (const stack of ARCHITECTURES) {
             assert.ok(bookstore.secrets[0].valueFrom.startsWith(secretArn), bookstore.secrets[0].valueFrom);
             assert.ok(bookstore.secrets[0].valueFrom.endsWith(":password::"), "the JSON key `password` of the RDS-managed secret, current version");
             assert.strictEqual(bookstore.secrets[0].valueFrom, `${outputs.database.secretArn}:password::`);
+            // The task reads the password once; RDS's default 7-day rotation is turned off on that same secret.
+            const rotation = one(resources, "aws:secretsmanager/secretRotation:SecretRotation", `${db}-db-password-rotation`).inputs;
+            assert.deepStrictEqual([rotation.secretId, rotation.rotationEnabled, rotation.rotationRules], [outputs.database.secretArn, false, undefined]);
 
             const prime = app(resources, `${prefix}-prime`);
             assert.strictEqual(prime.secrets, undefined);
