@@ -160,6 +160,33 @@ public sealed class PostgresStoreTests
         }
     }
 
+    [Fact]
+    public Task A_password_the_database_refuses_keeps_the_task_alive_unready_and_answering_503() =>
+        TestPostgres.Shared.WithDatabaseAsync(async (server, database) =>
+        {
+            // A wrong or changed password (class 28 in PostgreSQL's error codes) is the database refusing this
+            // task, not a bug in a request: the task stays live, is not ready, answers 503 with Retry-After, and
+            // its log says why, without the password.
+            var environment = new Dictionary<string, string>(server.BookStoreEnvironment(database))
+            {
+                ["BookStore__DatabasePassword"] = "not-the-password",
+            };
+            await using var service = await ServiceProcess.StartAsync("BookStore.Api", environment);
+            var deadline = Stopwatch.StartNew();
+            while (!service.StdoutLines.Any(l => l.Contains("password authentication failed", StringComparison.Ordinal)))
+            {
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "the refused password was not logged");
+                await Task.Delay(50);
+            }
+            var books = await service.Client.GetAsync("/api/books");
+            Assert.NotNull(books.Headers.RetryAfter);
+            await HttpAssert.ProblemAsync(books, 503);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await service.Client.GetAsync("/ready")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/healthz")).StatusCode);
+            Assert.False(service.HasExited, "the service stopped on a refused password");
+            Assert.DoesNotContain(service.StdoutLines, l => l.Contains("not-the-password", StringComparison.Ordinal));
+        });
+
     [Theory]
     [InlineData("BookStore__Store", "mysql", "BookStore:Store must be 'memory' or 'postgres'; got 'mysql'")]
     [InlineData("BookStore__Store", "postgres", "ConnectionStrings:BookStore (environment ConnectionStrings__BookStore) is not set")]

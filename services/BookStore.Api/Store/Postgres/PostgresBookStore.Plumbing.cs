@@ -87,7 +87,12 @@ public static class PostgresFailures
         {
             // Class 08: connection exceptions; 57P01-57P03: the server is shutting down or starting;
             // 53300: too many connections; 40001/40P01: a transaction the client may simply retry.
+            // Class 28 (a wrong or changed password, a role not allowed in) and 3D000 (no such database): the
+            // database refuses this task. Not a bug in the request: 503 and not ready, with the reason logged,
+            // rather than a 500 per request or, at start, an initializer that stops the process.
             PostgresException p => p.SqlState.StartsWith("08", StringComparison.Ordinal)
+                || p.SqlState.StartsWith("28", StringComparison.Ordinal)
+                || p.SqlState is PostgresErrorCodes.InvalidCatalogName
                 || p.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
                     or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections
                     or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
