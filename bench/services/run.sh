@@ -7,7 +7,9 @@
 #     framework-dependent linux-x64 publish and for the ReadyToRun publish the Dockerfiles make;
 #   - wrk load on loopback, server (the ReadyToRun publish) pinned to CPU 0, wrk pinned to CPU 1:
 #     requests/s and p50/p99 latency for GET /api/books, /api/categories, /api/orders and /prime,
-#     next to the raw Kestrel endpoint that returns a constant 5000-byte body (this machine's ceiling).
+#     next to the raw Kestrel endpoint that returns a constant 5000-byte body (this machine's ceiling) and the
+#     same three GET routes on SeedBookStore, the seed's read path rebuilt (controllers, services, repositories,
+#     EF Core in-memory); then each BookStore route as a share of the ceiling and as a multiple of the seed's;
 # Before measuring a service, each of its endpoints is loaded in 5 s windows until two consecutive windows
 # are within 5% of each other (tiered JIT and PGO have settled), at most BENCH_WARMUP_MAX seconds; the time
 # that took is printed. Then:
@@ -72,16 +74,19 @@ timeout 900 dotnet build "$SERVICES/DotnetFargate.slnx" -c Release -nologo -v qu
   || { cat "$WORK/build.log" >&2; fail "building the services failed."; }
 timeout 600 dotnet build "$SCRIPT_DIR/RawKestrel/RawKestrel.csproj" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 \
   || { cat "$WORK/build.log" >&2; fail "building RawKestrel failed."; }
+timeout 600 dotnet build "$SCRIPT_DIR/SeedBookStore/SeedBookStore.csproj" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 \
+  || { cat "$WORK/build.log" >&2; fail "building SeedBookStore failed."; }
 timeout 600 dotnet build "$SCRIPT_DIR/SieveBench/SieveBench.csproj" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 \
   || { cat "$WORK/build.log" >&2; fail "building SieveBench failed."; }
 
 declare -A PROJ=(
   [RawKestrel]="$SCRIPT_DIR/RawKestrel/RawKestrel.csproj"
   [BookStore.Api]="$SERVICES/BookStore.Api/BookStore.Api.csproj"
+  [SeedBookStore]="$SCRIPT_DIR/SeedBookStore/SeedBookStore.csproj"
   [Prime.Api]="$SERVICES/Prime.Api/Prime.Api.csproj"
   [Profiling.Api]="$SERVICES/Profiling.Api/Profiling.Api.csproj"
 )
-ORDER=(RawKestrel BookStore.Api Prime.Api Profiling.Api)
+ORDER=(RawKestrel BookStore.Api SeedBookStore Prime.Api Profiling.Api)
 
 # The runtime settings the images set (services/Dockerfile's ENV lines): every service and the Kestrel
 # baseline run with them, as the tasks do.
@@ -142,6 +147,7 @@ warm() {
 }
 
 ROWS=()
+declare -A RPS   # "<service> <path>" -> req/s, for the ratios under the table
 load() {
   local name="$1" path="$2" conns="$3" out bytes rps p50 p99 errors
   bytes="$(curl -s -o /dev/null -w '%{size_download}' "$SERVER_URL$path")"
@@ -150,6 +156,7 @@ load() {
   p50="$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")"
   p99="$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
   errors="$(awk '/Non-2xx or 3xx responses:/ {n += $NF} /Socket errors:/ {for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) n += $i + 0} END {print n + 0}' <<<"$out")"
+  RPS["$name $path"]="$rps"
   ROWS+=("$(printf '| %-13s | %-20s | %6s | %2s | %8s | %8s | %8s | %6s |' "$name" "GET $path" "$bytes" "$conns" "$rps" "$p50" "$p99" "$errors")")
   echo "  $name GET $path: $rps req/s, p50 $p50 ms, p99 $p99 ms" >&2
 }
@@ -192,14 +199,14 @@ if command -v clang >/dev/null; then
 fi
 
 # Prime ships Native AOT (services/Dockerfile.aot): loaded as "Prime.Api AOT" beside the ReadyToRun publish.
-LOADED=(RawKestrel BookStore.Api Prime.Api)
+LOADED=(RawKestrel BookStore.Api SeedBookStore Prime.Api)
 [[ -x "$WORK/publish/aot/Prime.Api/Prime.Api" ]] && LOADED+=("Prime.Api AOT")
 for name in "${LOADED[@]}"; do
   if [[ "$name" == "Prime.Api AOT" ]]; then start_server Prime.Api "$WORK/publish/aot/Prime.Api/Prime.Api"; else start_server "$name"; fi
   echo "Loading $name at $SERVER_URL..." >&2
   case "$name" in
     RawKestrel) paths=(/); conns="$CONNECTIONS" ;;
-    BookStore.Api) paths=(/api/books /api/categories /api/orders); conns="$CONNECTIONS" ;;
+    BookStore.Api|SeedBookStore) paths=(/api/books /api/categories /api/orders); conns="$CONNECTIONS" ;;
     Prime.Api*) paths=(/prime); conns="$PRIME_CONNECTIONS" ;;
   esac
   for path in "${paths[@]}"; do warm "$name" "$path" "$conns"; done
@@ -296,6 +303,18 @@ echo
 echo "| service       | request              | bytes  | c  | req/s    | p50 ms   | p99 ms   | errors |"
 echo "|---------------|----------------------|--------|----|----------|----------|----------|--------|"
 printf '%s\n' "${ROWS[@]}"
+echo
+ratio() { awk -v a="${1:-0}" -v b="${2:-0}" -v f="$3" 'BEGIN { if (b > 0) printf f, a / b; else printf "n/a" }'; }
+echo "The BookStore against this machine's ceiling (RawKestrel GET /, 5000 bytes) and against SeedBookStore (the seed's"
+echo "read path rebuilt: MVC controllers, scoped services and repositories, EF Core in-memory; the same data and runtime settings):"
+echo
+echo "| request              | BookStore req/s | share of the ceiling | seed's req/s | BookStore / seed |"
+echo "|----------------------|-----------------|----------------------|--------------|------------------|"
+for path in /api/books /api/categories /api/orders; do
+  printf '| %-20s | %15s | %20s | %12s | %16s |\n' "GET $path" "${RPS["BookStore.Api $path"]:-}" \
+    "$(ratio "${RPS["BookStore.Api $path"]:-}" "${RPS["RawKestrel /"]:-}" '%.2f')" "${RPS["SeedBookStore $path"]:-}" \
+    "$(ratio "${RPS["BookStore.Api $path"]:-}" "${RPS["SeedBookStore $path"]:-}" '%.1fx')"
+done
 echo
 echo "$PG_NOTE"
 echo
