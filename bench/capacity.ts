@@ -9,7 +9,7 @@ import { Summary } from "./stats";
 /** What one step measured. */
 export interface StepMeasurement {
     readonly summary: Summary;
-    /** The load generator's own CPU during the step, percent of one core (null when not measured). */
+    /** The load generator's own CPU during the step, percent of one core (null when not measured); shown, not judged (see judgeStep). */
     readonly clientCpuPercent: number | null;
 }
 
@@ -25,23 +25,25 @@ export interface SearchLimits {
     readonly maxErrorRate: number;
     /** A step is client-bound when fewer than this fraction of its arrivals were sent (default 0.95). */
     readonly minSentFraction?: number;
-    /** ... or when the load generator's CPU was at least this, percent of one core (default 95). */
-    readonly maxClientCpuPercent?: number;
 }
 
 /**
  * Judges one step at `rate`. Client-bound first: when the generator sent less than it was asked to (the
- * arrivals Artillery created fall short of rate x duration) or its CPU was saturated, the step is not the
- * server's verdict. Otherwise it holds while the failed fraction and p99 are within their limits.
+ * arrivals Artillery created fall short of rate x duration), the step is not the server's verdict. Otherwise
+ * it holds while the failed fraction and p99 are within their limits.
+ *
+ * The generator's CPU is recorded but judges nothing: Artillery schedules arrivals with nanotimer, which
+ * busy-waits on setImmediate for the last 25 ms before every tick (artilleryio/arrivals 2.1.2 lib/index.js,
+ * nanotimer 0.3.14 lib/nanotimer.js), so its CPU reads about rate x 25 ms per second whatever the work:
+ * 3, 6, 11, 22, 43, 83 and 98% of a core at 1, 2, 4 ... 64 arrivals/s here, and 100% at 50/s against a
+ * server answering with a p99 of 4 ms. The spin yields to I/O every turn, so it neither delays responses nor stops arrivals; a generator
+ * that really runs out of CPU falls behind its arrivals, which the rule above sees.
  */
 export function judgeStep(rate: number, m: StepMeasurement, limits: SearchLimits): StepVerdict {
     const s = m.summary;
     const sentFraction = s.offeredRps / rate;
     if (sentFraction < (limits.minSentFraction ?? 0.95)) {
         return { held: false, clientBound: true, reason: `client-bound: sent ${s.offeredRps.toFixed(1)}/s of ${rate}/s` };
-    }
-    if (m.clientCpuPercent !== null && m.clientCpuPercent >= (limits.maxClientCpuPercent ?? 95)) {
-        return { held: false, clientBound: true, reason: `client-bound: load generator CPU ${m.clientCpuPercent.toFixed(0)}% of a core` };
     }
     if (s.errorRate > limits.maxErrorRate) {
         return {
