@@ -185,6 +185,12 @@ export interface ArtilleryRun {
     /** Artillery's own CPU while its phases ran, percent of one core (null when /proc or the phase lines were not there). */
     readonly clientCpuPercent: number | null;
     readonly wallS: number;
+    /**
+     * Seconds from the first "Phase started" to the last "Phase completed": how long Artillery took to create
+     * the arrivals. A phase ends when all of them exist, so a generator that cannot keep up stretches it (a
+     * "10 s" phase at 12,800/s took 109 s on one core here); null when the lines were not seen.
+     */
+    readonly sendingS: number | null;
 }
 
 /** utime + stime of a process, in clock ticks, or null. */
@@ -199,6 +205,15 @@ function cpuTicks(pid: number | undefined): number | null {
     } catch {
         return null;
     }
+}
+
+/**
+ * The seconds a run's rates are taken over: the phases' nominal length, or how long Artillery really took to
+ * create the arrivals when that was more than 5% longer (it fell behind: a phase ends only once every arrival
+ * exists, so dividing by the nominal length would report rates it never sent).
+ */
+export function sendingSeconds(nominalS: number, run: Pick<ArtilleryRun, "sendingS">): number {
+    return run.sendingS !== null && run.sendingS > nominalS * 1.05 ? run.sendingS : nominalS;
 }
 
 /** Clock ticks per second on Linux (USER_HZ); 100 on every architecture Node runs on there. */
@@ -275,7 +290,8 @@ export async function runArtillery(options: RunArtilleryOptions): Promise<Artill
             phaseStart && phaseEnd && phaseEnd.at > phaseStart.at
                 ? round2(((phaseEnd.ticks - phaseStart.ticks) / TICKS_PER_S / ((phaseEnd.at - phaseStart.at) / 1000)) * 100)
                 : null;
-        return { report, wallS, clientCpuPercent: cpu };
+        const sendingS = phaseStart && phaseEnd && phaseEnd.at > phaseStart.at ? round2((phaseEnd.at - phaseStart.at) / 1000) : null;
+        return { report, wallS, clientCpuPercent: cpu, sendingS };
     } finally {
         if (!options.workDir) {
             fs.rmSync(dir, { recursive: true, force: true });

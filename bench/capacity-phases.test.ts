@@ -256,7 +256,7 @@ describe("capacity search in phases (--engine fargate)", () => {
                 runScript: async (script) => {
                     scripts.push(script);
                     const phases = (script as { config: { phases: Phase[] } }).config.phases;
-                    return { report: simulate(phases, { capacity: 7 }), clientCpuPercent: null, wallS: 0 };
+                    return { report: simulate(phases, { capacity: 7 }), clientCpuPercent: null, wallS: 0, sendingS: null };
                 },
             },
         );
@@ -332,7 +332,7 @@ describe("capacity search in phases (--engine fargate)", () => {
                 runScript: async (script) => {
                     const s = script as (typeof scripts)[number];
                     scripts.push(s);
-                    return { report: simulate(s.config.phases, { capacity: 300 }), clientCpuPercent: null, wallS: 0 };
+                    return { report: simulate(s.config.phases, { capacity: 300 }), clientCpuPercent: null, wallS: 0, sendingS: null };
                 },
             });
             // The file's 30 s steps (scale 1); the ramp 25 ... 800 after a 40 s warm-up at 50/s, then two bisection runs: 293/s held, 307/s failed, within 5% of the server's 300/s.

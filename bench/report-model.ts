@@ -160,7 +160,11 @@ export function measuredSection({ loaded, runs, architectures }: ReportContext):
         blocks.push(
             p(
                 `Local runs: the load generator and the services shared one machine (${m.cores} cores, ${m.cpuModel}); ` +
-                    "they compete for CPU, so the figures say how this build behaves here, not how a Fargate task would.",
+                    "they compete for CPU, so the figures say how this build behaves here, not how a Fargate task would." +
+                    runs
+                        .filter((r) => r.run.mode === "local" && r.run.localCpu)
+                        .map((r) => ` The services of ${r.run.label} were ${r.run.localCpu}.`)
+                        .join(""),
             ),
         );
     }

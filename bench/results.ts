@@ -188,6 +188,8 @@ export interface TargetRun {
     readonly serverCpuModel: string;
     /** The BookStore's store: "memory", or "postgres (...)" saying where; absent in results written before it was recorded. */
     readonly store?: string;
+    /** Local runs: the CPU the services had ("capped at 512 CPU units (...)" or "uncapped (why)"); absent for stacks and older results. */
+    readonly localCpu?: string;
     readonly estimatedMonthlyCostUsd?: Readonly<Record<string, number>>;
     readonly startedAt: string;
     readonly endedAt: string;

@@ -12,6 +12,7 @@ import { buildServices, dotnetCommand, LOCAL_SERVICES, ProcSampler, REPO_ROOT, R
 import { LocalCommand, localRouter, parseServiceFlags, projectDir, publishUserService, userServiceCommand } from "./user-services";
 import { artilleryBin, runArtillery } from "./artillery";
 import { MIN_PHASE_STEP_S } from "./capacity-phases";
+import { CpuCap, createCpuCap, NoCpuCap } from "./cpu-cap";
 import { checkAwsCredentials, fargateRunner, LoadGeneratorPlacement } from "./fargate";
 import { writeReports } from "./report";
 import { BenchResults, currentMachine, RESULTS_DIR, RESULTS_FORMAT, TasksSource, writeResults } from "./results";
@@ -68,6 +69,8 @@ Options:
   --count <n>                --engine fargate: Artillery workers (Fargate tasks) per run
   --repeat <n>               run each capacity search n times (default 1; n >= 3 shows min/median/max)
   --no-pin                   --local: do not pin the services to one core and Artillery to another
+  --no-cap                   --local: do not cap the services at the task's CPU (512 units = half a core,
+                             a cgroup of their own; applied where the kernel and permissions allow)
   --timeout <ms>             per-request timeout (default 10000)
   --out <file>               results file (default bench/results/<time>-<targets>.json); the report is written beside it
   --no-build                 --local: skip \`dotnet build\` (use the last Release build)
@@ -100,6 +103,8 @@ export interface CliOptions {
     readonly count?: number;
     readonly repeat: number;
     readonly pin: boolean;
+    /** --local: cap the services at the task's CPU with a cgroup (off with --no-cap). */
+    readonly cap: boolean;
     readonly out?: string;
     readonly build: boolean;
     readonly help: boolean;
@@ -134,6 +139,7 @@ const FLAGS = {
     count: { type: "string" },
     repeat: { type: "string" },
     "no-pin": { type: "boolean", default: false },
+    "no-cap": { type: "boolean", default: false },
     timeout: { type: "string" },
     out: { type: "string" },
     "no-build": { type: "boolean", default: false },
@@ -151,7 +157,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         throw new UsageError((e as Error).message);
     }
     if (v.help) {
-        return { local: false, scale: 1, scenarios: [], scenarioFiles: [], services: [], store: "memory", capacity: {}, timeoutMs: 10_000, engine: "local", repeat: 1, pin: true, build: true, help: true };
+        return { local: false, scale: 1, scenarios: [], scenarioFiles: [], services: [], store: "memory", capacity: {}, timeoutMs: 10_000, engine: "local", repeat: 1, pin: true, cap: true, build: true, help: true };
     }
     const stacks = v.stacks?.split(",").map((s) => s.trim()).filter(Boolean);
     if ((stacks === undefined || stacks.length === 0) === !v.local) {
@@ -177,6 +183,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         count,
         repeat: num("repeat", v.repeat, (n) => Number.isInteger(n) && n >= 1, "a whole number >= 1") ?? 1,
         pin: !v["no-pin"],
+        cap: !v["no-cap"],
         stacks,
         local: Boolean(v.local),
         scale: num("scale", v.scale, positive, "a number greater than 0") ?? 1,
@@ -294,6 +301,8 @@ export interface MainDeps {
     readonly warmupChunkS?: number;
     /** Test hook: runs the Artillery scripts instead of the engine. */
     readonly runScript?: ScriptRunner;
+    /** Test hook: makes (or declines) the services' CPU cgroup. */
+    readonly createCpuCap?: (units: number, name: string) => CpuCap | NoCpuCap;
 }
 
 /** What --local has started, for main() to stop whatever happens. */
@@ -304,6 +313,8 @@ interface LocalState {
     publishDir?: string;
     /** The BookStore's throw-away PostgreSQL with --store postgres (removed at the end). */
     postgres?: LocalPostgres;
+    /** The services' CPU cgroup (removed at the end, once they have stopped). */
+    cpuCap?: CpuCap;
 }
 
 /**
@@ -364,8 +375,10 @@ async function startLocal(
     if (o.pinning) {
         o.log(`pinning: the services to core ${o.pinning.serviceCore}, Artillery to core ${o.pinning.artilleryCore} (taskset; --no-pin to turn off)`);
     }
+    const localCpu = capLocalServices(options, state, o);
+    const prefix = [...(state.cpuCap?.prefix ?? []), ...(o.pinning?.service ?? [])];
     const needed = [...ours, ...theirs.map((u) => u.name)];
-    await startServices(needed, o.pinning ? pinned(command, o.pinning.service) : command, { log: o.log, onStart: (r) => state.running.push(r) });
+    await startServices(needed, prefix.length > 0 ? pinned(command, prefix) : command, { log: o.log, onStart: (r) => state.running.push(r) });
     const byName = new Map(state.running.map((r) => [r.name, r.baseUrl]));
     const pids = state.running.map((r) => ({ name: r.name, pid: r.child.pid ?? -1 }));
     return {
@@ -375,17 +388,44 @@ async function startLocal(
         baseUrlFor: (p) => byName.get(route(p) ?? "") ?? "http://127.0.0.1:1",
         urls: Object.fromEntries(byName),
         // No Fargate task here: the cost figures use the stacks' default task size, marked as such in the report.
-        taskSize: { cpu: 512, memory: 1024 },
+        taskSize: LOCAL_TASK_SIZE,
         tasksPerService: 1,
         tasksSource: "local",
         serverCpuModel: o.cpuModel,
         store,
+        localCpu,
         beginUtilisation: () => {
             state.sampler = new ProcSampler(pids);
             state.sampler.begin();
         },
         endUtilisation: async () => state.sampler?.end() ?? notMeasured(needed, "not measured"),
     };
+}
+
+/**
+ * What a local run stands for: the stacks' default task (stacks/settings.ts DEFAULTS.taskCpu / taskMemory; a
+ * test keeps them equal). Its CPU is the services' cap; both price the local figures.
+ */
+export const LOCAL_TASK_SIZE = { cpu: 512, memory: 1024 } as const;
+
+/**
+ * --local: a CPU cgroup that holds the services to the task's CPU (LOCAL_TASK_SIZE.cpu units), unless --no-cap
+ * or the kernel does not allow it; returns what the services had, for the log and the report.
+ */
+function capLocalServices(options: CliOptions, state: LocalState, o: { log: (line: string) => void; deps: MainDeps }): string {
+    const core = "a core of their own (taskset)";
+    if (!options.cap) {
+        o.log("CPU: the services are not capped (--no-cap)");
+        return `uncapped (--no-cap), ${core}`;
+    }
+    const cap = (o.deps.createCpuCap ?? createCpuCap)(LOCAL_TASK_SIZE.cpu, `dotnet-fargate-bench-${process.pid}`);
+    if ("why" in cap) {
+        o.log(`CPU: the services are not capped at the task's ${LOCAL_TASK_SIZE.cpu} CPU units: ${cap.why}`);
+        return `uncapped (${cap.why})`;
+    }
+    state.cpuCap = cap;
+    o.log(`CPU: the services are capped at ${cap.description}, as a default task (--no-cap to turn off)`);
+    return `capped at ${cap.description}`;
 }
 
 /** --store postgres: starts the BookStore's server (on the services' core) and says what the report will call it. */
@@ -536,6 +576,7 @@ async function stopLocal(local: LocalState, log: (line: string) => void): Promis
         await local.postgres.stop();
         log("stopped the BookStore's PostgreSQL");
     }
+    local.cpuCap?.remove();
 }
 
 if (require.main === module) {

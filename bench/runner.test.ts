@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { freePort, isProcessAlive, serviceForPath } from "./local";
-import { runArtillery } from "./artillery";
+import { artilleryScript, runArtillery, sendingSeconds, summaryFromArtillery } from "./artillery";
+import { judgeStep } from "./capacity";
 import { readResults } from "./results";
 import { main, parseCli } from "./run";
 import { preflight, runBenchmark, runCapacity, Target } from "./runner";
@@ -67,6 +68,29 @@ describe("bench runner against a local server", function () {
         assert.strictEqual(r.clientBound, false);
         assert.deepStrictEqual(r.quantilesMs.map((q) => q.p), [0, 50, 75, 90, 95, 99, 99.9, 100]);
         assert.ok(r.perPeriod.length >= 1 && r.perPeriod.reduce((n, p) => n + p.responses, 0) === 50);
+    });
+
+    it("a phase Artillery cannot create in time is taken over the time it took: the rate it really sent, client-bound", async function () {
+        this.timeout(120_000);
+        // 15,000 arrivals in a "1 s" phase: one Artillery core here creates about 1,200 a second, and the phase
+        // ends only when all exist. Taken over the nominal second, the step would claim 15,000/s sent.
+        const run = await runArtillery({ script: artilleryScript(stub.url, "/api/categories", [{ name: "burst", duration: 1, arrivalRate: 15_000 }], 10_000) });
+        assert.ok(run.sendingS !== null && run.sendingS > 2, `Artillery took ${run.sendingS} s to create the arrivals of a 1 s phase`);
+        const summary = summaryFromArtillery(run.report.aggregate, sendingSeconds(1, run));
+        // Artillery rounds the interval between arrivals down to whole microseconds (artilleryio/arrivals 2.1.2
+        // lib/index.js): 66 us at 15,000/s, so 15,151 arrivals in the second.
+        assert.strictEqual(summary.requests, 15_151);
+        assert.ok(summary.offeredRps < 0.95 * 15_000, `offered ${summary.offeredRps}/s`);
+        const verdict = judgeStep(15_000, { summary, clientCpuPercent: run.clientCpuPercent }, { p99TargetMs: 10_000, maxErrorRate: 1 });
+        assert.deepStrictEqual([verdict.held, verdict.clientBound], [false, true]);
+        assert.match(verdict.reason ?? "", /^client-bound: sent \d+(\.\d)?\/s of 15000\/s$/);
+    });
+
+    it("takes rates over the nominal length unless Artillery took more than 5% longer to send them", () => {
+        assert.deepStrictEqual(
+            [sendingSeconds(10, { sendingS: null }), sendingSeconds(10, { sendingS: 10.4 }), sendingSeconds(10, { sendingS: 10.6 }), sendingSeconds(10, { sendingS: 109 })],
+            [10, 10, 10.6, 109],
+        );
     });
 
     it("counts refused connections as failed requests, not latencies", async () => {
@@ -199,10 +223,13 @@ describe("bench runner against a local server", function () {
         assert.deepStrictEqual(fs.readdirSync(dir), []);
     });
 
-    it("--local: starts one process per service needed, routes each path to it, samples it, and stops it", async () => {
+    it("--local: starts one process per service needed under the CPU cap, routes each path to it, samples it, and stops it", async () => {
         const out = path.join(dir, "local.json");
         const pids: number[] = [];
         const lines: string[] = [];
+        // A stand-in cap: its prefix notes each process it starts, and its removal when every one has exited.
+        const started = path.join(dir, "capped.txt");
+        let removedAfterStop: boolean | undefined;
         await main(["--local", "--scale", "0.01", "--scenarios", "books,prime", "--out", out], {
             log: (l) => {
                 lines.push(l);
@@ -213,15 +240,29 @@ describe("bench runner against a local server", function () {
             },
             quiet: true,
             localCommand: (_name, port) => ({ command: process.execPath, args: [STUB_SCRIPT, String(port)] }),
+            createCpuCap: (units) => ({
+                description: `${units} CPU units (stand-in)`,
+                prefix: ["sh", "-c", 'echo "$$" >> "$0" && exec "$@"', started],
+                remove: () => (removedAfterStop = pids.length === 2 && pids.every((pid) => !isProcessAlive(pid))),
+            }),
         });
         assert.strictEqual(pids.length, 2, lines.join("\n"));
         assert.ok(pids.every((pid) => !isProcessAlive(pid)), "every started process has exited");
+        // The shell execs the service, so the pid it noted is the service's.
+        assert.deepStrictEqual(fs.readFileSync(started, "utf8").trim().split("\n").map(Number).sort(), [...pids].sort());
+        assert.strictEqual(removedAfterStop, true, "the cap is removed once, after the services have stopped");
+        assert.ok(lines.includes("CPU: the services are capped at 512 CPU units (stand-in), as a default task (--no-cap to turn off)"), lines.join("\n"));
         const results = readResults(out);
         const run = results.runs[0];
         assert.strictEqual(run.mode, "local");
         assert.strictEqual(run.label, `local-${run.architecture}`);
         assert.deepStrictEqual(Object.keys(run.urls), ["BookStore.Api", "Prime.Api"]);
         assert.strictEqual(run.serverCpuModel, results.machine.cpuModel);
+        assert.strictEqual(run.localCpu, "capped at 512 CPU units (stand-in)");
+        assert.ok(
+            fs.readFileSync(out.replace(/\.json$/, ".md"), "utf8").includes(`The services of ${run.label} were capped at 512 CPU units (stand-in).`),
+            "the report says what CPU the services had",
+        );
         assert.deepStrictEqual(
             run.scenarios.map((s) => [s.id, s.summary.failed, s.summary.requests]),
             [
@@ -240,10 +281,11 @@ describe("bench runner against a local server", function () {
 
     it("--local: a service that does not start is a clear error, and the others are stopped", async () => {
         await assert.rejects(
-            main(["--local", "--scale", "0.01", "--scenarios", "books", "--out", path.join(dir, "x.json")], {
+            main(["--local", "--no-cap", "--scale", "0.01", "--scenarios", "books", "--out", path.join(dir, "x.json")], {
                 log: quiet,
                 quiet: true,
                 localCommand: () => ({ command: process.execPath, args: ["-e", "process.exit(3)"] }),
+                createCpuCap: () => assert.fail("--no-cap: no CPU cgroup is made"),
             }),
             /BookStore\.Api did not start: the process serving http:\/\/127\.0\.0\.1:\d+\/healthz exited before it was healthy/,
         );
@@ -262,6 +304,7 @@ describe("bench runner against a local server", function () {
         assert.strictEqual(parseCli(["--local"]).tasks, undefined, "no --tasks: each stack's desiredCount, else 1");
         assert.deepStrictEqual(parseCli(["--local", "--scenarios", "profiling,books"]).scenarios, ["high-cpu", "memory-leak", "blocking-threads", "books"]);
         assert.deepStrictEqual(parseCli(["--local"]).scenarios, ["books", "categories", "orders", "prime", "capacity", "capacity-prime"]);
+        assert.deepStrictEqual([parseCli(["--local"]).cap, parseCli(["--local", "--no-cap"]).cap], [true, false]);
         assert.strictEqual(parseCli(["--local"]).store, "memory");
         assert.strictEqual(parseCli(["--local", "--store", "postgres"]).store, "postgres");
         assert.throws(() => parseCli(["--local", "--store", "mysql"]), /--store must be memory or postgres, got "mysql"/);
