@@ -114,12 +114,21 @@ public sealed partial class PostgresBookStore(NpgsqlDataSource dataSource, Postg
     public ValueTask<IReadOnlyList<BookWithCategory>?> GetBooksByCategoryAsync(int categoryId, CancellationToken ct = default) =>
         RunAsync<IReadOnlyList<BookWithCategory>?>(async (connection, ct) =>
         {
-            if (await QuerySingleAsync(connection, null, "SELECT id, name FROM categories WHERE id = $1", ReadCategory, ct, categoryId) is null)
-            {
-                return null;
-            }
-            return await QueryListAsync(connection, null,
-                $"SELECT {BookColumns} FROM {BookFrom} WHERE b.category_id = $1 {BookOrder}", ReadBook, ct, categoryId);
+            // One round trip: the category's row, joined to its books if it has any. No row at all means no such
+            // category (null: 404); one row without a book means a category with no books (an empty list).
+            var found = false;
+            var books = new List<BookWithCategory>();
+            await QueryEachAsync(connection, null,
+                $"SELECT {BookColumns} FROM categories c LEFT JOIN books b ON b.category_id = c.id WHERE c.id = $1 {BookOrder}",
+                r =>
+                {
+                    found = true;
+                    if (!r.IsDBNull(0))
+                    {
+                        books.Add(ReadBook(r));
+                    }
+                }, ct, categoryId);
+            return found ? books : null;
         }, ct);
 
     public ValueTask<IReadOnlyList<BookWithCategory>> SearchBooksAsync(string text, CancellationToken ct = default) =>
