@@ -359,7 +359,10 @@ async function startLocal(
             dlls.set(u.name, await publishUserService(u, path.join(state.publishDir, u.name)));
         }
     }
-    cleanups.add(async () => void (await Promise.all(state.running.map((r) => stopProcess(r.child)))));
+    cleanups.add(async () => {
+        await Promise.all(state.running.map((r) => stopProcess(r.child)));
+        state.cpuCap?.remove(); // once its processes are gone
+    });
     const store = await localStore(options, ours, state, o);
     const ourCommand = o.deps.localCommand ?? dotnetCommand();
     const command = (name: string, port: number): LocalCommand => {
@@ -412,8 +415,12 @@ export const LOCAL_TASK_SIZE = { cpu: 512, memory: 1024 } as const;
  * --local: a CPU cgroup that holds the services to the task's CPU (LOCAL_TASK_SIZE.cpu units), unless --no-cap
  * or the kernel does not allow it; returns what the services had, for the log and the report.
  */
-function capLocalServices(options: CliOptions, state: LocalState, o: { log: (line: string) => void; deps: MainDeps }): string {
-    const core = "a core of their own (taskset)";
+function capLocalServices(
+    options: CliOptions,
+    state: LocalState,
+    o: { log: (line: string) => void; deps: MainDeps; pinning: ReturnType<typeof corePinning> },
+): string {
+    const core = o.pinning ? `on core ${o.pinning.serviceCore} (taskset)` : "on any core (not pinned)";
     if (!options.cap) {
         o.log("CPU: the services are not capped (--no-cap)");
         return `uncapped (--no-cap), ${core}`;
@@ -421,11 +428,11 @@ function capLocalServices(options: CliOptions, state: LocalState, o: { log: (lin
     const cap = (o.deps.createCpuCap ?? createCpuCap)(LOCAL_TASK_SIZE.cpu, `dotnet-fargate-bench-${process.pid}`);
     if ("why" in cap) {
         o.log(`CPU: the services are not capped at the task's ${LOCAL_TASK_SIZE.cpu} CPU units: ${cap.why}`);
-        return `uncapped (${cap.why})`;
+        return `uncapped (${cap.why}), ${core}`;
     }
     state.cpuCap = cap;
     o.log(`CPU: the services are capped at ${cap.description}, as a default task (--no-cap to turn off)`);
-    return `capped at ${cap.description}`;
+    return `capped at ${cap.description}, ${core}`;
 }
 
 /** --store postgres: starts the BookStore's server (on the services' core) and says what the report will call it. */
