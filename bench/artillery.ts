@@ -194,7 +194,7 @@ export interface ArtilleryRun {
 }
 
 /** utime + stime of a process, in clock ticks, or null. */
-function cpuTicks(pid: number | undefined): number | null {
+export function cpuTicks(pid: number | undefined): number | null {
     if (pid === undefined) {
         return null;
     }
@@ -216,8 +216,13 @@ export function sendingSeconds(nominalS: number, run: Pick<ArtilleryRun, "sendin
     return run.sendingS !== null && run.sendingS > nominalS * 1.05 ? run.sendingS : nominalS;
 }
 
+/** A run's figures, its rates taken over sendingSeconds(nominalS, run). */
+export function runSummary(run: ArtilleryRun, nominalS: number): Summary {
+    return summaryFromArtillery(run.report.aggregate, sendingSeconds(nominalS, run));
+}
+
 /** Clock ticks per second on Linux (USER_HZ); 100 on every architecture Node runs on there. */
-const TICKS_PER_S = 100;
+export const TICKS_PER_S = 100;
 
 export interface RunArtilleryOptions {
     readonly script: Record<string, unknown>;
@@ -286,12 +291,16 @@ export async function runArtillery(options: RunArtilleryOptions): Promise<Artill
             throw new ArtilleryError(`artillery run exited with ${code}; its last output:\n${tail}`);
         }
         const report = parseArtilleryReport(fs.readFileSync(outFile, "utf8"), outFile);
-        const cpu =
-            phaseStart && phaseEnd && phaseEnd.at > phaseStart.at
-                ? round2(((phaseEnd.ticks - phaseStart.ticks) / TICKS_PER_S / ((phaseEnd.at - phaseStart.at) / 1000)) * 100)
-                : null;
-        const sendingS = phaseStart && phaseEnd && phaseEnd.at > phaseStart.at ? round2((phaseEnd.at - phaseStart.at) / 1000) : null;
-        return { report, wallS, clientCpuPercent: cpu, sendingS };
+        // The phases' window, once: its length and Artillery's CPU ticks in it.
+        const phases = phaseStart && phaseEnd && phaseEnd.at > phaseStart.at
+            ? { s: (phaseEnd.at - phaseStart.at) / 1000, ticks: phaseEnd.ticks - phaseStart.ticks }
+            : null;
+        return {
+            report,
+            wallS,
+            clientCpuPercent: phases && round2((phases.ticks / TICKS_PER_S / phases.s) * 100),
+            sendingS: phases && round2(phases.s),
+        };
     } finally {
         if (!options.workDir) {
             fs.rmSync(dir, { recursive: true, force: true });

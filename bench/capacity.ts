@@ -36,8 +36,8 @@ export interface SearchLimits {
  * busy-waits on setImmediate for the last 25 ms before every tick (artilleryio/arrivals 2.1.2 lib/index.js,
  * nanotimer 0.3.14 lib/nanotimer.js), so its CPU reads about rate x 25 ms per second whatever the work:
  * 3, 6, 11, 22, 43, 83 and 98% of a core at 1, 2, 4 ... 64 arrivals/s here, and 100% at 50/s against a
- * server answering with a p99 of 4 ms. The spin yields to I/O every turn, so it neither delays responses nor stops arrivals; a generator
- * that really runs out of CPU falls behind its arrivals, which the rule above sees.
+ * server answering with a p99 of 4 ms. The spin yields to I/O every turn, so it neither delays responses nor
+ * stops arrivals; a generator that really runs out of CPU falls behind its arrivals, which the rule above sees.
  */
 export function judgeStep(rate: number, m: StepMeasurement, limits: SearchLimits): StepVerdict {
     const s = m.summary;

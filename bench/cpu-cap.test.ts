@@ -3,6 +3,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { cpuTicks, TICKS_PER_S } from "./artillery";
 import { CFS_PERIOD_US, createCpuCap, findHierarchy, quotaFor } from "./cpu-cap";
 import { LOCAL_TASK_SIZE } from "./run";
 import { DEFAULTS } from "../stacks/settings";
@@ -27,11 +28,7 @@ function fakeTree(dir: string, layout: "v1" | "v2" | "none"): { root: string; pr
 }
 
 /** utime + stime of a process, seconds. */
-function cpuSeconds(pid: number): number {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+const cpuSeconds = (pid: number): number => (cpuTicks(pid) ?? NaN) / TICKS_PER_S;
 
 describe("bench: the services' CPU cap (--local)", () => {
     let dir: string;

@@ -3,7 +3,7 @@
  * scenario (books on arm64, books on amd64, categories on arm64, ...) so slow drift in the network or
  * the load generator's machine touches both sides alike.
  */
-import { ArtilleryMetrics, ArtilleryRun, artilleryScript, Phase, runArtillery, sendingSeconds, summaryFromArtillery } from "./artillery";
+import { ArtilleryMetrics, ArtilleryRun, artilleryScript, Phase, runArtillery, runSummary } from "./artillery";
 import { isSteady, judgeStep, searchCapacity, SearchOutcome, StepMeasurement, WarmupChunk } from "./capacity";
 import { DEFAULT_SLACK_S, PHASED_WARMUP_S, searchCapacityInPhases } from "./capacity-phases";
 import { sendRequest } from "./http-once";
@@ -142,7 +142,7 @@ export function scenarioScript(baseUrl: string, scenario: FixedScenario, phase: 
 
 /** A fixed-rate test's result from its Artillery run. */
 export function scenarioResult(s: FixedScenario, run: ArtilleryRun, startedAt: Date, endedAt: Date): ScenarioResult {
-    const summary = summaryFromArtillery(run.report.aggregate, sendingSeconds(s.duration, run));
+    const summary = runSummary(run, s.duration);
     return {
         id: s.id,
         name: s.name,
@@ -331,7 +331,7 @@ export async function warmUp(target: Target, cap: CapacityTarget, o: CapacityRun
         const run = await o.runScript(
             artilleryScript(target.baseUrlFor(cap.url), cap.url, [{ name: "warm-up", duration: chunkS, arrivalRate: rate }], o.timeoutMs),
         );
-        const s = summaryFromArtillery(run.report.aggregate, sendingSeconds(chunkS, run));
+        const s = runSummary(run, chunkS);
         chunks.push({ achievedRps: s.achievedRps, meanMs: s.latency?.mean ?? null });
     }
     const warmup = { seconds: chunks.length * chunkS, rate, steady: isSteady(chunks), chunks };
@@ -354,7 +354,7 @@ export async function runCapacity(target: Target, cap: CapacityTarget, o: Capaci
         const run = await o.runScript(
             artilleryScript(target.baseUrlFor(cap.url), cap.url, [{ name: `step ${rate}/s`, duration: cap.stepDuration, arrivalRate: rate }], o.timeoutMs),
         );
-        const summary = summaryFromArtillery(run.report.aggregate, sendingSeconds(cap.stepDuration, run));
+        const summary = runSummary(run, cap.stepDuration);
         const verdict = judgeStep(rate, { summary, clientCpuPercent: run.clientCpuPercent }, cap);
         o.log(
             `${what}: ${verdict.held ? "held" : `not held (${verdict.reason})`}; sent ${fmt(summary.offeredRps)}/s, ` +

@@ -72,10 +72,7 @@ now_ms() { date +%s%3N; }
 echo "Building (Release)..." >&2
 timeout 900 dotnet build "$SERVICES/DotnetFargate.slnx" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 \
   || { cat "$WORK/build.log" >&2; fail "building the services failed."; }
-timeout 600 dotnet build "$SCRIPT_DIR/RawKestrel/RawKestrel.csproj" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 \
-  || { cat "$WORK/build.log" >&2; fail "building RawKestrel failed."; }
-timeout 600 dotnet build "$SCRIPT_DIR/SeedBookStore/SeedBookStore.csproj" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 \
-  || { cat "$WORK/build.log" >&2; fail "building SeedBookStore failed."; }
+# RawKestrel and SeedBookStore are only published (below); SieveBench runs from its build.
 timeout 600 dotnet build "$SCRIPT_DIR/SieveBench/SieveBench.csproj" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 \
   || { cat "$WORK/build.log" >&2; fail "building SieveBench failed."; }
 

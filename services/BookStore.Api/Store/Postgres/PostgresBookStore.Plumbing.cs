@@ -1,5 +1,6 @@
 using DotnetFargate.Platform;
 using Npgsql;
+using static BookStore.Api.Store.Postgres.PostgresSql;
 
 namespace BookStore.Api.Store.Postgres;
 
@@ -53,7 +54,7 @@ public sealed partial class PostgresBookStore
         NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, Action<NpgsqlDataReader> each,
         CancellationToken ct, params object[] args)
     {
-        await using var command = PostgresSql.Command(connection, tx, sql, args);
+        await using var command = Command(connection, tx, sql, args);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -64,13 +65,9 @@ public sealed partial class PostgresBookStore
     private static async Task<long> CountAsync(
         NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, CancellationToken ct, params object[] args)
     {
-        await using var command = PostgresSql.Command(connection, tx, sql, args);
+        await using var command = Command(connection, tx, sql, args);
         return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
     }
-
-    private static Task ExecuteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, CancellationToken ct, params object[] args) =>
-        PostgresSql.ExecuteAsync(connection, tx, sql, ct, args);
 }
 
 /// <summary>Which failures mean "the database can't be reached now" (503) rather than a bug (500).</summary>

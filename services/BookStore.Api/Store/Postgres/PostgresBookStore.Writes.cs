@@ -1,5 +1,6 @@
 using BookStore.Api.Domain;
 using Npgsql;
+using static BookStore.Api.Store.Postgres.PostgresSql;
 
 namespace BookStore.Api.Store.Postgres;
 

@@ -1,6 +1,7 @@
 using BookStore.Api.Domain;
 using DotnetFargate.Platform;
 using Npgsql;
+using static BookStore.Api.Store.Postgres.PostgresSql;
 
 namespace BookStore.Api.Store.Postgres;
 

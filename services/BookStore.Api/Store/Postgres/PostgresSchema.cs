@@ -72,9 +72,8 @@ public static class PostgresSchema
         await PostgresSql.ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock($1)", ct, LockKey);
         await PostgresSql.ExecuteAsync(connection, tx, CreateTables, ct);
 
-        await using (var check = new NpgsqlCommand("SELECT 1 FROM bookstore_schema WHERE version = @v", connection, tx))
+        await using (var check = PostgresSql.Command(connection, tx, "SELECT 1 FROM bookstore_schema WHERE version = $1", [Version]))
         {
-            check.Parameters.AddWithValue("v", Version);
             if (await check.ExecuteScalarAsync(ct) is not null)
             {
                 return false; // disposing the transaction rolls back nothing but the lock
