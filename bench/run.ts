@@ -280,11 +280,15 @@ function fargateFor(stack: string, placement: LoadGeneratorPlacement | undefined
     return test ?? fargateRunner({ count, region: placement.region, placement }, { log });
 }
 
-/** A service command run under a prefix (taskset). */
-function pinned(command: (name: string, port: number) => LocalCommand, prefix: readonly string[]): (name: string, port: number) => LocalCommand {
+/** A service command run under a prefix of its own (its CPU cgroup, then taskset); no prefix leaves it as it is. */
+function prefixed(
+    command: (name: string, port: number) => LocalCommand,
+    prefixFor: (name: string) => readonly string[],
+): (name: string, port: number) => LocalCommand {
     return (name, port) => {
         const c = command(name, port);
-        return { ...c, command: prefix[0], args: [...prefix.slice(1), c.command, ...c.args] };
+        const prefix = prefixFor(name);
+        return prefix.length === 0 ? c : { ...c, command: prefix[0], args: [...prefix.slice(1), c.command, ...c.args] };
     };
 }
 
@@ -313,8 +317,8 @@ interface LocalState {
     publishDir?: string;
     /** The BookStore's throw-away PostgreSQL with --store postgres (removed at the end). */
     postgres?: LocalPostgres;
-    /** The services' CPU cgroup (removed at the end, once they have stopped). */
-    cpuCap?: CpuCap;
+    /** Each service's CPU cgroup, by service name (removed at the end, once they have stopped). */
+    cpuCaps: Map<string, CpuCap>;
 }
 
 /**
@@ -361,7 +365,7 @@ async function startLocal(
     }
     cleanups.add(async () => {
         await Promise.all(state.running.map((r) => stopProcess(r.child)));
-        state.cpuCap?.remove(); // once its processes are gone
+        state.cpuCaps.forEach((cap) => cap.remove()); // once their processes are gone
     });
     const store = await localStore(options, ours, state, o);
     const ourCommand = o.deps.localCommand ?? dotnetCommand();
@@ -378,10 +382,10 @@ async function startLocal(
     if (o.pinning) {
         o.log(`pinning: the services to core ${o.pinning.serviceCore}, Artillery to core ${o.pinning.artilleryCore} (taskset; --no-pin to turn off)`);
     }
-    const localCpu = capLocalServices(options, state, o);
-    const prefix = [...(state.cpuCap?.prefix ?? []), ...(o.pinning?.service ?? [])];
     const needed = [...ours, ...theirs.map((u) => u.name)];
-    await startServices(needed, prefix.length > 0 ? pinned(command, prefix) : command, { log: o.log, onStart: (r) => state.running.push(r) });
+    const localCpu = capLocalServices(needed, options, state, o);
+    const prefixFor = (name: string) => [...(state.cpuCaps.get(name)?.prefix ?? []), ...(o.pinning?.service ?? [])];
+    await startServices(needed, prefixed(command, prefixFor), { log: o.log, onStart: (r) => state.running.push(r) });
     const byName = new Map(state.running.map((r) => [r.name, r.baseUrl]));
     const pids = state.running.map((r) => ({ name: r.name, pid: r.child.pid ?? -1 }));
     return {
@@ -412,10 +416,12 @@ async function startLocal(
 export const LOCAL_TASK_SIZE = { cpu: 512, memory: 1024 } as const;
 
 /**
- * --local: a CPU cgroup that holds the services to the task's CPU (LOCAL_TASK_SIZE.cpu units), unless --no-cap
- * or the kernel does not allow it; returns what the services had, for the log and the report.
+ * --local: a CPU cgroup per service that holds it to a task's CPU (LOCAL_TASK_SIZE.cpu units), as each service is
+ * its own task on Fargate, unless --no-cap or the kernel does not allow it; returns what the services had, for
+ * the log and the report.
  */
 function capLocalServices(
+    services: readonly string[],
     options: CliOptions,
     state: LocalState,
     o: { log: (line: string) => void; deps: MainDeps; pinning: ReturnType<typeof corePinning> },
@@ -425,14 +431,20 @@ function capLocalServices(
         o.log("CPU: the services are not capped (--no-cap)");
         return `uncapped (--no-cap), ${core}`;
     }
-    const cap = (o.deps.createCpuCap ?? createCpuCap)(LOCAL_TASK_SIZE.cpu, `dotnet-fargate-bench-${process.pid}`);
-    if ("why" in cap) {
-        o.log(`CPU: the services are not capped at the task's ${LOCAL_TASK_SIZE.cpu} CPU units: ${cap.why}`);
-        return `uncapped (${cap.why}), ${core}`;
+    let description = "";
+    for (const service of services) {
+        const cap = (o.deps.createCpuCap ?? createCpuCap)(LOCAL_TASK_SIZE.cpu, `dotnet-fargate-bench-${process.pid}-${service}`);
+        if ("why" in cap) {
+            state.cpuCaps.forEach((made) => made.remove());
+            state.cpuCaps.clear();
+            o.log(`CPU: the services are not capped at the task's ${LOCAL_TASK_SIZE.cpu} CPU units: ${cap.why}`);
+            return `uncapped (${cap.why}), ${core}`;
+        }
+        state.cpuCaps.set(service, cap);
+        description = cap.description;
     }
-    state.cpuCap = cap;
-    o.log(`CPU: the services are capped at ${cap.description}, as a default task (--no-cap to turn off)`);
-    return `capped at ${cap.description}, ${core}`;
+    o.log(`CPU: each service is capped at ${description}, as its own default task (--no-cap to turn off)`);
+    return `capped at ${description} each, ${core}`;
 }
 
 /** --store postgres: starts the BookStore's server (on the services' core) and says what the report will call it. */
@@ -473,7 +485,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         log(`AWS credentials for run-fargate: from ${checkAwsCredentials()}`);
     }
     const startedAt = new Date();
-    const local: LocalState = { running: [] };
+    const local: LocalState = { running: [], cpuCaps: new Map() };
     try {
         const targets = options.stacks
             ? await stackTargets(options, options.stacks, deps, log)
@@ -583,7 +595,7 @@ async function stopLocal(local: LocalState, log: (line: string) => void): Promis
         await local.postgres.stop();
         log("stopped the BookStore's PostgreSQL");
     }
-    local.cpuCap?.remove();
+    local.cpuCaps.forEach((cap) => cap.remove());
 }
 
 if (require.main === module) {

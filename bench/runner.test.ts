@@ -227,9 +227,11 @@ describe("bench runner against a local server", function () {
         const out = path.join(dir, "local.json");
         const pids: number[] = [];
         const lines: string[] = [];
-        // A stand-in cap: its prefix notes each process it starts, and its removal when every one has exited.
+        // A stand-in cap per service: its prefix notes the process it starts, and its removal whether every
+        // process had exited by then.
         const started = path.join(dir, "capped.txt");
-        let removedAfterStop: boolean | undefined;
+        const groups: string[] = [];
+        const removedAfterStop: boolean[] = [];
         await main(["--local", "--scale", "0.01", "--scenarios", "books,prime", "--out", out], {
             log: (l) => {
                 lines.push(l);
@@ -240,25 +242,30 @@ describe("bench runner against a local server", function () {
             },
             quiet: true,
             localCommand: (_name, port) => ({ command: process.execPath, args: [STUB_SCRIPT, String(port)] }),
-            createCpuCap: (units) => ({
-                description: `${units} CPU units (stand-in)`,
-                prefix: ["sh", "-c", 'echo "$$" >> "$0" && exec "$@"', started],
-                remove: () => (removedAfterStop = pids.length === 2 && pids.every((pid) => !isProcessAlive(pid))),
-            }),
+            createCpuCap: (units, name) => {
+                groups.push(name);
+                return {
+                    description: `${units} CPU units (stand-in)`,
+                    prefix: ["sh", "-c", 'echo "$$" >> "$0" && exec "$@"', started],
+                    remove: () => removedAfterStop.push(pids.length === 2 && pids.every((pid) => !isProcessAlive(pid))),
+                };
+            },
         });
         assert.strictEqual(pids.length, 2, lines.join("\n"));
         assert.ok(pids.every((pid) => !isProcessAlive(pid)), "every started process has exited");
         // The shell execs the service, so the pid it noted is the service's.
         assert.deepStrictEqual(fs.readFileSync(started, "utf8").trim().split("\n").map(Number).sort(), [...pids].sort());
-        assert.strictEqual(removedAfterStop, true, "the cap is removed once, after the services have stopped");
-        assert.ok(lines.includes("CPU: the services are capped at 512 CPU units (stand-in), as a default task (--no-cap to turn off)"), lines.join("\n"));
+        // One group per service, as each is its own task on Fargate, each removed once the services have stopped.
+        assert.deepStrictEqual(groups, [`dotnet-fargate-bench-${process.pid}-BookStore.Api`, `dotnet-fargate-bench-${process.pid}-Prime.Api`]);
+        assert.deepStrictEqual(removedAfterStop, [true, true]);
+        assert.ok(lines.includes("CPU: each service is capped at 512 CPU units (stand-in), as its own default task (--no-cap to turn off)"), lines.join("\n"));
         const results = readResults(out);
         const run = results.runs[0];
         assert.strictEqual(run.mode, "local");
         assert.strictEqual(run.label, `local-${run.architecture}`);
         assert.deepStrictEqual(Object.keys(run.urls), ["BookStore.Api", "Prime.Api"]);
         assert.strictEqual(run.serverCpuModel, results.machine.cpuModel);
-        assert.match(run.localCpu ?? "", /^capped at 512 CPU units \(stand-in\), on (core \d+ \(taskset\)|any core \(not pinned\))$/);
+        assert.match(run.localCpu ?? "", /^capped at 512 CPU units \(stand-in\) each, on (core \d+ \(taskset\)|any core \(not pinned\))$/);
         assert.ok(
             fs.readFileSync(out.replace(/\.json$/, ".md"), "utf8").includes(`The services of ${run.label} were ${run.localCpu}.`),
             "the report says what CPU the services had",
