@@ -16,6 +16,9 @@ public sealed class SaturationTests
 {
     private const string LongPrime = "/prime?n=100000000";
     /// <summary>The rate-limiting policy the services' admission control registers (Admission.PolicyName in Shared).</summary>
+    // The series read below are ASP.NET Core's own rate-limiting metrics (meter Microsoft.AspNetCore.RateLimiting:
+    // dotnet/aspnetcore src/Middleware/RateLimiting/src/RateLimitingMetrics.cs; OpenTelemetry's semantic conventions
+    // for ASP.NET Core metrics) as the Prometheus exporter names them; these tests read them from the running service.
     private const string AdmissionPolicy = "cpu-bound";
 
     [Fact]

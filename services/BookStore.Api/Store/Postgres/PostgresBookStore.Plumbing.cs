@@ -84,6 +84,7 @@ public static class PostgresFailures
         {
             // Class 08: connection exceptions; 57P01-57P03: the server is shutting down or starting;
             // 53300: too many connections; 40001/40P01: a transaction the client may simply retry.
+            // SQLSTATE classes as PostgreSQL's errcodes list them (Npgsql's PostgresErrorCodes names them).
             // Class 28 (a wrong or changed password, a role not allowed in) and 3D000 (no such database): the
             // database refuses this task. Not a bug in the request: 503 and not ready, with the reason logged,
             // rather than a 500 per request or, at start, an initializer that stops the process.
