@@ -11,7 +11,7 @@ import { ArgumentError } from "./validation";
 export interface ServiceImageArgs {
     /** ECR repository name, e.g. "dotnet-fargate-arm64/bookstore". Required. */
     readonly repositoryName: string;
-    /** Build context folder (the repository's `services/`). Required. */
+    /** Build context folder: the service's own staged context (stacks/image-build.ts). Required. */
     readonly context: string;
     /** Dockerfile path. Required. */
     readonly dockerfile: string;
@@ -19,7 +19,10 @@ export interface ServiceImageArgs {
     readonly buildArgs?: Readonly<Record<string, string>>;
     /** The one platform to build for, "linux/arm64" or "linux/amd64". Required. */
     readonly platform: "linux/arm64" | "linux/amd64";
-    /** Image tag; must be unique per source version because tags are immutable. Required. */
+    /**
+     * Image tag; must change whenever docker-build would rebuild (its context hash, build arguments, platform),
+     * because tags are immutable: infra/image-context.ts derives it so. Required.
+     */
     readonly tag: string;
     /** How many images the lifecycle policy keeps. Default: 20. */
     readonly imageRetentionCount?: number;
@@ -97,18 +100,18 @@ export class ServiceImage extends pulumi.ComponentResource {
                 dockerfile: { location: args.dockerfile },
                 buildArgs: args.buildArgs ?? {},
                 platforms: [args.platform],
-                buildOnPreview: true,
+                // Never on preview. docker-build diffs every input against state (pulumi/docker-build v0.0.22,
+                // provider/internal/image.go Diff), so preview and deploy must send the same ones, cacheTo included,
+                // or every preview would show every image changed; and a preview that built would still export the
+                // cache (buildOnPreview's doc in the same file: "cache manifests are still exported"), letting a pull
+                // request overwrite the cache deploys read. The pull-request pipeline proves the images build with
+                // `npm run build:images` instead: no push, no cache export.
+                buildOnPreview: false,
                 push: true,
                 tags: [pulumi.interpolate`${repository.repositoryUrl}:${args.tag}`],
                 registries: [{ address: repository.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) }],
                 cacheFrom: [{ registry: { ref: cacheRef } }],
-                // docker-build exports cache manifests even when it builds on preview ("Images built during
-                // previews are never exported to registries, however cache manifests are still exported",
-                // buildOnPreview in provider/internal/image.go, v0.0.22): a pull request's preview must not
-                // overwrite the cache deploys read, so previews only read it.
-                cacheTo: pulumi.runtime.isDryRun()
-                    ? []
-                    : [{ registry: { ref: cacheRef, mode: dockerBuild.CacheMode.Max, imageManifest: true, ociMediaTypes: true } }],
+                cacheTo: [{ registry: { ref: cacheRef, mode: dockerBuild.CacheMode.Max, imageManifest: true, ociMediaTypes: true } }],
             },
             { parent: this },
         );

@@ -4,7 +4,6 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "path";
 import { architectureTraits } from "../infra/architecture";
 import { createDelivery } from "../infra/azuredevops/delivery";
 import { Database } from "../infra/database";
@@ -14,11 +13,10 @@ import { repositoryName } from "../infra/naming";
 import { Network } from "../infra/network";
 import { estimateMonthlyCost, MonthlyCost } from "../infra/pricing";
 import { ServiceImage } from "../infra/service-image";
-import { imageSourceHash } from "../infra/source-hash";
 import { StackConfig } from "./config";
 import { ServiceSpec } from "./services";
 import { attachMonitor, createMonitorShared } from "./monitoring";
-import { projectRoot } from "./paths";
+import { imageBuild } from "./image-build";
 import { DATABASE_SERVICE, PROJECT } from "./settings";
 
 
@@ -184,16 +182,14 @@ function deployService(spec: ServiceSpec, shared: Shared) {
     const store = database && spec.name === DATABASE_SERVICE ? databaseAccess(database) : undefined;
     const traits = architectureTraits(settings.architecture);
     const name = `${prefix}-${spec.name}`;
+    const build = imageBuild(stack, spec, traits.platform);
     const image = new ServiceImage(name, {
         repositoryName: repositoryName(PROJECT, stack, spec.name),
-        // Paths relative to the project folder (Pulumi's working directory) where given so, so state is the
-        // same on every machine. One Dockerfile builds every project unless the service names its own.
-        context: spec.context,
-        dockerfile: spec.dockerfile,
-        buildArgs: { PROJECT: spec.projectFile },
+        context: build.context,
+        dockerfile: build.dockerfile,
+        buildArgs: build.buildArgs,
         platform: traits.platform,
-        // Only what this image is built from: editing a test or another service redeploys nothing.
-        tag: `src-${imageSourceHash(path.resolve(projectRoot(), spec.context), spec.project, path.resolve(projectRoot(), spec.dockerfile))}`,
+        tag: build.tag,
         imageRetentionCount: settings.imageRetentionCount,
     });
     const monitoring = monitor && settings.monitor.services.includes(spec.name)

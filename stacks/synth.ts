@@ -190,30 +190,35 @@ export function renderJson(stack: string, evaluation: Evaluation): string {
 }
 
 /**
- * Evaluates the stack and returns its text or JSON. Offline nothing reaches Azure DevOps, so a stack with
- * `azureDevOps.enabled` synthesizes without the real token: a placeholder stands in for the run.
+ * Evaluates the stack offline with the stack file's config and `overrides` on top. Offline nothing reaches Azure
+ * DevOps, so a stack with `azureDevOps.enabled` evaluates without the real token: a placeholder stands in for the run.
  */
-export async function main(argv: readonly string[]): Promise<string> {
-    const options = parseArgs(argv);
-    const { config: fileConfig, secretKeys } = stackFileConfig(options.stack);
-    const config = { ...fileConfig, ...options.config };
+export async function evaluateStack(stack: string, overrides: Readonly<Record<string, string>> = {}): Promise<Evaluation> {
+    const { config: fileConfig, secretKeys } = stackFileConfig(stack);
+    const config = { ...fileConfig, ...overrides };
     const hadToken = process.env[PAT_ENV] !== undefined;
     if (!hadToken) {
         process.env[PAT_ENV] = OFFLINE_SECRET;
     }
     try {
-        const evaluation = await evaluate(options.stack, { config, secretKeys });
-        const text = options.json ? renderJson(options.stack, evaluation) : renderText(options.stack, evaluation);
-        if (options.out !== undefined) {
-            fs.writeFileSync(options.out, `${text}\n`);
-            return `synth: wrote ${options.out}`;
-        }
-        return text;
+        return await evaluate(stack, { config, secretKeys });
     } finally {
         if (!hadToken) {
             delete process.env[PAT_ENV];
         }
     }
+}
+
+/** Evaluates the stack and returns its text or JSON. */
+export async function main(argv: readonly string[]): Promise<string> {
+    const options = parseArgs(argv);
+    const evaluation = await evaluateStack(options.stack, options.config);
+    const text = options.json ? renderJson(options.stack, evaluation) : renderText(options.stack, evaluation);
+    if (options.out !== undefined) {
+        fs.writeFileSync(options.out, `${text}\n`);
+        return `synth: wrote ${options.out}`;
+    }
+    return text;
 }
 
 if (require.main === module) {

@@ -56,6 +56,8 @@ describe("service Dockerfiles", () => {
         const declared = JSON.parse(volume.slice("VOLUME ".length)) as string[];
         assert.deepStrictEqual([...writablePaths].filter((p) => !declared.includes(p)), [], "every writable mount is a declared VOLUME");
         assert.ok(final.includes("COPY --from=build --chown=1654:1654 /diag /diag"), "/diag belongs to the app user");
+        // The CA bundle the staged context carries (stacks/image-build.ts CARRIED_FILES) where database connections read it.
+        assert.ok(final.includes("COPY .dotnet-fargate/rds-global-bundle.pem /etc/ssl/certs/rds/rds-global-bundle.pem"));
         // Tier-up starts under load at once (bench/services/run.sh measures it and runs the services with the same ENV).
         assert.ok(final.includes("ENV DOTNET_TC_CallCountingDelayMs=0"));
     });
@@ -93,8 +95,10 @@ describe("service Dockerfiles", () => {
         }
         assert.strictEqual(SERVICE_CATALOG.prime.dockerfile, "Dockerfile.aot");
         const { resources } = await runProgram("amd64", { config: { services: [...SERVICE_NAMES] } });
-        const images = ofType(resources, "docker-build:index:Image").map((i) => [i.inputs.dockerfile.location, i.inputs.buildArgs.PROJECT]);
-        assert.deepStrictEqual(images.sort(), SERVICE_NAMES.map((s) => [`services/${SERVICE_CATALOG[s].dockerfile}`, projectFile(SERVICE_CATALOG[s].project)]).sort());
+        // Each image's staged context carries its service's Dockerfile (stacks/image-build.ts).
+        const images = ofType(resources, "docker-build:index:Image").map((i) => [fs.readFileSync(path.join(projectRoot(), i.inputs.dockerfile.location), "utf8"), i.inputs.buildArgs.PROJECT]);
+        const dockerfile = (name: string) => fs.readFileSync(path.join(projectRoot(), "services", name), "utf8");
+        assert.deepStrictEqual(images.sort(), SERVICE_NAMES.map((s) => [dockerfile(SERVICE_CATALOG[s].dockerfile), projectFile(SERVICE_CATALOG[s].project)]).sort());
         for (const [, project] of images) {
             assert.ok(fs.existsSync(path.join(projectRoot(), "services", project)), `${project} exists`);
         }

@@ -5,6 +5,9 @@
 // and arm64 with that Dockerfile's own commands.
 import * as assert from "assert";
 import { ARCHITECTURES, architectureTraits } from "../infra/architecture";
+import * as fs from "fs";
+import * as path from "path";
+import { projectRoot } from "../stacks/paths";
 import { json, ofType, one, runProgram } from "./harness";
 
 const echo = { name: "echo", project: "test/fixtures/echo/Echo.Api", paths: ["/echo/*"], healthCheckPath: "/healthz", environment: { GREETING: "hello" } };
@@ -21,8 +24,13 @@ for (const stack of ARCHITECTURES) {
             assert.strictEqual(one(resources, "aws:ecr/repository:Repository", `${name}-repo`).inputs.name, `dotnet-fargate-${stack}/echo`);
             const image = one(resources, "docker-build:index:Image", `${name}-image`);
             assert.deepStrictEqual(image.inputs.platforms, [architectureTraits(stack).platform]);
-            assert.strictEqual(image.inputs.context.location, "test/fixtures/echo");
-            assert.strictEqual(image.inputs.dockerfile.location, "services/Dockerfile");
+            // Its own staged context, laid out from test/fixtures/echo, with our Dockerfile.
+            assert.strictEqual(image.inputs.context.location, `.build/images/${stack}/echo`);
+            assert.ok(fs.existsSync(path.join(projectRoot(), image.inputs.context.location, "Echo.Api", "Program.cs")));
+            assert.strictEqual(
+                fs.readFileSync(path.join(projectRoot(), image.inputs.dockerfile.location), "utf8"),
+                fs.readFileSync(path.join(projectRoot(), "services", "Dockerfile"), "utf8"),
+            );
             assert.deepStrictEqual(image.inputs.buildArgs, { PROJECT: "Echo.Api/Echo.Api.csproj" });
             assert.match(image.inputs.tags[0], /\/dotnet-fargate-(arm64|amd64)\/echo:src-[0-9a-f]{12}$/);
         });

@@ -1,0 +1,46 @@
+/**
+ * Where and how each service's image is built: its own staged build context (infra/image-context.ts) under
+ * `.build/images/<stack>/<service>/` in the project folder, the Dockerfile there, the build arguments and the tag.
+ * `pulumi up`, `pulumi preview`, the offline synth and `npm run build:images` all take their build from here, so
+ * what the pipeline's build check compiles is what a deploy pushes.
+ */
+import * as path from "path";
+import { stageImageContext } from "../infra/image-context";
+import { projectRoot } from "./paths";
+import { ServiceSpec } from "./services";
+
+/** Overrides where staged contexts go (absolute), e.g. a temporary folder for tests. Default: `<project>/.build/images`. */
+export const BUILD_DIR_ENV = "DOTNET_FARGATE_BUILD_DIR";
+
+/** The RDS certificate authorities every image carries, for connections that verify the database's certificate. */
+export const CARRIED_FILES: Readonly<Record<string, string>> = { "rds-global-bundle.pem": "services/certs/rds-global-bundle.pem" };
+
+export interface ImageBuild {
+    /** The build context, relative to the project folder when it is inside it (state is then the same on every machine). */
+    readonly context: string;
+    /** The Dockerfile, likewise. */
+    readonly dockerfile: string;
+    readonly buildArgs: Readonly<Record<string, string>>;
+    readonly tag: string;
+}
+
+/** Lays out the service's build context for the stack and platform, and returns what docker-build is given. */
+export function imageBuild(stack: string, spec: ServiceSpec, platform: string): ImageBuild {
+    const root = projectRoot();
+    const base = process.env[BUILD_DIR_ENV] ? path.resolve(process.env[BUILD_DIR_ENV] as string) : path.join(root, ".build", "images");
+    const buildArgs = { PROJECT: spec.projectFile };
+    const staged = stageImageContext({
+        sourceContext: path.resolve(root, spec.context),
+        project: spec.project,
+        dockerfile: path.resolve(root, spec.dockerfile),
+        carried: Object.fromEntries(Object.entries(CARRIED_FILES).map(([name, file]) => [name, path.join(root, file)])),
+        stageDir: path.join(base, stack, spec.name),
+        buildArgs,
+        platform,
+    });
+    const relative = (p: string) => {
+        const r = path.relative(root, p);
+        return r.startsWith("..") || path.isAbsolute(r) ? p : r.split(path.sep).join("/");
+    };
+    return { context: relative(staged.contextDir), dockerfile: relative(staged.dockerfile), buildArgs, tag: staged.tag };
+}
