@@ -84,7 +84,7 @@ function definitionVariablesUsed(file: string): string[] {
     const doc = parse(fs.readFileSync(path.join(root, file), "utf8"));
     const defined = new Set<string>([
         ...Object.keys(doc.variables ?? {}),
-        ...doc.jobs.flatMap((j: any) => Object.values(j.strategy?.matrix ?? {}).flatMap((m: any) => Object.keys(m))),
+        ...(doc.jobs ?? []).flatMap((j: any) => Object.values(j.strategy?.matrix ?? {}).flatMap((m: any) => Object.keys(m))),
         // The matrix of the pull-request file defines `stack`; a deploy file passes it as a parameter.
         "stack",
         // Secret variables: from the variable group, or handed on by the AWS credentials step.
@@ -270,7 +270,7 @@ describe("Azure DevOps: stack arm64 enabled, owning the pull-request pipeline an
             [PIPELINE_FILES.deploy("arm64"), names.deployConnection, names.deployVariableGroup],
             [PIPELINE_FILES.pullRequest, names.previewConnection, names.previewVariableGroup],
         ] as const) {
-            const text = [file, "pipelines/templates/deploy-jobs.yml"].map((f) => fs.readFileSync(path.join(root, f), "utf8")).join("\n");
+            const text = [file, "pipelines/templates/deploy-stages.yml"].map((f) => fs.readFileSync(path.join(root, f), "utf8")).join("\n");
             assert.ok(text.includes(connection), `${file} names ${connection}`);
             assert.ok(text.includes(group), `${file} names ${group}`);
             byName(resources, T.endpoint, connection);
