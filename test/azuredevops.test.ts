@@ -341,6 +341,15 @@ describe("Azure DevOps: an OIDC provider that already exists in the account", ()
     }
 });
 
+describe("Azure DevOps: the organization's name as Azure DevOps writes it in the subject", () => {
+    it("puts organizationName, not the URL's spelling, in each trust policy's sub (IAM's StringEquals is case-sensitive)", async () => {
+        const { resources } = await run("arm64", { ...ENABLED, organizationUrl: "https://contoso.visualstudio.com", organizationName: "Contoso" });
+        const subjects = pipelineRoles(resources).map((r) => json(r.inputs.assumeRolePolicy).Statement[0].Condition.StringEquals[`${ISSUER}:sub`]).sort();
+        assert.deepStrictEqual(subjects, ["sc://Contoso/Fargate/dotnet-fargate-arm64-deploy", "sc://Contoso/Fargate/dotnet-fargate-preview"]);
+        assert.strictEqual(ISSUER, oidcIssuer(ORG_ID), "the issuer the roles trust is the one value in config.ts");
+    });
+});
+
 describe("Azure DevOps: a GitHub repository", () => {
     it("uses the YAML pr: trigger without secrets for forks, and no branch policy", async () => {
         const { resources } = await run("arm64", {
