@@ -1,8 +1,11 @@
-// The Azure Pipelines YAML, parsed, with job and step templates inlined: the pull-request pipeline never
+// The Azure Pipelines YAML, parsed, with stage, job and step templates inlined: the pull-request pipeline never
 // deploys and never holds deploy credentials, each deploy pipeline deploys its own stack from main only, the
 // names the YAML spells out are the ones the program creates, and the CLI sees only the secrets a step maps.
-// What parsing cannot prove: that Azure Pipelines accepts the files (no schema check here), or that the
-// marketplace task (AWSShellScript@1) behaves as its source says.
+// Then the YAML run as far as it can be here: the environment each CLI step gets, resolved as Azure Pipelines
+// resolves variables, with the credentials step's own script run by bash and pulumi.sh run against a stand-in
+// CLI for every backend the config accepts; and which jobs run for a branch, with a model of stage checks and
+// conditions. What this cannot prove: that Azure Pipelines accepts the files (no schema check here), that the
+// marketplace task (AWSShellScript@1) behaves as its source says, or that the real CLI logs in.
 import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
