@@ -22,8 +22,9 @@ export const AZURE_DEVOPS_DEFAULTS = { defaultBranch: "main", awsRegion: "us-eas
  * The issuer of the organization's service-connection OIDC tokens, without `https://`: IAM names its provider
  * after it (`oidc-provider/<issuer>`) and prefixes the trust policy's condition keys with it (`<issuer>:sub`).
  * The one value to change when the tokens come from another issuer: Azure DevOps deprecated this one on
- * 2026-07-01 and retires it on 2027-07-01 (aws/aws-toolkit-azure-devops issues #614 and #616; as of the
- * toolkit's v1.24.0, `getOIDCToken` in src/lib/awsConnectionParameters.ts still receives tokens from it).
+ * 2026-07-01 and retires it on 2027-07-01 (aws/aws-toolkit-azure-devops issues #614 and #616). The toolkit
+ * (v1.24.0, `getOIDCToken` in src/lib/awsConnectionParameters.ts) takes whatever token Azure DevOps issues;
+ * #614 shows tokens from this issuer after the deprecation.
  * infra/azuredevops/README.md says what changes then.
  */
 export const oidcIssuer = (organizationId: string): string => `vstoken.dev.azure.com/${organizationId}`;
