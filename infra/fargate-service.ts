@@ -128,6 +128,8 @@ export interface FargateServiceArgs {
     readonly environment?: Readonly<Record<string, pulumi.Input<string>>>;
     /** Environment values the task reads from Secrets Manager at start; the execution role may read exactly these. Default: none. */
     readonly secrets?: readonly SecretEnvironment[];
+    /** ARN of the IAM policy both roles carry as their permissions boundary. Default: none. */
+    readonly permissionsBoundary?: pulumi.Input<string>;
 }
 
 /** One environment variable taken from a Secrets Manager secret (a JSON key of it, when `jsonKey` is given). */
@@ -232,7 +234,7 @@ export class FargateService extends pulumi.ComponentResource {
     private roles(name: string, args: FargateServiceArgs, logGroup: aws.cloudwatch.LogGroup) {
         const executionRole = new aws.iam.Role(
             `${name}-execution`,
-            { assumeRolePolicy: ecsTasksTrustPolicy(args.accountId), description: `Pulls ${name}'s image and writes its logs` },
+            { assumeRolePolicy: ecsTasksTrustPolicy(args.accountId), description: `Pulls ${name}'s image and writes its logs`, permissionsBoundary: args.permissionsBoundary },
             { parent: this },
         );
         new aws.iam.RolePolicy(
@@ -258,7 +260,7 @@ export class FargateService extends pulumi.ComponentResource {
 
         const taskRole = new aws.iam.Role(
             `${name}-task`,
-            { assumeRolePolicy: ecsTasksTrustPolicy(args.accountId), description: `Identity of ${name}'s running code` },
+            { assumeRolePolicy: ecsTasksTrustPolicy(args.accountId), description: `Identity of ${name}'s running code`, permissionsBoundary: args.permissionsBoundary },
             { parent: this },
         );
         if (args.sidecar?.taskStatements !== undefined) {

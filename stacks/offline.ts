@@ -94,6 +94,8 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
             return { arn: arn("ecs", `task-definition/${inputs.family}:1`), revision: 1 };
         case "aws:iam/role:Role":
             return { arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${name}`, name };
+        case "aws:iam/policy:Policy":
+            return { arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/${inputs.name ?? name}`, name: inputs.name ?? name };
         case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             return { arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}` };
         case "aws:cloudwatch/logGroup:LogGroup":

@@ -80,9 +80,13 @@ export function createStack(config: StackConfig): StackOutputs {
     const monitorEndpoints: Record<string, pulumi.Output<string>> = {};
     const database = settings.database.enabled ? createDatabase(prefix, settings, network) : undefined;
 
+    // With pipelines, every role the stack creates carries their boundary: the deploy role may create no other.
+    const delivery = config.azureDevOps !== undefined ? createDelivery(prefix, config.azureDevOps) : undefined;
+    const permissionsBoundary = delivery?.roles.permissionsBoundaryArn;
+
     const images: Record<string, pulumi.Output<string>> = {};
     const serviceNames: Record<string, pulumi.Output<string>> = {};
-    const shared: Shared = { stack, prefix, settings, network, loadBalancer, cluster, identity, region, monitor, database };
+    const shared: Shared = { stack, prefix, settings, network, loadBalancer, cluster, identity, region, monitor, database, permissionsBoundary };
     for (const spec of settings.serviceSpecs) {
         const deployed = deployService(spec, shared);
         images[spec.name] = deployed.image.imageRef;
@@ -90,10 +94,6 @@ export function createStack(config: StackConfig): StackOutputs {
         if (deployed.monitorEndpoint) {
             monitorEndpoints[spec.name] = deployed.monitorEndpoint;
         }
-    }
-
-    if (config.azureDevOps !== undefined) {
-        createDelivery(prefix, config.azureDevOps);
     }
 
     const loadGenerator = loadGeneratorPlacement(prefix, network, region.region);
@@ -174,11 +174,13 @@ interface Shared {
     readonly region: pulumi.Output<aws.GetRegionResult>;
     readonly monitor: ReturnType<typeof createMonitorShared> | undefined;
     readonly database: Database | undefined;
+    /** The permissions boundary of every role, when the pipelines' deploy role creates them. */
+    readonly permissionsBoundary: pulumi.Output<string> | undefined;
 }
 
 /** One service: its image (for the stack's platform), its monitor when it has one, and its Fargate service. */
 function deployService(spec: ServiceSpec, shared: Shared) {
-    const { stack, prefix, settings, network, loadBalancer, cluster, identity, region, monitor, database } = shared;
+    const { stack, prefix, settings, network, loadBalancer, cluster, identity, region, monitor, database, permissionsBoundary } = shared;
     const store = database && spec.name === DATABASE_SERVICE ? databaseAccess(database) : undefined;
     const traits = architectureTraits(settings.architecture);
     const name = `${prefix}-${spec.name}`;
@@ -220,6 +222,7 @@ function deployService(spec: ServiceSpec, shared: Shared) {
         region: region.region,
         sidecar: monitoring?.sidecar,
         additionalTargets: monitoring?.additionalTargets ?? [],
+        permissionsBoundary,
     }, { dependsOn: monitoring?.listener ? [monitoring.listener] : [] });
     if (store && database) {
         database.allowFrom(spec.name, service.securityGroupId);

@@ -65,10 +65,24 @@ describe("parseAzureDevOpsConfig", () => {
         assert.strictEqual(settings?.pullRequestStack, "amd64");
     });
 
+    it("takes the organization's name as Azure DevOps spells it, which IAM matches case-sensitively in the subject", () => {
+        // A visualstudio.com host is lower case whatever the organization's name; the subject carries the name itself.
+        const settings = parseAzureDevOpsConfig({ ...VALID, organizationUrl: "https://contoso.visualstudio.com", organizationName: "Contoso" }, context());
+        assert.strictEqual(settings?.organizationName, "Contoso");
+        assert.strictEqual(settings?.organizationUrl, "https://contoso.visualstudio.com");
+    });
+
+    it("accepts the backends a pipeline can log in to: S3 with or without a region, and Pulumi Cloud", () => {
+        for (const url of ["s3://contoso-state", "s3://contoso-state?region=eu-west-1", "s3://contoso-state/prefix?awssdk=v2&region=us-west-2", "https://api.pulumi.com"]) {
+            assert.strictEqual(parseAzureDevOpsConfig({ ...VALID, pulumiBackendUrl: url }, context())?.pulumiBackendUrl, url);
+        }
+    });
+
     const K = "dotnet-fargate:azureDevOps";
+    const B = "expected s3://<bucket> (with ?region=<region> when the bucket is not in awsRegion) or https://api.pulumi.com: the pipelines hand the CLI AWS credentials or a Pulumi access token and nothing else, and a file:// backend would be lost with the agent.";
     const refusals: [string, unknown, ParseContext, string][] = [
-        ["not an object", "yes", context(), `Config "${K}" is "yes"; expected an object with the fields enabled, organizationUrl, organizationId, project, repository, defaultBranch, awsRegion, pullRequestStack, awsOidcProviderArn, pulumiBackendUrl.`],
-        ["unknown field", { ...VALID, organisation: "x" }, context(), `Config "${K}.organisation" is "x"; expected one of enabled, organizationUrl, organizationId, project, repository, defaultBranch, awsRegion, pullRequestStack, awsOidcProviderArn, pulumiBackendUrl.`],
+        ["not an object", "yes", context(), `Config "${K}" is "yes"; expected an object with the fields enabled, organizationUrl, organizationName, organizationId, project, repository, defaultBranch, awsRegion, pullRequestStack, awsOidcProviderArn, pulumiBackendUrl.`],
+        ["unknown field", { ...VALID, organisation: "x" }, context(), `Config "${K}.organisation" is "x"; expected one of enabled, organizationUrl, organizationName, organizationId, project, repository, defaultBranch, awsRegion, pullRequestStack, awsOidcProviderArn, pulumiBackendUrl.`],
         ["enabled as a string", { ...VALID, enabled: "true" }, context(), `Config "${K}.enabled" is "true"; expected true or false (default false).`],
         ["wrong URL scheme", { ...VALID, organizationUrl: "ftp://x" }, context(), `Config "${K}.organizationUrl" is "ftp://x"; expected https://dev.azure.com/<organization> or https://<organization>.visualstudio.com.`],
         ["missing URL", { ...VALID, organizationUrl: undefined }, context(), `Config "${K}.organizationUrl" is nothing; expected https://dev.azure.com/<organization> or https://<organization>.visualstudio.com.`],
@@ -85,8 +99,13 @@ describe("parseAzureDevOpsConfig", () => {
         ["a retired field even while disabled", { enabled: false, awsRoleArn: "arn:aws:iam::123456789012:role/x" }, context({ env: {} }), `Config "${K}.awsRoleArn" is "arn:aws:iam::123456789012:role/x"; the field is retired: the stack now creates the pipelines' IAM roles (deploy and preview) itself; remove it, and delete the hand-made role once the new ones work.`],
         ["bad region", { ...VALID, awsRegion: "Ireland" }, context(), `Config "${K}.awsRegion" is "Ireland"; expected an AWS region such as "eu-west-1" (default "us-east-1").`],
         ["unknown pullRequestStack", { ...VALID, pullRequestStack: "x86" }, context(), `Config "${K}.pullRequestStack" is "x86"; expected one of arm64, amd64, the same in every stack file (default "arm64").`],
-        ["missing backend", { ...VALID, pulumiBackendUrl: undefined }, context(), `Config "${K}.pulumiBackendUrl" is nothing; expected the state backend the pipelines log in to, such as s3://<bucket> or https://api.pulumi.com.`],
-        ["backend over http", { ...VALID, pulumiBackendUrl: "http://state" }, context(), `Config "${K}.pulumiBackendUrl" is "http://state"; expected the state backend the pipelines log in to, such as s3://<bucket> or https://api.pulumi.com.`],
+        ["missing backend", { ...VALID, pulumiBackendUrl: undefined }, context(), `Config "${K}.pulumiBackendUrl" is nothing; expected s3://<bucket> (with ?region=<region> when the bucket is not in awsRegion) or https://api.pulumi.com: the pipelines hand the CLI AWS credentials or a Pulumi access token and nothing else, and a file:// backend would be lost with the agent.`],
+        ["backend over http", { ...VALID, pulumiBackendUrl: "http://state" }, context(), `Config "${K}.pulumiBackendUrl" is "http://state"; expected s3://<bucket> (with ?region=<region> when the bucket is not in awsRegion) or https://api.pulumi.com: the pipelines hand the CLI AWS credentials or a Pulumi access token and nothing else, and a file:// backend would be lost with the agent.`],
+        ["a file backend, lost with the agent after each run", { ...VALID, pulumiBackendUrl: "file:///var/state" }, context(), `Config "${K}.pulumiBackendUrl" is "file:///var/state"; ${B}`],
+        ["an azblob backend, whose credentials no pipeline step has", { ...VALID, pulumiBackendUrl: "azblob://state" }, context(), `Config "${K}.pulumiBackendUrl" is "azblob://state"; ${B}`],
+        ["a gs backend, whose credentials no pipeline step has", { ...VALID, pulumiBackendUrl: "gs://state" }, context(), `Config "${K}.pulumiBackendUrl" is "gs://state"; ${B}`],
+        ["an s3 backend with a region that is not one", { ...VALID, pulumiBackendUrl: "s3://state?region=Ireland" }, context(), `Config "${K}.pulumiBackendUrl" is "s3://state?region=Ireland"; ${B}`],
+        ["an organizationName of another organization", { ...VALID, organizationName: "fabrikam" }, context(), `Config "${K}.organizationName" is "fabrikam"; expected the organization of organizationUrl ("contoso") spelt as Azure DevOps writes it in OIDC subjects, which may differ from the URL in case only (default: as in the URL).`],
         ["no personal access token", VALID, context({ env: {} }), `Config "AZDO_PERSONAL_ACCESS_TOKEN" is nothing; set this environment variable to an Azure DevOps personal access token while ${K}.enabled is true; it is never read from a stack file.`],
         ["blank personal access token", VALID, context({ env: { AZDO_PERSONAL_ACCESS_TOKEN: "  " } }), `Config "AZDO_PERSONAL_ACCESS_TOKEN" is nothing; set this environment variable to an Azure DevOps personal access token while ${K}.enabled is true; it is never read from a stack file.`],
         ["a static key left in the stack", VALID, context({ staticKeysSet: true }), `Config "dotnet-fargate:azureDevOpsAwsAccessKeyId, dotnet-fargate:azureDevOpsAwsSecretAccessKey" is "(set)"; retired: the pipelines always use OIDC and a stack holds no AWS key; remove them with pulumi config rm dotnet-fargate:azureDevOpsAwsAccessKeyId and pulumi config rm dotnet-fargate:azureDevOpsAwsSecretAccessKey.`],

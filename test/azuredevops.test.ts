@@ -11,7 +11,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { ARCHITECTURES } from "../infra/architecture";
-import { SESSION_DURATION_VARIABLE, SESSION_SECONDS } from "../infra/azuredevops/aws-roles";
+import { boundaryPolicy, SESSION_DURATION_VARIABLE, SESSION_SECONDS } from "../infra/azuredevops/aws-roles";
+import { oidcIssuer } from "../infra/azuredevops/config";
 import * as binding from "../infra/azuredevops/provider";
 import { definitionId, PIPELINE_FILES, pipelineNames } from "../infra/azuredevops/pipelines";
 import { projectRoot } from "../stacks/paths";
@@ -37,6 +38,7 @@ const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const PAT = "azdo-pat-7f3c9b1e-never-in-inputs";
 const ORG_ID = "5d2f1a9e-3b4c-4d5e-8f60-7a8b9c0d1e2f";
 const ISSUER = `vstoken.dev.azure.com/${ORG_ID}`;
+const BOUNDARY_TYPE = "aws:iam/policy:Policy";
 const ENABLED = {
     enabled: true,
     organizationUrl: "https://dev.azure.com/contoso",
@@ -84,7 +86,7 @@ function definitionVariablesUsed(file: string): string[] {
     const doc = parse(fs.readFileSync(path.join(root, file), "utf8"));
     const defined = new Set<string>([
         ...Object.keys(doc.variables ?? {}),
-        ...doc.jobs.flatMap((j: any) => Object.values(j.strategy?.matrix ?? {}).flatMap((m: any) => Object.keys(m))),
+        ...(doc.jobs ?? []).flatMap((j: any) => Object.values(j.strategy?.matrix ?? {}).flatMap((m: any) => Object.keys(m))),
         // The matrix of the pull-request file defines `stack`; a deploy file passes it as a parameter.
         "stack",
         // Secret variables: from the variable group, or handed on by the AWS credentials step.
@@ -212,12 +214,13 @@ describe("Azure DevOps: stack arm64 enabled, owning the pull-request pipeline an
         assert.ok(actions.includes("s3:GetObject"), "reads the state");
     });
 
-    it("scopes the deploy role's IAM rights to this project's roles and the organization's OIDC provider, and its state rights to the backend's bucket", () => {
+    it("scopes the deploy role's IAM rights to this project's roles, its boundary and the organization's OIDC provider, and its state rights to the backend's bucket", () => {
         const deploy = pipelineRoles(resources).find((r) => r.inputs.name === "dotnet-fargate-arm64-pipeline-deploy") as RecordedResource;
         const statements: any[] = policyOf(resources, deploy).Statement;
-        for (const st of statements.filter((x) => [x.Action].flat().some((a: string) => /^iam:(?!ListOpenIDConnectProviders$|CreateServiceLinkedRole$)/.test(a)))) {
+        const allowsIam = (x: any) => x.Effect === "Allow" && [x.Action].flat().some((a: string) => /^iam:(?!ListOpenIDConnectProviders$|CreateServiceLinkedRole$)/.test(a));
+        for (const st of statements.filter(allowsIam)) {
             for (const resource of [st.Resource].flat()) {
-                assert.match(resource, /^arn:aws:iam::123456789012:(role\/dotnet-fargate-\*|oidc-provider\/vstoken\.dev\.azure\.com\/\*)$/, st.Sid);
+                assert.match(resource, /^arn:aws:iam::123456789012:(role\/dotnet-fargate-\*|oidc-provider\/vstoken\.dev\.azure\.com\/\*|policy\/dotnet-fargate-arm64-role-boundary)$/, st.Sid);
             }
         }
         assert.ok(!statements.some((x) => [x.Action].flat().some((a: string) => a === "*" || a === "iam:*")), "no wildcard over everything or over IAM");
@@ -270,7 +273,7 @@ describe("Azure DevOps: stack arm64 enabled, owning the pull-request pipeline an
             [PIPELINE_FILES.deploy("arm64"), names.deployConnection, names.deployVariableGroup],
             [PIPELINE_FILES.pullRequest, names.previewConnection, names.previewVariableGroup],
         ] as const) {
-            const text = [file, "pipelines/templates/deploy-jobs.yml"].map((f) => fs.readFileSync(path.join(root, f), "utf8")).join("\n");
+            const text = [file, "pipelines/templates/deploy-stages.yml"].map((f) => fs.readFileSync(path.join(root, f), "utf8")).join("\n");
             assert.ok(text.includes(connection), `${file} names ${connection}`);
             assert.ok(text.includes(group), `${file} names ${group}`);
             byName(resources, T.endpoint, connection);
@@ -338,6 +341,15 @@ describe("Azure DevOps: an OIDC provider that already exists in the account", ()
     }
 });
 
+describe("Azure DevOps: the organization's name as Azure DevOps writes it in the subject", () => {
+    it("puts organizationName, not the URL's spelling, in each trust policy's sub (IAM's StringEquals is case-sensitive)", async () => {
+        const { resources } = await run("arm64", { ...ENABLED, organizationUrl: "https://contoso.visualstudio.com", organizationName: "Contoso" });
+        const subjects = pipelineRoles(resources).map((r) => json(r.inputs.assumeRolePolicy).Statement[0].Condition.StringEquals[`${ISSUER}:sub`]).sort();
+        assert.deepStrictEqual(subjects, ["sc://Contoso/Fargate/dotnet-fargate-arm64-deploy", "sc://Contoso/Fargate/dotnet-fargate-preview"]);
+        assert.strictEqual(ISSUER, oidcIssuer(ORG_ID), "the issuer the roles trust is the one value in config.ts");
+    });
+});
+
 describe("Azure DevOps: a GitHub repository", () => {
     it("uses the YAML pr: trigger without secrets for forks, and no branch policy", async () => {
         const { resources } = await run("arm64", {
@@ -382,5 +394,141 @@ describe("Azure DevOps: wrong, missing or retired config fails before any resour
 
     it("reports a value that is not JSON like any other", async () => {
         await assert.rejects(run("arm64", "{enabled: true"), { message: 'Config "dotnet-fargate:azureDevOps" is "{enabled: true"; expected a JSON value (a number, a list or an object).' });
+    });
+});
+
+/**
+ * IAM's policy evaluation, as far as these documents need it: an action or resource pattern matches with `*` and
+ * `?` wildcards (actions case-insensitively), a Deny wins, and a statement with a Condition is taken to apply
+ * (the conservative reading for a boundary's Deny, the permissive one for its Allow; the test that uses this
+ * says which). AWS IAM User Guide, "Policy evaluation logic" and "IAM JSON policy elements: Action/Resource".
+ */
+function globMatch(pattern: string, value: string, ignoreCase: boolean): boolean {
+    const re = new RegExp(`^${pattern.split("").map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\/]/g, "\\$&"))).join("")}$`, ignoreCase ? "i" : "");
+    return re.test(value);
+}
+const statementCovers = (st: any, action: string, resource: string): boolean =>
+    [st.Action].flat().some((a: string) => globMatch(a, action, true)) && [st.Resource].flat().some((r: string) => globMatch(r, resource, false));
+
+/** The roles' policies resolved to JSON: inline role policies by role id. */
+const inlinePolicies = (resources: RecordedResource[]) => ofType(resources, ROLE_POLICY).map((p) => ({ role: p.inputs.role as string, doc: json(p.inputs.policy) }));
+
+for (const stack of ARCHITECTURES) {
+    describe(`Azure DevOps enabled, ${stack}: the permissions boundary every role of the stack carries`, () => {
+        let resources: RecordedResource[];
+        let boundaryArn: string;
+        let boundary: any;
+        before(async () => {
+            // Every kind of role statement the program writes: a monitored service (its key's secret, its artifacts
+            // bucket) and the database (the RDS-managed secret).
+            ({ resources } = await run(stack, ENABLED, { config: { services: ["bookstore", "prime", "profiling"], database: { enabled: true } } }));
+            const policies = ofType(resources, BOUNDARY_TYPE);
+            assert.strictEqual(policies.length, 1, "one boundary policy");
+            boundaryArn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/${policies[0].inputs.name}`;
+            boundary = json(policies[0].inputs.policy);
+        });
+
+        it(`is a managed policy the stack creates, dotnet-fargate-${stack}-role-boundary, small enough for IAM and with valid Sids`, () => {
+            const [policy] = ofType(resources, BOUNDARY_TYPE);
+            assert.strictEqual(policy.inputs.name, `dotnet-fargate-${stack}-role-boundary`);
+            // IAM: a managed policy holds at most 6,144 characters, white space not counted; a Sid is alphanumeric and unique.
+            assert.ok(JSON.stringify(boundary).replace(/\s/g, "").length <= 6144);
+            const sids = boundary.Statement.map((st: any) => st.Sid);
+            assert.ok(sids.every((sid: string) => /^[A-Za-z0-9]+$/.test(sid)), sids.join(" "));
+            assert.strictEqual(new Set(sids).size, sids.length);
+        });
+
+        it("is carried by every IAM role the stack creates: the pipelines' roles and each service's execution and task roles", () => {
+            const roles = ofType(resources, ROLE);
+            const services = ofType(resources, "aws:ecs/taskDefinition:TaskDefinition").length;
+            assert.strictEqual(services, 3);
+            const expected = 2 * services + (stack === "arm64" ? 2 : 1);
+            assert.strictEqual(roles.length, expected, roles.map((r) => r.name).join(", "));
+            for (const role of roles) {
+                assert.strictEqual(role.inputs.permissionsBoundary, boundaryArn, role.name);
+            }
+        });
+
+        it("makes the deploy role's role-changing actions require it (iam:PermissionsBoundary), and forbids removing or changing it", () => {
+            const deploy = pipelineRoles(resources).find((r) => r.inputs.name === `dotnet-fargate-${stack}-pipeline-deploy`) as RecordedResource;
+            const statements: any[] = policyOf(resources, deploy).Statement;
+            const allowing = (action: string) => statements.filter((st) => st.Effect === "Allow" && [st.Action].flat().some((a: string) => globMatch(a, action, true)));
+            for (const action of ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary"]) {
+                const found = allowing(action);
+                assert.strictEqual(found.length, 1, action);
+                assert.deepStrictEqual(found[0].Condition, { StringEquals: { "iam:PermissionsBoundary": boundaryArn } }, action);
+                assert.strictEqual(found[0].Resource, `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/dotnet-fargate-*`, action);
+            }
+            assert.deepStrictEqual(allowing("iam:DeleteRolePermissionsBoundary"), []);
+            const denies = statements.filter((st) => st.Effect === "Deny");
+            assert.deepStrictEqual(denies.find((st) => st.Sid === "KeepBoundaries"), { Sid: "KeepBoundaries", Effect: "Deny", Action: "iam:DeleteRolePermissionsBoundary", Resource: "*" });
+            assert.deepStrictEqual(denies.find((st) => st.Sid === "NoOtherBoundary")?.Condition, { StringNotEquals: { "iam:PermissionsBoundary": boundaryArn } });
+            const policyChanges = denies.find((st) => st.Sid === "KeepBoundaryPolicy");
+            assert.strictEqual(policyChanges.Resource, boundaryArn);
+            for (const action of ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy"]) {
+                assert.ok(policyChanges.Action.includes(action), action);
+                assert.deepStrictEqual(allowing(action).filter((st) => statementCovers(st, action, boundaryArn)), [], `${action} is never allowed on the boundary`);
+            }
+        });
+
+        it("lets the deploy role pass the project's roles to ECS tasks only (iam:PassedToService)", () => {
+            const deploy = pipelineRoles(resources).find((r) => r.inputs.name === `dotnet-fargate-${stack}-pipeline-deploy`) as RecordedResource;
+            const passing = policyOf(resources, deploy).Statement.filter((st: any) => [st.Action].flat().some((a: string) => globMatch(a, "iam:PassRole", true)));
+            assert.deepStrictEqual(passing, [{
+                Sid: "PassProjectRolesToEcsTasks",
+                Effect: "Allow",
+                Action: "iam:PassRole",
+                Resource: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/dotnet-fargate-*`,
+                Condition: { StringEquals: { "iam:PassedToService": ["ecs-tasks.amazonaws.com"] } },
+            }]);
+            // The roles passed are exactly the task definitions' roles, which ECS tasks assume (their trust policy).
+            for (const definition of ofType(resources, "aws:ecs/taskDefinition:TaskDefinition")) {
+                for (const arn of [definition.inputs.executionRoleArn, definition.inputs.taskRoleArn]) {
+                    const role = ofType(resources, ROLE).find((r) => roleArn(r) === arn) as RecordedResource;
+                    assert.deepStrictEqual(json(role.inputs.assumeRolePolicy).Statement.map((st: any) => st.Principal), [{ Service: "ecs-tasks.amazonaws.com" }]);
+                }
+            }
+        });
+
+        it("cuts none of the rights the stack grants its roles: every allowed action on every resource is allowed by the boundary and denied by none of it", () => {
+            const allows = boundary.Statement.filter((st: any) => st.Effect === "Allow");
+            // A Deny with a condition is taken to apply: the check can only report too much, never too little.
+            const denies = boundary.Statement.filter((st: any) => st.Effect === "Deny");
+            let pairs = 0;
+            for (const { role, doc } of inlinePolicies(resources)) {
+                for (const st of doc.Statement.filter((x: any) => x.Effect === "Allow")) {
+                    for (const action of [st.Action].flat()) {
+                        for (const resource of [st.Resource].flat()) {
+                            pairs++;
+                            assert.ok(allows.some((b: any) => statementCovers(b, action, resource)), `${role}: ${action} on ${resource} is outside the boundary`);
+                            const denied = denies.filter((b: any) => b.Condition === undefined && statementCovers(b, action, resource));
+                            assert.deepStrictEqual(denied, [], `${role}: ${action} on ${resource} is denied by the boundary`);
+                        }
+                    }
+                }
+            }
+            assert.ok(pairs > 20, `checked ${pairs} action-resource pairs`);
+            const all = JSON.stringify(inlinePolicies(resources));
+            for (const kind of ["ReadMonitorKey", "WriteArtifacts", "ReadAppSecrets", "secret:rds!db-"]) {
+                assert.ok(all.includes(kind), `the graph has ${kind}`);
+            }
+        });
+
+        it("is the deploy and preview policies together (so the pipelines keep their rights), and the function computes what the stack sends", () => {
+            const scope = { partition: "aws", account: MOCK_ACCOUNT_ID, stack, bucket: "contoso-pulumi-state" };
+            assert.deepStrictEqual(boundary, JSON.parse(JSON.stringify(boundaryPolicy(scope))));
+            const issuerPattern = `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${oidcIssuer("*")}`;
+            assert.ok(boundary.Statement.some((st: any) => st.Resource === issuerPattern), "the OIDC provider statement follows the one issuer value");
+        });
+    });
+}
+
+describe("Azure DevOps disabled: no boundary", () => {
+    it("creates no boundary policy and sets none on the roles", async () => {
+        const { resources } = await runProgram("arm64", { env: { AZDO_PERSONAL_ACCESS_TOKEN: undefined } });
+        assert.strictEqual(ofType(resources, BOUNDARY_TYPE).length, 0);
+        const roles = ofType(resources, ROLE);
+        assert.ok(roles.length > 0);
+        assert.ok(roles.every((r) => r.inputs.permissionsBoundary === undefined));
     });
 });

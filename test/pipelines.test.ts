@@ -1,8 +1,11 @@
-// The Azure Pipelines YAML, parsed, with job and step templates inlined: the pull-request pipeline never
+// The Azure Pipelines YAML, parsed, with stage, job and step templates inlined: the pull-request pipeline never
 // deploys and never holds deploy credentials, each deploy pipeline deploys its own stack from main only, the
 // names the YAML spells out are the ones the program creates, and the CLI sees only the secrets a step maps.
-// What parsing cannot prove: that Azure Pipelines accepts the files (no schema check here), or that the
-// marketplace task (AWSShellScript@1) behaves as its source says.
+// Then the YAML run as far as it can be here: the environment each CLI step gets, resolved as Azure Pipelines
+// resolves variables, with the credentials step's own script run by bash and pulumi.sh run against a stand-in
+// CLI for every backend the config accepts; and which jobs run for a branch, with a model of stage checks and
+// conditions. What this cannot prove: that Azure Pipelines accepts the files (no schema check here), that the
+// marketplace task (AWSShellScript@1) behaves as its source says, or that the real CLI logs in.
 import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -10,7 +13,10 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { Architecture, ARCHITECTURES } from "../infra/architecture";
+import { SESSION_DURATION_VARIABLE } from "../infra/azuredevops/aws-roles";
+import { requiredSecretVariables } from "../infra/azuredevops/config";
 import { PIPELINE_FILES, pipelineNames } from "../infra/azuredevops/pipelines";
+import { PROVIDER_VERSION } from "../infra/azuredevops/provider";
 import { projectRoot } from "../stacks/paths";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -70,25 +76,46 @@ interface Job {
     readonly steps: Step[];
     /** Variable groups the job names. */
     readonly groups: string[];
+    /** The stage the job is in (`__default` for a file with jobs only) and that stage's condition. */
+    readonly stage: string;
+    readonly stageCondition?: string;
+    readonly stageDependsOn?: string;
 }
 
-function expandJobs(jobs: any[], dir: string): Record<string, Job> {
+function expandJobs(jobs: any[], dir: string, stage: { name: string; condition?: string; dependsOn?: string }): Record<string, Job> {
     const out: Record<string, Job> = {};
     for (const job of jobs) {
         if ("template" in job) {
             const file = path.join(dir, job.template);
-            Object.assign(out, expandJobs(instantiate(file, job.parameters).jobs, path.dirname(file)));
+            Object.assign(out, expandJobs(instantiate(file, job.parameters).jobs, path.dirname(file), stage));
             continue;
         }
         const groups = (job.variables ?? []).filter((v: any) => "group" in v).map((v: any) => v.group);
-        out[job.job] = { job, steps: expandSteps(job.steps, dir), groups };
+        out[job.job] = { job, steps: expandSteps(job.steps, dir), groups, stage: stage.name, stageCondition: stage.condition, stageDependsOn: stage.dependsOn };
     }
     return out;
 }
 
+/** Stages with stage templates inlined; a file with `jobs:` only has one implicit stage. */
+function expandStages(stages: any[], dir: string): any[] {
+    return stages.flatMap((stage) => {
+        if (!("template" in stage)) {
+            return [{ ...stage, dir }];
+        }
+        const file = path.join(dir, stage.template);
+        return expandStages(instantiate(file, stage.parameters).stages, path.dirname(file));
+    });
+}
+
 const load = (file: string) => {
     const doc = read(file);
-    return { doc, jobs: expandJobs(doc.jobs, path.dirname(file)) };
+    const dir = path.dirname(file);
+    const stages = doc.stages !== undefined ? expandStages(doc.stages, dir) : [{ stage: "__default", jobs: doc.jobs, dir }];
+    const jobs: Record<string, Job> = {};
+    for (const stage of stages) {
+        Object.assign(jobs, expandJobs(stage.jobs, stage.dir, { name: stage.stage, condition: stage.condition, dependsOn: stage.dependsOn }));
+    }
+    return { doc, stages, jobs };
 };
 
 const tasks = (steps: Step[], name: string): Step[] => steps.filter((s) => s.task === name);
@@ -96,11 +123,18 @@ const scripts = (steps: Step[]): string[] =>
     steps.flatMap((s) => [s.script, s.bash, s.inputs?.inlineScript].filter((x): x is string => typeof x === "string"));
 const pulumiRuns = (steps: Step[]): Step[] => steps.filter((s) => typeof s.script === "string" && s.script.startsWith("bash pipelines/scripts/pulumi.sh "));
 
-/** What the CLI step maps: the backend, the state secrets, the Azure DevOps token, the AWS session. */
-const CLI_ENV = [
-    "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_ACCESS_TOKEN", "AZDO_PERSONAL_ACCESS_TOKEN",
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-];
+/** What the CLI step maps, each from its variable: the backend, the state secrets, the Azure DevOps token, the AWS session and region. */
+const CLI_ENV: Record<string, string> = {
+    PULUMI_BACKEND_URL: "$(PULUMI_BACKEND_URL)",
+    PULUMI_CONFIG_PASSPHRASE: "$(PULUMI_CONFIG_PASSPHRASE)",
+    PULUMI_ACCESS_TOKEN: "$(PULUMI_ACCESS_TOKEN)",
+    AZDO_PERSONAL_ACCESS_TOKEN: "$(AZDO_PERSONAL_ACCESS_TOKEN)",
+    AWS_ACCESS_KEY_ID: "$(AWS_ACCESS_KEY_ID)",
+    AWS_SECRET_ACCESS_KEY: "$(AWS_SECRET_ACCESS_KEY)",
+    AWS_SESSION_TOKEN: "$(AWS_SESSION_TOKEN)",
+    // AWSShellScript@1 sets AWS_REGION in its own script only: the definition's awsRegion variable.
+    AWS_REGION: "$(awsRegion)",
+};
 const sdkVersion: string = JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8")).packages["node_modules/@pulumi/pulumi"].version;
 
 const files: { file: string; connection: string; group: string; stack?: Architecture }[] = [
@@ -138,8 +172,10 @@ for (const { file, connection, group } of files) {
             assert.strictEqual(tasks(test.steps, "NodeTool@0")[0]?.inputs.versionSpec, "22.x");
             assert.deepStrictEqual(test.groups, []);
             assert.ok(test.steps.every((s) => s.env === undefined), "no step of the tests maps anything into its environment");
-            for (const [name, { job }] of Object.entries(pipeline.jobs)) {
-                if (name !== "test") assert.strictEqual(job.dependsOn, "test", `${name} waits for the tests`);
+            for (const [name, { job, stage, stageDependsOn }] of Object.entries(pipeline.jobs)) {
+                if (name !== "test") {
+                    assert.strictEqual(stage === test.stage ? job.dependsOn : stageDependsOn, test.stage === "__default" ? "test" : test.stage, `${name} waits for the tests`);
+                }
             }
         });
 
@@ -154,10 +190,7 @@ for (const { file, connection, group } of files) {
             assert.strictEqual(pipeline.doc.variables.pulumiVersion, sdkVersion);
             const runs = Object.values(pipeline.jobs).flatMap((j) => pulumiRuns(j.steps));
             assert.strictEqual(runs.length, 1);
-            assert.deepStrictEqual(Object.keys(runs[0].env).sort(), [...CLI_ENV].sort());
-            for (const [name, value] of Object.entries(runs[0].env)) {
-                assert.strictEqual(value, `$(${name})`, `env ${name} is its own variable, never a literal`);
-            }
+            assert.deepStrictEqual(runs[0].env, CLI_ENV);
             const install = Object.values(pipeline.jobs).flatMap((j) => scripts(j.steps)).find((s) => s.includes("get.pulumi.com"));
             assert.match(install ?? "", /pulumi-v\$\(pulumiVersion\)-linux-x64\.tar\.gz/);
         });
@@ -217,6 +250,20 @@ describe("pipelines/pull-request.yml", () => {
         }
     });
 
+    it("builds the stack's images for its platform before the preview, with no secret, no credentials yet, and nothing pushed", () => {
+        // The preview builds no image (docker-build buildOnPreview: false); this step proves that they build.
+        const builds = preview.steps.filter((st) => typeof st.script === "string" && st.script.includes("build:images"));
+        assert.strictEqual(builds.length, 1);
+        const [build] = builds;
+        assert.strictEqual(build.script, "npm run --silent build:images -- --stack $(stack)");
+        assert.strictEqual(build.env, undefined, "no variable is mapped into its environment");
+        const at = preview.steps.indexOf(build);
+        assert.ok(at < preview.steps.indexOf(pulumiRuns(preview.steps)[0]), "before pulumi preview");
+        assert.ok(at < preview.steps.indexOf(tasks(preview.steps, "AWSShellScript@1")[0]), "before the AWS credentials exist in the job");
+        assert.ok(at > preview.steps.findIndex((st) => st.script === "npm ci"), "after npm ci");
+        assert.ok(!Object.values(pipeline.jobs).some((j) => j !== preview && scripts(j.steps).some((x) => x.includes("build:images"))), "only the preview job builds images");
+    });
+
     it("publishes the offline synth (text and JSON, written with --out) as an artifact, with no secret in its step", () => {
         const step = preview.steps.find((s) => typeof s.script === "string" && s.script.includes("synth"));
         assert.ok(step);
@@ -239,7 +286,7 @@ for (const stack of ARCHITECTURES) {
             assert.deepStrictEqual(pipeline.doc.trigger.branches.include, ["main"]);
             assert.strictEqual(pipeline.doc.trigger.branches.exclude, undefined);
             assert.strictEqual(pipeline.doc.pr, "none");
-            assert.strictEqual(pipeline.jobs.deploy.job.condition, "and(succeeded(), eq(variables['Build.SourceBranch'], 'refs/heads/main'))");
+            assert.strictEqual(pipeline.jobs.deploy.stageCondition, "and(succeeded(), eq(variables['Build.SourceBranch'], 'refs/heads/main'))");
         });
 
         it(`runs pulumi up --yes for ${stack}, after the tests, with time for a first deployment`, () => {
@@ -251,68 +298,318 @@ for (const stack of ARCHITECTURES) {
     });
 }
 
-describe("pipelines/scripts/pulumi.sh, with a stand-in pulumi that records what it is given", () => {
-    let dir: string;
-    const script = path.join(root, "pipelines/scripts/pulumi.sh");
-    before(() => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-sh-"));
-        fs.writeFileSync(
-            path.join(dir, "pulumi"),
-            '#!/usr/bin/env bash\n{ echo "ARGS $*"; env | grep -E "^(PULUMI|AZDO|AWS)_" | sort; echo; } >> "$RECORD"\n',
-            { mode: 0o755 },
-        );
-    });
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+/** Azure Pipelines' macro syntax: `$(name)` becomes the variable's value, and stays as written when no variable has that name. */
+const expandMacros = (text: string, values: Record<string, string>): string =>
+    text.replace(/\$\(([\w.]+)\)/g, (whole, name: string) => (name in values ? values[name] : whole));
 
+interface Variable {
+    readonly value: string;
+    readonly secret: boolean;
+}
+
+/**
+ * The environment Azure Pipelines gives a script step: every non-secret variable, its name upper-cased with `.`
+ * turned into `_`, and the step's `env:` mapping with macros expanded; a secret variable only through `env:`.
+ */
+function stepEnvironment(step: Step, variables: Record<string, Variable>): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [name, v] of Object.entries(variables)) {
+        if (!v.secret) env[name.toUpperCase().replace(/\./g, "_")] = v.value;
+    }
+    const values = Object.fromEntries(Object.entries(variables).map(([name, v]) => [name, v.value]));
+    for (const [name, value] of Object.entries(step.env ?? {})) {
+        env[name] = expandMacros(String(value), values);
+    }
+    return env;
+}
+
+/**
+ * AWSShellScript@1's inline script, run with bash as the task runs it: the temporary credentials and the region
+ * in its own environment only (configureAWSContext in src/tasks/AWSShellScript/TaskOperations.ts,
+ * aws/aws-toolkit-azure-devops v1.24.0). Returns the variables its `task.setvariable` logging commands set.
+ */
+function runCredentialsStep(step: Step, variables: Record<string, Variable>): Record<string, Variable> {
+    const values = Object.fromEntries(Object.entries(variables).map(([name, v]) => [name, v.value]));
+    const region = expandMacros(step.inputs.regionName, values);
+    const result = spawnSync("bash", ["-c", step.inputs.inlineScript], {
+        env: { PATH: process.env.PATH, ...AWS_SESSION, AWS_REGION: region, AWS_DEFAULT_REGION: region },
+        encoding: "utf8",
+    });
+    assert.strictEqual(result.status, 0, result.stderr);
+    const set: Record<string, Variable> = {};
+    for (const match of result.stdout.matchAll(/^##vso\[task\.setvariable variable=([\w.]+)((?:;[\w]+=[\w]+)*)\](.*)$/gm)) {
+        set[match[1]] = { value: match[3], secret: /;issecret=true\b/.test(match[2]) };
+    }
+    return set;
+}
+
+const AWS_SESSION = { AWS_ACCESS_KEY_ID: "ASIAEXAMPLE", AWS_SECRET_ACCESS_KEY: "secret-key-example", AWS_SESSION_TOKEN: "session-token-example" };
+const REGION = "eu-west-1";
+
+/** A stand-in `pulumi` on PATH that records its argv and the PULUMI_/AZDO_/AWS_ part of its environment. */
+function standIn(): { dir: string; run: (args: string[], env: Record<string, string>) => { status: number | null; stderr: string; calls: { args: string; env: Record<string, string> }[] } } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-sh-"));
+    fs.writeFileSync(
+        path.join(dir, "pulumi"),
+        '#!/usr/bin/env bash\n{ echo "ARGS $*"; env | grep -E "^(PULUMI|AZDO|AWS)_" | sort; echo "END"; } >> "$RECORD"\n',
+        { mode: 0o755 },
+    );
     const run = (args: string[], env: Record<string, string>) => {
         const record = path.join(dir, `record-${Math.random().toString(36).slice(2)}`);
-        const result = spawnSync("bash", [script, ...args], {
-            env: { PATH: `${dir}:${process.env.PATH}`, RECORD: record, ...env },
+        // Script steps run in the repository's root (System.DefaultWorkingDirectory).
+        const result = spawnSync("bash", [path.join(root, "pipelines/scripts/pulumi.sh"), ...args], {
+            cwd: root,
+            env: { ...env, PATH: `${dir}:${process.env.PATH}`, RECORD: record },
             encoding: "utf8",
         });
-        return { ...result, record: fs.existsSync(record) ? fs.readFileSync(record, "utf8") : "" };
+        const text = fs.existsSync(record) ? fs.readFileSync(record, "utf8") : "";
+        const calls = text.split("END\n").filter((c) => c.trim() !== "").map((c) => {
+            const [first, ...rest] = c.trim().split("\n");
+            return { args: first.replace(/^ARGS /, ""), env: Object.fromEntries(rest.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)])) };
+        });
+        return { status: result.status, stderr: result.stderr, calls };
     };
+    return { dir, run };
+}
 
-    it("logs in to the backend, then runs the command for the stack, non-interactive", () => {
-        const r = run(["preview", "arm64", "--diff"], { PULUMI_BACKEND_URL: "s3://state", PULUMI_CONFIG_PASSPHRASE: "pp" });
+/** The step sequence of a job run, as far as the CLI is concerned: variables set by the credentials step, then the CLI step's environment. */
+function runJob(job: Job, variables: Record<string, Variable>, cli: ReturnType<typeof standIn>) {
+    const vars = { ...variables };
+    for (const step of job.steps) {
+        if (step.task === "AWSShellScript@1") {
+            Object.assign(vars, runCredentialsStep(step, vars));
+        }
+        if (pulumiRuns([step]).length === 1) {
+            const values = Object.fromEntries(Object.entries(vars).map(([name, v]) => [name, v.value]));
+            const args = expandMacros(step.script, values).replace(/^bash pipelines\/scripts\/pulumi\.sh /, "").split(" ");
+            return cli.run(args, stepEnvironment(step, vars));
+        }
+    }
+    throw new Error("the job runs no CLI step");
+}
+
+/** Every state backend the config accepts (config.ts), as a pipeline definition variable: the URL the CLI logs in with, the state secret. */
+const BACKENDS = [
+    { url: "s3://contoso-state", login: `s3://contoso-state?region=${REGION}`, state: "PULUMI_CONFIG_PASSPHRASE" },
+    { url: "s3://contoso-state?region=us-west-2", login: "s3://contoso-state?region=us-west-2", state: "PULUMI_CONFIG_PASSPHRASE" },
+    { url: "s3://contoso-state/dotnet-fargate?awssdk=v2", login: `s3://contoso-state/dotnet-fargate?awssdk=v2&region=${REGION}`, state: "PULUMI_CONFIG_PASSPHRASE" },
+    { url: "https://api.pulumi.com", login: "https://api.pulumi.com", state: "PULUMI_ACCESS_TOKEN" },
+] as const;
+
+describe("the environment each pipeline's CLI step gets, run through pulumi.sh with a stand-in CLI", () => {
+    const cli = standIn();
+    after(() => fs.rmSync(cli.dir, { recursive: true, force: true }));
+    const runs = [
+        { file: PIPELINE_FILES.pullRequest, job: "preview", stack: "amd64", command: "preview --stack amd64 --non-interactive --diff --policy-pack policy", seconds: "3600" },
+        ...ARCHITECTURES.map((stack) => ({ file: PIPELINE_FILES.deploy(stack), job: "deploy", stack, command: `up --stack ${stack} --non-interactive --yes`, seconds: "14400" })),
+    ];
+    for (const { file, job, stack, command, seconds } of runs) {
+        // The two deploy files differ in the stack only: the second one is run with the first backend alone.
+        for (const backend of stack === "amd64" && job === "deploy" ? BACKENDS.slice(0, 1) : BACKENDS) {
+            it(`${file}, ${backend.url}: the plugin, then the login, then the command, each with exactly the state secret, the token, the session and the region`, () => {
+                const pipeline = load(file);
+                const secret = (value: string) => ({ value, secret: true });
+                const plain = (value: string) => ({ value, secret: false });
+                const variables: Record<string, Variable> = {
+                    ...Object.fromEntries(Object.entries(pipeline.doc.variables).map(([name, value]) => [name, plain(String(value))])),
+                    stack: plain(stack),
+                    // The definition's variables (the program sets them; test/azuredevops.test.ts holds the two lists equal).
+                    awsRegion: plain(REGION),
+                    PULUMI_BACKEND_URL: plain(backend.url),
+                    [SESSION_DURATION_VARIABLE]: plain(seconds),
+                    // The variable group holds what the README tells a person to put there, as secrets.
+                    ...Object.fromEntries(requiredSecretVariables(backend.url).map((name) => [name, secret(`${name}-value`)])),
+                };
+                const r = runJob(pipeline.jobs[job], variables, cli);
+                assert.strictEqual(r.status, 0, r.stderr);
+                assert.deepStrictEqual(r.calls.map((c) => c.args), [`plugin install resource azuredevops ${PROVIDER_VERSION}`, `login ${backend.login}`, command]);
+                const expected = {
+                    AWS_ACCESS_KEY_ID: AWS_SESSION.AWS_ACCESS_KEY_ID,
+                    AWS_REGION: REGION,
+                    // Non-secret variables reach every script step: harmless here, and part of what the CLI sees.
+                    AWS_ROLECREDENTIAL_MAXDURATION: seconds,
+                    AWS_SECRET_ACCESS_KEY: AWS_SESSION.AWS_SECRET_ACCESS_KEY,
+                    AWS_SESSION_TOKEN: AWS_SESSION.AWS_SESSION_TOKEN,
+                    AZDO_PERSONAL_ACCESS_TOKEN: "AZDO_PERSONAL_ACCESS_TOKEN-value",
+                    PULUMI_BACKEND_URL: backend.login,
+                    [backend.state]: `${backend.state}-value`,
+                };
+                for (const call of r.calls) {
+                    assert.deepStrictEqual(call.env, expected, call.args);
+                }
+            });
+        }
+    }
+});
+
+describe("which jobs a run executes, with the branch checks the program puts on the deploy connection and group", () => {
+    /**
+     * The checks of every resource a stage uses run before the stage starts, and a failed check stops the
+     * stage (learn.microsoft.com, Azure Pipelines "Define approvals and checks"); a stage or job whose
+     * condition is false is skipped. The branch controls are those test/azuredevops.test.ts asserts.
+     */
+    function executedJobs(file: string, stack: Architecture, runVariables: Record<string, string>): string[] {
+        const names = pipelineNames(stack);
+        const checks: Record<string, string> = { [names.deployConnection]: "refs/heads/main", [names.deployVariableGroup]: "refs/heads/main" };
+        const { stages, jobs } = load(file);
+        const outcome: Record<string, boolean> = {};
+        const ran: string[] = [];
+        let previous: string | undefined;
+        for (const stage of stages) {
+            const stageJobs = Object.entries(jobs).filter(([, j]) => j.stage === stage.stage);
+            const dependsOn: string | undefined = stage.dependsOn ?? previous;
+            previous = stage.stage;
+            const upstreamOk = dependsOn === undefined || outcome[dependsOn] === true;
+            if (!evaluate(stage.condition ?? "succeeded()", runVariables, upstreamOk)) {
+                outcome[stage.stage] = false;
+                continue;
+            }
+            const resources = stageJobs.flatMap(([, j]) => [...j.groups, ...tasks(j.steps, "AWSShellScript@1").map((t) => t.inputs.awsCredentials)]);
+            if (resources.some((r) => r in checks && checks[r] !== runVariables["Build.SourceBranch"])) {
+                outcome[stage.stage] = false;
+                continue;
+            }
+            const done: Record<string, boolean> = {};
+            for (const [name, { job }] of stageJobs) {
+                const ok = job.dependsOn === undefined || done[job.dependsOn] === true;
+                done[name] = evaluate(job.condition ?? "succeeded()", runVariables, ok);
+                if (done[name]) ran.push(name);
+            }
+            outcome[stage.stage] = true;
+        }
+        return ran;
+    }
+
+    for (const stack of ARCHITECTURES) {
+        const file = PIPELINE_FILES.deploy(stack);
+        it(`${file}: a push to main tests and deploys`, () => {
+            assert.deepStrictEqual(executedJobs(file, stack, { "Build.SourceBranch": "refs/heads/main" }), ["test", "deploy"]);
+        });
+        it(`${file}: a run of another branch queued by hand runs the tests and skips the deploy, as its comment says`, () => {
+            assert.deepStrictEqual(executedJobs(file, stack, { "Build.SourceBranch": "refs/heads/feature/x" }), ["test"]);
+            assert.match(fs.readFileSync(path.join(root, file), "utf8"), /A run of another branch,\n# queued by hand, runs the tests only/);
+        });
+        it(`${file}: the deploy connection and group are used only in a stage of its own`, () => {
+            const { jobs } = load(file);
+            assert.notStrictEqual(jobs.test.stage, jobs.deploy.stage);
+            assert.deepStrictEqual(jobs.test.groups, []);
+        });
+    }
+
+    it(`${PIPELINE_FILES.pullRequest}: a pull request runs the tests and the preview, a fork's only the tests`, () => {
+        const branch = { "Build.SourceBranch": "refs/pull/7/merge" };
+        assert.deepStrictEqual(executedJobs(PIPELINE_FILES.pullRequest, "arm64", { ...branch, "System.PullRequest.IsFork": "False" }), ["test", "preview"]);
+        assert.deepStrictEqual(executedJobs(PIPELINE_FILES.pullRequest, "arm64", { ...branch, "System.PullRequest.IsFork": "True" }), ["test"]);
+    });
+
+    it("evaluates the expressions it is given, and refuses any other", () => {
+        assert.strictEqual(evaluate("and(succeeded(), ne(variables['A'], 'True'))", { A: "False" }, true), true);
+        assert.strictEqual(evaluate("and(succeeded(), ne(variables['A'], 'True'))", { A: "True" }, true), false);
+        assert.strictEqual(evaluate("and(succeeded(), eq(variables['A'], 'x'))", { A: "x" }, false), false);
+        assert.throws(() => evaluate("or(true, false)", {}, true), /unsupported expression/);
+    });
+});
+
+/**
+ * The few Azure Pipelines expressions these files use: and(), eq(), ne() (strings compared ignoring case, as
+ * Azure Pipelines does), succeeded(), variables['X'] and quoted literals.
+ */
+function evaluate(expression: string, variables: Record<string, string>, succeeded: boolean): boolean {
+    let at = 0;
+    const skip = () => { while (expression[at] === " ") at++; };
+    const value = (): string | boolean => {
+        skip();
+        const literal = /^'([^']*)'/.exec(expression.slice(at));
+        if (literal) { at += literal[0].length; return literal[1]; }
+        const variable = /^variables\['([\w.]+)'\]/.exec(expression.slice(at));
+        if (variable) { at += variable[0].length; return variables[variable[1]] ?? ""; }
+        const call = /^(and|eq|ne|succeeded)\(/.exec(expression.slice(at));
+        if (!call) throw new Error(`unsupported expression at ${at}: ${expression}`);
+        at += call[0].length;
+        const args: (string | boolean)[] = [];
+        skip();
+        while (expression[at] !== ")") {
+            args.push(value());
+            skip();
+            if (expression[at] === ",") at++;
+        }
+        at++;
+        const text = (x: string | boolean) => String(x).toLowerCase();
+        switch (call[1]) {
+            case "succeeded": return succeeded;
+            case "and": return args.every((x) => x === true);
+            case "eq": return text(args[0]) === text(args[1]);
+            default: return text(args[0]) !== text(args[1]);
+        }
+    };
+    const result = value();
+    assert.strictEqual(typeof result, "boolean", expression);
+    return result as boolean;
+}
+
+describe("pipelines/scripts/pulumi.sh, with a stand-in pulumi that records what it is given", () => {
+    const cli = standIn();
+    after(() => fs.rmSync(cli.dir, { recursive: true, force: true }));
+    const script = path.join(root, "pipelines/scripts/pulumi.sh");
+    const session = { ...AWS_SESSION, AWS_REGION: REGION };
+
+    it(`installs the Azure DevOps provider plugin at the version the program pins (${PROVIDER_VERSION}) before any other command`, () => {
+        const r = cli.run(["preview", "arm64", "--diff"], { PULUMI_BACKEND_URL: "https://api.pulumi.com", PULUMI_ACCESS_TOKEN: "pul-1" });
         assert.strictEqual(r.status, 0, r.stderr);
-        const calls = r.record.split("\n").filter((l) => l.startsWith("ARGS"));
-        assert.deepStrictEqual(calls, ["ARGS login s3://state", "ARGS preview --stack arm64 --non-interactive --diff"]);
+        assert.deepStrictEqual(r.calls.map((c) => c.args), [
+            `plugin install resource azuredevops ${PROVIDER_VERSION}`,
+            "login https://api.pulumi.com",
+            "preview --stack arm64 --non-interactive --diff",
+        ]);
     });
 
     it("drops a mapped variable the pipeline left as literal $(NAME), instead of handing it on as a secret", () => {
-        const r = run(["preview", "amd64"], {
+        const r = cli.run(["preview", "amd64"], {
+            ...session,
             PULUMI_BACKEND_URL: "s3://state",
             PULUMI_CONFIG_PASSPHRASE: "pp",
             PULUMI_ACCESS_TOKEN: "$(PULUMI_ACCESS_TOKEN)",
             AWS_SESSION_TOKEN: "",
         });
         assert.strictEqual(r.status, 0, r.stderr);
-        assert.match(r.record, /^PULUMI_CONFIG_PASSPHRASE=pp$/m);
-        assert.doesNotMatch(r.record, /PULUMI_ACCESS_TOKEN|AWS_SESSION_TOKEN/);
+        for (const call of r.calls) {
+            assert.strictEqual(call.env.PULUMI_CONFIG_PASSPHRASE, "pp");
+            assert.ok(!("PULUMI_ACCESS_TOKEN" in call.env) && !("AWS_SESSION_TOKEN" in call.env), call.args);
+        }
     });
 
-    it("refuses Pulumi Cloud without PULUMI_ACCESS_TOKEN, up without AWS credentials, and any other command", () => {
-        const cloud = run(["preview", "arm64"], { PULUMI_BACKEND_URL: "https://api.pulumi.com", PULUMI_ACCESS_TOKEN: "$(PULUMI_ACCESS_TOKEN)" });
-        assert.strictEqual(cloud.status, 2);
-        assert.match(cloud.stderr, /the backend https:\/\/api\.pulumi\.com needs PULUMI_ACCESS_TOKEN, a secret variable in the pipeline's variable group/);
-        const up = run(["up", "arm64", "--yes"], { PULUMI_BACKEND_URL: "s3://state" });
-        assert.strictEqual(up.status, 2);
-        assert.match(up.stderr, /no AWS credentials/);
-        const destroy = run(["destroy", "arm64"], { PULUMI_BACKEND_URL: "s3://state" });
-        assert.strictEqual(destroy.status, 2);
-        assert.match(destroy.stderr, /the command must be preview or up; got 'destroy'/);
-        assert.strictEqual(cloud.record + up.record + destroy.record, "", "the CLI never ran");
-    });
-
-    it("logs in to Pulumi Cloud with the token it was given", () => {
-        const r = run(["up", "amd64", "--yes"], { PULUMI_BACKEND_URL: "https://api.pulumi.com", PULUMI_ACCESS_TOKEN: "pul-123", AWS_ACCESS_KEY_ID: "ASIA1" });
-        assert.strictEqual(r.status, 0, r.stderr);
-        assert.match(r.record, /^ARGS login https:\/\/api\.pulumi\.com$/m);
-        assert.match(r.record, /^PULUMI_ACCESS_TOKEN=pul-123$/m);
-    });
+    const refusals: [string, string[], Record<string, string>, RegExp][] = [
+        ["Pulumi Cloud without PULUMI_ACCESS_TOKEN", ["preview", "arm64"], { PULUMI_BACKEND_URL: "https://api.pulumi.com", PULUMI_ACCESS_TOKEN: "$(PULUMI_ACCESS_TOKEN)" }, /the backend https:\/\/api\.pulumi\.com needs PULUMI_ACCESS_TOKEN, a secret variable in the pipeline's variable group/],
+        ["up without AWS credentials", ["up", "arm64", "--yes"], { PULUMI_BACKEND_URL: "https://api.pulumi.com", PULUMI_ACCESS_TOKEN: "pul-1" }, /no AWS credentials: the AWS credentials step did not hand any on/],
+        ["an s3 backend without AWS credentials, even for a preview", ["preview", "arm64"], { PULUMI_BACKEND_URL: "s3://state", AWS_REGION: REGION }, /the backend s3:\/\/state needs AWS credentials, and the AWS credentials step did not hand any on/],
+        ["an s3 backend with no region anywhere", ["preview", "arm64"], { ...AWS_SESSION, PULUMI_BACKEND_URL: "s3://state", AWS_REGION: "$(awsRegion)" }, /the backend s3:\/\/state names no region and AWS_REGION is not set: the definition's awsRegion variable is missing/],
+        ["a file backend, lost with the agent", ["up", "arm64"], { ...session, PULUMI_BACKEND_URL: "file://~/state" }, /the backend file:\/\/~\/state cannot log in here: the step hands the CLI AWS credentials or a Pulumi access token, so use s3:\/\/<bucket> or https:\/\/api\.pulumi\.com/],
+        ["an azblob backend, for which it has no credentials", ["preview", "arm64"], { ...session, PULUMI_BACKEND_URL: "azblob://state" }, /the backend azblob:\/\/state cannot log in here/],
+        ["no backend", ["preview", "arm64"], { ...session, PULUMI_BACKEND_URL: "$(PULUMI_BACKEND_URL)" }, /PULUMI_BACKEND_URL is not set: the pipeline definition's variable is missing/],
+        ["any other command", ["destroy", "arm64"], { ...session, PULUMI_BACKEND_URL: "s3://state" }, /the command must be preview or up; got 'destroy'/],
+    ];
+    for (const [what, args, env, message] of refusals) {
+        it(`refuses ${what}, and the CLI never runs`, () => {
+            const r = cli.run(args, env);
+            assert.strictEqual(r.status, 2);
+            assert.match(r.stderr, message);
+            assert.deepStrictEqual(r.calls, []);
+        });
+    }
 
     it("is valid bash", () => {
         execFileSync("bash", ["-n", script]);
+    });
+});
+
+describe("the pipelines' comments", () => {
+    const text = fs.readdirSync(path.join(root, "pipelines/templates")).map((f) => `pipelines/templates/${f}`)
+        .concat(files.map((f) => f.file))
+        .map((f) => fs.readFileSync(path.join(root, f), "utf8"))
+        .join("\n");
+
+    it("no longer describe the Pulumi task, which no pipeline uses, or images built on preview, which no preview does", () => {
+        assert.doesNotMatch(text, /Pulumi@1|Pulumi task/);
+        assert.doesNotMatch(text, /buildOnPreview\)|builds the images on preview/);
     });
 });

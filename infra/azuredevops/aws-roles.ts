@@ -1,8 +1,9 @@
 /**
  * The AWS side of the pipelines: the IAM OIDC identity provider for the Azure DevOps organization, the
- * stack's deploy role and (in the stack that owns the pull-request pipeline) the preview role. Each role
- * trusts exactly one service connection's subject, so a pull request's build, which only ever gets the
- * preview connection, can never assume the deploy role.
+ * stack's deploy role, (in the stack that owns the pull-request pipeline) the preview role, and the
+ * permissions boundary that every role the stack creates carries. Each role trusts exactly one service
+ * connection's subject, so a pull request's build, which only ever gets the preview connection, can never
+ * assume the deploy role.
  *
  * Contract (aws/aws-toolkit-azure-devops, tag v1.24.0):
  * - src/lib/awsConnectionParameters.ts: with `useOidc`, `AWSShellScript@1` asks Azure DevOps for the
@@ -10,14 +11,26 @@
  *   pipeline variable `aws.rolecredential.maxduration` (900 to 43200; 900 when unset). The role's
  *   `MaxSessionDuration` must be at least that, so both numbers come from SESSION_SECONDS below.
  * - README.md and example_cfn.yaml: issuer `https://vstoken.dev.azure.com/<organization id>`, audience
- *   `api://AzureADTokenExchange`, subject `sc://<organization>/<project>/<service connection name>`.
+ *   `api://AzureADTokenExchange`, subject `sc://<organization>/<project>/<service connection name>`, matched
+ *   with StringEquals (case-sensitive: the organization's name comes as Azure DevOps spells it, see config.ts).
+ *
+ * The boundary (AWS IAM User Guide, "Permissions boundaries for IAM entities", the delegation example; the
+ * Service Authorization Reference for IAM lists which actions take the condition keys used here):
+ * - `iam:PermissionsBoundary` on iam:CreateRole, PutRolePolicy, DeleteRolePolicy, AttachRolePolicy,
+ *   DetachRolePolicy and PutRolePermissionsBoundary: the deploy role may create or change a role only when
+ *   that role carries this stack's boundary;
+ * - iam:DeleteRolePermissionsBoundary is denied, and so is any change to the boundary policy itself;
+ * - `iam:PassedToService` on iam:PassRole ("Grant a user permissions to pass a role to an AWS service"):
+ *   the program's roles are passed to ECS tasks only (the task definitions' execution and task roles).
+ * The boundary allows what the pipelines' own policies allow, so no role the deploy role creates can do more
+ * than the deploy role; widening it takes a person with IAM rights (a `pulumi up` outside the pipeline).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Architecture, ARCHITECTURES, isArchitecture } from "../architecture";
 import { policyDocument, PolicyStatement } from "../iam";
 import { ArgumentError } from "../validation";
-import { OIDC_AUDIENCE, OIDC_ISSUER_HOST } from "./config";
+import { OIDC_AUDIENCE, oidcIssuer } from "./config";
 
 /**
  * Seconds the pipelines' AWS credentials last. A first `pulumi up` (image builds, NAT gateway, load
@@ -38,6 +51,14 @@ export const roleNames = (stack: Architecture) => ({
     deploy: `${PROJECT_PREFIX}-${stack}-pipeline-deploy`,
     preview: `${PROJECT_PREFIX}-pipeline-preview`,
 });
+
+/** The stack's permissions boundary policy: its name, and its ARN (a managed policy at path `/`). */
+export const boundaryPolicyName = (stack: Architecture): string => `${PROJECT_PREFIX}-${stack}-role-boundary`;
+export const boundaryPolicyArn = (partition: string, account: string, stack: Architecture): string =>
+    `arn:${partition}:iam::${account}:policy/${boundaryPolicyName(stack)}`;
+
+/** The one AWS service the program's roles are passed to: ECS tasks (execution and task roles). */
+export const PASSED_TO_SERVICES = ["ecs-tasks.amazonaws.com"] as const;
 
 /** The subject Azure DevOps puts in a service connection's OIDC token. */
 export const connectionSubject = (organization: string, project: string, connection: string): string =>
@@ -75,14 +96,23 @@ export class PipelineRoles extends pulumi.ComponentResource {
     public readonly deployRoleArn: pulumi.Output<string>;
     /** ARN of the preview role, in the stack that owns it. */
     public readonly previewRoleArn: pulumi.Output<string> | undefined;
+    /** ARN of the permissions boundary every role of the stack must carry (the deploy role may create no other). */
+    public readonly permissionsBoundaryArn: pulumi.Output<string>;
 
     constructor(name: string, args: PipelineRolesArgs, opts?: pulumi.ComponentResourceOptions) {
         validate(args);
         super("dotnet-fargate:azuredevops:PipelineRoles", name, {}, opts);
-        const issuerHost = `${OIDC_ISSUER_HOST}/${args.organizationId}`;
+        const issuerHost = oidcIssuer(args.organizationId);
         const identity = aws.getCallerIdentityOutput({}, { parent: this });
         const account = pulumi.all([identity.arn.apply((arn) => arn.split(":")[1]), identity.accountId]);
+        const scope = (partition: string, id: string): PolicyScope => ({ partition, account: id, stack: args.stack, bucket: args.stateBucket });
         this.oidcProviderArn = this.oidcProvider(name, args, issuerHost);
+        const boundary = new aws.iam.Policy(`${name}-boundary`, {
+            name: boundaryPolicyName(args.stack),
+            description: "Permissions boundary of every IAM role the dotnet-fargate stack creates: what its pipelines may do, and no more",
+            policy: account.apply(([partition, id]) => JSON.stringify(boundaryPolicy(scope(partition, id)))),
+        }, { parent: this });
+        this.permissionsBoundaryArn = boundary.arn;
 
         const role = (kind: "deploy" | "preview", subject: string, description: string, policy: typeof deployPolicy): aws.iam.Role => {
             const created = new aws.iam.Role(`${name}-${kind}`, {
@@ -90,10 +120,12 @@ export class PipelineRoles extends pulumi.ComponentResource {
                 description,
                 maxSessionDuration: SESSION_SECONDS[kind],
                 assumeRolePolicy: this.oidcProviderArn.apply((providerArn) => JSON.stringify(trustPolicy(providerArn, issuerHost, subject))),
+                // The deploy role may change only roles that carry the boundary, its own included.
+                permissionsBoundary: boundary.arn,
             }, { parent: this });
             new aws.iam.RolePolicy(`${name}-${kind}`, {
                 role: created.id,
-                policy: account.apply(([partition, id]) => JSON.stringify(policy(partition, id, args.stateBucket))),
+                policy: account.apply(([partition, id]) => JSON.stringify(policy(scope(partition, id)))),
             }, { parent: this });
             return created;
         };
@@ -101,7 +133,12 @@ export class PipelineRoles extends pulumi.ComponentResource {
         if (args.previewSubject !== undefined) {
             this.previewRoleArn = role("preview", args.previewSubject, "Previews both stacks from the Azure DevOps pull-request pipeline; writes nothing", previewPolicy).arn;
         }
-        this.registerOutputs({ oidcProviderArn: this.oidcProviderArn, deployRoleArn: this.deployRoleArn, previewRoleArn: this.previewRoleArn });
+        this.registerOutputs({
+            oidcProviderArn: this.oidcProviderArn,
+            deployRoleArn: this.deployRoleArn,
+            previewRoleArn: this.previewRoleArn,
+            permissionsBoundaryArn: this.permissionsBoundaryArn,
+        });
     }
 
     /** The provider given in config, the one this stack creates, or the one the owning stack created (looked up by URL). */
@@ -129,7 +166,16 @@ function trustPolicy(providerArn: string, issuerHost: string, subject: string) {
     });
 }
 
-const stateStatements = (partition: string, bucket: string | undefined, write: boolean): PolicyStatement[] =>
+/** What the policies of a stack's pipeline roles and its boundary are written for. */
+export interface PolicyScope {
+    readonly partition: string;
+    readonly account: string;
+    readonly stack: Architecture;
+    /** The state bucket of an `s3://` backend, or undefined. */
+    readonly bucket: string | undefined;
+}
+
+const stateStatements = ({ partition, bucket }: PolicyScope, write: boolean): PolicyStatement[] =>
     bucket === undefined
         ? []
         : [
@@ -143,11 +189,73 @@ const stateStatements = (partition: string, bucket: string | undefined, write: b
           ];
 
 /**
+ * IAM on the project's roles: reads freely; creating or changing a role's permissions only when the role
+ * carries the stack's boundary (`iam:PermissionsBoundary`); passing a role only to ECS tasks
+ * (`iam:PassedToService`); never removing a boundary or changing the boundary policy.
+ */
+function roleStatements(scope: PolicyScope): PolicyStatement[] {
+    const { partition, account, stack } = scope;
+    const roles = `arn:${partition}:iam::${account}:role/${PROJECT_PREFIX}-*`;
+    const boundary = boundaryPolicyArn(partition, account, stack);
+    return [
+        {
+            Sid: "ProjectRolesRead",
+            Effect: "Allow",
+            Action: ["iam:GetRole", "iam:ListRoleTags", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"],
+            Resource: roles,
+        },
+        {
+            // The actions that take the iam:PermissionsBoundary condition key: each only on a role with the boundary.
+            Sid: "ProjectRolesWithBoundary",
+            Effect: "Allow",
+            Action: ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary"],
+            Resource: roles,
+            Condition: { StringEquals: { "iam:PermissionsBoundary": boundary } },
+        },
+        {
+            // These take no boundary condition key; they change neither what a role may do nor its boundary.
+            Sid: "ProjectRolesOther",
+            Effect: "Allow",
+            Action: ["iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole"],
+            Resource: roles,
+        },
+        {
+            Sid: "PassProjectRolesToEcsTasks",
+            Effect: "Allow",
+            Action: "iam:PassRole",
+            Resource: roles,
+            Condition: { StringEquals: { "iam:PassedToService": [...PASSED_TO_SERVICES] } },
+        },
+        {
+            Sid: "BoundaryRead",
+            Effect: "Allow",
+            Action: ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"],
+            Resource: boundary,
+        },
+        { Sid: "KeepBoundaries", Effect: "Deny", Action: "iam:DeleteRolePermissionsBoundary", Resource: "*" },
+        {
+            Sid: "NoOtherBoundary",
+            Effect: "Deny",
+            Action: ["iam:CreateRole", "iam:PutRolePermissionsBoundary"],
+            Resource: "*",
+            Condition: { StringNotEquals: { "iam:PermissionsBoundary": boundary } },
+        },
+        {
+            Sid: "KeepBoundaryPolicy",
+            Effect: "Deny",
+            Action: ["iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy", "iam:TagPolicy", "iam:UntagPolicy"],
+            Resource: boundary,
+        },
+    ];
+}
+
+/**
  * What `pulumi up` of this program needs. Services whose resources can't be scoped by name (EC2, ELB, ECS,
  * logs, autoscaling, CloudWatch, RDS) are allowed per service; IAM, the one way to gain more rights, only on
- * this project's own roles and the organization's OIDC provider.
+ * this project's roles (under the boundary, see roleStatements) and the organization's OIDC provider.
  */
-export function deployPolicy(partition: string, account: string, bucket: string | undefined) {
+export function deployPolicy(scope: PolicyScope) {
+    const { partition, account } = scope;
     const arn = (service: string, resource: string) => `arn:${partition}:${service}::${account}:${resource}`;
     const regional = (service: string, resource: string) => `arn:${partition}:${service}:*:${account}:${resource}`;
     return policyDocument(
@@ -167,17 +275,7 @@ export function deployPolicy(partition: string, account: string, bucket: string 
             Resource: [regional("secretsmanager", `secret:${PROJECT_PREFIX}-*`), regional("secretsmanager", "secret:rds!*")],
         },
         { Sid: "Buckets", Effect: "Allow", Action: "s3:*", Resource: [`arn:${partition}:s3:::${PROJECT_PREFIX}-*`, `arn:${partition}:s3:::${PROJECT_PREFIX}-*/*`] },
-        {
-            Sid: "ProjectRoles",
-            Effect: "Allow",
-            Action: [
-                "iam:GetRole", "iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
-                "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags", "iam:PassRole",
-                "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
-                "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
-            ],
-            Resource: arn("iam", `role/${PROJECT_PREFIX}-*`),
-        },
+        ...roleStatements(scope),
         {
             Sid: "OidcProvider",
             Effect: "Allow",
@@ -186,7 +284,7 @@ export function deployPolicy(partition: string, account: string, bucket: string 
                 "iam:TagOpenIDConnectProvider", "iam:UntagOpenIDConnectProvider", "iam:UpdateOpenIDConnectProviderThumbprint",
                 "iam:AddClientIDToOpenIDConnectProvider", "iam:RemoveClientIDFromOpenIDConnectProvider",
             ],
-            Resource: arn("iam", `oidc-provider/${OIDC_ISSUER_HOST}/*`),
+            Resource: arn("iam", `oidc-provider/${oidcIssuer("*")}`),
         },
         { Sid: "FindOidcProvider", Effect: "Allow", Action: "iam:ListOpenIDConnectProviders", Resource: "*" },
         {
@@ -200,17 +298,17 @@ export function deployPolicy(partition: string, account: string, bucket: string 
                 },
             },
         },
-        ...stateStatements(partition, bucket, true),
+        ...stateStatements(scope, true),
     );
 }
 
 /**
  * What `pulumi preview` of this program reads: the state (a DIY backend takes no lock for a preview:
- * pulumi/pulumi#8642, pkg/backend/diy), the invokes the program makes (caller identity, availability zones,
- * the ECR login and the OIDC provider lookup), and the registry's build cache, which docker-build pulls
- * when it builds on preview. Nothing here writes.
+ * pulumi/pulumi#8642, pkg/backend/diy) and the invokes the program makes (caller identity, availability
+ * zones, the ECR login and the OIDC provider lookup). Previews build no image (docker-build's
+ * `buildOnPreview: false`), so no registry read is needed. Nothing here writes.
  */
-export function previewPolicy(partition: string, account: string, bucket: string | undefined) {
+export function previewPolicy(scope: PolicyScope) {
     return policyDocument(
         {
             Sid: "ProgramReads",
@@ -218,14 +316,19 @@ export function previewPolicy(partition: string, account: string, bucket: string
             Action: ["ec2:DescribeAvailabilityZones", "ecr:GetAuthorizationToken", "iam:ListOpenIDConnectProviders", "iam:GetOpenIDConnectProvider"],
             Resource: "*",
         },
-        {
-            Sid: "BuildCacheReads",
-            Effect: "Allow",
-            Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability", "ecr:DescribeImages", "ecr:DescribeRepositories"],
-            Resource: `arn:${partition}:ecr:*:${account}:repository/${PROJECT_PREFIX}-*`,
-        },
-        ...stateStatements(partition, bucket, false),
+        ...stateStatements(scope, false),
     );
+}
+
+/**
+ * The boundary: every statement of the deploy and preview policies (Sids kept apart), so the pipelines keep
+ * their rights under it and no role the deploy role creates or changes can get more; its denials bind every
+ * role that carries it. Tasks' roles ask for a small part of it (a test checks each of their statements).
+ */
+export function boundaryPolicy(scope: PolicyScope) {
+    const deploy = deployPolicy(scope).Statement;
+    const preview = previewPolicy(scope).Statement.map((st) => ({ ...st, Sid: `Preview${st.Sid ?? ""}` }));
+    return policyDocument(...deploy, ...preview);
 }
 
 function validate(args: PipelineRolesArgs): void {

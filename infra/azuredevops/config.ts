@@ -18,8 +18,16 @@ export const PAT_ENV = "AZDO_PERSONAL_ACCESS_TOKEN";
 /** The defaults of the optional fields, here only: the component takes the same ones. */
 export const AZURE_DEVOPS_DEFAULTS = { defaultBranch: "main", awsRegion: "us-east-1", pullRequestStack: "arm64" } as const;
 
-/** The Azure DevOps organization's OIDC issuer host; the issuer is `https://vstoken.dev.azure.com/<organization id>`. */
-export const OIDC_ISSUER_HOST = "vstoken.dev.azure.com";
+/**
+ * The issuer of the organization's service-connection OIDC tokens, without `https://`: IAM names its provider
+ * after it (`oidc-provider/<issuer>`) and prefixes the trust policy's condition keys with it (`<issuer>:sub`).
+ * The one value to change when the tokens come from another issuer: Azure DevOps deprecated this one on
+ * 2026-07-01 and retires it on 2027-07-01 (aws/aws-toolkit-azure-devops issues #614 and #616). The toolkit
+ * (v1.24.0, `getOIDCToken` in src/lib/awsConnectionParameters.ts) takes whatever token Azure DevOps issues;
+ * #614 shows tokens from this issuer after the deprecation.
+ * infra/azuredevops/README.md says what changes then.
+ */
+export const oidcIssuer = (organizationId: string): string => `vstoken.dev.azure.com/${organizationId}`;
 /** The audience Azure DevOps puts in its OIDC tokens for service connections. */
 export const OIDC_AUDIENCE = "api://AzureADTokenExchange";
 
@@ -40,7 +48,7 @@ export type RepositorySettings =
 export interface AzureDevOpsSettings {
     readonly stack: Architecture;
     readonly organizationUrl: string;
-    /** The organization's name, as it appears in service connection subjects (`sc://<name>/...`). */
+    /** The organization's name exactly as Azure DevOps writes it in service connection subjects (`sc://<name>/...`). */
     readonly organizationName: string;
     /** The organization's id (a GUID), the last part of its OIDC issuer URL. */
     readonly organizationId: string;
@@ -63,6 +71,7 @@ export interface AzureDevOpsSettings {
 const FIELDS = [
     "enabled",
     "organizationUrl",
+    "organizationName",
     "organizationId",
     "project",
     "repository",
@@ -90,9 +99,13 @@ const ORGANIZATION_URL = [
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const GITHUB_REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 const BRANCH = /^(?!refs\/)(?!\/)(?!.*\/\/)(?!.*\/$)[A-Za-z0-9._/-]{1,200}$/;
-const OIDC_PROVIDER_ARN = new RegExp(`^arn:aws(?:-[a-z]+)*:iam::\\d{12}:oidc-provider/${OIDC_ISSUER_HOST.replace(/\./g, "\\.")}/[0-9a-fA-F-]{36}$`);
+const OIDC_PROVIDER_ARN = new RegExp(
+    `^arn:aws(?:-[a-z]+)*:iam::\\d{12}:oidc-provider/${oidcIssuer("GUID").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&").replace("GUID", "[0-9a-fA-F-]{36}")}$`,
+);
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
-const BACKEND_URL = /^(?:s3|azblob|gs|file):\/\/\S+$|^https:\/\/\S+$/;
+/** The backends a pipeline can log in to: it hands the CLI AWS credentials or a Pulumi access token, nothing else. */
+const BACKEND_URL = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:\/[^?\s]*)?(?:\?\S*)?$|^https:\/\/\S+$/;
+const BACKEND_REGION = /[?&]region=([^&]*)/;
 
 const key = (field: string): string => `${CONFIG_KEY}.${field}`;
 
@@ -185,7 +198,8 @@ export function parseAzureDevOpsConfig(raw: unknown, context: ParseContext): Azu
     if (!isArchitecture(context.stack)) {
         throw new ConfigError("stack", context.stack, `expected one of ${ARCHITECTURES.join(", ")}`);
     }
-    const { organizationUrl, organizationName } = parseOrganizationUrl(raw.organizationUrl);
+    const { organizationUrl, organizationName: nameInUrl } = parseOrganizationUrl(raw.organizationUrl);
+    const organizationName = parseOrganizationName(raw.organizationName, nameInUrl);
     const organizationId = raw.organizationId;
     if (typeof organizationId !== "string" || !GUID.test(organizationId)) {
         throw new ConfigError(
@@ -251,18 +265,38 @@ function parseAwsSide(raw: Record<string, unknown>): Pick<AzureDevOpsSettings, "
         throw new ConfigError(
             key("awsOidcProviderArn"),
             providerArn,
-            `expected arn:aws:iam::<account>:oidc-provider/${OIDC_ISSUER_HOST}/<organization id>, an existing provider for this organization (default: the pull-request stack creates it)`,
+            `expected arn:aws:iam::<account>:oidc-provider/${oidcIssuer("<organization id>")}, an existing provider for this organization (default: the pull-request stack creates it)`,
         );
     }
     return { awsRegion, pullRequestStack, ...(providerArn === undefined ? {} : { awsOidcProviderArn: providerArn }) };
 }
 
+/**
+ * The organization's name as Azure DevOps writes it in a connection's subject. IAM compares the subject
+ * case-sensitively (StringEquals), and the name in the URL is only as its writer typed it (a visualstudio.com
+ * host is lower case whatever the organization's name is), so a different spelling can be given here.
+ */
+function parseOrganizationName(value: unknown, nameInUrl: string): string {
+    if (value === undefined) {
+        return nameInUrl;
+    }
+    if (typeof value !== "string" || value.toLowerCase() !== nameInUrl.toLowerCase()) {
+        throw new ConfigError(
+            key("organizationName"),
+            value,
+            `expected the organization of organizationUrl ("${nameInUrl}") spelt as Azure DevOps writes it in OIDC subjects, which may differ from the URL in case only (default: as in the URL)`,
+        );
+    }
+    return value;
+}
+
 function parseBackendUrl(value: unknown): string {
-    if (typeof value !== "string" || !BACKEND_URL.test(value)) {
+    const region = typeof value === "string" ? BACKEND_REGION.exec(value)?.[1] : undefined;
+    if (typeof value !== "string" || !BACKEND_URL.test(value) || (region !== undefined && !REGION.test(region))) {
         throw new ConfigError(
             key("pulumiBackendUrl"),
             value,
-            "expected the state backend the pipelines log in to, such as s3://<bucket> or https://api.pulumi.com",
+            "expected s3://<bucket> (with ?region=<region> when the bucket is not in awsRegion) or https://api.pulumi.com: the pipelines hand the CLI AWS credentials or a Pulumi access token and nothing else, and a file:// backend would be lost with the agent",
         );
     }
     return value;

@@ -6,6 +6,7 @@ import { PipelineRoles, connectionSubject, stateBucket } from "./aws-roles";
 import type { AzureDevOpsSettings } from "./config";
 import { AzureDevOpsPipelines, pipelineNames } from "./pipelines";
 
+/** Creates both sides; `roles.permissionsBoundaryArn` is the boundary every other role of the stack must carry. */
 export function createDelivery(prefix: string, settings: AzureDevOpsSettings): { roles: PipelineRoles; pipelines: AzureDevOpsPipelines } {
     const names = pipelineNames(settings.stack);
     const ownsShared = settings.stack === settings.pullRequestStack;
