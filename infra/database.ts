@@ -1,8 +1,8 @@
 /**
  * The BookStore's PostgreSQL on Amazon RDS: one instance per stack, in the private subnets, reachable only
  * from the security groups `allowFrom` names, encrypted, backed up, its master password managed by RDS in
- * Secrets Manager, TLS forced by the server and verified by the service. The service creates its own tables (under an advisory lock),
- * so nothing here knows the schema.
+ * Secrets Manager, TLS forced by the server and verified by the service. The service creates its own tables
+ * (under an advisory lock), so nothing here knows the schema.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -140,7 +140,8 @@ export class Database extends pulumi.ComponentResource {
     /**
      * The service's connection string: no password (that comes as an ECS secret), TLS verified. `SSL Mode=VerifyFull`
      * refuses a server whose certificate does not chain to a CA in `Root Certificate` or does not name `Host` (the
-     * instance's endpoint, which RDS's certificate names); `Require` would only encrypt. Keywords and values as
+     * instance's endpoint, which RDS issues its server certificate for: only a real instance shows it); `Require`
+     * would only encrypt. Keywords and values as
      * Npgsql spells them: npgsql/npgsql v10.0.3 (services/Directory.Packages.props) src/Npgsql/NpgsqlConnectionStringBuilder.cs,
      * DisplayName "SSL Mode" (enum SslMode, VerifyFull) and "Root Certificate" (a PEM file of one or more CAs,
      * read by src/Npgsql/Internal/NpgsqlConnector.cs SslRootValidation). services/tests/DotnetFargate.Tests/DatabaseTlsTests.cs
