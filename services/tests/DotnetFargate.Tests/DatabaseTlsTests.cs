@@ -15,7 +15,8 @@ namespace DotnetFargate.Tests;
 /// and a Root Certificate file, a name mismatch is refused, then the chain is built with every certificate in the
 /// file as a trusted root and nothing else (X509ChainTrustMode.CustomRootTrust); VerifyCA skips the name; Require
 /// accepts any certificate. A refusal is an NpgsqlException "Exception while performing SSL handshake" around
-/// SslStream's AuthenticationException (dotnet/runtime System.Net.Security, resource net_ssl_io_cert_custom_validation).
+/// SslStream's AuthenticationException (dotnet/runtime src/libraries/System.Net.Security/src/Resources/Strings.resx,
+/// net_ssl_io_cert_custom_validation; its wording differs between runtime versions, so only the callback's name is asserted).
 /// What only RDS can show: that its certificate names the instance's endpoint and chains to a root in the bundle.
 /// </summary>
 public sealed class DatabaseTlsTests(DatabaseTlsTests.Server server) : IClassFixture<DatabaseTlsTests.Server>
