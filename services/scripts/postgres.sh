@@ -6,16 +6,21 @@
 #                           one line: an Npgsql connection string for the superuser (with its password).
 #   postgres.sh stop DIR    stops the server (fast shutdown: clients are disconnected); DIR stays.
 #   postgres.sh clean DIR   stops the server if it runs and deletes DIR.
+#   postgres.sh certificate DIR CERT KEY
+#                           makes the PEM files CERT and KEY the server's certificate and key (in place of the
+#                           self-signed one) and, if the server runs, restarts it: a restart, not a reload, so
+#                           that every connection after this returns is served the new certificate.
 #
 # Starting a stopped cluster again keeps its data and its port (the failure test relies on both).
 # The Debian package's binaries are used (/usr/lib/postgresql/<major>/bin, newest major). initdb refuses
 # to run as root, so as root the cluster belongs to the package's `postgres` user.
 set -euo pipefail
 
-usage() { echo "usage: postgres.sh start|stop|clean DIR" >&2; exit 2; }
-[[ $# -eq 2 ]] || usage
+usage() { echo "usage: postgres.sh start|stop|clean DIR | postgres.sh certificate DIR CERT KEY" >&2; exit 2; }
+[[ $# -ge 2 ]] || usage
 action="$1"
 dir="$2"
+if [[ "$action" == certificate ]]; then [[ $# -eq 4 ]] || usage; else [[ $# -eq 2 ]] || usage; fi
 
 bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
 if [[ -z "$bindir" || ! -x "$bindir/pg_ctl" ]]; then
@@ -73,19 +78,41 @@ conf_port() { sed -nE 's/^port = ([0-9]+)$/\1/p' "$data/postgresql.conf" | tail 
 
 running() { [[ -f "$data/postmaster.pid" ]] && as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 
+start_server() {
+  as_owner "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 30 start >/dev/null \
+    || { tail -n 20 "$log" >&2; exit 1; }
+}
+
+# The key must belong to the server's user and be private to it, or PostgreSQL refuses to start.
+install_certificate() {
+  local cert="$1" key="$2"
+  [[ -f "$data/PG_VERSION" ]] || { echo "postgres.sh: no cluster in $dir" >&2; exit 1; }
+  [[ -r "$cert" && -r "$key" ]] || { echo "postgres.sh: cannot read $cert or $key" >&2; exit 1; }
+  local was_running=0
+  if running; then
+    was_running=1
+    as_owner "$bindir/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null
+  fi
+  cp "$cert" "$data/server.crt"
+  cp "$key" "$data/server.key"
+  [[ "$(id -u)" -ne 0 ]] || chown postgres "$data/server.crt" "$data/server.key"
+  chmod 600 "$data/server.key"
+  [[ $was_running -eq 0 ]] || start_server
+}
+
 case "$action" in
   start)
     [[ -f "$data/PG_VERSION" ]] || create_cluster
-    if ! running; then
-      as_owner "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 30 start >/dev/null \
-        || { tail -n 20 "$log" >&2; exit 1; }
-    fi
+    running || start_server
     echo "Host=127.0.0.1;Port=$(conf_port);Username=postgres;Password=$(cat "$dir/password");SSL Mode=Require"
     ;;
   stop)
     if running; then
       as_owner "$bindir/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null
     fi
+    ;;
+  certificate)
+    install_certificate "$3" "$4"
     ;;
   clean)
     if [[ -d "$data" ]] && running; then

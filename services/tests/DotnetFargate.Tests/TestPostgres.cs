@@ -68,8 +68,11 @@ public sealed class TestPostgres
         }
     }
 
-    public NpgsqlConnection Connect(string database) =>
-        new(new NpgsqlConnectionStringBuilder(_admin.ConnectionString) { Database = database }.ConnectionString);
+    public NpgsqlConnection Connect(string database) => new(Settings(database).ConnectionString);
+
+    /// <summary>The superuser's settings for <paramref name="database"/>: a copy, to change (its TLS keywords, say).</summary>
+    public NpgsqlConnectionStringBuilder Settings(string database) =>
+        new(_admin.ConnectionString) { Database = database };
 
     private async Task ExecuteAsync(string sql)
     {
@@ -105,8 +108,16 @@ public sealed class TestPostgres
     public static async Task<TestPostgres> StartOwnAsync()
     {
         var directory = Path.Combine(Path.GetTempPath(), "bookstore-pg-" + Guid.NewGuid().ToString("N")[..8]);
-        var connection = await RunScriptAsync("start", directory);
-        return new TestPostgres(connection.Trim(), directory);
+        try
+        {
+            var connection = await RunScriptAsync("start", directory);
+            return new TestPostgres(connection.Trim(), directory);
+        }
+        catch
+        {
+            await RunScriptAsync("clean", directory);
+            throw;
+        }
     }
 
     public Task StopAsync() => RunScriptAsync("stop", OwnDirectory);
@@ -115,15 +126,22 @@ public sealed class TestPostgres
 
     public Task CleanAsync() => RunScriptAsync("clean", OwnDirectory);
 
+    /// <summary>Serves the PEM <paramref name="certificate"/> and <paramref name="key"/> from now on (the server restarts).</summary>
+    public Task UseCertificateAsync(string certificate, string key) => RunScriptAsync("certificate", OwnDirectory, certificate, key);
+
     private string OwnDirectory => _directory ?? throw new InvalidOperationException("The shared server is not this test's to stop.");
 
-    private static async Task<string> RunScriptAsync(string action, string directory)
+    private static async Task<string> RunScriptAsync(string action, string directory, params string[] arguments)
     {
         var script = Path.Combine(Paths.ServicesRoot, "scripts", "postgres.sh");
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(script);
         info.ArgumentList.Add(action);
         info.ArgumentList.Add(directory);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
