@@ -7,6 +7,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { DATABASE_ROOT_CERTIFICATE } from "../infra/database";
 import { projectFile, SERVICE_CATALOG, SERVICE_DOCKERFILE, SERVICE_NAMES } from "../infra/catalog";
 import { json, ofType, runProgram } from "./harness";
 import { projectRoot } from "../stacks/paths";
@@ -57,7 +58,7 @@ describe("service Dockerfiles", () => {
         assert.deepStrictEqual([...writablePaths].filter((p) => !declared.includes(p)), [], "every writable mount is a declared VOLUME");
         assert.ok(final.includes("COPY --from=build --chown=1654:1654 /diag /diag"), "/diag belongs to the app user");
         // The CA bundle the staged context carries (stacks/image-build.ts CARRIED_FILES) where database connections read it.
-        assert.ok(final.includes("COPY .dotnet-fargate/rds-global-bundle.pem /etc/ssl/certs/rds/rds-global-bundle.pem"));
+        assert.ok(final.includes(`COPY .dotnet-fargate/rds-global-bundle.pem ${DATABASE_ROOT_CERTIFICATE}`), "where the connection string's Root Certificate is");
         // Tier-up starts under load at once (bench/services/run.sh measures it and runs the services with the same ENV).
         assert.ok(final.includes("ENV DOTNET_TC_CallCountingDelayMs=0"));
     });
