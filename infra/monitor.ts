@@ -4,7 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_UID, ContainerDefinition, secretValueFrom, SidecarArgs } from "./fargate-service";
+import { APP_UID, ContainerDefinition, SidecarArgs } from "./fargate-service";
 import { policyDocument } from "./iam";
 import { ipTargetGroup } from "./load-balancer";
 import { isPinnedTag } from "./naming";
@@ -72,13 +72,14 @@ export function collectionRules(settings: CollectionRuleSettings): Record<string
 export interface MonitorSidecarArgs {
     /** Tag of mcr.microsoft.com/dotnet/monitor (a multi-architecture image). */
     readonly imageTag: string;
-    /** Secrets Manager secret holding the API key's public key. */
-    readonly publicKeySecretArn: pulumi.Input<string>;
+    /** The name of the application's container in the same task: the monitor starts after it. */
+    readonly appContainerName: string;
     /**
-     * The version of that secret holding the current key. The task definition names it, so a new key is a new
-     * revision and ECS rolls the tasks onto it (a container reads its secrets only when it starts).
+     * The API key's public key (base64url JWK, infra/monitor-api-key.ts). Not a secret (api-key-format.md: the
+     * public key "does not need to be kept secret"), so a plain environment value: the task definition carries it,
+     * and a new key (rotation) is a new revision that ECS rolls the tasks onto.
      */
-    readonly publicKeyVersionId: pulumi.Input<string>;
+    readonly publicKey: pulumi.Input<string>;
     /** The API key's subject. */
     readonly subject: pulumi.Input<string>;
     /** The issuer the tokens carry (`iss`); dotnet-monitor refuses any other. */
@@ -98,13 +99,14 @@ export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
         throw new ArgumentError("monitorSidecar", "imageTag", args.imageTag, "expected a pinned image tag such as 10.0.3");
     }
     const containers = pulumi
-        .all([args.publicKeySecretArn, args.publicKeyVersionId, args.subject, args.issuer, args.bucketName, args.region, args.logGroupName])
-        .apply(([secretArn, versionId, subject, issuer, bucket, region, logGroup]): ContainerDefinition[] => {
+        .all([args.publicKey, args.subject, args.issuer, args.bucketName, args.region, args.logGroupName])
+        .apply(([publicKey, subject, issuer, bucket, region, logGroup]): ContainerDefinition[] => {
             const settings: Record<string, string> = {
                 DiagnosticPort__ConnectionMode: "Listen",
                 DiagnosticPort__EndpointName: DIAGNOSTIC_SOCKET,
                 Storage__DefaultSharedPath: DIAG_PATH,
                 Authentication__MonitorApiKey__Subject: subject,
+                Authentication__MonitorApiKey__PublicKey: publicKey,
                 // Unset, dotnet-monitor expects its own generatekey issuer (MonitorApiKeyPostConfigure.cs, v10.0.3).
                 Authentication__MonitorApiKey__Issuer: issuer,
                 // No regionName: dotnet-monitor reads it only together with static keys (S3Storage.cs, v10.0.3,
@@ -132,8 +134,13 @@ export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
                         // The S3 egress's region, set here rather than left to the platform's defaults.
                         { name: "AWS_REGION", value: region },
                     ],
-                    // One version of the secret, so a rotated key rolls the tasks.
-                    secrets: [{ name: "DOTNETMONITOR_Authentication__MonitorApiKey__PublicKey", valueFrom: secretValueFrom(secretArn, undefined, versionId) }],
+                    // The application's image defines /diag: its `VOLUME /diag` (owned by 1654) is what Fargate copies
+                    // into the task volume, and only for a container that declares that VOLUME at the mount's path (AWS
+                    // ECS Developer Guide, bind-mounts.html, "Considerations when using bind mounts"); the monitor's image
+                    // declares none. Starting the monitor after the application has started orders the two on the volume.
+                    // START, not HEALTHY: the application's container has no container health check (the chiseled images
+                    // have no shell or curl; the load balancer checks /healthz).
+                    dependsOn: [{ containerName: args.appContainerName, condition: "START" }],
                     mountPoints: [{ sourceVolume: DIAG_VOLUME, containerPath: DIAG_PATH, readOnly: false }],
                     linuxParameters: { capabilities: { drop: ["ALL"] } },
                     logConfiguration: {
@@ -149,7 +156,6 @@ export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
         appEnvironment: { DOTNET_DiagnosticPorts: `${DIAGNOSTIC_SOCKET},nosuspend` },
         appMounts: { [DIAG_VOLUME]: DIAG_PATH },
         volumes: [DIAG_VOLUME],
-        executionStatements: pulumi.output(args.publicKeySecretArn).apply((arn) => [{ Sid: "ReadMonitorKey", Effect: "Allow" as const, Action: "secretsmanager:GetSecretValue", Resource: arn }]),
         // dotnet-monitor's S3 egress has no key prefix setting: artifacts land at the bucket's top level.
         taskStatements: pulumi.output(args.bucketArn).apply((arn) => [
             { Sid: "WriteArtifacts", Effect: "Allow" as const, Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${arn}/*` },

@@ -1,30 +1,31 @@
 /**
  * The dotnet-monitor wiring of a stack, out of the program's main flow: what every monitored service shares
- * (the artifacts bucket, the API key and its secret), and what one monitored service adds to its task (the
+ * (the artifacts bucket, the KMS key that signs API tokens), and what one monitored service adds to its task (the
  * sidecar and, when allowed CIDRs are configured, an HTTPS listener on the shared load balancer).
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AdditionalTarget, logGroupNameFor, SidecarArgs } from "../infra/fargate-service";
 import { LoadBalancer } from "../infra/load-balancer";
-import { MonitorApiKey } from "../infra/monitor-api-key";
+import { MonitorSigningKey } from "../infra/monitor-api-key";
 import { DiagnosticsBucket, MONITOR_CONTAINER, MONITOR_PORT, MonitorListener, monitorSidecar } from "../infra/monitor";
 import { ServiceSpec } from "./services";
 import { MonitorSettings, StackSettings } from "./settings";
 
 export type MonitorShared = ReturnType<typeof createMonitorShared>;
 
-/** What every monitored service of a stack shares: the artifacts bucket and the API key. */
-export function createMonitorShared(prefix: string, settings: MonitorSettings) {
+/**
+ * What every monitored service of a stack shares: the artifacts bucket and the token signing key (one per stack;
+ * only `monitor.tokenSigners` may sign with it).
+ */
+export function createMonitorShared(prefix: string, settings: MonitorSettings, account: { accountId: pulumi.Input<string>; partition: pulumi.Input<string> }) {
     const bucket = new DiagnosticsBucket(`${prefix}-diagnostics`, { retentionDays: settings.artifactRetentionDays });
-    const apiKey = new MonitorApiKey(`${prefix}-monitor-key`, { subject: `${prefix}-monitor`, lifetimeDays: settings.tokenLifetimeDays });
-    const secret = new aws.secretsmanager.Secret(`${prefix}-monitor-key`, {
-        namePrefix: `${prefix}/dotnet-monitor-public-key-`,
-        description: "dotnet-monitor's MonitorApiKey public key (base64url JWK); the token is a secret stack output",
-        recoveryWindowInDays: 7,
+    const signingKey = new MonitorSigningKey(`${prefix}-monitor-key`, {
+        subject: `${prefix}-monitor`,
+        signerArns: settings.tokenSigners,
+        accountId: account.accountId,
+        partition: account.partition,
     });
-    const secretVersion = new aws.secretsmanager.SecretVersion(`${prefix}-monitor-key`, { secretId: secret.id, secretString: pulumi.secret(apiKey.publicKey) });
-    return { bucket, apiKey, secret, secretVersion };
+    return { bucket, signingKey };
 }
 
 export interface MonitorContext {
@@ -57,10 +58,11 @@ export function attachMonitor(name: string, spec: ServiceSpec, shared: MonitorSh
     }
     const sidecar: SidecarArgs = monitorSidecar({
         imageTag: settings.monitor.imageTag,
-        publicKeySecretArn: shared.secret.arn,
-        publicKeyVersionId: shared.secretVersion.versionId,
-        subject: shared.apiKey.subject,
-        issuer: shared.apiKey.issuer,
+        // The application's container is named after the service (infra/fargate-service.ts appContainerDefinitions).
+        appContainerName: name,
+        publicKey: shared.signingKey.publicKey,
+        subject: shared.signingKey.subject,
+        issuer: shared.signingKey.issuer,
         bucketName: shared.bucket.bucketName,
         bucketArn: shared.bucket.bucketArn,
         region: ctx.region,
