@@ -19,6 +19,11 @@ export const MONITOR_METRICS_URL = "http://localhost:52325";
 export const DIAG_VOLUME = "diag";
 export const DIAG_PATH = "/diag";
 export const DIAGNOSTIC_SOCKET = `${DIAG_PATH}/dotnet-monitor.sock`;
+/** The init container that writes the task's certificate for the monitor's HTTPS listener, and where it writes it. */
+export const MONITOR_TLS_CONTAINER = "dotnet-monitor-tls";
+export const MONITOR_TLS_DIR = `${DIAG_PATH}/tls`;
+/** The project of that init container's image, inside services/ (built with services/Dockerfile). */
+export const MONITOR_TLS_PROJECT = "MonitorTls/MonitorTls.csproj";
 /** Name of the S3 egress provider in the monitor's configuration. */
 export const EGRESS_NAME = "artifacts";
 
@@ -91,6 +96,47 @@ export interface MonitorSidecarArgs {
     readonly rules: CollectionRuleSettings;
     /** Whether the API port is mapped (only when a listener reaches it). */
     readonly exposeApi: boolean;
+    /**
+     * Serve the API over HTTPS with a certificate made in the task at its start by this image (services/MonitorTls),
+     * run as an init container before the monitor. Default: none (HTTP, for a monitor no listener reaches).
+     */
+    readonly tls?: MonitorTlsArgs;
+}
+
+export interface MonitorTlsArgs {
+    /** The MonitorTls image, by digest. */
+    readonly imageRef: pulumi.Input<string>;
+    /** Its ECR repository, which the task's execution role may then pull from. */
+    readonly repositoryArn: pulumi.Input<string>;
+}
+
+/**
+ * Why a per-task certificate and an init container: the leg from the load balancer to the monitor must be TLS
+ * (dotnet-monitor v10.0.3 src/Tools/dotnet-monitor/AddressListenResults.cs flags an http URL with authentication on
+ * as insecure), and no private key may sit in state, a stack file or a secret a preview can read. The key is made in
+ * the task, on its /diag volume, and dies with it; the load balancer accepts a self-signed certificate. An init
+ * container from our own image, rather than code in the application, works for a user's service as for ours: it
+ * needs nothing from the application's image but the /diag volume the monitor already needs.
+ */
+function tlsInitContainer(image: string, appContainerName: string, logGroup: string, region: string): ContainerDefinition {
+    return {
+        name: MONITOR_TLS_CONTAINER,
+        image,
+        essential: false,
+        user: APP_UID,
+        readonlyRootFilesystem: true,
+        command: [MONITOR_TLS_DIR],
+        // A console tool with nothing to diagnose: no diagnostic IPC socket in a read-only /tmp.
+        environment: [{ name: "DOTNET_EnableDiagnostics", value: "0" }],
+        mountPoints: [{ sourceVolume: DIAG_VOLUME, containerPath: DIAG_PATH, readOnly: false }],
+        // After the application, whose image defines /diag (see the monitor's dependsOn below).
+        dependsOn: [{ containerName: appContainerName, condition: "START" }],
+        linuxParameters: { capabilities: { drop: ["ALL"] } },
+        logConfiguration: {
+            logDriver: "awslogs",
+            options: { "awslogs-group": logGroup, "awslogs-region": region, "awslogs-stream-prefix": "monitor-tls", mode: "non-blocking", "max-buffer-size": "4m" },
+        },
+    };
 }
 
 /** Everything the monitor adds to a service's task. */
@@ -98,9 +144,12 @@ export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
     if (!isPinnedTag(args.imageTag)) {
         throw new ArgumentError("monitorSidecar", "imageTag", args.imageTag, "expected a pinned image tag such as 10.0.3");
     }
+    if (args.exposeApi && args.tls === undefined) {
+        throw new ArgumentError("monitorSidecar", "tls", args.tls, "expected the MonitorTls image when the API is exposed: the load balancer reaches the monitor over HTTPS only");
+    }
     const containers = pulumi
-        .all([args.publicKey, args.subject, args.issuer, args.bucketName, args.region, args.logGroupName])
-        .apply(([publicKey, subject, issuer, bucket, region, logGroup]): ContainerDefinition[] => {
+        .all([args.publicKey, args.subject, args.issuer, args.bucketName, args.region, args.logGroupName, args.tls?.imageRef])
+        .apply(([publicKey, subject, issuer, bucket, region, logGroup, tlsImage]): ContainerDefinition[] => {
             const settings: Record<string, string> = {
                 DiagnosticPort__ConnectionMode: "Listen",
                 DiagnosticPort__EndpointName: DIAGNOSTIC_SOCKET,
@@ -113,8 +162,17 @@ export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
                 // CreateAsync); with the task role's credentials the AWS SDK takes the region from AWS_REGION below.
                 [`Egress__S3Storage__${EGRESS_NAME}__bucketName`]: bucket,
                 ...collectionRules(args.rules),
+                // The certificate the init container wrote: dotnet-monitor loads the Kestrel section and calls UseHttps()
+                // without a certificate for an https URL (HostBuilderHelper.cs, AddressListenResults.cs, v10.0.3), so
+                // Kestrel takes Certificates:Default (PEM certificate and key files).
+                ...(args.tls && {
+                    Kestrel__Certificates__Default__Path: `${MONITOR_TLS_DIR}/monitor.crt`,
+                    Kestrel__Certificates__Default__KeyPath: `${MONITOR_TLS_DIR}/monitor.key`,
+                }),
             };
+            const scheme = args.tls ? "https" : "http";
             return [
+                ...(tlsImage !== undefined ? [tlsInitContainer(tlsImage, args.appContainerName, logGroup, region)] : []),
                 {
                     name: MONITOR_CONTAINER,
                     image: `${MONITOR_IMAGE_REPOSITORY}:${args.imageTag}`,
@@ -122,7 +180,7 @@ export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
                     essential: false,
                     user: APP_UID,
                     readonlyRootFilesystem: true,
-                    command: ["collect", "--urls", `http://+:${MONITOR_PORT}`, "--metricUrls", MONITOR_METRICS_URL],
+                    command: ["collect", "--urls", `${scheme}://+:${MONITOR_PORT}`, "--metricUrls", MONITOR_METRICS_URL],
                     portMappings: args.exposeApi ? [{ name: "monitor", containerPort: MONITOR_PORT, protocol: "tcp" }] : [],
                     environment: [
                         ...Object.entries(settings)
@@ -140,7 +198,11 @@ export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
                     // declares none. Starting the monitor after the application has started orders the two on the volume.
                     // START, not HEALTHY: the application's container has no container health check (the chiseled images
                     // have no shell or curl; the load balancer checks /healthz).
-                    dependsOn: [{ containerName: args.appContainerName, condition: "START" }],
+                    dependsOn: [
+                        { containerName: args.appContainerName, condition: "START" },
+                        // Only once the certificate is written (the init container exited 0).
+                        ...(args.tls ? [{ containerName: MONITOR_TLS_CONTAINER, condition: "SUCCESS" }] : []),
+                    ],
                     mountPoints: [{ sourceVolume: DIAG_VOLUME, containerPath: DIAG_PATH, readOnly: false }],
                     linuxParameters: { capabilities: { drop: ["ALL"] } },
                     logConfiguration: {
@@ -156,6 +218,11 @@ export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
         appEnvironment: { DOTNET_DiagnosticPorts: `${DIAGNOSTIC_SOCKET},nosuspend` },
         appMounts: { [DIAG_VOLUME]: DIAG_PATH },
         volumes: [DIAG_VOLUME],
+        executionStatements: args.tls
+            ? pulumi.output(args.tls.repositoryArn).apply((arn) => [
+                { Sid: "PullMonitorTls", Effect: "Allow" as const, Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: arn },
+            ])
+            : undefined,
         // dotnet-monitor's S3 egress has no key prefix setting: artifacts land at the bucket's top level.
         taskStatements: pulumi.output(args.bucketArn).apply((arn) => [
             { Sid: "WriteArtifacts", Effect: "Allow" as const, Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${arn}/*` },
@@ -270,6 +337,8 @@ export class MonitorListener extends pulumi.ComponentResource {
                 healthCheckPath: args.applicationHealthCheckPath,
                 healthyCodes: "200",
                 healthCheckInterval: 30,
+                // TLS to the monitor too (its certificate is made in the task: see tlsInitContainer).
+                protocol: "HTTPS",
             },
             { parent: this },
         );

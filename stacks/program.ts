@@ -86,7 +86,7 @@ export function createStack(config: StackConfig): StackOutputs {
 
     const monitor = settings.monitor.services.length > 0
         // The partition is the caller's (arn:<partition>:...), so the key policy names the right root principal.
-        ? createMonitorShared(prefix, settings.monitor, { accountId: identity.accountId, partition: identity.arn.apply((arn) => arn.split(":")[1]) })
+        ? createMonitorShared(prefix, stack, settings, { accountId: identity.accountId, partition: identity.arn.apply((arn) => arn.split(":")[1]) })
         : undefined;
     const monitorEndpoints: Record<string, pulumi.Output<string>> = {};
     const database = settings.database.enabled ? createDatabase(prefix, settings, network) : undefined;

@@ -74,6 +74,26 @@ describe("component arguments", () => {
         it(`refuses ${title}`, () => assert.throws(make, { message }));
     }
 
+    it("refuses an exposed monitor API without TLS to the task", () => {
+        assert.throws(
+            () =>
+                monitorSidecar({
+                    imageTag: "10.0.3",
+                    appContainerName: "app",
+                    publicKey: "e30",
+                    subject: "s",
+                    issuer: "i",
+                    bucketName: "b",
+                    bucketArn: "arn:aws:s3:::b",
+                    region: "eu-west-1",
+                    logGroupName: "/ecs/p",
+                    rules: { highCpu: { enabled: true, threshold: 80 }, largeGcHeap: { enabled: true, threshold: 512 }, threadPoolStarvation: { enabled: true, threshold: 100 }, actionsPerHour: 1 },
+                    exposeApi: true,
+                }),
+            { message: 'monitorSidecar: argument "tls" is nothing; expected the MonitorTls image when the API is exposed: the load balancer reaches the monitor over HTTPS only.' },
+        );
+    });
+
     it("refuses an unpinnable monitor image tag", () => {
         assert.throws(
             () =>

@@ -243,15 +243,72 @@ describe("monitor options", () => {
             [tg.inputs.port, tg.inputs.targetType, tg.inputs.healthCheck.port, tg.inputs.healthCheck.path, tg.inputs.healthCheck.matcher],
             [52323, "ip", "8080", "/healthz", "200"],
         );
+        // TLS from the load balancer to the monitor as well; the health check of the application stays HTTP.
+        assert.deepStrictEqual([tg.inputs.protocol, tg.inputs.healthCheck.protocol], ["HTTPS", "HTTP"]);
         for (const group of ofType(resources, "aws:lb/targetGroup:TargetGroup")) {
             assert.notStrictEqual(group.inputs.healthCheck.port, "52323", `${group.name} must not health-check the monitor`);
             assert.ok(!(group.inputs.healthCheck.port === "traffic-port" && group.inputs.port === 52323), `${group.name} must not health-check the monitor`);
         }
         const service = one(resources, "aws:ecs/service:Service", `${name}-service`);
         assert.deepStrictEqual(service.inputs.loadBalancers.map((l: { containerName: string; containerPort: number }) => [l.containerName, l.containerPort]), [[name, 8080], ["dotnet-monitor", 52323]]);
-        const monitor = json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", `${name}-task`).inputs.containerDefinitions)[1];
+        const containers = json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", `${name}-task`).inputs.containerDefinitions);
+        const monitor = containers.find((c: { name: string }) => c.name === "dotnet-monitor");
         assert.deepStrictEqual(monitor.portMappings, [{ name: "monitor", containerPort: 52323, protocol: "tcp" }]);
         assert.deepStrictEqual(outputs.monitor, { ...(outputs.monitor as object), endpoints: { profiling: "https://dotnet-fargate-arm64-alb-1234567890.eu-west-1.elb.amazonaws.com:52323" } });
+    });
+
+    it("serves the exposed API over HTTPS with a certificate each task makes at its start, never one in state", async () => {
+        const certificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666";
+        for (const stack of ARCHITECTURES) {
+            const { resources } = await runProgram(stack, { config: { ...withProfiling, certificateArn, monitor: { allowedCidrs: ["203.0.113.0/24"] } } });
+            const name = `dotnet-fargate-${stack}-profiling`;
+            const containers = json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", `${name}-task`).inputs.containerDefinitions);
+            assert.deepStrictEqual(containers.map((c: { name: string }) => c.name), [name, "dotnet-monitor-tls", "dotnet-monitor"]);
+            const [app, tls, monitor] = containers;
+            // One MonitorTls image per stack, built like the services for the stack's platform.
+            const image = one(resources, "docker-build:index:Image", `dotnet-fargate-${stack}-monitor-tls-image`);
+            assert.deepStrictEqual([image.inputs.buildArgs, image.inputs.platforms], [{ PROJECT: "MonitorTls/MonitorTls.csproj" }, [stack === "arm64" ? "linux/arm64" : "linux/amd64"]]);
+            assert.match(tls.image, new RegExp(`^123456789012\\.dkr\\.ecr\\.eu-west-1\\.amazonaws\\.com/dotnet-fargate-${stack}/monitor-tls:src-[0-9a-f]{12}@sha256:[0-9a-f]{64}$`));
+            assert.deepStrictEqual(tls, {
+                name: "dotnet-monitor-tls",
+                image: tls.image,
+                essential: false,
+                user: "1654",
+                readonlyRootFilesystem: true,
+                command: ["/diag/tls"],
+                environment: [{ name: "DOTNET_EnableDiagnostics", value: "0" }],
+                mountPoints: [{ sourceVolume: "diag", containerPath: "/diag", readOnly: false }],
+                dependsOn: [{ containerName: app.name, condition: "START" }],
+                linuxParameters: { capabilities: { drop: ["ALL"] } },
+                logConfiguration: {
+                    logDriver: "awslogs",
+                    options: { "awslogs-group": `/ecs/${name}`, "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "monitor-tls", mode: "non-blocking", "max-buffer-size": "4m" },
+                },
+            });
+            // The monitor starts once the certificate is written, listens with https, and Kestrel takes that certificate.
+            assert.deepStrictEqual(monitor.dependsOn, [{ containerName: app.name, condition: "START" }, { containerName: "dotnet-monitor-tls", condition: "SUCCESS" }]);
+            assert.deepStrictEqual(monitor.command, ["collect", "--urls", "https://+:52323", "--metricUrls", "http://localhost:52325"]);
+            const env = Object.fromEntries(monitor.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+            assert.strictEqual(env.DOTNETMONITOR_Kestrel__Certificates__Default__Path, "/diag/tls/monitor.crt");
+            assert.strictEqual(env.DOTNETMONITOR_Kestrel__Certificates__Default__KeyPath, "/diag/tls/monitor.key");
+            const policy = json(one(resources, "aws:iam/rolePolicy:RolePolicy", `${name}-execution`).inputs.policy);
+            assert.deepStrictEqual(policy.Statement.at(-1), {
+                Sid: "PullMonitorTls",
+                Effect: "Allow",
+                Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                Resource: `arn:aws:ecr:eu-west-1:123456789012:repository/dotnet-fargate-${stack}/monitor-tls`,
+            });
+            for (const r of resources) {
+                assert.ok(!allStrings(r.inputs).some((v) => v.includes("PRIVATE KEY") || v.includes("BEGIN CERTIFICATE")), `${r.name} holds key or certificate material`);
+            }
+        }
+    });
+
+    it("builds no MonitorTls image and keeps http inside the task when no listener exposes the API", async () => {
+        const { resources } = await runProgram("arm64", { config: withProfiling });
+        assert.deepStrictEqual(ofType(resources, "dotnet-fargate:image:ServiceImage").map((r) => r.name).filter((n) => n.includes("monitor")), []);
+        const monitor = json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", "dotnet-fargate-arm64-profiling-task").inputs.containerDefinitions)[1];
+        assert.ok(!monitor.environment.some((e: { name: string }) => e.name.startsWith("DOTNETMONITOR_Kestrel")));
     });
 
     it("creates nothing for the monitor when it is switched off", async () => {
