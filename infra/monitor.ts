@@ -139,6 +139,31 @@ function tlsInitContainer(image: string, appContainerName: string, logGroup: str
     };
 }
 
+/** dotnet-monitor's settings (without their DOTNETMONITOR_ prefix) for one sidecar. */
+function monitorSettings(args: MonitorSidecarArgs, v: { publicKey: string; subject: string; issuer: string; bucket: string }): Record<string, string> {
+    const { publicKey, subject, issuer, bucket } = v;
+    return {
+        DiagnosticPort__ConnectionMode: "Listen",
+        DiagnosticPort__EndpointName: DIAGNOSTIC_SOCKET,
+        Storage__DefaultSharedPath: DIAG_PATH,
+        Authentication__MonitorApiKey__Subject: subject,
+        Authentication__MonitorApiKey__PublicKey: publicKey,
+        // Unset, dotnet-monitor expects its own generatekey issuer (MonitorApiKeyPostConfigure.cs, v10.0.3).
+        Authentication__MonitorApiKey__Issuer: issuer,
+        // No regionName: dotnet-monitor reads it only together with static keys (S3Storage.cs, v10.0.3,
+        // CreateAsync); with the task role's credentials the AWS SDK takes the region from AWS_REGION (set beside these).
+        [`Egress__S3Storage__${EGRESS_NAME}__bucketName`]: bucket,
+        ...collectionRules(args.rules),
+        // The certificate the init container wrote: dotnet-monitor loads the Kestrel section and calls UseHttps()
+        // without a certificate for an https URL (HostBuilderHelper.cs, AddressListenResults.cs, v10.0.3), so
+        // Kestrel takes Certificates:Default (PEM certificate and key files).
+        ...(args.tls && {
+            Kestrel__Certificates__Default__Path: `${MONITOR_TLS_DIR}/monitor.crt`,
+            Kestrel__Certificates__Default__KeyPath: `${MONITOR_TLS_DIR}/monitor.key`,
+        }),
+    };
+}
+
 /** Everything the monitor adds to a service's task. */
 export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
     if (!isPinnedTag(args.imageTag)) {
@@ -150,26 +175,7 @@ export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
     const containers = pulumi
         .all([args.publicKey, args.subject, args.issuer, args.bucketName, args.region, args.logGroupName, args.tls?.imageRef])
         .apply(([publicKey, subject, issuer, bucket, region, logGroup, tlsImage]): ContainerDefinition[] => {
-            const settings: Record<string, string> = {
-                DiagnosticPort__ConnectionMode: "Listen",
-                DiagnosticPort__EndpointName: DIAGNOSTIC_SOCKET,
-                Storage__DefaultSharedPath: DIAG_PATH,
-                Authentication__MonitorApiKey__Subject: subject,
-                Authentication__MonitorApiKey__PublicKey: publicKey,
-                // Unset, dotnet-monitor expects its own generatekey issuer (MonitorApiKeyPostConfigure.cs, v10.0.3).
-                Authentication__MonitorApiKey__Issuer: issuer,
-                // No regionName: dotnet-monitor reads it only together with static keys (S3Storage.cs, v10.0.3,
-                // CreateAsync); with the task role's credentials the AWS SDK takes the region from AWS_REGION below.
-                [`Egress__S3Storage__${EGRESS_NAME}__bucketName`]: bucket,
-                ...collectionRules(args.rules),
-                // The certificate the init container wrote: dotnet-monitor loads the Kestrel section and calls UseHttps()
-                // without a certificate for an https URL (HostBuilderHelper.cs, AddressListenResults.cs, v10.0.3), so
-                // Kestrel takes Certificates:Default (PEM certificate and key files).
-                ...(args.tls && {
-                    Kestrel__Certificates__Default__Path: `${MONITOR_TLS_DIR}/monitor.crt`,
-                    Kestrel__Certificates__Default__KeyPath: `${MONITOR_TLS_DIR}/monitor.key`,
-                }),
-            };
+            const settings = monitorSettings(args, { publicKey, subject, issuer, bucket });
             const scheme = args.tls ? "https" : "http";
             return [
                 ...(tlsImage !== undefined ? [tlsInitContainer(tlsImage, args.appContainerName, logGroup, region)] : []),
