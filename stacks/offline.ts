@@ -118,7 +118,7 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
             return { arn: arn("rds", `${type.includes("parameter") ? "pg" : "subgrp"}:${inputs.name ?? name}`), name: inputs.name ?? name };
         case "aws:kms/key:Key": {
             const keyId = fakeGuid(`kms|${name}`);
-            return { keyId, arn: arn("kms", `key/${keyId}`), keySpec: inputs.customerMasterKeySpec, customerMasterKeySpec: inputs.customerMasterKeySpec };
+            return { keyId, arn: arn("kms", `key/${keyId}`) };
         }
         default:
             return { arn: arn(type.split(":")[1]?.split("/")[0] ?? "unknown", name) };
