@@ -136,6 +136,12 @@ export interface IpTargetGroupArgs {
     readonly healthCheckPort?: number;
     /** Seconds between health checks. */
     readonly healthCheckInterval: number;
+    /**
+     * Protocol from the load balancer to the targets. HTTPS encrypts the leg inside the VPC; the load balancer does
+     * not validate the targets' certificates (AWS ELB User Guide, load-balancer-target-groups.html, "Routing
+     * configuration"), so a per-task self-signed one serves. Health checks stay HTTP. Default: HTTP.
+     */
+    readonly protocol?: "HTTP" | "HTTPS";
 }
 
 /**
@@ -148,7 +154,7 @@ export function ipTargetGroup(name: string, args: IpTargetGroupArgs, opts: pulum
         {
             vpcId: args.vpcId,
             targetType: "ip",
-            protocol: "HTTP",
+            protocol: args.protocol ?? "HTTP",
             port: args.port,
             deregistrationDelay: 15,
             healthCheck: {

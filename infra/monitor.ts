@@ -4,7 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_UID, ContainerDefinition, secretValueFrom, SidecarArgs } from "./fargate-service";
+import { APP_UID, ContainerDefinition, SidecarArgs } from "./fargate-service";
 import { policyDocument } from "./iam";
 import { ipTargetGroup } from "./load-balancer";
 import { isPinnedTag } from "./naming";
@@ -19,6 +19,11 @@ export const MONITOR_METRICS_URL = "http://localhost:52325";
 export const DIAG_VOLUME = "diag";
 export const DIAG_PATH = "/diag";
 export const DIAGNOSTIC_SOCKET = `${DIAG_PATH}/dotnet-monitor.sock`;
+/** The init container that writes the task's certificate for the monitor's HTTPS listener, and where it writes it. */
+export const MONITOR_TLS_CONTAINER = "dotnet-monitor-tls";
+export const MONITOR_TLS_DIR = `${DIAG_PATH}/tls`;
+/** The project of that init container's image, inside services/ (built with services/Dockerfile). */
+export const MONITOR_TLS_PROJECT = "MonitorTls/MonitorTls.csproj";
 /** Name of the S3 egress provider in the monitor's configuration. */
 export const EGRESS_NAME = "artifacts";
 
@@ -72,13 +77,14 @@ export function collectionRules(settings: CollectionRuleSettings): Record<string
 export interface MonitorSidecarArgs {
     /** Tag of mcr.microsoft.com/dotnet/monitor (a multi-architecture image). */
     readonly imageTag: string;
-    /** Secrets Manager secret holding the API key's public key. */
-    readonly publicKeySecretArn: pulumi.Input<string>;
+    /** The name of the application's container in the same task: the monitor starts after it. */
+    readonly appContainerName: string;
     /**
-     * The version of that secret holding the current key. The task definition names it, so a new key is a new
-     * revision and ECS rolls the tasks onto it (a container reads its secrets only when it starts).
+     * The API key's public key (base64url JWK, infra/monitor-api-key.ts). Not a secret (api-key-format.md: the
+     * public key "does not need to be kept secret"), so a plain environment value: the task definition carries it,
+     * and a new key (rotation) is a new revision that ECS rolls the tasks onto.
      */
-    readonly publicKeyVersionId: pulumi.Input<string>;
+    readonly publicKey: pulumi.Input<string>;
     /** The API key's subject. */
     readonly subject: pulumi.Input<string>;
     /** The issuer the tokens carry (`iss`); dotnet-monitor refuses any other. */
@@ -90,6 +96,72 @@ export interface MonitorSidecarArgs {
     readonly rules: CollectionRuleSettings;
     /** Whether the API port is mapped (only when a listener reaches it). */
     readonly exposeApi: boolean;
+    /**
+     * Serve the API over HTTPS with a certificate made in the task at its start by this image (services/MonitorTls),
+     * run as an init container before the monitor. Default: none (HTTP, for a monitor no listener reaches).
+     */
+    readonly tls?: MonitorTlsArgs;
+}
+
+export interface MonitorTlsArgs {
+    /** The MonitorTls image, by digest. */
+    readonly imageRef: pulumi.Input<string>;
+    /** Its ECR repository, which the task's execution role may then pull from. */
+    readonly repositoryArn: pulumi.Input<string>;
+}
+
+/**
+ * Why a per-task certificate and an init container: the leg from the load balancer to the monitor must be TLS
+ * (dotnet-monitor v10.0.3 src/Tools/dotnet-monitor/AddressListenResults.cs flags an http URL with authentication on
+ * as insecure), and no private key may sit in state, a stack file or a secret a preview can read. The key is made in
+ * the task, on its /diag volume, and dies with it; the load balancer accepts a self-signed certificate. An init
+ * container from our own image, rather than code in the application, works for a user's service as for ours: it
+ * needs nothing from the application's image but the /diag volume the monitor already needs.
+ */
+function tlsInitContainer(image: string, appContainerName: string, logGroup: string, region: string): ContainerDefinition {
+    return {
+        name: MONITOR_TLS_CONTAINER,
+        image,
+        essential: false,
+        user: APP_UID,
+        readonlyRootFilesystem: true,
+        command: [MONITOR_TLS_DIR],
+        // A console tool with nothing to diagnose: no diagnostic IPC socket in a read-only /tmp.
+        environment: [{ name: "DOTNET_EnableDiagnostics", value: "0" }],
+        mountPoints: [{ sourceVolume: DIAG_VOLUME, containerPath: DIAG_PATH, readOnly: false }],
+        // After the application, whose image defines /diag (see the monitor's dependsOn below).
+        dependsOn: [{ containerName: appContainerName, condition: "START" }],
+        linuxParameters: { capabilities: { drop: ["ALL"] } },
+        logConfiguration: {
+            logDriver: "awslogs",
+            options: { "awslogs-group": logGroup, "awslogs-region": region, "awslogs-stream-prefix": "monitor-tls", mode: "non-blocking", "max-buffer-size": "4m" },
+        },
+    };
+}
+
+/** dotnet-monitor's settings (without their DOTNETMONITOR_ prefix) for one sidecar. */
+function monitorSettings(args: MonitorSidecarArgs, v: { publicKey: string; subject: string; issuer: string; bucket: string }): Record<string, string> {
+    const { publicKey, subject, issuer, bucket } = v;
+    return {
+        DiagnosticPort__ConnectionMode: "Listen",
+        DiagnosticPort__EndpointName: DIAGNOSTIC_SOCKET,
+        Storage__DefaultSharedPath: DIAG_PATH,
+        Authentication__MonitorApiKey__Subject: subject,
+        Authentication__MonitorApiKey__PublicKey: publicKey,
+        // Unset, dotnet-monitor expects its own generatekey issuer (MonitorApiKeyPostConfigure.cs, v10.0.3).
+        Authentication__MonitorApiKey__Issuer: issuer,
+        // No regionName: dotnet-monitor reads it only together with static keys (S3Storage.cs, v10.0.3,
+        // CreateAsync); with the task role's credentials the AWS SDK takes the region from AWS_REGION (set beside these).
+        [`Egress__S3Storage__${EGRESS_NAME}__bucketName`]: bucket,
+        ...collectionRules(args.rules),
+        // The certificate the init container wrote: dotnet-monitor loads the Kestrel section and calls UseHttps()
+        // without a certificate for an https URL (HostBuilderHelper.cs, AddressListenResults.cs, v10.0.3), so
+        // Kestrel takes Certificates:Default (PEM certificate and key files).
+        ...(args.tls && {
+            Kestrel__Certificates__Default__Path: `${MONITOR_TLS_DIR}/monitor.crt`,
+            Kestrel__Certificates__Default__KeyPath: `${MONITOR_TLS_DIR}/monitor.key`,
+        }),
+    };
 }
 
 /** Everything the monitor adds to a service's task. */
@@ -97,22 +169,16 @@ export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
     if (!isPinnedTag(args.imageTag)) {
         throw new ArgumentError("monitorSidecar", "imageTag", args.imageTag, "expected a pinned image tag such as 10.0.3");
     }
+    if (args.exposeApi && args.tls === undefined) {
+        throw new ArgumentError("monitorSidecar", "tls", args.tls, "expected the MonitorTls image when the API is exposed: the load balancer reaches the monitor over HTTPS only");
+    }
     const containers = pulumi
-        .all([args.publicKeySecretArn, args.publicKeyVersionId, args.subject, args.issuer, args.bucketName, args.region, args.logGroupName])
-        .apply(([secretArn, versionId, subject, issuer, bucket, region, logGroup]): ContainerDefinition[] => {
-            const settings: Record<string, string> = {
-                DiagnosticPort__ConnectionMode: "Listen",
-                DiagnosticPort__EndpointName: DIAGNOSTIC_SOCKET,
-                Storage__DefaultSharedPath: DIAG_PATH,
-                Authentication__MonitorApiKey__Subject: subject,
-                // Unset, dotnet-monitor expects its own generatekey issuer (MonitorApiKeyPostConfigure.cs, v10.0.3).
-                Authentication__MonitorApiKey__Issuer: issuer,
-                // No regionName: dotnet-monitor reads it only together with static keys (S3Storage.cs, v10.0.3,
-                // CreateAsync); with the task role's credentials the AWS SDK takes the region from AWS_REGION below.
-                [`Egress__S3Storage__${EGRESS_NAME}__bucketName`]: bucket,
-                ...collectionRules(args.rules),
-            };
+        .all([args.publicKey, args.subject, args.issuer, args.bucketName, args.region, args.logGroupName, args.tls?.imageRef])
+        .apply(([publicKey, subject, issuer, bucket, region, logGroup, tlsImage]): ContainerDefinition[] => {
+            const settings = monitorSettings(args, { publicKey, subject, issuer, bucket });
+            const scheme = args.tls ? "https" : "http";
             return [
+                ...(tlsImage !== undefined ? [tlsInitContainer(tlsImage, args.appContainerName, logGroup, region)] : []),
                 {
                     name: MONITOR_CONTAINER,
                     image: `${MONITOR_IMAGE_REPOSITORY}:${args.imageTag}`,
@@ -120,7 +186,7 @@ export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
                     essential: false,
                     user: APP_UID,
                     readonlyRootFilesystem: true,
-                    command: ["collect", "--urls", `http://+:${MONITOR_PORT}`, "--metricUrls", MONITOR_METRICS_URL],
+                    command: ["collect", "--urls", `${scheme}://+:${MONITOR_PORT}`, "--metricUrls", MONITOR_METRICS_URL],
                     portMappings: args.exposeApi ? [{ name: "monitor", containerPort: MONITOR_PORT, protocol: "tcp" }] : [],
                     environment: [
                         ...Object.entries(settings)
@@ -132,8 +198,17 @@ export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
                         // The S3 egress's region, set here rather than left to the platform's defaults.
                         { name: "AWS_REGION", value: region },
                     ],
-                    // One version of the secret, so a rotated key rolls the tasks.
-                    secrets: [{ name: "DOTNETMONITOR_Authentication__MonitorApiKey__PublicKey", valueFrom: secretValueFrom(secretArn, undefined, versionId) }],
+                    // The application's image defines /diag: its `VOLUME /diag` (owned by 1654) is what Fargate copies
+                    // into the task volume, and only for a container that declares that VOLUME at the mount's path (AWS
+                    // ECS Developer Guide, bind-mounts.html, "Considerations when using bind mounts"); the monitor's image
+                    // declares none. Starting the monitor after the application has started orders the two on the volume.
+                    // START, not HEALTHY: the application's container has no container health check (the chiseled images
+                    // have no shell or curl; the load balancer checks /healthz).
+                    dependsOn: [
+                        { containerName: args.appContainerName, condition: "START" },
+                        // Only once the certificate is written (the init container exited 0).
+                        ...(args.tls ? [{ containerName: MONITOR_TLS_CONTAINER, condition: "SUCCESS" }] : []),
+                    ],
                     mountPoints: [{ sourceVolume: DIAG_VOLUME, containerPath: DIAG_PATH, readOnly: false }],
                     linuxParameters: { capabilities: { drop: ["ALL"] } },
                     logConfiguration: {
@@ -149,7 +224,11 @@ export function monitorSidecar(args: MonitorSidecarArgs): SidecarArgs {
         appEnvironment: { DOTNET_DiagnosticPorts: `${DIAGNOSTIC_SOCKET},nosuspend` },
         appMounts: { [DIAG_VOLUME]: DIAG_PATH },
         volumes: [DIAG_VOLUME],
-        executionStatements: pulumi.output(args.publicKeySecretArn).apply((arn) => [{ Sid: "ReadMonitorKey", Effect: "Allow" as const, Action: "secretsmanager:GetSecretValue", Resource: arn }]),
+        executionStatements: args.tls
+            ? pulumi.output(args.tls.repositoryArn).apply((arn) => [
+                { Sid: "PullMonitorTls", Effect: "Allow" as const, Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: arn },
+            ])
+            : undefined,
         // dotnet-monitor's S3 egress has no key prefix setting: artifacts land at the bucket's top level.
         taskStatements: pulumi.output(args.bucketArn).apply((arn) => [
             { Sid: "WriteArtifacts", Effect: "Allow" as const, Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${arn}/*` },
@@ -264,6 +343,8 @@ export class MonitorListener extends pulumi.ComponentResource {
                 healthCheckPath: args.applicationHealthCheckPath,
                 healthyCodes: "200",
                 healthCheckInterval: 30,
+                // TLS to the monitor too (its certificate is made in the task: see tlsInitContainer).
+                protocol: "HTTPS",
             },
             { parent: this },
         );

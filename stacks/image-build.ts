@@ -24,8 +24,11 @@ export interface ImageBuild {
     readonly tag: string;
 }
 
-/** Lays out the service's build context for the stack and platform, and returns what docker-build is given. */
-export function imageBuild(stack: string, spec: ServiceSpec, platform: string): ImageBuild {
+/** What an image is built from: a service's, or another image's the program builds (the monitor's TLS init image). */
+export type ImageSource = Pick<ServiceSpec, "name" | "context" | "project" | "projectFile" | "dockerfile">;
+
+/** Lays out the image's build context for the stack and platform, and returns what docker-build is given. */
+export function imageBuild(stack: string, spec: ImageSource, platform: string): ImageBuild {
     const root = projectRoot();
     const base = process.env[BUILD_DIR_ENV] ? path.resolve(process.env[BUILD_DIR_ENV] as string) : path.join(root, ".build", "images");
     const buildArgs = { PROJECT: spec.projectFile };

@@ -1,30 +1,60 @@
 /**
  * The dotnet-monitor wiring of a stack, out of the program's main flow: what every monitored service shares
- * (the artifacts bucket, the API key and its secret), and what one monitored service adds to its task (the
+ * (the artifacts bucket, the KMS key that signs API tokens), and what one monitored service adds to its task (the
  * sidecar and, when allowed CIDRs are configured, an HTTPS listener on the shared load balancer).
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { architectureTraits } from "../infra/architecture";
 import { AdditionalTarget, logGroupNameFor, SidecarArgs } from "../infra/fargate-service";
 import { LoadBalancer } from "../infra/load-balancer";
-import { MonitorApiKey } from "../infra/monitor-api-key";
-import { DiagnosticsBucket, MONITOR_CONTAINER, MONITOR_PORT, MonitorListener, monitorSidecar } from "../infra/monitor";
+import { MonitorSigningKey } from "../infra/monitor-api-key";
+import { DiagnosticsBucket, MONITOR_CONTAINER, MONITOR_PORT, MONITOR_TLS_PROJECT, MonitorListener, monitorSidecar } from "../infra/monitor";
+import { repositoryName } from "../infra/naming";
+import { ServiceImage } from "../infra/service-image";
+import { imageBuild } from "./image-build";
 import { ServiceSpec } from "./services";
-import { MonitorSettings, StackSettings } from "./settings";
+import { PROJECT, StackSettings } from "./settings";
+
+/** Where the MonitorTls image is built from: a project in services/, with the services' Dockerfile. */
+const TLS_IMAGE_SOURCE = {
+    name: "monitor-tls",
+    context: "services",
+    project: MONITOR_TLS_PROJECT.split("/")[0],
+    projectFile: MONITOR_TLS_PROJECT,
+    dockerfile: "services/Dockerfile",
+} as const;
 
 export type MonitorShared = ReturnType<typeof createMonitorShared>;
 
-/** What every monitored service of a stack shares: the artifacts bucket and the API key. */
-export function createMonitorShared(prefix: string, settings: MonitorSettings) {
-    const bucket = new DiagnosticsBucket(`${prefix}-diagnostics`, { retentionDays: settings.artifactRetentionDays });
-    const apiKey = new MonitorApiKey(`${prefix}-monitor-key`, { subject: `${prefix}-monitor`, lifetimeDays: settings.tokenLifetimeDays });
-    const secret = new aws.secretsmanager.Secret(`${prefix}-monitor-key`, {
-        namePrefix: `${prefix}/dotnet-monitor-public-key-`,
-        description: "dotnet-monitor's MonitorApiKey public key (base64url JWK); the token is a secret stack output",
-        recoveryWindowInDays: 7,
+/**
+ * What every monitored service of a stack shares: the artifacts bucket, the token signing key (one per stack;
+ * only `monitor.tokenSigners` may sign with it), and, when a listener exposes the API, the MonitorTls image whose
+ * init container makes each task's certificate for the HTTPS leg from the load balancer.
+ */
+export function createMonitorShared(prefix: string, stack: string, settings: StackSettings, account: { accountId: pulumi.Input<string>; partition: pulumi.Input<string> }) {
+    const bucket = new DiagnosticsBucket(`${prefix}-diagnostics`, { retentionDays: settings.monitor.artifactRetentionDays });
+    const signingKey = new MonitorSigningKey(`${prefix}-monitor-key`, {
+        subject: `${prefix}-monitor`,
+        signerArns: settings.monitor.tokenSigners,
+        accountId: account.accountId,
+        partition: account.partition,
+        stack,
     });
-    const secretVersion = new aws.secretsmanager.SecretVersion(`${prefix}-monitor-key`, { secretId: secret.id, secretString: pulumi.secret(apiKey.publicKey) });
-    return { bucket, apiKey, secret, secretVersion };
+    const platform = architectureTraits(settings.architecture).platform;
+    // Built as the services are: its own staged context, tagged by what docker-build would rebuild for.
+    const tlsBuild = settings.monitor.allowedCidrs.length > 0 ? imageBuild(stack, TLS_IMAGE_SOURCE, platform) : undefined;
+    const tlsImage = tlsBuild
+        ? new ServiceImage(`${prefix}-monitor-tls`, {
+            repositoryName: repositoryName(PROJECT, stack, TLS_IMAGE_SOURCE.name),
+            context: tlsBuild.context,
+            dockerfile: tlsBuild.dockerfile,
+            buildArgs: tlsBuild.buildArgs,
+            platform,
+            tag: tlsBuild.tag,
+            imageRetentionCount: settings.imageRetentionCount,
+        })
+        : undefined;
+    return { bucket, signingKey, tlsImage };
 }
 
 export interface MonitorContext {
@@ -57,16 +87,18 @@ export function attachMonitor(name: string, spec: ServiceSpec, shared: MonitorSh
     }
     const sidecar: SidecarArgs = monitorSidecar({
         imageTag: settings.monitor.imageTag,
-        publicKeySecretArn: shared.secret.arn,
-        publicKeyVersionId: shared.secretVersion.versionId,
-        subject: shared.apiKey.subject,
-        issuer: shared.apiKey.issuer,
+        // The application's container is named after the service (infra/fargate-service.ts appContainerDefinitions).
+        appContainerName: name,
+        publicKey: shared.signingKey.publicKey,
+        subject: shared.signingKey.subject,
+        issuer: shared.signingKey.issuer,
         bucketName: shared.bucket.bucketName,
         bucketArn: shared.bucket.bucketArn,
         region: ctx.region,
         logGroupName: logGroupNameFor(name),
         rules: settings.monitor.rules,
         exposeApi,
+        tls: shared.tlsImage && { imageRef: shared.tlsImage.imageRef, repositoryArn: shared.tlsImage.repositoryArn },
     });
     return { sidecar, additionalTargets, listener, endpoint: listener?.url };
 }

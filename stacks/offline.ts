@@ -8,12 +8,11 @@
  * itself (it is a remote component: only its inputs are seen here).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
+import { createECDH, createHash, createPrivateKey, createPublicKey, KeyObject } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { azureDevOpsInvokeMock, fakeGuid } from "../infra/azuredevops/offline";
-import { generateMonitorApiKey, MONITOR_API_KEY_TYPE } from "../infra/monitor-api-key";
 import { loadConfig } from "./config";
 import { createStack } from "./program";
 import { projectRoot } from "./paths";
@@ -119,9 +118,10 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
         case "aws:rds/parameterGroup:ParameterGroup":
         case "aws:rds/subnetGroup:SubnetGroup":
             return { arn: arn("rds", `${type.includes("parameter") ? "pg" : "subgrp"}:${inputs.name ?? name}`), name: inputs.name ?? name };
-        case MONITOR_API_KEY_TYPE:
-            // The real generator, so tests can verify the token against the public key.
-            return { ...generateMonitorApiKey(inputs.subject, inputs.issuer, inputs.lifetimeDays) };
+        case "aws:kms/key:Key": {
+            const keyId = fakeGuid(`kms|${name}`);
+            return { keyId, arn: arn("kms", `key/${keyId}`) };
+        }
         default:
             return { arn: arn(type.split(":")[1]?.split("/")[0] ?? "unknown", name) };
     }
@@ -148,10 +148,44 @@ const builtInInvokes: InvokeHandler = (token, args) => {
                 expiresAt: "2099-01-01T00:00:00Z",
                 id: MOCK_REGION,
             };
+        case "aws:kms/getPublicKey:getPublicKey": {
+            // As KMS GetPublicKey answers for an ECC_NIST_P384 SIGN_VERIFY key: base64 DER SubjectPublicKeyInfo.
+            const publicKey = offlineKmsSigningKey(String(args.keyId)).publicKey;
+            const keyArn = String(args.keyId).startsWith("arn:") ? String(args.keyId) : `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:key/${String(args.keyId)}`;
+            return {
+                arn: keyArn,
+                keyId: args.keyId,
+                id: keyArn,
+                customerMasterKeySpec: "ECC_NIST_P384",
+                keyUsage: "SIGN_VERIFY",
+                signingAlgorithms: ["ECDSA_SHA_384"],
+                encryptionAlgorithms: [],
+                publicKey: publicKey.export({ format: "der", type: "spki" }).toString("base64"),
+                publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString(),
+                region: MOCK_REGION,
+            };
+        }
         default:
             return undefined;
     }
 };
+
+/**
+ * The P-384 key pair the offline KMS holds for a key ID (or ARN): derived from it, so every evaluation of a stack
+ * answers GetPublicKey alike, and a stand-in signer in tests can sign as that KMS key would.
+ */
+export function offlineKmsSigningKey(keyId: string): { privateKey: KeyObject; publicKey: KeyObject } {
+    const d = createHash("sha384").update(`offline-kms|${keyId}`).digest();
+    const ecdh = createECDH("secp384r1");
+    ecdh.setPrivateKey(d);
+    const point = ecdh.getPublicKey();
+    const b64 = (bytes: Buffer) => bytes.toString("base64url");
+    const privateKey = createPrivateKey({
+        key: { kty: "EC", crv: "P-384", d: b64(d), x: b64(point.subarray(1, 49)), y: b64(point.subarray(49)) },
+        format: "jwk",
+    });
+    return { privateKey, publicKey: createPublicKey(privateKey) };
+}
 
 /** Mocks that record every resource and refuse invokes no handler knows. */
 export class RecordingMocks implements pulumi.runtime.Mocks {

@@ -9,6 +9,7 @@ import { createDelivery } from "../infra/azuredevops/delivery";
 import { Database } from "../infra/database";
 import { FargateService } from "../infra/fargate-service";
 import { LoadBalancer } from "../infra/load-balancer";
+import { MONITOR_AUDIENCE } from "../infra/monitor-jwt";
 import { repositoryName } from "../infra/naming";
 import { Network } from "../infra/network";
 import { estimateMonthlyCost, MonthlyCost } from "../infra/pricing";
@@ -33,10 +34,15 @@ export interface StackOutputs {
     /** Present when a service runs dotnet-monitor. */
     readonly monitor?: {
         readonly bucket: pulumi.Output<string>;
-        /** Bearer token for the monitors' API; a secret. */
-        readonly token: pulumi.Output<string>;
-        /** When the token expires (ISO 8601 UTC); rotate the key before then. */
-        readonly tokenExpiresAt: pulumi.Output<string>;
+        /**
+         * The KMS key that signs API tokens, and the claims a token needs: what `npm run monitor:token` reads.
+         * No token and no private key: a preview that can read every output still cannot call a monitor.
+         */
+        readonly tokenKeyArn: pulumi.Output<string>;
+        readonly tokenKeyId: pulumi.Output<string>;
+        readonly issuer: string;
+        readonly subject: string;
+        readonly audience: string;
         /** Service -> URL of its monitor's API, for services reachable through a listener. */
         readonly endpoints: Record<string, pulumi.Output<string>>;
     };
@@ -76,7 +82,10 @@ export function createStack(config: StackConfig): StackOutputs {
         settings: [{ name: "containerInsights", value: "enabled" }],
     });
 
-    const monitor = settings.monitor.services.length > 0 ? createMonitorShared(prefix, settings.monitor) : undefined;
+    const monitor = settings.monitor.services.length > 0
+        // The partition is the caller's (arn:<partition>:...), so the key policy names the right root principal.
+        ? createMonitorShared(prefix, stack, settings, { accountId: identity.accountId, partition: identity.arn.apply((arn) => arn.split(":")[1]) })
+        : undefined;
     const monitorEndpoints: Record<string, pulumi.Output<string>> = {};
     const database = settings.database.enabled ? createDatabase(prefix, settings, network) : undefined;
 
@@ -124,7 +133,15 @@ export function createStack(config: StackConfig): StackOutputs {
         loadGenerator,
         // Left out, not undefined, when no monitor runs: the engine warns about every undefined top-level output.
         ...(monitor && {
-            monitor: { bucket: monitor.bucket.bucketName, token: pulumi.secret(monitor.apiKey.token), tokenExpiresAt: monitor.apiKey.expiresAt, endpoints: monitorEndpoints },
+            monitor: {
+                bucket: monitor.bucket.bucketName,
+                tokenKeyArn: monitor.signingKey.keyArn,
+                tokenKeyId: monitor.signingKey.keyId,
+                issuer: monitor.signingKey.issuer,
+                subject: monitor.signingKey.subject,
+                audience: MONITOR_AUDIENCE,
+                endpoints: monitorEndpoints,
+            },
         }),
         ...(database && {
             database: {

@@ -6,7 +6,7 @@ import { Architecture, ARCHITECTURES, DATABASE_SIZES, DatabaseSize, isArchitectu
 import { DATABASE_ENGINE_VERSIONS } from "../infra/database";
 import { DEFAULT_SERVICES, ServiceName } from "../infra/catalog";
 import { CollectionRuleSettings } from "../infra/monitor";
-import { TOKEN_LIFETIME_DAYS } from "../infra/monitor-api-key";
+import { SIGNER_ARN, SIGNER_ARN_EXPECTED } from "../infra/monitor-api-key";
 import { validateTaskSize } from "../infra/fargate";
 import { autoscalingProblem } from "../infra/fargate-service";
 import { CERTIFICATE_ARN_EXPECTED, isCertificateArn } from "../infra/load-balancer";
@@ -68,8 +68,8 @@ export interface MonitorSettings {
     readonly allowedCidrs: readonly string[];
     /** Days the artifacts bucket keeps traces and dumps. */
     readonly artifactRetentionDays: number;
-    /** Days the API token is valid from the key's creation (or rotation). */
-    readonly tokenLifetimeDays: number;
+    /** IAM role or user ARNs allowed kms:Sign on the stack's token signing key: who may mint API tokens. */
+    readonly tokenSigners: readonly string[];
     readonly rules: CollectionRuleSettings;
 }
 
@@ -124,7 +124,7 @@ export const DEFAULTS = {
         imageTag: "10.0.3",
         allowedCidrs: [] as string[],
         artifactRetentionDays: 7,
-        tokenLifetimeDays: TOKEN_LIFETIME_DAYS.default,
+        tokenSigners: [] as string[],
         rules: {
             highCpu: { enabled: true, threshold: 80 },
             largeGcHeap: { enabled: true, threshold: 512 },
@@ -232,7 +232,15 @@ function parseDatabase(value: unknown, deployed: readonly string[]): DatabaseSet
 function parseMonitor(value: unknown, specs: readonly ServiceSpec[], certificateArn: string | undefined): MonitorSettings {
     const deployed = specs.map((spec) => spec.name);
     const d = DEFAULTS.monitor;
-    const input = object("monitor", value ?? {}, ["enabled", "imageTag", "allowedCidrs", "artifactRetentionDays", "tokenLifetimeDays", "rules"]);
+    const retired = (value as { tokenLifetimeDays?: unknown } | undefined)?.tokenLifetimeDays;
+    if (retired !== undefined) {
+        throw new ConfigError(
+            key("monitor.tokenLifetimeDays"),
+            retired,
+            "retired: the stack holds no token any more; mint a short-lived one with `npm run monitor:token -- --stack <stack> --minutes <n>`, and remove this key",
+        );
+    }
+    const input = object("monitor", value ?? {}, ["enabled", "imageTag", "allowedCidrs", "artifactRetentionDays", "tokenSigners", "rules"]);
 
     const enabled = input.enabled;
     let services: ServiceName[];
@@ -267,7 +275,10 @@ function parseMonitor(value: unknown, specs: readonly ServiceSpec[], certificate
     }
 
     const artifactRetentionDays = integer("monitor.artifactRetentionDays", input.artifactRetentionDays ?? d.artifactRetentionDays, 1, 3650);
-    const tokenLifetimeDays = integer("monitor.tokenLifetimeDays", input.tokenLifetimeDays ?? d.tokenLifetimeDays, 1, TOKEN_LIFETIME_DAYS.max);
+    const tokenSigners = input.tokenSigners ?? d.tokenSigners;
+    if (!Array.isArray(tokenSigners) || !tokenSigners.every((arn) => typeof arn === "string" && SIGNER_ARN.test(arn)) || new Set(tokenSigners).size !== tokenSigners.length) {
+        throw new ConfigError(key("monitor.tokenSigners"), tokenSigners, `${SIGNER_ARN_EXPECTED}, each once`);
+    }
 
     const rulesInput = object("monitor.rules", input.rules ?? {}, ["highCpu", "largeGcHeap", "threadPoolStarvation", "actionsPerHour"]);
     const rule = (name: "highCpu" | "largeGcHeap" | "threadPoolStarvation", max: number) => {
@@ -280,7 +291,7 @@ function parseMonitor(value: unknown, specs: readonly ServiceSpec[], certificate
         imageTag,
         allowedCidrs: allowedCidrs as string[],
         artifactRetentionDays,
-        tokenLifetimeDays,
+        tokenSigners: tokenSigners as string[],
         rules: {
             highCpu: rule("highCpu", 100),
             largeGcHeap: rule("largeGcHeap", 1_048_576),

@@ -229,6 +229,21 @@ describe("Azure DevOps: stack arm64 enabled, owning the pull-request pipeline an
         assert.deepStrictEqual(state.Action, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]);
     });
 
+    it("lets the pipelines touch only the stacks' monitor signing keys: a deploy creates and manages its stack's, a preview reads the public keys, none signs", () => {
+        const statementsOf = (name: string) => policyOf(resources, pipelineRoles(resources).find((r) => r.inputs.name === name) as RecordedResource).Statement;
+        const deploy: any[] = statementsOf("dotnet-fargate-arm64-pipeline-deploy");
+        const kms = deploy.filter((st) => [st.Action].flat().some((a: string) => a.startsWith("kms:")));
+        assert.deepStrictEqual(kms.map((st) => [st.Sid, st.Resource, st.Condition]), [
+            ["MonitorKeyCreate", "*", { StringEquals: { "kms:KeySpec": "ECC_NIST_P384", "kms:KeyUsage": "SIGN_VERIFY", "aws:RequestTag/dotnet-fargate-stack": "arm64" } }],
+            ["MonitorKeyManage", "arn:aws:kms:*:123456789012:key/*", { StringEquals: { "aws:ResourceTag/dotnet-fargate-stack": "arm64" } }],
+        ]);
+        assert.ok(!kms.some((st) => [st.Action].flat().some((a: string) => /^kms:(Sign|Verify|CreateGrant|\*)$/.test(a))), "never signs or lends signing");
+        const preview: any[] = statementsOf("dotnet-fargate-pipeline-preview");
+        assert.deepStrictEqual(preview.filter((st) => st.Sid === "MonitorKeyRead").map((st) => [st.Action, st.Condition]), [
+            [["kms:DescribeKey", "kms:GetPublicKey"], { StringEquals: { "aws:ResourceTag/dotnet-fargate-stack": ["arm64", "amd64"] } }],
+        ]);
+    });
+
     it("lets only the default branch use the deploy connection and read the deploy variable group", () => {
         const deployEndpoint = byName(resources, T.endpoint, names.deployConnection);
         const checks = ofType(resources, T.check).map((c) => ({ type: c.inputs.targetResourceType, id: c.inputs.targetResourceId, branches: c.inputs.allowedBranches }));
@@ -509,7 +524,7 @@ for (const stack of ARCHITECTURES) {
             }
             assert.ok(pairs > 20, `checked ${pairs} action-resource pairs`);
             const all = JSON.stringify(inlinePolicies(resources));
-            for (const kind of ["ReadMonitorKey", "WriteArtifacts", "ReadAppSecrets", "secret:rds!db-"]) {
+            for (const kind of ["WriteArtifacts", "ReadAppSecrets", "secret:rds!db-"]) {
                 assert.ok(all.includes(kind), `the graph has ${kind}`);
             }
         });

@@ -6,7 +6,7 @@ import * as assert from "assert";
 import { FargateService, FargateServiceArgs } from "../infra/fargate-service";
 import { LoadBalancer } from "../infra/load-balancer";
 import { DiagnosticsBucket, MonitorListener, monitorSidecar } from "../infra/monitor";
-import { MonitorApiKey } from "../infra/monitor-api-key";
+import { MonitorSigningKey } from "../infra/monitor-api-key";
 import { Network } from "../infra/network";
 import { ServiceImage, ServiceImageArgs } from "../infra/service-image";
 
@@ -62,21 +62,45 @@ describe("component arguments", () => {
         ["a bucket that keeps nothing", () => new DiagnosticsBucket("b", { retentionDays: 0 }), 'DiagnosticsBucket: argument "retentionDays" is 0; expected a whole number of days, at least 1.'],
         ["a monitor listener for nobody", () => new MonitorListener("m", { ...listener, allowedCidrs: [] }), 'MonitorListener: argument "allowedCidrs" is []; expected at least one CIDR block.'],
         ["a monitor listener without TLS", () => new MonitorListener("m", { ...listener, certificateArn: "" }), 'MonitorListener: argument "certificateArn" is ""; expected an ACM certificate ARN: the monitor API is served over HTTPS only.'],
-        ["an API key that never expires", () => new MonitorApiKey("k", { subject: "m", lifetimeDays: 0 }), 'MonitorApiKey: argument "lifetimeDays" is 0; expected a whole number of days from 1 to 400.'],
-        ["an API key with an empty issuer", () => new MonitorApiKey("k", { subject: "m", issuer: " " }), 'MonitorApiKey: argument "issuer" is " "; expected a non-empty string (dotnet-monitor refuses an empty iss).'],
-        ["an API key subject with spaces", () => new MonitorApiKey("k", { subject: "my monitor" }), 'MonitorApiKey: argument "subject" is "my monitor"; expected 1 to 128 letters, digits, \'.\', \'_\' or \'-\'.'],
+        ["a signing key with an empty issuer", () => new MonitorSigningKey("k", { subject: "m", issuer: " ", accountId: "123456789012", stack: "arm64" }), 'MonitorSigningKey: argument "issuer" is " "; expected a non-empty string (dotnet-monitor refuses an empty iss).'],
+        ["a signing key subject with spaces", () => new MonitorSigningKey("k", { subject: "my monitor", accountId: "123456789012", stack: "arm64" }), 'MonitorSigningKey: argument "subject" is "my monitor"; expected 1 to 128 letters, digits, \'.\', \'_\' or \'-\'.'],
+        [
+            "a signer that is an assumed-role session, which a key policy cannot name",
+            () => new MonitorSigningKey("k", { subject: "m", accountId: "123456789012", stack: "arm64", signerArns: ["arn:aws:sts::123456789012:assumed-role/ops/alice"] }),
+            'MonitorSigningKey: argument "signerArns" is ["arn:aws:sts::123456789012:assumed-role/ops/alice"]; expected IAM role or user ARNs such as arn:aws:iam::123456789012:role/monitor-operators.',
+        ],
     ];
     for (const [title, make, message] of cases) {
         it(`refuses ${title}`, () => assert.throws(make, { message }));
     }
+
+    it("refuses an exposed monitor API without TLS to the task", () => {
+        assert.throws(
+            () =>
+                monitorSidecar({
+                    imageTag: "10.0.3",
+                    appContainerName: "app",
+                    publicKey: "e30",
+                    subject: "s",
+                    issuer: "i",
+                    bucketName: "b",
+                    bucketArn: "arn:aws:s3:::b",
+                    region: "eu-west-1",
+                    logGroupName: "/ecs/p",
+                    rules: { highCpu: { enabled: true, threshold: 80 }, largeGcHeap: { enabled: true, threshold: 512 }, threadPoolStarvation: { enabled: true, threshold: 100 }, actionsPerHour: 1 },
+                    exposeApi: true,
+                }),
+            { message: 'monitorSidecar: argument "tls" is nothing; expected the MonitorTls image when the API is exposed: the load balancer reaches the monitor over HTTPS only.' },
+        );
+    });
 
     it("refuses an unpinnable monitor image tag", () => {
         assert.throws(
             () =>
                 monitorSidecar({
                     imageTag: "10.0.3 latest",
-                    publicKeySecretArn: "arn",
-                    publicKeyVersionId: "v1",
+                    appContainerName: "app",
+                    publicKey: "e30",
                     subject: "s",
                     issuer: "i",
                     bucketName: "b",

@@ -1,88 +1,30 @@
 /**
  * dotnet-monitor sidecars on both stacks, on and off. Mocks cannot show that the Fargate volume at /diag
- * is writable by the non-root user, nor that dotnet-monitor accepts the configuration; the key and token
- * are checked cryptographically below, and against dotnet-monitor's own validation parameters with the real
- * Microsoft.IdentityModel library in services/tests (MonitorApiKeyTests), which reads the token, the issuer,
- * the subject and the public key from this program's offline evaluation (test/fixtures/monitor-key.ts).
- * Contract: dotnet/dotnet-monitor v10.0.3, documentation/api-key-format.md and src/Tools/dotnet-monitor/Auth/ApiKey.
+ * is writable by the non-root user, nor that dotnet-monitor accepts the configuration, nor that KMS accepts the key
+ * policy. The key's public half reaches the sidecar as a JWK derived from KMS GetPublicKey (offline, the offline
+ * KMS's key); tokens minted for it by the token command verify below with node:crypto and, with dotnet-monitor's own
+ * validation parameters and the real Microsoft.IdentityModel library, in services/tests (MonitorApiKeyTests, fed by
+ * test/fixtures/monitor-key.ts). Contract: dotnet/dotnet-monitor v10.0.3, documentation/api-key-format.md and
+ * src/Tools/dotnet-monitor/Auth/ApiKey.
  */
 import * as assert from "assert";
-import { createPublicKey, verify } from "crypto";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { ARCHITECTURES } from "../infra/architecture";
-import { generateMonitorApiKey, MONITOR_API_KEY_ISSUER, MONITOR_API_KEY_TYPE } from "../infra/monitor-api-key";
+import { MONITOR_API_KEY_ISSUER, MONITOR_KEY_DEPLOYER_ACTIONS } from "../infra/monitor-api-key";
+import { monitorJwkFromSpki } from "../infra/monitor-jwt";
 import { collectionRules } from "../infra/monitor";
-import { allStrings, countByType, isSecret, json, ofType, one, RecordedResource, runProgram, unwrap } from "./harness";
+import { offlineKmsSigningKey } from "../stacks/offline";
+import { mintMonitorToken } from "../tools/monitor-token";
+import { allStrings, countByType, json, ofType, one, plainStrings, RecordedResource, runProgram } from "./harness";
+import { StandInKms, verifyMonitorToken } from "./monitor-token-helpers";
 
 const withProfiling = { services: ["bookstore", "prime", "profiling"] };
+const signers = ["arn:aws:iam::123456789012:role/monitor-operators", "arn:aws:iam::123456789012:user/alice"];
 
-/** Checks an ES384 JWT against a dotnet-monitor public key (base64url JWK) and returns its payload. */
-function verifyToken(token: string, publicKey: string): Record<string, string | number> {
-    const jwk = JSON.parse(Buffer.from(publicKey, "base64url").toString());
-    const key = createPublicKey({ key: { kty: jwk.Kty, crv: jwk.Crv, x: jwk.X, y: jwk.Y }, format: "jwk" });
-    const [header, payload, signature] = token.split(".");
-    assert.deepStrictEqual(JSON.parse(Buffer.from(header, "base64url").toString()), { alg: "ES384", typ: "JWT" });
-    assert.ok(verify("sha384", Buffer.from(`${header}.${payload}`), { key, dsaEncoding: "ieee-p1363" }, Buffer.from(signature, "base64url")), "signature");
-    return JSON.parse(Buffer.from(payload, "base64url").toString());
-}
+/** The JWK the program derives from the offline KMS's public key for this key ARN. */
+const jwkFor = (keyArn: string) => monitorJwkFromSpki(offlineKmsSigningKey(keyArn).publicKey.export({ format: "der", type: "spki" }).toString("base64"));
 
-describe("the dotnet-monitor API key", () => {
-    it("signs a token that the public key verifies, with the four claims dotnet-monitor requires (aud, exp, iss, sub)", () => {
-        const now = 1_800_000_000;
-        const { publicKey, token, expiresAt } = generateMonitorApiKey("dotnet-fargate-arm64-monitor", "dotnet-fargate", 90, now);
-        assert.deepStrictEqual(verifyToken(token, publicKey), {
-            aud: "https://github.com/dotnet/dotnet-monitor",
-            exp: now + 90 * 86400,
-            iat: now,
-            iss: "dotnet-fargate",
-            sub: "dotnet-fargate-arm64-monitor",
-        });
-        assert.strictEqual(expiresAt, new Date((now + 90 * 86400) * 1000).toISOString());
-        const jwk = JSON.parse(Buffer.from(publicKey, "base64url").toString());
-        assert.strictEqual(jwk.Kty, "EC");
-        assert.strictEqual(jwk.Crv, "P-384");
-        assert.strictEqual(jwk.HasPrivateKey, false);
-        assert.ok(!("d" in jwk) && !("D" in jwk), "no private key material");
-    });
-    it("makes a new key pair each time", () => {
-        const a = generateMonitorApiKey("s", "i", 1);
-        const b = generateMonitorApiKey("s", "i", 1);
-        assert.notStrictEqual(a.publicKey, b.publicKey);
-        assert.throws(() => verifyToken(a.token, b.publicKey), /signature/);
-    });
-});
-
-describe("the dotnet-monitor API key resource", () => {
-    it("ships a provider that runs on its own, as the engine's dynamic provider host runs it", async () => {
-        const { resources } = await runProgram("arm64", { config: withProfiling });
-        const key = ofType(resources, MONITOR_API_KEY_TYPE)[0];
-        const serialized: string = key.inputs.__provider;
-        assert.ok(serialized.length < 10_000, `the serialized provider should be small, is ${serialized.length} characters`);
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "monitor-key-provider-"));
-        try {
-            const file = path.join(dir, "provider.js");
-            fs.writeFileSync(file, serialized);
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            const provider = (require(file) as { handler: () => { create: (inputs: object) => Promise<{ id: string; outs: Record<string, string> }>; diff: (id: string, olds: object, news: object) => Promise<{ replaces: string[] }> } }).handler();
-            assert.deepStrictEqual([key.inputs.issuer, key.inputs.lifetimeDays], [MONITOR_API_KEY_ISSUER, 90]);
-            const created = await provider.create({ subject: key.inputs.subject, issuer: key.inputs.issuer, lifetimeDays: key.inputs.lifetimeDays });
-            assert.strictEqual(created.id, "dotnet-fargate-arm64-monitor");
-            const claims = verifyToken(created.outs.token, created.outs.publicKey);
-            assert.strictEqual(claims.sub, "dotnet-fargate-arm64-monitor");
-            assert.ok(Math.abs((claims.exp as number) - (Date.now() / 1000 + 90 * 86400)) < 120, "expires 90 days from now");
-            const diff = await provider.diff("id", { subject: "a", issuer: "i", lifetimeDays: 90 }, { subject: "b", issuer: "i", lifetimeDays: 90 });
-            assert.deepStrictEqual(diff.replaces, ["subject"], "a new subject means a new key pair");
-            const lifetime = await provider.diff("id", { subject: "a", issuer: "i", lifetimeDays: 90 }, { subject: "a", issuer: "i", lifetimeDays: 30 });
-            assert.deepStrictEqual(lifetime.replaces, ["lifetimeDays"], "a new lifetime means a new token");
-            const legacy = await provider.diff("id", { subject: "a", issuer: "i" }, { subject: "a", issuer: "i", lifetimeDays: 90 });
-            assert.deepStrictEqual(legacy.replaces, ["lifetimeDays"], "a key made before tokens expired is replaced once");
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
-    });
-});
+/** Does an IAM action pattern (with * and ?) match this action? */
+const matchesAction = (pattern: string, action: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test(action);
 
 describe("collection rules", () => {
     it("renders each rule with its trigger, action, S3 egress and hourly limit", () => {
@@ -136,9 +78,9 @@ for (const stack of ARCHITECTURES) {
                 assert.ok(!defs[0].environment.some((e: { name: string }) => e.name === "DOTNET_DiagnosticPorts"), other);
             }
             const counts = countByType(resources);
-            assert.strictEqual(counts[MONITOR_API_KEY_TYPE], 1);
+            assert.strictEqual(counts["aws:kms/key:Key"], 1, "one signing key per stack");
             assert.strictEqual(counts["aws:s3/bucket:Bucket"], 1);
-            assert.strictEqual(counts["aws:secretsmanager/secret:Secret"], 1);
+            assert.strictEqual(counts["aws:secretsmanager/secret:Secret"], undefined, "the public key needs no secret");
             assert.strictEqual(counts["dotnet-fargate:monitor:MonitorListener"], undefined, "no listener unless allowedCidrs is set");
         });
 
@@ -158,6 +100,15 @@ for (const stack of ARCHITECTURES) {
             assert.deepStrictEqual(one(resources, "aws:ecs/taskDefinition:TaskDefinition", `${name}-task`).inputs.volumes, [{ name: "tmp" }, { name: "diag" }]);
         });
 
+        it("starts the monitor after the application, whose image's VOLUME /diag defines the shared volume", () => {
+            const [app, monitor] = containers;
+            // AWS ECS Developer Guide, bind-mounts.html: Fargate copies a path's contents (and so its owner) into the
+            // volume from the image that declares it a VOLUME; services/Dockerfile declares /diag, owned by 1654.
+            assert.deepStrictEqual(monitor.dependsOn, [{ containerName: app.name, condition: "START" }]);
+            assert.strictEqual(app.dependsOn, undefined, "the application waits for nothing");
+            assert.strictEqual(app.healthCheck, undefined, "no container health check, so START (HEALTHY would never be reached)");
+        });
+
         it("runs both containers as the same non-root user on read-only roots; the monitor is not essential", () => {
             const [app, monitor] = containers;
             for (const c of [app, monitor]) {
@@ -174,31 +125,50 @@ for (const stack of ARCHITECTURES) {
             assert.strictEqual(monitor.logConfiguration.options["awslogs-stream-prefix"], "monitor");
         });
 
-        it("always authenticates: the public key from Secrets Manager, never --no-auth", () => {
+        it("always authenticates with the stack's KMS key: its public JWK in the task definition, never --no-auth", async () => {
             const monitor = containers[1];
-            const secret = one(resources, "aws:secretsmanager/secret:Secret", `${prefix}-monitor-key`);
-            const secretArn = `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${secret.inputs.namePrefix}AbCdEf`;
-            const version = one(resources, "aws:secretsmanager/secretVersion:SecretVersion", `${prefix}-monitor-key`);
-            // The version the key is in: a rotated key is a new task definition revision, so ECS rolls the tasks.
-            assert.strictEqual(monitor.secrets.length, 1);
-            assert.strictEqual(monitor.secrets[0].name, "DOTNETMONITOR_Authentication__MonitorApiKey__PublicKey");
-            assert.match(monitor.secrets[0].valueFrom, new RegExp(`^${secretArn.replace(/[/.]/g, "\\$&")}:::[0-9a-f-]{36}$`));
-            assert.ok(!monitor.environment.some((e: { name: string }) => e.name.includes("PublicKey")), "the public key is not a plain environment value");
+            const key = one(resources, "aws:kms/key:Key", `${prefix}-monitor-key-kms`);
+            const keyArn = `arn:aws:kms:eu-west-1:123456789012:key/${outputs.monitor.tokenKeyId}`;
+            assert.strictEqual(outputs.monitor.tokenKeyArn, keyArn);
+            assert.deepStrictEqual(
+                [key.inputs.customerMasterKeySpec, key.inputs.keyUsage, key.inputs.deletionWindowInDays, key.inputs.enableKeyRotation],
+                ["ECC_NIST_P384", "SIGN_VERIFY", 7, undefined],
+            );
+            // The tag the pipelines' roles are scoped by (infra/azuredevops/aws-roles.ts monitorKeyStatements).
+            assert.deepStrictEqual(key.inputs.tags, { "dotnet-fargate-stack": stack });
             const env = Object.fromEntries(monitor.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+            // The JWK of the key's public half, as KMS GetPublicKey gives it: not a secret (api-key-format.md), and a
+            // new key (rotation) changes it, so the task definition changes and ECS rolls the tasks.
+            assert.strictEqual(env.DOTNETMONITOR_Authentication__MonitorApiKey__PublicKey, jwkFor(keyArn));
+            assert.strictEqual(monitor.secrets, undefined, "nothing secret reaches the monitor");
             assert.strictEqual(env.DOTNETMONITOR_Authentication__MonitorApiKey__Subject, `${prefix}-monitor`);
             // The sidecar's Issuer is the token's iss: unset, dotnet-monitor would expect its generatekey issuer and refuse it.
             assert.strictEqual(env.DOTNETMONITOR_Authentication__MonitorApiKey__Issuer, MONITOR_API_KEY_ISSUER);
             for (const r of resources) {
                 assert.ok(!allStrings(r.inputs).some((s) => s.includes("--no-auth")), `${r.name} mentions --no-auth`);
             }
-            assert.ok(isSecret(version.inputs.secretString));
-            const token = outputs.monitor.token as string;
-            const payload = verifyToken(token, unwrap<string>(version.inputs.secretString));
-            assert.strictEqual(payload.sub, `${prefix}-monitor`);
+            // A token the command mints with this key (the stand-in signs as KMS would) is one this monitor accepts.
+            const minted = await mintMonitorToken(new StandInKms(), { keyId: outputs.monitor.tokenKeyArn, issuer: outputs.monitor.issuer, subject: outputs.monitor.subject, minutes: 60 });
+            const { payload } = verifyMonitorToken(minted.token, env.DOTNETMONITOR_Authentication__MonitorApiKey__PublicKey);
+            assert.strictEqual(payload.sub, env.DOTNETMONITOR_Authentication__MonitorApiKey__Subject);
             assert.strictEqual(payload.iss, env.DOTNETMONITOR_Authentication__MonitorApiKey__Issuer);
-            assert.strictEqual(outputs.monitor.tokenExpiresAt, new Date((payload.exp as number) * 1000).toISOString());
             const policy = json(one(resources, "aws:iam/rolePolicy:RolePolicy", `${name}-execution`).inputs.policy);
-            assert.deepStrictEqual(policy.Statement.at(-1), { Sid: "ReadMonitorKey", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn });
+            assert.ok(!policy.Statement.some((st: { Action: string | string[] }) => [st.Action].flat().some((a) => a.startsWith("secretsmanager:") || a.startsWith("kms:"))), "the execution role reads no key");
+        });
+
+        it("lets the account administer the key through IAM, and nobody sign unless the stack names them", () => {
+            const policy = json(one(resources, "aws:kms/key:Key", `${prefix}-monitor-key-kms`).inputs.policy);
+            assert.deepStrictEqual(policy.Statement.map((st: { Sid: string }) => st.Sid), ["AccountAdministersThroughIam"]);
+            const admin = policy.Statement[0];
+            assert.deepStrictEqual(admin.Principal, { AWS: "arn:aws:iam::123456789012:root" });
+            // KMS honours IAM policies only for what the key policy grants the account, so no IAM policy can hand these
+            // out on this key (kms:CreateGrant could lend kms:Sign through a grant).
+            for (const action of ["kms:Sign", "kms:Verify", "kms:CreateGrant", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"]) {
+                assert.ok(![admin.Action].flat().some((p: string) => matchesAction(p, action)), `the account's statement allows ${action}`);
+            }
+            for (const action of MONITOR_KEY_DEPLOYER_ACTIONS.filter((a) => a !== "kms:CreateKey")) {
+                assert.ok([admin.Action].flat().some((p: string) => matchesAction(p, action)), `the deployer's ${action} is allowed through IAM`);
+            }
         });
 
         it("lets the task role write artifacts to the stack's bucket, nothing else", () => {
@@ -232,9 +202,22 @@ for (const stack of ARCHITECTURES) {
             assert.strictEqual(one(resources, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", `${prefix}-diagnostics-ownership`).inputs.rule.objectOwnership, "BucketOwnerEnforced");
         });
 
-        it("exports the token as a secret and the bucket", () => {
-            assert.strictEqual(outputs.monitor.bucket, `${prefix}-diagnostics-bucket`);
-            assert.deepStrictEqual(outputs.monitor.endpoints, {});
+        it("exports what the token command needs and no token, key or secret", () => {
+            assert.deepStrictEqual(outputs.monitor, {
+                bucket: `${prefix}-diagnostics-bucket`,
+                tokenKeyArn: `arn:aws:kms:eu-west-1:123456789012:key/${outputs.monitor.tokenKeyId}`,
+                tokenKeyId: outputs.monitor.tokenKeyId,
+                issuer: "dotnet-fargate",
+                subject: `${prefix}-monitor`,
+                audience: "https://github.com/dotnet/dotnet-monitor",
+                endpoints: {},
+            });
+            assert.match(outputs.monitor.tokenKeyId, /^[0-9a-f-]{36}$/);
+            assert.deepStrictEqual(allStrings(outputs), plainStrings(outputs), "no output is a secret");
+            assert.ok(!allStrings(outputs).some((v) => /^eyJ/.test(v)), "no JWT in the outputs");
+            for (const r of resources) {
+                assert.ok(!allStrings(r.inputs).some((v) => /^eyJ[\w-]+\.eyJ/.test(v) || v.includes("PRIVATE KEY")), `${r.name} holds a token or a private key`);
+            }
         });
     });
 }
@@ -262,21 +245,79 @@ describe("monitor options", () => {
             [tg.inputs.port, tg.inputs.targetType, tg.inputs.healthCheck.port, tg.inputs.healthCheck.path, tg.inputs.healthCheck.matcher],
             [52323, "ip", "8080", "/healthz", "200"],
         );
+        // TLS from the load balancer to the monitor as well; the health check of the application stays HTTP.
+        assert.deepStrictEqual([tg.inputs.protocol, tg.inputs.healthCheck.protocol], ["HTTPS", "HTTP"]);
         for (const group of ofType(resources, "aws:lb/targetGroup:TargetGroup")) {
             assert.notStrictEqual(group.inputs.healthCheck.port, "52323", `${group.name} must not health-check the monitor`);
             assert.ok(!(group.inputs.healthCheck.port === "traffic-port" && group.inputs.port === 52323), `${group.name} must not health-check the monitor`);
         }
         const service = one(resources, "aws:ecs/service:Service", `${name}-service`);
         assert.deepStrictEqual(service.inputs.loadBalancers.map((l: { containerName: string; containerPort: number }) => [l.containerName, l.containerPort]), [[name, 8080], ["dotnet-monitor", 52323]]);
-        const monitor = json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", `${name}-task`).inputs.containerDefinitions)[1];
+        const containers = json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", `${name}-task`).inputs.containerDefinitions);
+        const monitor = containers.find((c: { name: string }) => c.name === "dotnet-monitor");
         assert.deepStrictEqual(monitor.portMappings, [{ name: "monitor", containerPort: 52323, protocol: "tcp" }]);
         assert.deepStrictEqual(outputs.monitor, { ...(outputs.monitor as object), endpoints: { profiling: "https://dotnet-fargate-arm64-alb-1234567890.eu-west-1.elb.amazonaws.com:52323" } });
+    });
+
+    it("serves the exposed API over HTTPS with a certificate each task makes at its start, never one in state", async () => {
+        const certificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666";
+        for (const stack of ARCHITECTURES) {
+            const { resources } = await runProgram(stack, { config: { ...withProfiling, certificateArn, monitor: { allowedCidrs: ["203.0.113.0/24"] } } });
+            const name = `dotnet-fargate-${stack}-profiling`;
+            const containers = json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", `${name}-task`).inputs.containerDefinitions);
+            assert.deepStrictEqual(containers.map((c: { name: string }) => c.name), [name, "dotnet-monitor-tls", "dotnet-monitor"]);
+            const [app, tls, monitor] = containers;
+            // One MonitorTls image per stack, built like the services for the stack's platform.
+            const image = one(resources, "docker-build:index:Image", `dotnet-fargate-${stack}-monitor-tls-image`);
+            assert.deepStrictEqual([image.inputs.buildArgs, image.inputs.platforms], [{ PROJECT: "MonitorTls/MonitorTls.csproj" }, [stack === "arm64" ? "linux/arm64" : "linux/amd64"]]);
+            assert.strictEqual(image.inputs.context.location, `.build/images/${stack}/monitor-tls`, "its own staged context (stacks/image-build.ts)");
+            assert.match(tls.image, new RegExp(`^123456789012\\.dkr\\.ecr\\.eu-west-1\\.amazonaws\\.com/dotnet-fargate-${stack}/monitor-tls:src-[0-9a-f]{12}@sha256:[0-9a-f]{64}$`));
+            assert.deepStrictEqual(tls, {
+                name: "dotnet-monitor-tls",
+                image: tls.image,
+                essential: false,
+                user: "1654",
+                readonlyRootFilesystem: true,
+                command: ["/diag/tls"],
+                environment: [{ name: "DOTNET_EnableDiagnostics", value: "0" }],
+                mountPoints: [{ sourceVolume: "diag", containerPath: "/diag", readOnly: false }],
+                dependsOn: [{ containerName: app.name, condition: "START" }],
+                linuxParameters: { capabilities: { drop: ["ALL"] } },
+                logConfiguration: {
+                    logDriver: "awslogs",
+                    options: { "awslogs-group": `/ecs/${name}`, "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "monitor-tls", mode: "non-blocking", "max-buffer-size": "4m" },
+                },
+            });
+            // The monitor starts once the certificate is written, listens with https, and Kestrel takes that certificate.
+            assert.deepStrictEqual(monitor.dependsOn, [{ containerName: app.name, condition: "START" }, { containerName: "dotnet-monitor-tls", condition: "SUCCESS" }]);
+            assert.deepStrictEqual(monitor.command, ["collect", "--urls", "https://+:52323", "--metricUrls", "http://localhost:52325"]);
+            const env = Object.fromEntries(monitor.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+            assert.strictEqual(env.DOTNETMONITOR_Kestrel__Certificates__Default__Path, "/diag/tls/monitor.crt");
+            assert.strictEqual(env.DOTNETMONITOR_Kestrel__Certificates__Default__KeyPath, "/diag/tls/monitor.key");
+            const policy = json(one(resources, "aws:iam/rolePolicy:RolePolicy", `${name}-execution`).inputs.policy);
+            assert.deepStrictEqual(policy.Statement.at(-1), {
+                Sid: "PullMonitorTls",
+                Effect: "Allow",
+                Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                Resource: `arn:aws:ecr:eu-west-1:123456789012:repository/dotnet-fargate-${stack}/monitor-tls`,
+            });
+            for (const r of resources) {
+                assert.ok(!allStrings(r.inputs).some((v) => v.includes("PRIVATE KEY") || v.includes("BEGIN CERTIFICATE")), `${r.name} holds key or certificate material`);
+            }
+        }
+    });
+
+    it("builds no MonitorTls image and keeps http inside the task when no listener exposes the API", async () => {
+        const { resources } = await runProgram("arm64", { config: withProfiling });
+        assert.deepStrictEqual(ofType(resources, "dotnet-fargate:image:ServiceImage").map((r) => r.name).filter((n) => n.includes("monitor")), []);
+        const monitor = json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", "dotnet-fargate-arm64-profiling-task").inputs.containerDefinitions)[1];
+        assert.ok(!monitor.environment.some((e: { name: string }) => e.name.startsWith("DOTNETMONITOR_Kestrel")));
     });
 
     it("creates nothing for the monitor when it is switched off", async () => {
         const { resources, outputs } = await runProgram("amd64", { config: { ...withProfiling, monitor: { enabled: false } } });
         const counts = countByType(resources);
-        assert.strictEqual(counts[MONITOR_API_KEY_TYPE], undefined);
+        assert.strictEqual(counts["aws:kms/key:Key"], undefined);
         assert.strictEqual(counts["aws:s3/bucket:Bucket"], undefined);
         assert.strictEqual(counts["aws:secretsmanager/secret:Secret"], undefined);
         assert.strictEqual(json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", "dotnet-fargate-amd64-profiling-task").inputs.containerDefinitions).length, 1);
@@ -297,22 +338,42 @@ describe("monitor options", () => {
         });
     });
 
-    it("names the key's secret version in the task definition, so a new key rolls the tasks onto it", async () => {
-        const valueFrom = async () => {
-            const { resources } = await runProgram("arm64", { config: withProfiling });
-            return json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", "dotnet-fargate-arm64-profiling-task").inputs.containerDefinitions)[1].secrets[0].valueFrom;
-        };
-        // Each offline run makes a new key pair (the real generator), as a replaced key resource would.
-        const [first, second] = [await valueFrom(), await valueFrom()];
-        assert.notStrictEqual(first, second);
-        assert.strictEqual(first.split(":::")[0], second.split(":::")[0], "same secret, new version");
+    it("puts the key's JWK in the task definition, so a new key (rotation) is a new revision", async () => {
+        const { resources, outputs } = await runProgram("arm64", { config: withProfiling });
+        const monitor = json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", "dotnet-fargate-arm64-profiling-task").inputs.containerDefinitions)[1];
+        const publicKey = monitor.environment.find((e: { name: string }) => e.name === "DOTNETMONITOR_Authentication__MonitorApiKey__PublicKey").value;
+        const keyArn = (outputs.monitor as { tokenKeyArn: string }).tokenKeyArn;
+        assert.strictEqual(publicKey, jwkFor(keyArn));
+        // A replaced key has a new ID and key material: another JWK, refusing the old key's tokens.
+        const rotated = jwkFor("arn:aws:kms:eu-west-1:123456789012:key/ffffffff-1111-2222-3333-444455556666");
+        assert.notStrictEqual(rotated, publicKey);
+        const old = await mintMonitorToken(new StandInKms(), { keyId: keyArn, issuer: "dotnet-fargate", subject: "dotnet-fargate-arm64-monitor", minutes: 5 });
+        assert.throws(() => verifyMonitorToken(old.token, rotated), /signature/);
     });
 
-    it("gives the token the lifetime the stack asks for, and refuses one over 400 days", async () => {
-        const { resources } = await runProgram("arm64", { config: { ...withProfiling, monitor: { tokenLifetimeDays: 30 } } });
-        assert.strictEqual(ofType(resources, MONITOR_API_KEY_TYPE)[0].inputs.lifetimeDays, 30);
-        await assert.rejects(runProgram("arm64", { config: { ...withProfiling, monitor: { tokenLifetimeDays: 401 } } }), {
-            message: 'Config "dotnet-fargate:monitor.tokenLifetimeDays" is 401; expected a whole number from 1 to 400.',
+    it("lets exactly the principals in monitor.tokenSigners sign, with ES384 on raw messages only", async () => {
+        const { resources } = await runProgram("arm64", { config: { ...withProfiling, monitor: { tokenSigners: signers } } });
+        const policy = json(one(resources, "aws:kms/key:Key", "dotnet-fargate-arm64-monitor-key-kms").inputs.policy);
+        assert.deepStrictEqual(policy.Statement[1], {
+            Sid: "NamedSignersMintMonitorTokens",
+            Effect: "Allow",
+            Principal: { AWS: signers },
+            Action: "kms:Sign",
+            Resource: "*",
+            Condition: { StringEquals: { "kms:SigningAlgorithm": "ECDSA_SHA_384", "kms:MessageType": "RAW" } },
+        });
+        assert.strictEqual(policy.Statement.length, 2);
+    });
+
+    it("refuses a signer the key policy cannot name, and the retired token lifetime", async () => {
+        await assert.rejects(runProgram("arm64", { config: { ...withProfiling, monitor: { tokenSigners: ["arn:aws:sts::123456789012:assumed-role/ops/alice"] } } }), {
+            message: 'Config "dotnet-fargate:monitor.tokenSigners" is ["arn:aws:sts::123456789012:assumed-role/ops/alice"]; expected IAM role or user ARNs such as arn:aws:iam::123456789012:role/monitor-operators, each once.',
+        });
+        await assert.rejects(runProgram("arm64", { config: { ...withProfiling, monitor: { tokenSigners: [signers[0], signers[0]] } } }), {
+            message: `Config "dotnet-fargate:monitor.tokenSigners" is ["${signers[0]}","${signers[0]}"]; expected IAM role or user ARNs such as arn:aws:iam::123456789012:role/monitor-operators, each once.`,
+        });
+        await assert.rejects(runProgram("arm64", { config: { ...withProfiling, monitor: { tokenLifetimeDays: 90 } } }), {
+            message: 'Config "dotnet-fargate:monitor.tokenLifetimeDays" is 90; retired: the stack holds no token any more; mint a short-lived one with `npm run monitor:token -- --stack <stack> --minutes <n>`, and remove this key.',
         });
     });
 

@@ -32,7 +32,7 @@ describe("stack settings", () => {
                     imageTag: "10.0.3",
                     allowedCidrs: [],
                     artifactRetentionDays: 7,
-                    tokenLifetimeDays: 90,
+                    tokenSigners: [],
                     rules: {
                         highCpu: { enabled: true, threshold: 80 },
                         largeGcHeap: { enabled: true, threshold: 512 },
@@ -101,7 +101,7 @@ describe("stack settings", () => {
         ["a monitor API open to the internet", { ...base, monitor: { allowedCidrs: ["0.0.0.0/0"] } }, 'Config "dotnet-fargate:monitor.allowedCidrs" is ["0.0.0.0/0"]; expected a list of IPv4 CIDR blocks such as 203.0.113.0/24; the API is never open to the whole internet.'],
         ["a malformed CIDR", { ...base, monitor: { allowedCidrs: ["203.0.113.7/24"] } }, 'Config "dotnet-fargate:monitor.allowedCidrs" is ["203.0.113.7/24"]; expected a list of IPv4 CIDR blocks such as 203.0.113.0/24; the API is never open to the whole internet.'],
         ["an unpinned monitor image", { ...base, monitor: { imageTag: "latest" } }, 'Config "dotnet-fargate:monitor.imageTag" is "latest"; expected a pinned tag of mcr.microsoft.com/dotnet/monitor such as 10.0.3.'],
-        ["an unknown monitor field", { ...base, monitor: { noAuth: true } }, 'Config "dotnet-fargate:monitor.noAuth" is true; expected one of enabled, imageTag, allowedCidrs, artifactRetentionDays, tokenLifetimeDays, rules.'],
+        ["an unknown monitor field", { ...base, monitor: { noAuth: true } }, 'Config "dotnet-fargate:monitor.noAuth" is true; expected one of enabled, imageTag, allowedCidrs, artifactRetentionDays, tokenSigners, rules.'],
         ["a CPU rule above 100%", { ...base, monitor: { rules: { highCpu: { threshold: 150 } } } }, 'Config "dotnet-fargate:monitor.rules.highCpu.threshold" is 150; expected a whole number from 1 to 100.'],
         ["a rule switched on with text", { ...base, monitor: { rules: { threadPoolStarvation: { enabled: "yes" } } } }, 'Config "dotnet-fargate:monitor.rules.threadPoolStarvation.enabled" is "yes"; expected true or false.'],
         ["a bad price", { ...base, prices: { natGatewayHour: "cheap" } }, 'Config "dotnet-fargate:prices.natGatewayHour" is "cheap"; expected a price in USD, a number >= 0.'],

@@ -29,6 +29,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Architecture, ARCHITECTURES, isArchitecture } from "../architecture";
 import { policyDocument, PolicyStatement } from "../iam";
+import { MONITOR_KEY_DEPLOYER_ACTIONS, MONITOR_KEY_SPEC, MONITOR_KEY_STACK_TAG } from "../monitor-api-key";
 import { ArgumentError } from "../validation";
 import { OIDC_AUDIENCE, oidcIssuer } from "./config";
 
@@ -250,6 +251,32 @@ function roleStatements(scope: PolicyScope): PolicyStatement[] {
 }
 
 /**
+ * The dotnet-monitor token signing key (infra/monitor-api-key.ts): create only an ES384 signing key tagged with this
+ * stack (and tag it so at creation), manage only keys so tagged. Never kms:Sign: the deploy role mints no token
+ * unless `monitor.tokenSigners` names it in the key policy. Condition keys: AWS KMS Developer Guide,
+ * conditions-kms.html (kms:KeySpec, kms:KeyUsage) and tag-authorization.html (aws:RequestTag, aws:ResourceTag).
+ */
+function monitorKeyStatements({ partition, account, stack }: PolicyScope): PolicyStatement[] {
+    const tagged = (kind: "RequestTag" | "ResourceTag") => ({ [`aws:${kind}/${MONITOR_KEY_STACK_TAG}`]: stack });
+    return [
+        {
+            Sid: "MonitorKeyCreate",
+            Effect: "Allow",
+            Action: ["kms:CreateKey", "kms:TagResource"],
+            Resource: "*",
+            Condition: { StringEquals: { "kms:KeySpec": MONITOR_KEY_SPEC, "kms:KeyUsage": "SIGN_VERIFY", ...tagged("RequestTag") } },
+        },
+        {
+            Sid: "MonitorKeyManage",
+            Effect: "Allow",
+            Action: MONITOR_KEY_DEPLOYER_ACTIONS.filter((a) => a !== "kms:CreateKey"),
+            Resource: `arn:${partition}:kms:*:${account}:key/*`,
+            Condition: { StringEquals: tagged("ResourceTag") },
+        },
+    ];
+}
+
+/**
  * What `pulumi up` of this program needs. Services whose resources can't be scoped by name (EC2, ELB, ECS,
  * logs, autoscaling, CloudWatch, RDS) are allowed per service; IAM, the one way to gain more rights, only on
  * this project's roles (under the boundary, see roleStatements) and the organization's OIDC provider.
@@ -275,6 +302,7 @@ export function deployPolicy(scope: PolicyScope) {
             Resource: [regional("secretsmanager", `secret:${PROJECT_PREFIX}-*`), regional("secretsmanager", "secret:rds!*")],
         },
         { Sid: "Buckets", Effect: "Allow", Action: "s3:*", Resource: [`arn:${partition}:s3:::${PROJECT_PREFIX}-*`, `arn:${partition}:s3:::${PROJECT_PREFIX}-*/*`] },
+        ...monitorKeyStatements(scope),
         ...roleStatements(scope),
         {
             Sid: "OidcProvider",
@@ -315,6 +343,15 @@ export function previewPolicy(scope: PolicyScope) {
             Effect: "Allow",
             Action: ["ec2:DescribeAvailabilityZones", "ecr:GetAuthorizationToken", "iam:ListOpenIDConnectProviders", "iam:GetOpenIDConnectProvider"],
             Resource: "*",
+        },
+        {
+            // The program reads the monitor key's public key (aws.kms.getPublicKey) on every run, previews included;
+            // one preview role previews every stack.
+            Sid: "MonitorKeyRead",
+            Effect: "Allow",
+            Action: ["kms:DescribeKey", "kms:GetPublicKey"],
+            Resource: `arn:${scope.partition}:kms:*:${scope.account}:key/*`,
+            Condition: { StringEquals: { [`aws:ResourceTag/${MONITOR_KEY_STACK_TAG}`]: [...ARCHITECTURES] } },
         },
         ...stateStatements(scope, false),
     );

@@ -7,9 +7,10 @@ using Microsoft.IdentityModel.Validators;
 namespace DotnetFargate.Tests;
 
 /// <summary>
-/// The Pulumi program's dotnet-monitor API key, validated as dotnet-monitor validates it, with the same library.
-/// The token, the public key (the base64url JWK exactly as the sidecar's secret holds it), and the sidecar's
-/// Issuer and Subject come from the program's offline evaluation (test/fixtures/monitor-key.ts, run with node).
+/// Tokens minted by the token command (tools/monitor-token.ts), validated as dotnet-monitor validates them, with the
+/// same library, against the JWK the Pulumi program derives from the stack's KMS key and gives the sidecar. The tokens
+/// (signed by a stand-in that signs as KMS does, in DER, which the command converts to JWS r||s), the public key, and
+/// the sidecar's Issuer and Subject come from the program's offline evaluation (test/fixtures/monitor-key.ts, run with node).
 /// The validation parameters follow dotnet/dotnet-monitor v10.0.3:
 /// src/Tools/dotnet-monitor/Auth/ApiKey/JwtBearerOptionsExtensions.cs (signed, ES*/RS* only, issuer, signing key,
 /// audience, lifetime), MonitorApiKeyPostConfigure.cs (the JWK from base64url; the issuer defaults to the
@@ -32,7 +33,7 @@ public sealed class MonitorApiKeyTests
     private static readonly Lazy<JsonElement> Fixture = new(LoadFixture);
 
     [Fact]
-    public async Task The_stack_token_passes_dotnet_monitor_validation_with_the_sidecar_settings()
+    public async Task A_minted_token_passes_dotnet_monitor_validation_with_the_sidecar_settings()
     {
         var f = Fixture.Value;
         var issuer = f.GetProperty("issuer").GetString();
@@ -41,7 +42,8 @@ public sealed class MonitorApiKeyTests
         // UserAuthorizationHandler: the authenticated subject must be the configured Subject.
         Assert.Equal(f.GetProperty("subject").GetString(), result.ClaimsIdentity.FindFirst("sub")?.Value
             ?? result.ClaimsIdentity.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value);
-        Assert.True(result.SecurityToken.ValidTo > DateTime.UtcNow.AddDays(1), "the token has a future expiry");
+        // Short-lived: the command's default is 60 minutes.
+        Assert.InRange(result.SecurityToken.ValidTo, DateTime.UtcNow.AddMinutes(55), DateTime.UtcNow.AddMinutes(61));
     }
 
     [Fact]
@@ -58,17 +60,17 @@ public sealed class MonitorApiKeyTests
     [Fact]
     public async Task An_expired_token_is_refused()
     {
-        var expired = Fixture.Value.GetProperty("expired");
-        var result = await ValidateAsync(expired.GetProperty("token").GetString()!, expired.GetProperty("publicKey").GetString()!, Fixture.Value.GetProperty("issuer").GetString());
+        var f = Fixture.Value;
+        var result = await ValidateAsync(f.GetProperty("expiredToken").GetString()!, f.GetProperty("publicKey").GetString()!, f.GetProperty("issuer").GetString());
         Assert.False(result.IsValid);
         Assert.IsType<SecurityTokenExpiredException>(result.Exception);
     }
 
     [Fact]
-    public async Task A_token_checked_against_another_key_is_refused()
+    public async Task A_token_signed_by_another_key_is_refused()
     {
         var f = Fixture.Value;
-        var result = await ValidateAsync(f.GetProperty("token").GetString()!, f.GetProperty("expired").GetProperty("publicKey").GetString()!, f.GetProperty("issuer").GetString());
+        var result = await ValidateAsync(f.GetProperty("otherKeyToken").GetString()!, f.GetProperty("publicKey").GetString()!, f.GetProperty("issuer").GetString());
         Assert.False(result.IsValid);
         Assert.IsType<SecurityTokenSignatureKeyNotFoundException>(result.Exception);
     }
