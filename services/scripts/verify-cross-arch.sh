@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Proves, without a Docker engine, that the services' Dockerfiles cross-compile:
-#   1. copies the Docker build context (services/, minus what .dockerignore leaves out) to a temp dir;
+#   1. lays out each image's own build context as the program does for a deploy (stacks/image-build.ts, with
+#      the compiled bin/infra/image-context.js: run `npm run build` first), in a temp dir;
 #   2. runs each service's Dockerfile's own build-stage RUN lines (restore, publish, the entry point's rename;
-#      read from the Dockerfile services/services.json names: services/Dockerfile, ReadyToRun, or
+#      read from the Dockerfile the staged context carries, the one services/services.json names: services/Dockerfile, ReadyToRun, or
 #      services/Dockerfile.aot, Native AOT) for each project in the registry, with $PROJECT set to the project
 #      file and $TARGETARCH to amd64 and then arm64, exactly as BuildKit passes them (the .NET CLI reads amd64
 #      as x64), and checks the machine type of each entry point (ELF x86-64 and ELF AArch64); for ReadyToRun,
@@ -55,12 +56,19 @@ trap 'exit 130' INT TERM
 
 started=$(date +%s)
 
-# 1. The build context, as .dockerignore shapes it (bin/, obj/, tests/, scripts/ left out).
-mkdir -p "$WORK/context"
-tar -C "$SERVICES" \
-  --exclude='./**/bin' --exclude='./**/obj' --exclude='./**/TestResults' --exclude='./**/publish' \
-  --exclude=./tests --exclude=./scripts \
-  -cf - . | tar -C "$WORK/context" -xf -
+# 1. Each image's build context, laid out by the same code as for a deploy: what the image is built from, and
+#    nothing else (a file the context lacks fails here as it would in BuildKit).
+STAGE_JS="$SERVICES/../bin/infra/image-context.js"
+[[ -f "$STAGE_JS" ]] || fail "$STAGE_JS is missing: run 'npm run build' first."
+# Usage: stage <source context> <project folder> <Dockerfile> <out>; prints the staged Dockerfile.
+stage() {
+  node -e '
+    const { stageImageContext } = require(process.argv[1]);
+    const [sourceContext, project, dockerfile, bundle, stageDir] = process.argv.slice(2);
+    const carried = { "rds-global-bundle.pem": bundle };
+    console.log(stageImageContext({ sourceContext, project, dockerfile, carried, stageDir, buildArgs: {}, platform: "" }).dockerfile);
+  ' "$STAGE_JS" "$1" "$2" "$3" "$SERVICES/certs/rds-global-bundle.pem" "$4"
+}
 
 # 2. Each Dockerfile's restore and publish, per target architecture.
 declare -A EXPECT=([amd64]="x86-64" [arm64]="ARM aarch64")
@@ -84,13 +92,14 @@ build_steps() {
     || fail "$dockerfile: the publish line must use '-a \$TARGETARCH' and '-o /app'."
 }
 # Runs a Dockerfile's build stage for one project folder inside a build context, for both architectures.
+# Usage: build_project <context> <project folder> <Dockerfile> <the Dockerfile's name in services/, for the log>
 build_project() {
-  local context="$1" project="$2" dockerfile="$3" arch out cmd kind machine assembly aot=""
+  local context="$1" project="$2" dockerfile="$3" label="$4" arch out cmd kind machine assembly aot=""
   build_steps "$dockerfile"
   [[ "${steps[1]}" == *"-p:PublishAot=true"* ]] && aot=yes
   for arch in amd64 arm64; do
     out="$WORK/out/$project-$arch"
-    echo "==> $project, TARGETARCH=$arch ($(basename "$dockerfile"))"
+    echo "==> $project, TARGETARCH=$arch ($label)"
     for step in "${steps[@]}"; do
       cmd="${step//\$TARGETARCH/$arch}"
       cmd="${cmd//\$PROJECT/$project/$project.csproj}"
@@ -120,13 +129,14 @@ build_project() {
 }
 
 for entry in "${PROJECTS[@]}"; do
-  build_project "$WORK/context" "${entry% *}" "$SERVICES/${entry#* }"
+  project="${entry% *}"
+  dockerfile="$(stage "$SERVICES" "$project" "$SERVICES/${entry#* }" "$WORK/contexts/$project")"
+  build_project "$WORK/contexts/$project" "$project" "$dockerfile" "${entry#* }"
 done
-# A user's own project outside services/, built by the same Dockerfile from its own folder (the stacks take it
-# through config: test/user-service.test.ts).
-mkdir -p "$WORK/user-context"
-cp -r "$SERVICES/../test/fixtures/echo/." "$WORK/user-context/"
-build_project "$WORK/user-context" Echo.Api "$SERVICES/Dockerfile"
+# A user's own project outside services/, built by the same Dockerfile from a context laid out from its own
+# folder (the stacks take it through config: test/user-service.test.ts).
+dockerfile="$(stage "$SERVICES/../test/fixtures/echo" Echo.Api "$SERVICES/Dockerfile" "$WORK/contexts/Echo.Api")"
+build_project "$WORK/contexts/Echo.Api" Echo.Api "$dockerfile" Dockerfile
 
 # 2b. The container's posture: the amd64 BookStore runs with a read-only root filesystem and only
 #     /tmp writable (as the ECS task mounts it). Needs root for a private mount namespace
@@ -212,7 +222,7 @@ stop_qemu
 
 echo "==> BookStore.Api arm64, self-contained and ReadyToRun, under qemu-aarch64-static"
 sc_out="$WORK/out/BookStore.Api-arm64-self-contained"
-(cd "$WORK/context" && timeout 600 dotnet publish BookStore.Api/BookStore.Api.csproj -c Release -a arm64 -p:PublishReadyToRun=true --self-contained \
+(cd "$WORK/contexts/BookStore.Api" && timeout 600 dotnet publish BookStore.Api/BookStore.Api.csproj -c Release -a arm64 -p:PublishReadyToRun=true --self-contained \
   -o "$sc_out" -nologo -v quiet) >"$WORK/build.log" 2>&1 \
   || { cat "$WORK/build.log" >&2; fail "self-contained arm64 publish failed."; }
 kind="$(file -b "$sc_out/libcoreclr.so")"
