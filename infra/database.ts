@@ -1,6 +1,6 @@
 /**
- * The BookStore's PostgreSQL on Amazon RDS: one instance per stack, in the private subnets, reachable only
- * from the security groups `allowFrom` names, encrypted, backed up, its master password managed by RDS in
+ * A service's PostgreSQL on Amazon RDS (the BookStore's, or a user's service's own): one instance each, in the
+ * private subnets, reachable only from the security groups `allowFrom` names, encrypted, backed up, its master password managed by RDS in
  * Secrets Manager, TLS forced by the server. The service creates its own tables (under an advisory lock),
  * so nothing here knows the schema.
  */

@@ -445,6 +445,11 @@ function validate(args: FargateServiceArgs): void {
     if (args.healthCheckPath !== undefined && !/^\/[\x21-\x7e]*$/.test(args.healthCheckPath)) {
         fail("healthCheckPath", args.healthCheckPath, "expected a path starting with /, without spaces");
     }
+    const secretNames = (args.secrets ?? []).map((x) => x.name);
+    const repeated = secretNames.find((n, i) => secretNames.indexOf(n) !== i || n in (args.environment ?? {}));
+    if (repeated !== undefined) {
+        fail("secrets", secretNames, `expected each variable once, in secrets or environment; "${repeated}" is given twice`);
+    }
     const desired = args.desiredCount ?? 1;
     if (!Number.isInteger(desired) || desired < 0) {
         fail("desiredCount", desired, "expected a whole number of at least 0");

@@ -7,7 +7,9 @@
  * the nearest Directory.Build.props from the project's folder up to the context's root (MSBuild imports the
  * first one found, before the project's own properties), then the project file; TargetFramework, when set,
  * wins over TargetFrameworks (a multi-targeted project's outer build runs only when TargetFramework is empty);
- * and the global.json in the context's root, the Dockerfile's working directory, where `dotnet` looks first.
+ * and the global.json in the context's root, the Dockerfile's working directory, where `dotnet` looks first
+ * (and above which the image holds none). The SDK's roll-forward rules are dotnet/docs'
+ * docs/core/tools/global-json.md: with a version and no rollForward, latestPatch (that feature band only).
  */
 import * as fs from "fs";
 import * as path from "path";

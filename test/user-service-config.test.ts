@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { MOCK_ACCOUNT_ID, MOCK_REGION } from "../stacks/offline";
 import { parseServices } from "../stacks/services";
+import { SUPPORTED_FRAMEWORKS } from "../stacks/target-framework";
 import { json, ofType, one, RecordedResource, runProgram } from "./harness";
 
 const echo = { name: "echo", project: "test/fixtures/echo/Echo.Api", paths: ["/echo/*"] };
@@ -229,6 +230,13 @@ describe("the .NET a user's project targets, read before anything is built", () 
         await assert.rejects(runProgram("amd64", { config: { services: ["bookstore", { ...echo, project: path.join(root, "Old.Api") }] } }), {
             message: 'Config "dotnet-fargate:services[1].project" is "Old.Api.csproj"; targets net6.0 (out of support since 2024-11-12); expected a project targeting one of net10.0: the Dockerfile builds with the .NET 10 SDK and runs on the matching aspnet image.',
         });
+    });
+
+    it("names the runtime image the Dockerfile runs net10.0 on (its literal tag, or RUNTIME_TAG's default)", () => {
+        const dockerfile = fs.readFileSync(path.join("services", "Dockerfile"), "utf8");
+        const from = /^FROM mcr\.microsoft\.com\/dotnet\/aspnet:(\S+)/m.exec(dockerfile)?.[1];
+        const tag = from === "$RUNTIME_TAG" || from === "${RUNTIME_TAG}" ? /^ARG RUNTIME_TAG=(\S+)/m.exec(dockerfile)?.[1] : from;
+        assert.strictEqual(tag, SUPPORTED_FRAMEWORKS["net10.0"].runtimeTag);
     });
 
     it("reads the built-in services' framework from services/Directory.Build.props", () => {
