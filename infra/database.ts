@@ -1,8 +1,8 @@
 /**
- * The BookStore's PostgreSQL on Amazon RDS: one instance per stack, in the private subnets, reachable only
- * from the security groups `allowFrom` names, encrypted, backed up, its master password managed by RDS in
- * Secrets Manager, TLS forced by the server and verified by the service. The service creates its own tables
- * (under an advisory lock), so nothing here knows the schema.
+ * A service's PostgreSQL on Amazon RDS (the BookStore's, or a user's service's own): one instance each, in the
+ * private subnets, reachable only from the security groups `allowFrom` names, encrypted, backed up, its master password managed by RDS in
+ * Secrets Manager, TLS forced by the server and verified by the service. The service creates its own tables (under an advisory lock),
+ * so nothing here knows the schema.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -41,6 +41,10 @@ export interface DatabaseArgs {
     readonly deletionProtection: boolean;
     /** Delete without a final snapshot. Required. */
     readonly skipFinalSnapshot: boolean;
+    /** The database created with the instance. Default: DATABASE_NAME (the BookStore's). */
+    readonly databaseName?: string;
+    /** The master user, whose password RDS manages. Default: DATABASE_USER (the BookStore's). */
+    readonly username?: string;
 }
 
 export class Database extends pulumi.ComponentResource {
@@ -51,6 +55,9 @@ export class Database extends pulumi.ComponentResource {
     public readonly securityGroupId: pulumi.Output<string>;
     public readonly instanceClass: string;
     public readonly engineVersion: string;
+    /** The database created with the instance, and the user the service connects as. */
+    public readonly databaseName: string;
+    public readonly username: string;
     private readonly name: string;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -77,8 +84,8 @@ export class Database extends pulumi.ComponentResource {
                 engine: "postgres",
                 engineVersion: args.engineVersion,
                 instanceClass: args.instanceClass,
-                dbName: DATABASE_NAME,
-                username: DATABASE_USER,
+                dbName: args.databaseName ?? DATABASE_NAME,
+                username: args.username ?? DATABASE_USER,
                 manageMasterUserPassword: true,
                 port: DATABASE_PORT,
                 allocatedStorage: args.allocatedStorageGb,
@@ -117,6 +124,8 @@ export class Database extends pulumi.ComponentResource {
         this.securityGroupId = securityGroup.id;
         this.instanceClass = args.instanceClass;
         this.engineVersion = args.engineVersion;
+        this.databaseName = args.databaseName ?? DATABASE_NAME;
+        this.username = args.username ?? DATABASE_USER;
         this.registerOutputs({ address: this.address, port: this.port, secretArn: this.secretArn, securityGroupId: this.securityGroupId });
     }
 
@@ -152,6 +161,20 @@ export class Database extends pulumi.ComponentResource {
     }
 }
 
+/**
+ * A connection string for this instance's own database and user, with everything else (the TLS settings above
+ * all) exactly as the BookStore's `connectionString()` has it, so every service verifies the server alike.
+ */
+export function connectionStringFor(database: Database): pulumi.Output<string> {
+    const bookStoreIdentity = `;Database=${DATABASE_NAME};Username=${DATABASE_USER};`;
+    return database.connectionString().apply((bookStore) => {
+        if (!bookStore.includes(bookStoreIdentity)) {
+            throw new Error(`connectionStringFor: expected "${bookStoreIdentity}" in the BookStore's connection string`);
+        }
+        return bookStore.replace(bookStoreIdentity, `;Database=${database.databaseName};Username=${database.username};`);
+    });
+}
+
 function validate(args: DatabaseArgs): void {
     const fail = (argument: string, value: unknown, allowed: string) => {
         throw new ArgumentError("Database", argument, value, allowed);
@@ -167,5 +190,13 @@ function validate(args: DatabaseArgs): void {
     }
     if (!Number.isInteger(args.backupRetentionDays) || args.backupRetentionDays < 1 || args.backupRetentionDays > 35) {
         fail("backupRetentionDays", args.backupRetentionDays, "expected a whole number of days from 1 to 35");
+    }
+    // RDS: a database name of 1 to 63 letters, digits and '_' starting with a letter; a master user of 1 to 63 letters,
+    // digits and '_' starting with a letter (and not a reserved word such as postgres or rdsadmin).
+    if (args.databaseName !== undefined && !/^[a-z][a-z0-9_]{0,62}$/.test(args.databaseName)) {
+        fail("databaseName", args.databaseName, "expected 1 to 63 lower-case letters, digits and '_', starting with a letter");
+    }
+    if (args.username !== undefined && (!/^[a-z][a-z0-9_]{0,62}$/.test(args.username) || ["postgres", "rdsadmin", "admin"].includes(args.username))) {
+        fail("username", args.username, "expected 1 to 63 lower-case letters, digits and '_', starting with a letter, not postgres, rdsadmin or admin");
     }
 }

@@ -132,20 +132,55 @@ export interface FargateServiceArgs {
     readonly permissionsBoundary?: pulumi.Input<string>;
 }
 
-/** One environment variable taken from a Secrets Manager secret (a JSON key of it, when `jsonKey` is given). */
-export interface SecretEnvironment {
+/**
+ * One environment variable the task takes at start: from a Secrets Manager secret (a JSON key and version of it
+ * when given), or from a Systems Manager parameter.
+ */
+export type SecretEnvironment = SecretsManagerEnvironment | ParameterEnvironment;
+
+export interface SecretsManagerEnvironment {
     readonly name: string;
+    /** The secret's ARN, full or partial (`partialArn`). */
     readonly secretArn: pulumi.Input<string>;
+    /** True when `secretArn` lacks the 6-character suffix Secrets Manager adds: the role is granted `<arn>-??????`. Default: false. */
+    readonly partialArn?: boolean;
     readonly jsonKey?: string;
+    readonly versionStage?: string;
+    readonly versionId?: string;
+    /** The customer-managed KMS key the secret is encrypted with; the role may decrypt with it. Default: AWS's key, nothing granted. */
+    readonly kmsKeyArn?: string;
+}
+
+export interface ParameterEnvironment {
+    readonly name: string;
+    /** The parameter's ARN. */
+    readonly parameterArn: pulumi.Input<string>;
+    readonly kmsKeyArn?: string;
 }
 
 /**
  * ECS's `valueFrom` for a secret: the ARN alone, or `<arn>:<json-key>:<version-stage>:<version-id>` with the parts
  * not given left empty (no stage: the version-id, else the current version). Contract: ECS "Pass Secrets Manager
- * secrets through Amazon ECS environment variables".
+ * secrets through Amazon ECS environment variables" (in "Pass sensitive data to an Amazon ECS container").
  */
-export const secretValueFrom = (secretArn: string, jsonKey?: string, versionId?: string): string =>
-    jsonKey || versionId ? `${secretArn}:${jsonKey ?? ""}::${versionId ?? ""}` : secretArn;
+export const secretValueFrom = (secretArn: string, jsonKey?: string, versionId?: string, versionStage?: string): string =>
+    jsonKey || versionId || versionStage ? `${secretArn}:${jsonKey ?? ""}:${versionStage ?? ""}:${versionId ?? ""}` : secretArn;
+
+/**
+ * The execution role's statements for the app's secrets: GetSecretValue on exactly the secrets (a partial ARN
+ * with `-??????` for its random suffix, as Secrets Manager's IAM guidance has it), GetParameters on exactly the
+ * parameters, and Decrypt only with the customer-managed keys named.
+ */
+export function secretStatements(secrets: readonly SecretEnvironment[]): pulumi.Output<PolicyStatement[]> {
+    const secretArns = secrets.flatMap((x) => ("secretArn" in x ? [pulumi.output(x.secretArn).apply((arn) => (x.partialArn ? `${arn}-??????` : arn))] : []));
+    const parameterArns = secrets.flatMap((x) => ("parameterArn" in x ? [pulumi.output(x.parameterArn)] : []));
+    const keys = [...new Set(secrets.flatMap((x) => (x.kmsKeyArn ? [x.kmsKeyArn] : [])))];
+    return pulumi.all([pulumi.all(secretArns), pulumi.all(parameterArns)]).apply(([s, p]) => [
+        ...(s.length > 0 ? [{ Sid: "ReadAppSecrets", Effect: "Allow" as const, Action: "secretsmanager:GetSecretValue", Resource: [...new Set(s)] }] : []),
+        ...(p.length > 0 ? [{ Sid: "ReadAppParameters", Effect: "Allow" as const, Action: "ssm:GetParameters", Resource: [...new Set(p)] }] : []),
+        ...(keys.length > 0 ? [{ Sid: "DecryptAppSecrets", Effect: "Allow" as const, Action: "kms:Decrypt", Resource: keys }] : []),
+    ]);
+}
 
 export class FargateService extends pulumi.ComponentResource {
     public readonly serviceName: pulumi.Output<string>;
@@ -242,14 +277,14 @@ export class FargateService extends pulumi.ComponentResource {
             {
                 role: executionRole.id,
                 policy: pulumi
-                    .all([args.repositoryArn, logGroup.arn, args.sidecar?.executionStatements ?? [], (args.secrets ?? []).map((x) => x.secretArn)])
-                    .apply(([repositoryArn, logGroupArn, extra, secretArns]) =>
+                    .all([args.repositoryArn, logGroup.arn, args.sidecar?.executionStatements ?? [], secretStatements(args.secrets ?? [])])
+                    .apply(([repositoryArn, logGroupArn, extra, appSecrets]) =>
                         JSON.stringify(
                             policyDocument(
                                 { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
                                 { Sid: "PullImage", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: repositoryArn },
                                 { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` },
-                                ...(secretArns.length > 0 ? [{ Sid: "ReadAppSecrets", Effect: "Allow" as const, Action: "secretsmanager:GetSecretValue", Resource: [...new Set(secretArns)] }] : []),
+                                ...appSecrets,
                                 ...extra,
                             ),
                         ),
@@ -365,7 +400,10 @@ export class FargateService extends pulumi.ComponentResource {
 function appContainerDefinitions(name: string, args: FargateServiceArgs, port: number, logGroupName: pulumi.Output<string>) {
     const appMounts = { tmp: "/tmp", ...(args.sidecar?.appMounts ?? {}) };
     const volumes = ["tmp", ...(args.sidecar?.volumes ?? [])];
-    const secrets = (args.secrets ?? []).map((x) => pulumi.output(x.secretArn).apply((arn) => ({ name: x.name, valueFrom: secretValueFrom(arn, x.jsonKey) })));
+    const secrets = (args.secrets ?? []).map((x) =>
+        "secretArn" in x
+            ? pulumi.output(x.secretArn).apply((arn) => ({ name: x.name, valueFrom: secretValueFrom(arn, x.jsonKey, x.versionId, x.versionStage) }))
+            : pulumi.output(x.parameterArn).apply((arn) => ({ name: x.name, valueFrom: arn })));
     const containerDefinitions = pulumi
         .all([args.imageRef, logGroupName, args.region, args.sidecar?.containers ?? [], pulumi.output(args.environment ?? {}), pulumi.all(secrets)])
         .apply(([image, group, region, sidecars, environment, appSecrets]) => {
@@ -408,6 +446,11 @@ function validate(args: FargateServiceArgs): void {
     }
     if (args.healthCheckPath !== undefined && !/^\/[\x21-\x7e]*$/.test(args.healthCheckPath)) {
         fail("healthCheckPath", args.healthCheckPath, "expected a path starting with /, without spaces");
+    }
+    const secretNames = (args.secrets ?? []).map((x) => x.name);
+    const repeated = secretNames.find((n, i) => secretNames.indexOf(n) !== i || n in (args.environment ?? {}));
+    if (repeated !== undefined) {
+        fail("secrets", secretNames, `expected each variable once, in secrets or environment; "${repeated}" is given twice`);
     }
     const desired = args.desiredCount ?? 1;
     if (!Number.isInteger(desired) || desired < 0) {

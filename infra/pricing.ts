@@ -87,8 +87,8 @@ export interface CostInputs {
     readonly loadBalancers: number;
     /** Public IPv4 addresses the stack holds (one per NAT gateway, one per ALB subnet). */
     readonly publicIpv4Addresses: number;
-    /** The stack's database, when it has one. */
-    readonly database?: { readonly size: DatabaseSize; readonly storageGb: number };
+    /** The stack's databases, when it has any: `count` instances (default 1) of one size and storage. */
+    readonly database?: { readonly size: DatabaseSize; readonly storageGb: number; readonly count?: number };
 }
 
 /** Monthly USD per line item, rounded to cents; `total` is the sum of the rounded parts. */
@@ -98,7 +98,7 @@ export interface MonthlyCost {
     readonly loadBalancer: number;
     readonly natGateway: number;
     readonly publicIpv4: number;
-    /** The database's instance hours and storage; 0 without one. */
+    /** The databases' instance hours and storage; 0 without one. */
     readonly database: number;
     readonly total: number;
 }
@@ -126,7 +126,7 @@ export function estimateMonthlyCost(inputs: CostInputs, prices: PriceTable = DEF
         publicIpv4: cents(inputs.publicIpv4Addresses * prices.publicIpv4Hour * HOURS_PER_MONTH),
         database: inputs.database === undefined
             ? 0
-            : cents(prices.database[inputs.architecture][inputs.database.size] * HOURS_PER_MONTH + inputs.database.storageGb * prices.databaseStorageGbMonth),
+            : cents((inputs.database.count ?? 1) * (prices.database[inputs.architecture][inputs.database.size] * HOURS_PER_MONTH + inputs.database.storageGb * prices.databaseStorageGbMonth)),
     };
     const total = cents(Object.values(parts).reduce((sum, v) => sum + v, 0));
     return { ...parts, total };

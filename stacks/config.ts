@@ -42,7 +42,10 @@ export function loadConfig(): StackConfig {
     };
 }
 
-/** Reads a JSON-valued key; a value that is not JSON is reported like any other bad value. */
+/**
+ * Reads a JSON-valued key. A bare word that is not JSON (`desiredCount=two`) is handed on as text, so the key's
+ * own check says what it wants ("a whole number from 1 to 100"); broken JSON (`{enabled: true`) is refused here.
+ */
 export function readJson(config: pulumi.Config, name: string): unknown {
     const text = config.get(name);
     if (text === undefined) {
@@ -51,6 +54,9 @@ export function readJson(config: pulumi.Config, name: string): unknown {
     try {
         return JSON.parse(text);
     } catch {
+        if (/^[A-Za-z0-9_.+-]+$/.test(text.trim()) && !/^(true|false|null)$/.test(text.trim())) {
+            return text;
+        }
         throw new ConfigError(key(name), text, "expected a JSON value (a number, a list or an object)");
     }
 }

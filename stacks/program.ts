@@ -6,8 +6,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { architectureTraits } from "../infra/architecture";
 import { createDelivery } from "../infra/azuredevops/delivery";
-import { Database } from "../infra/database";
-import { FargateService } from "../infra/fargate-service";
+import { connectionStringFor, Database } from "../infra/database";
+import { FargateService, SecretEnvironment } from "../infra/fargate-service";
 import { LoadBalancer } from "../infra/load-balancer";
 import { MONITOR_AUDIENCE } from "../infra/monitor-jwt";
 import { repositoryName } from "../infra/naming";
@@ -15,7 +15,7 @@ import { Network } from "../infra/network";
 import { estimateMonthlyCost, MonthlyCost } from "../infra/pricing";
 import { ServiceImage } from "../infra/service-image";
 import { StackConfig } from "./config";
-import { ServiceSpec } from "./services";
+import { ServiceSecret, ServiceSpec } from "./services";
 import { attachMonitor, createMonitorShared } from "./monitoring";
 import { imageBuild } from "./image-build";
 import { DATABASE_SERVICE, PROJECT } from "./settings";
@@ -107,6 +107,8 @@ export function createStack(config: StackConfig): StackOutputs {
 
     const loadGenerator = loadGeneratorPlacement(prefix, network, region.region);
 
+    // The BookStore's instance and each user's service's own, all sized by the `database` key.
+    const databaseCount = (database ? 1 : 0) + settings.serviceSpecs.filter((spec) => spec.database).length;
     const desiredCount = settings.autoscaling.enabled ? settings.autoscaling.minCount : settings.desiredCount;
     const estimatedMonthlyCostUsd = estimateMonthlyCost(
         {
@@ -116,7 +118,7 @@ export function createStack(config: StackConfig): StackOutputs {
             loadBalancers: 1,
             // One address per NAT gateway, one per load balancer subnet.
             publicIpv4Addresses: network.natGatewayCount + 2,
-            database: database && { size: settings.database.size, storageGb: settings.database.allocatedStorageGb },
+            database: databaseCount > 0 ? { size: settings.database.size, storageGb: settings.database.allocatedStorageGb, count: databaseCount } : undefined,
         },
         settings.prices,
     );
@@ -156,10 +158,15 @@ export function createStack(config: StackConfig): StackOutputs {
     };
 }
 
-/** The BookStore's RDS instance, its class picked by the stack's architecture. */
-function createDatabase(prefix: string, settings: StackConfig["settings"], network: Network): Database {
+/**
+ * An RDS instance sized by the `database` key, its class picked by the stack's architecture: the BookStore's
+ * (`${prefix}-bookstore`, its database and user the defaults), or a user's service's own, named after it.
+ */
+function createDatabase(prefix: string, settings: StackConfig["settings"], network: Network, service: string = DATABASE_SERVICE): Database {
     const { database } = settings;
-    return new Database(`${prefix}-bookstore`, {
+    const own = service === DATABASE_SERVICE ? {} : { databaseName: service.replace(/-/g, "_"), username: `${service.replace(/-/g, "_")}_admin` };
+    return new Database(`${prefix}-${service}`, {
+        ...own,
         vpcId: network.vpcId,
         subnetIds: network.privateSubnetIds,
         instanceClass: architectureTraits(settings.architecture).databaseClasses[database.size],
@@ -177,6 +184,34 @@ function databaseAccess(database: Database) {
         environment: { BookStore__Store: "postgres", ConnectionStrings__BookStore: database.connectionString() },
         secrets: [{ name: "BookStore__DatabasePassword", secretArn: database.secretArn, jsonKey: "password" }],
     };
+}
+
+/**
+ * What a user's service gets from its own database: the connection string (no password) in its environment,
+ * the password as an ECS secret from the secret RDS manages, under the name Npgsql reads by itself.
+ */
+function ownDatabaseAccess(spec: ServiceSpec, database: Database) {
+    const variables = spec.database as NonNullable<ServiceSpec["database"]>;
+    return {
+        environment: { [variables.connectionStringVariable]: connectionStringFor(database) },
+        secrets: [{ name: variables.passwordVariable, secretArn: database.secretArn, jsonKey: "password" }],
+    };
+}
+
+/**
+ * The service's own secrets as the task takes them: Secrets Manager by ARN (with its JSON key and version),
+ * Parameter Store by ARN, a parameter given by name turned into its ARN in the stack's account and Region.
+ */
+function secretEnvironment(secrets: readonly ServiceSecret[], identity: Shared["identity"], region: Shared["region"]): SecretEnvironment[] {
+    return secrets.map(({ name, reference: r }): SecretEnvironment => {
+        if (r.kind === "secretsmanager") {
+            return { name, secretArn: r.arn, partialArn: r.partial, jsonKey: r.jsonKey, versionStage: r.versionStage, versionId: r.versionId, kmsKeyArn: r.kmsKeyArn };
+        }
+        const parameterArn = r.arn ?? pulumi.all([identity, region]).apply(([id, reg]) =>
+            // A parameter's ARN holds its name without the leading '/': arn:<partition>:ssm:<region>:<account>:parameter/<path>/<name>.
+            `arn:${id.arn.split(":")[1]}:ssm:${reg.region}:${id.accountId}:parameter/${(r.name as string).replace(/^\//, "")}`);
+        return { name, parameterArn, kmsKeyArn: r.kmsKeyArn };
+    });
 }
 
 /** What every service of the stack is deployed into. */
@@ -198,7 +233,8 @@ interface Shared {
 /** One service: its image (for the stack's platform), its monitor when it has one, and its Fargate service. */
 function deployService(spec: ServiceSpec, shared: Shared) {
     const { stack, prefix, settings, network, loadBalancer, cluster, identity, region, monitor, database, permissionsBoundary } = shared;
-    const store = database && spec.name === DATABASE_SERVICE ? databaseAccess(database) : undefined;
+    const ownDatabase = spec.database ? createDatabase(prefix, settings, network, spec.name) : undefined;
+    const store = database && spec.name === DATABASE_SERVICE ? databaseAccess(database) : ownDatabase && ownDatabaseAccess(spec, ownDatabase);
     const traits = architectureTraits(settings.architecture);
     const name = `${prefix}-${spec.name}`;
     const build = imageBuild(stack, spec, traits.platform);
@@ -226,7 +262,7 @@ function deployService(spec: ServiceSpec, shared: Shared) {
         containerPort: spec.port,
         healthCheckPath: spec.healthCheckPath,
         environment: { ...spec.environment, ...store?.environment },
-        secrets: store?.secrets,
+        secrets: [...secretEnvironment(spec.secrets, identity, region), ...(store?.secrets ?? [])],
         imageRef: image.imageRef,
         repositoryArn: image.repositoryArn,
         cpu: settings.taskCpu,
@@ -241,9 +277,8 @@ function deployService(spec: ServiceSpec, shared: Shared) {
         additionalTargets: monitoring?.additionalTargets ?? [],
         permissionsBoundary,
     }, { dependsOn: monitoring?.listener ? [monitoring.listener] : [] });
-    if (store && database) {
-        database.allowFrom(spec.name, service.securityGroupId);
-    }
+    const usedDatabase = ownDatabase ?? (store ? database : undefined);
+    usedDatabase?.allowFrom(spec.name, service.securityGroupId);
     return { image, service, monitorEndpoint: monitoring?.endpoint };
 }
 

@@ -7,6 +7,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { CONTAINER_PORT, HEALTH_CHECK_PATH, projectFile, SERVICE_CATALOG, SERVICE_DOCKERFILE, SERVICE_NAMES } from "../infra/catalog";
 import { ConfigError } from "../infra/validation";
+import { PATH_PATTERN_CHARACTERS, PATH_PATTERN_MAX_LENGTH, patternsOverlap } from "./path-patterns";
+import { credentialShape, parseSecretReference, SecretReference } from "./service-secrets";
+import { TargetFramework, targetFramework } from "./target-framework";
 
 /** A service as the program builds and deploys it. */
 export interface ServiceSpec {
@@ -26,11 +29,48 @@ export interface ServiceSpec {
     readonly port: number;
     readonly healthCheckPath: string;
     readonly environment: Readonly<Record<string, string>>;
+    /** Environment variables the task takes from Secrets Manager or Parameter Store at start, by reference. */
+    readonly secrets: readonly ServiceSecret[];
+    /** Present when the service gets its own PostgreSQL on RDS (`services[i].database`). */
+    readonly database?: ServiceDatabase;
+    /** The framework it is built for and the runtime image that runs it. */
+    readonly framework: TargetFramework;
     readonly monitorByDefault: boolean;
 }
 
+export interface ServiceSecret {
+    /** The environment variable's name in the container. */
+    readonly name: string;
+    readonly reference: SecretReference;
+}
+
+/** What a user's service gets from its database: where (a connection string) and the password (a secret). */
+export interface ServiceDatabase {
+    /** Environment variable of the connection string, without the password: `ConnectionStrings__<name>`. */
+    readonly connectionStringVariable: string;
+    /** Environment variable of the password, an ECS secret: Npgsql reads PGPASSWORD when the connection string has none. */
+    readonly passwordVariable: string;
+}
+
+/**
+ * Npgsql falls back to the PGPASSWORD environment variable when the connection string has no password
+ * (npgsql/npgsql v10.0.3, src/Npgsql/PostgresEnvironment.cs and Internal/NpgsqlConnector.Auth.cs), so an
+ * unchanged EF Core or Npgsql app connects with the connection string alone.
+ */
+export const DATABASE_PASSWORD_VARIABLE = "PGPASSWORD";
+
 const KEY = "dotnet-fargate:services";
-const FIELDS = ["name", "project", "paths", "port", "healthCheckPath", "environment", "dockerfile", "context"];
+const FIELDS = ["name", "project", "paths", "port", "healthCheckPath", "environment", "secrets", "database", "dockerfile", "context"];
+/** The longest health check path a target group takes (Elastic Load Balancing API reference, CreateTargetGroup's HealthCheckPath). */
+const HEALTH_CHECK_PATH_MAX_LENGTH = 1024;
+/**
+ * Variables that would move Kestrel off `port` (ASP.NET Core reads URLS, HTTP_PORTS and HTTPS_PORTS from its
+ * configuration, which takes every environment variable, and ASPNETCORE_/DOTNET_-prefixed ones as host settings;
+ * Kestrel__Endpoints__ overrides them all): the task sets ASPNETCORE_HTTP_PORTS from `port`, and the load
+ * balancer and health check reach that port only.
+ */
+const PORT_VARIABLE = /^(?:(?:ASPNETCORE_|DOTNET_)?(?:URLS|HTTP_PORTS|HTTPS_PORTS)|Kestrel__Endpoints(?:__.*)?)$/i;
+const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Ports the dotnet-monitor sidecar takes in the task. */
 const RESERVED_PORTS = [52323, 52325];
 /** Listener rule priorities of the user's services start here, above every built-in one. */
@@ -41,7 +81,7 @@ export function parseServices(value: unknown, root: string): ServiceSpec[] {
     if (!Array.isArray(value) || value.length === 0) {
         throw new ConfigError(KEY, value, `expected a non-empty list of built-in names (${SERVICE_NAMES.join(", ")}) or service objects {${FIELDS.join(", ")}}`);
     }
-    const specs = value.map((entry, i) => (typeof entry === "string" ? builtIn(entry, value) : userService(entry, i, root)));
+    const specs = value.map((entry, i) => (typeof entry === "string" ? builtIn(entry, value, root) : userService(entry, i, root)));
     const names = new Set<string>();
     for (const spec of specs) {
         if (names.has(spec.name)) {
@@ -53,7 +93,7 @@ export function parseServices(value: unknown, root: string): ServiceSpec[] {
     return specs;
 }
 
-function builtIn(name: string, list: unknown): ServiceSpec {
+function builtIn(name: string, list: unknown, root: string): ServiceSpec {
     const definition = SERVICE_CATALOG[name];
     if (definition === undefined) {
         throw new ConfigError(KEY, list, `expected built-in names from ${SERVICE_NAMES.join(", ")} or service objects; "${name}" is neither`);
@@ -70,6 +110,8 @@ function builtIn(name: string, list: unknown): ServiceSpec {
         port: CONTAINER_PORT,
         healthCheckPath: HEALTH_CHECK_PATH,
         environment: {},
+        secrets: [],
+        framework: targetFramework(KEY, path.join(root, "services", projectFile(definition.project)), path.join(root, "services")),
         monitorByDefault: definition.monitorByDefault,
     };
 }
@@ -85,8 +127,9 @@ function userService(entry: unknown, index: number, root: string): ServiceSpec {
             throw new ConfigError(at(field), e[field], `expected one of ${FIELDS.join(", ")}`);
         }
     }
-    if (typeof e.name !== "string" || !/^[a-z][a-z0-9-]{0,30}$/.test(e.name) || SERVICE_NAMES.includes(e.name)) {
-        throw new ConfigError(at("name"), e.name, `expected 1 to 31 lower-case letters, digits and '-', starting with a letter, not a built-in name (${SERVICE_NAMES.join(", ")})`);
+    // It names the ECR repository, the RDS instance and the load balancer's target group, none of which take a '-' at the end or two in a row.
+    if (typeof e.name !== "string" || e.name.length > 31 || !/^[a-z](?:-?[a-z0-9])*$/.test(e.name) || SERVICE_NAMES.includes(e.name)) {
+        throw new ConfigError(at("name"), e.name, `expected 1 to 31 lower-case letters and digits, starting with a letter, with single '-' between them (none at the end), not a built-in name (${SERVICE_NAMES.join(", ")})`);
     }
     const projectDir = projectFolder(at("project"), e.project, root);
     const context = e.context === undefined ? path.dirname(projectDir) : folder(at("context"), e.context, root);
@@ -96,6 +139,11 @@ function userService(entry: unknown, index: number, root: string): ServiceSpec {
     }
     const dockerfile = e.dockerfile === undefined ? path.posix.join("services", SERVICE_DOCKERFILE) : file(at("dockerfile"), e.dockerfile, root);
     const csproj = fs.readdirSync(resolve(root, projectDir)).find((f) => f.endsWith(".csproj")) as string;
+    const framework = targetFramework(at("project"), path.join(resolve(root, projectDir), csproj), resolve(root, context));
+    const database = serviceDatabase(at("database"), e.database);
+    const env = environment(at("environment"), e.environment ?? {});
+    const secrets = serviceSecrets(at("secrets"), e.secrets ?? {});
+    checkVariablesDistinct(at, env, secrets, database);
     return {
         name: e.name,
         builtIn: false,
@@ -107,7 +155,10 @@ function userService(entry: unknown, index: number, root: string): ServiceSpec {
         priority: USER_PRIORITY_BASE + 10 * index,
         port: port(at("port"), e.port ?? CONTAINER_PORT),
         healthCheckPath: healthCheckPath(at("healthCheckPath"), e.healthCheckPath ?? HEALTH_CHECK_PATH),
-        environment: environment(at("environment"), e.environment ?? {}),
+        environment: env,
+        secrets,
+        ...(database && { database }),
+        framework,
         monitorByDefault: false,
     };
 }
@@ -138,8 +189,8 @@ function file(key: string, value: unknown, root: string): string {
 }
 
 function pathPatterns(key: string, value: unknown): string[] {
-    if (!Array.isArray(value) || value.length < 1 || value.length > 5 || !value.every((p) => typeof p === "string" && /^\/[A-Za-z0-9_\-.$/~"'@:+*?&]*$/.test(p) && p.length <= 128)) {
-        throw new ConfigError(key, value, "expected 1 to 5 load balancer path patterns, each starting with / (* and ? as wildcards)");
+    if (!Array.isArray(value) || value.length < 1 || value.length > 5 || !value.every((p) => typeof p === "string" && PATH_PATTERN_CHARACTERS.test(p) && p.length <= PATH_PATTERN_MAX_LENGTH)) {
+        throw new ConfigError(key, value, `expected 1 to 5 load balancer path patterns, each starting with / and at most ${PATH_PATTERN_MAX_LENGTH} characters of A-Z a-z 0-9 _ - . $ / ~ " ' @ : + & (* and ? as wildcards)`);
     }
     return value as string[];
 }
@@ -152,8 +203,8 @@ function port(key: string, value: unknown): number {
 }
 
 function healthCheckPath(key: string, value: unknown): string {
-    if (typeof value !== "string" || !/^\/[\x21-\x7e]*$/.test(value)) {
-        throw new ConfigError(key, value, "expected a path starting with /, without spaces");
+    if (typeof value !== "string" || !/^\/[\x21-\x7e]*$/.test(value) || value.length > HEALTH_CHECK_PATH_MAX_LENGTH) {
+        throw new ConfigError(key, value, `expected a path starting with /, without spaces, at most ${HEALTH_CHECK_PATH_MAX_LENGTH} characters (the load balancer's limit)`);
     }
     return value;
 }
@@ -163,32 +214,91 @@ function environment(key: string, value: unknown): Record<string, string> {
         throw new ConfigError(key, value, "expected an object of NAME: value strings");
     }
     for (const [name, v] of Object.entries(value)) {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || typeof v !== "string") {
+        variableName(`${key}.${name}`, name, v);
+        if (typeof v !== "string") {
             throw new ConfigError(`${key}.${name}`, v, "expected a string value under a name of letters, digits and '_'");
         }
         if (/PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE|API_?KEY/i.test(name)) {
-            throw new ConfigError(`${key}.${name}`, "(hidden)", "expected no secret: a task's environment is plain text in the task definition");
+            throw new ConfigError(`${key}.${name}`, "(hidden)", `expected no secret: a task's environment is plain text in the task definition; reference it in ${secretsKey(key)} instead`);
+        }
+        const shape = credentialShape(v);
+        if (shape) {
+            throw new ConfigError(`${key}.${name}`, "(hidden)", `expected no credential, and this looks like ${shape}: a task's environment is plain text in the task definition; reference it in ${secretsKey(key)} instead`);
         }
     }
     return value as Record<string, string>;
 }
 
-/** A path that each pattern matches, or could: `*` and `?` stand for a few sample characters. */
-function samples(pattern: string): string[] {
-    return [pattern.replace(/[*?]/g, ""), pattern.replace(/\*/g, "x").replace(/\?/g, "x"), pattern.replace(/\*/g, "/x").replace(/\?/g, "x")];
+/** `...services[i].environment` -> `services[i].secrets`, as a user writes it. */
+const secretsKey = (environmentKey: string) => environmentKey.replace(/^dotnet-fargate:/, "").replace(/\.environment$/, ".secrets");
+
+/** A variable's name: letters, digits and '_', and never one that moves Kestrel off the service's port. */
+function variableName(key: string, name: string, value: unknown): void {
+    if (!ENVIRONMENT_NAME.test(name)) {
+        throw new ConfigError(key, value, "expected a string value under a name of letters, digits and '_'");
+    }
+    if (PORT_VARIABLE.test(name)) {
+        throw new ConfigError(key, value, "expected no variable that sets Kestrel's URLs or ports: the service's port key decides the port (the task sets ASPNETCORE_HTTP_PORTS from it)");
+    }
 }
 
-const matcher = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+function serviceSecrets(key: string, value: unknown): ServiceSecret[] {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw new ConfigError(key, value, "expected an object of NAME: reference (a Secrets Manager secret ARN, an SSM parameter ARN or name, or {secret|parameter, jsonKey, versionStage, versionId, kmsKey})");
+    }
+    return Object.entries(value).map(([name, reference]) => {
+        variableName(`${key}.${name}`, name, reference);
+        return { name, reference: parseSecretReference(`${key}.${name}`, reference) };
+    });
+}
 
-/** Refuses two services whose path patterns can match the same request (the load balancer would pick by priority). */
+function serviceDatabase(key: string, value: unknown): ServiceDatabase | undefined {
+    const allowed = 'expected true (its own PostgreSQL on RDS, sized by the database key; the connection string in ConnectionStrings__Default), {"connectionString": "<Name>"} for ConnectionStrings__<Name>, or false';
+    if (value === undefined || value === false) {
+        return undefined;
+    }
+    if (value === true) {
+        return { connectionStringVariable: "ConnectionStrings__Default", passwordVariable: DATABASE_PASSWORD_VARIABLE };
+    }
+    const o = value as Record<string, unknown>;
+    if (typeof value !== "object" || value === null || Array.isArray(value) || Object.keys(o).some((k) => k !== "connectionString")
+        || typeof o.connectionString !== "string" || !/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(o.connectionString)) {
+        throw new ConfigError(key, value, allowed);
+    }
+    return { connectionStringVariable: `ConnectionStrings__${o.connectionString}`, passwordVariable: DATABASE_PASSWORD_VARIABLE };
+}
+
+/** One value per variable: the environment, the secrets and the database's pair never name the same one. */
+function checkVariablesDistinct(at: (field: string) => string, env: Record<string, string>, secrets: readonly ServiceSecret[], database: ServiceDatabase | undefined): void {
+    const fromDatabase = database ? [database.connectionStringVariable, database.passwordVariable] : [];
+    for (const { name } of secrets) {
+        if (name in env) {
+            throw new ConfigError(at(`secrets.${name}`), name, "expected a variable not also set in environment");
+        }
+        if (fromDatabase.includes(name)) {
+            throw new ConfigError(at(`secrets.${name}`), name, `expected a variable other than the database's (${fromDatabase.join(", ")})`);
+        }
+    }
+    for (const name of Object.keys(env).filter((n) => fromDatabase.includes(n))) {
+        throw new ConfigError(at(`environment.${name}`), name, `expected a variable other than the database's (${fromDatabase.join(", ")})`);
+    }
+}
+
+/**
+ * Refuses two services whose path patterns can match the same request: the load balancer would send it to the
+ * one with the lower rule priority, silently. Names the later entry's paths (a user's, never a built-in one's).
+ */
 function checkNoOverlap(specs: readonly ServiceSpec[]): void {
     for (const [i, a] of specs.entries()) {
-        for (const b of specs.slice(i + 1)) {
+        for (const [j, b] of specs.entries()) {
+            if (j <= i) {
+                continue;
+            }
             for (const pa of a.pathPatterns) {
                 for (const pb of b.pathPatterns) {
-                    if (samples(pa).some((s) => matcher(pb).test(s)) || samples(pb).some((s) => matcher(pa).test(s))) {
-                        const user = a.builtIn ? b : a;
-                        throw new ConfigError(`${KEY}: ${user.name}.paths`, user.pathPatterns, `expected paths no other service serves; "${pa}" (${a.name}) and "${pb}" (${b.name}) overlap`);
+                    if (patternsOverlap(pa, pb)) {
+                        const [index, user] = b.builtIn ? [i, a] : [j, b];
+                        throw new ConfigError(`${KEY}[${index}].paths`, user.pathPatterns, `expected paths no other service serves; "${pa}" (${a.name}) and "${pb}" (${b.name}) both match some request path`);
                     }
                 }
             }

@@ -18,6 +18,13 @@ const SHAPES: Record<string, Record<string, unknown>> = {
         services: ["bookstore", "prime", "profiling"], certificateArn, monitor: { enabled: true, allowedCidrs: ["203.0.113.0/24"] }, database: { enabled: true },
     },
     "a user's own service": { services: ["bookstore", { name: "echo", project: "test/fixtures/echo/Echo.Api", paths: ["/echo/*"], environment: { GREETING: "hi" } }] },
+    "a user's own service with secrets and its own database": {
+        services: ["bookstore", {
+            name: "echo", project: "test/fixtures/echo/Echo.Api", paths: ["/echo/*"], database: true,
+            secrets: { Api__Key: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/api", Mail__Password: "/prod/mail/password" },
+        }],
+        database: { enabled: true },
+    },
 };
 
 /** Plain props, as the engine hands them: secret wrappers unwrapped. */

@@ -383,8 +383,15 @@ describe("program options", () => {
         await assert.rejects(runProgram("arm64", { config: { taskMemory: 3000 } }), {
             message: 'Config "dotnet-fargate:taskMemory" is 3000; with dotnet-fargate:taskCpu 512, Fargate accepts 1024 to 4096 MiB in steps of 1024.',
         });
+        // A bare word where JSON is wanted reaches the key's own check, which says what the key takes.
         await assert.rejects(runProgram("amd64", { config: { taskCpu: "lots" } }), {
-            message: 'Config "dotnet-fargate:taskCpu" is "lots"; expected a JSON value (a number, a list or an object).',
+            message: 'Config "dotnet-fargate:taskCpu" is "lots"; expected one of 256, 512, 1024, 2048, 4096, 8192, 16384 (CPU units, 1024 = 1 vCPU).',
+        });
+        await assert.rejects(runProgram("amd64", { config: { desiredCount: "two" } }), {
+            message: 'Config "dotnet-fargate:desiredCount" is "two"; expected a whole number from 1 to 100.',
+        });
+        await assert.rejects(runProgram("amd64", { config: { desiredCount: "[2" } }), {
+            message: 'Config "dotnet-fargate:desiredCount" is "[2"; expected a JSON value (a number, a list or an object).',
         });
     });
 

@@ -82,7 +82,7 @@ describe("stack settings", () => {
         ["a wrong architecture", { architecture: "x86_64" }, 'Config "dotnet-fargate:architecture" is "x86_64"; expected one of arm64, amd64.'],
         ["an unknown service", { ...base, services: ["bookstore", "billing"] }, 'Config "dotnet-fargate:services" is ["bookstore","billing"]; expected built-in names from bookstore, prime, profiling or service objects; "billing" is neither.'],
         ["a repeated service", { ...base, services: ["prime", "prime"] }, 'Config "dotnet-fargate:services" is ["prime","prime"]; expected distinct names; "prime" is listed twice.'],
-        ["no services", { ...base, services: [] }, 'Config "dotnet-fargate:services" is []; expected a non-empty list of built-in names (bookstore, prime, profiling) or service objects {name, project, paths, port, healthCheckPath, environment, dockerfile, context}.'],
+        ["no services", { ...base, services: [] }, 'Config "dotnet-fargate:services" is []; expected a non-empty list of built-in names (bookstore, prime, profiling) or service objects {name, project, paths, port, healthCheckPath, environment, secrets, database, dockerfile, context}.'],
         ["a CPU Fargate lacks", { ...base, taskCpu: 384 }, 'Config "dotnet-fargate:taskCpu" is 384; expected one of 256, 512, 1024, 2048, 4096, 8192, 16384 (CPU units, 1024 = 1 vCPU).'],
         ["a memory the CPU cannot have", { ...base, taskCpu: 512, taskMemory: 8192 }, 'Config "dotnet-fargate:taskMemory" is 8192; with dotnet-fargate:taskCpu 512, Fargate accepts 1024 to 4096 MiB in steps of 1024.'],
         ["a zero desired count", { ...base, desiredCount: 0 }, 'Config "dotnet-fargate:desiredCount" is 0; expected a whole number from 1 to 100.'],

@@ -15,7 +15,8 @@
 #   3. starts the arm64 Native AOT Prime API (step 2's output, as the image holds it) under qemu-user-static
 #      and checks GET /healthz -> 200 and GET /prime?n=1000000 -> 78498; then an arm64 ReadyToRun BookStore,
 #      self-contained (runtime packs from NuGet: a framework-dependent arm64 app needs an arm64 .NET
-#      runtime, which this x64 machine has not), and checks GET /api/books -> 200 with the seed's 15 books.
+#      runtime, which this x64 machine has not), and checks GET /api/books -> 200 with the seed's 15 books;
+#      then a user's own project (test/fixtures/echo) the same way: GET /healthz -> 200, GET /echo/arm64 -> arm64.
 # Both need an arm64 C/C++ runtime: libc6, libgcc-s1 and libstdc++6 for arm64 are downloaded from the
 # configured Debian mirror into a private cache (the system's dpkg is untouched). Under qemu the JIT'd app
 # starts without special settings; DOTNET_EnableWriteXorExecute=0 only saves the W^X double mapping of
@@ -233,4 +234,19 @@ books="$(curl -s --max-time 120 "$URL/api/books" | node -e 'let s="";process.std
 echo "    OK  GET /api/books -> the seed's 15 books"
 stop_qemu
 
-echo "verify-cross-arch: PASS (${#PROJECTS[@]} services and a user's project x amd64/arm64 published and checked, arm64 Native AOT and ReadyToRun ran under qemu) in $(( $(date +%s) - started ))s"
+# A user's own project (test/fixtures/echo, built above from its own folder for both architectures) runs on arm64
+# too: self-contained for the same reason as the BookStore, published from the same build context.
+echo "==> Echo.Api (a user's project) arm64, self-contained and ReadyToRun, under qemu-aarch64-static"
+user_out="$WORK/out/Echo.Api-arm64-self-contained"
+(cd "$WORK/user-context" && timeout 600 dotnet publish Echo.Api/Echo.Api.csproj -c Release -a arm64 -p:PublishReadyToRun=true --self-contained \
+  -o "$user_out" -nologo -v quiet) >"$WORK/build.log" 2>&1 \
+  || { cat "$WORK/build.log" >&2; fail "self-contained arm64 publish of the user's project failed."; }
+kind="$(file -b "$user_out/Echo.Api")"
+[[ "$kind" == *"ARM aarch64"* ]] || fail "the user's Echo.Api is '$kind', expected AArch64."
+start_under_qemu "$user_out" Echo.Api "user's Echo API"
+echoed="$(curl -s --max-time 60 "$URL/echo/arm64" || true)"
+[[ "$echoed" == "arm64" ]] || fail "GET /echo/arm64 on the user's arm64 service answered '$echoed', expected arm64."
+echo "    OK  GET /echo/arm64 -> arm64"
+stop_qemu
+
+echo "verify-cross-arch: PASS (${#PROJECTS[@]} services and a user's project x amd64/arm64 published and checked, arm64 Native AOT and ReadyToRun, ours and the user's, ran under qemu) in $(( $(date +%s) - started ))s"
