@@ -25,13 +25,14 @@ export interface ImageBuild {
 }
 
 /** What an image is built from: a service's, or another image's the program builds (the monitor's TLS init image). */
-export type ImageSource = Pick<ServiceSpec, "name" | "context" | "project" | "projectFile" | "dockerfile">;
+export type ImageSource = Pick<ServiceSpec, "name" | "context" | "project" | "projectFile" | "dockerfile" | "framework">;
 
 /** Lays out the image's build context for the stack and platform, and returns what docker-build is given. */
 export function imageBuild(stack: string, spec: ImageSource, platform: string): ImageBuild {
     const root = projectRoot();
     const base = process.env[BUILD_DIR_ENV] ? path.resolve(process.env[BUILD_DIR_ENV] as string) : path.join(root, ".build", "images");
-    const buildArgs = { PROJECT: spec.projectFile };
+    // The Dockerfiles' arguments: the project, the framework to publish, the runtime image's tag for it.
+    const buildArgs = { PROJECT: spec.projectFile, FRAMEWORK: spec.framework.targetFramework, RUNTIME_TAG: spec.framework.runtimeTag };
     const staged = stageImageContext({
         sourceContext: path.resolve(root, spec.context),
         project: spec.project,

@@ -11,18 +11,22 @@ import { MonitorSigningKey } from "../infra/monitor-api-key";
 import { DiagnosticsBucket, MONITOR_CONTAINER, MONITOR_PORT, MONITOR_TLS_PROJECT, MonitorListener, monitorSidecar } from "../infra/monitor";
 import { repositoryName } from "../infra/naming";
 import { ServiceImage } from "../infra/service-image";
-import { imageBuild } from "./image-build";
+import * as path from "path";
+import { imageBuild, ImageSource } from "./image-build";
+import { servicesDir } from "./paths";
+import { targetFramework } from "./target-framework";
 import { ServiceSpec } from "./services";
 import { PROJECT, StackSettings } from "./settings";
 
 /** Where the MonitorTls image is built from: a project in services/, with the services' Dockerfile. */
-const TLS_IMAGE_SOURCE = {
+const tlsImageSource = (): ImageSource => ({
     name: "monitor-tls",
     context: "services",
     project: MONITOR_TLS_PROJECT.split("/")[0],
     projectFile: MONITOR_TLS_PROJECT,
     dockerfile: "services/Dockerfile",
-} as const;
+    framework: targetFramework("MonitorTls", path.join(servicesDir(), MONITOR_TLS_PROJECT), servicesDir()),
+});
 
 export type MonitorShared = ReturnType<typeof createMonitorShared>;
 
@@ -42,10 +46,10 @@ export function createMonitorShared(prefix: string, stack: string, settings: Sta
     });
     const platform = architectureTraits(settings.architecture).platform;
     // Built as the services are: its own staged context, tagged by what docker-build would rebuild for.
-    const tlsBuild = settings.monitor.allowedCidrs.length > 0 ? imageBuild(stack, TLS_IMAGE_SOURCE, platform) : undefined;
+    const tlsBuild = settings.monitor.allowedCidrs.length > 0 ? imageBuild(stack, tlsImageSource(), platform) : undefined;
     const tlsImage = tlsBuild
         ? new ServiceImage(`${prefix}-monitor-tls`, {
-            repositoryName: repositoryName(PROJECT, stack, TLS_IMAGE_SOURCE.name),
+            repositoryName: repositoryName(PROJECT, stack, "monitor-tls"),
             context: tlsBuild.context,
             dockerfile: tlsBuild.dockerfile,
             buildArgs: tlsBuild.buildArgs,

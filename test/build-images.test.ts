@@ -36,7 +36,8 @@ describe("npm run build:images", () => {
                 assert.ok(image);
                 assert.deepStrictEqual(command.args, [
                     "buildx", "build", "--platform", image.inputs.platforms[0], "--file", image.inputs.dockerfile.location,
-                    "--build-arg", `PROJECT=${image.inputs.buildArgs.PROJECT}`, "--progress", "plain", image.inputs.context.location,
+                    "--build-arg", "FRAMEWORK=net10.0", "--build-arg", `PROJECT=${image.inputs.buildArgs.PROJECT}`, "--build-arg", "RUNTIME_TAG=10.0.12-noble-chiseled",
+                    "--progress", "plain", image.inputs.context.location,
                 ]);
                 assert.strictEqual(image.inputs.platforms[0], `linux/${stack}`);
                 assert.ok(!command.args.some((a) => /push|cache|output|registry|^-o$|--load/.test(a)), command.args.join(" "));

@@ -24,6 +24,14 @@ function stages(dockerfile: string): string[][] {
     return result;
 }
 
+/** The default of the global `ARG RUNTIME_TAG=...` (before the first FROM, so FROM lines can use it). */
+function runtimeTagDefault(file: string): string {
+    const text = fs.readFileSync(file, "utf8");
+    const match = /^ARG RUNTIME_TAG=(\S+)$/m.exec(text.slice(0, text.search(/^FROM /m)));
+    assert.ok(match, `${file} declares ARG RUNTIME_TAG=<tag> before its first FROM`);
+    return match[1];
+}
+
 describe("service Dockerfiles", () => {
     let writablePaths: Set<string>;
 
@@ -45,11 +53,13 @@ describe("service Dockerfiles", () => {
         const [build, final, ...rest] = stages(fs.readFileSync(file, "utf8"));
         assert.strictEqual(rest.length, 0, "two stages");
         assert.match(build[0], /^FROM --platform=\$BUILDPLATFORM mcr\.microsoft\.com\/dotnet\/sdk:10\.0 AS build$/);
-        assert.ok(build.includes("ARG TARGETARCH") && build.includes("ARG PROJECT"));
+        assert.ok(build.includes("ARG TARGETARCH") && build.includes("ARG PROJECT") && build.includes("ARG FRAMEWORK=net10.0"));
         assert.ok(build.includes('RUN dotnet restore "$PROJECT" -a $TARGETARCH -p:PublishReadyToRun=true'));
-        assert.ok(build.includes('RUN dotnet publish "$PROJECT" -c Release -a $TARGETARCH -p:PublishReadyToRun=true --no-restore -o /app'));
+        assert.ok(build.includes('RUN dotnet publish "$PROJECT" -f $FRAMEWORK -c Release -a $TARGETARCH -p:PublishReadyToRun=true --no-restore -o /app'));
         assert.ok(build.some((l) => l.startsWith("RUN mv ") && l.includes("/app/service")), "the apphost becomes /app/service");
-        assert.match(final[0], /^FROM mcr\.microsoft\.com\/dotnet\/aspnet:10\.0\.\d+-noble-chiseled AS final$/, "a chiseled runtime with a version tag");
+        // The runtime's tag is the program's RUNTIME_TAG for the project's framework, by default a chiseled 10.0 patch.
+        assert.strictEqual(final[0], "FROM mcr.microsoft.com/dotnet/aspnet:$RUNTIME_TAG AS final");
+        assert.match(runtimeTagDefault(file), /^10\.0\.\d+-noble-chiseled$/, "a chiseled runtime with a version tag");
         assert.ok(final.includes("USER $APP_UID"));
         assert.deepStrictEqual(final.at(-1), 'ENTRYPOINT ["/app/service"]');
         const volume = final.find((l) => l.startsWith("VOLUME "));
@@ -68,7 +78,7 @@ describe("service Dockerfiles", () => {
         const [build, final, ...rest] = stages(fs.readFileSync(file, "utf8"));
         assert.strictEqual(rest.length, 0, "two stages");
         assert.match(build[0], /^FROM --platform=\$BUILDPLATFORM mcr\.microsoft\.com\/dotnet\/sdk:10\.0-noble-aot AS build$/, "the SDK image with clang, on the builder's platform");
-        assert.ok(["ARG TARGETARCH", "ARG BUILDARCH", "ARG PROJECT"].every((a) => build.includes(a)));
+        assert.ok(["ARG TARGETARCH", "ARG BUILDARCH", "ARG PROJECT", "ARG FRAMEWORK=net10.0"].every((a) => build.includes(a)));
         const runs = build.filter((l) => l.startsWith("RUN "));
         // The toolchain for another architecture (dotnet/dotnet-docker samples/releasesapi/Dockerfile.ubuntu-cross-x64-arm64):
         // only when TARGETARCH differs from BUILDARCH, and both ways round.
@@ -78,15 +88,16 @@ describe("service Dockerfiles", () => {
         assert.ok(runs[0].includes('dpkg --add-architecture "$TARGETARCH"') && runs[0].includes('"gcc-$triple" "zlib1g-dev:$TARGETARCH"'));
         assert.deepStrictEqual(runs.slice(1, 3), [
             'RUN dotnet restore "$PROJECT" -a $TARGETARCH -p:PublishAot=true',
-            'RUN dotnet publish "$PROJECT" -c Release -a $TARGETARCH -p:PublishAot=true --no-restore -o /app',
+            'RUN dotnet publish "$PROJECT" -f $FRAMEWORK -c Release -a $TARGETARCH -p:PublishAot=true --no-restore -o /app',
         ]);
         assert.ok(runs[3].startsWith("RUN mv ") && runs[3].includes("/app/service") && runs[3].includes("rm -f /app/*.dbg"), "the binary alone becomes /app/service");
-        assert.match(final[0], /^FROM mcr\.microsoft\.com\/dotnet\/runtime-deps:10\.0\.\d+-noble-chiseled AS final$/, "no .NET runtime, a version tag");
+        assert.strictEqual(final[0], "FROM mcr.microsoft.com/dotnet/runtime-deps:$RUNTIME_TAG AS final", "no .NET runtime");
         const generic = stages(fs.readFileSync(path.join(projectRoot(), "services", SERVICE_DOCKERFILE), "utf8"))[1];
         // The tiering setting is for JIT'd code; a Native AOT binary has none.
         const jitOnly = (l: string) => l.startsWith("ENV DOTNET_TC_");
         assert.deepStrictEqual(final.slice(1), generic.slice(1).filter((l) => !jitOnly(l)), "the same final stage as services/Dockerfile after its FROM");
-        assert.strictEqual(final[0].split(":")[1], generic[0].split(":")[1], "the same patch release as the ASP.NET Core image");
+        const genericFile = path.join(projectRoot(), "services", SERVICE_DOCKERFILE);
+        assert.strictEqual(runtimeTagDefault(file), runtimeTagDefault(genericFile), "the same patch release as the ASP.NET Core image");
     });
 
     it("two Dockerfiles for all, chosen in the registry, and each image names its project with the PROJECT build argument", async () => {

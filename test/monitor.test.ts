@@ -269,7 +269,7 @@ describe("monitor options", () => {
             const [app, tls, monitor] = containers;
             // One MonitorTls image per stack, built like the services for the stack's platform.
             const image = one(resources, "docker-build:index:Image", `dotnet-fargate-${stack}-monitor-tls-image`);
-            assert.deepStrictEqual([image.inputs.buildArgs, image.inputs.platforms], [{ PROJECT: "MonitorTls/MonitorTls.csproj" }, [stack === "arm64" ? "linux/arm64" : "linux/amd64"]]);
+            assert.deepStrictEqual([image.inputs.buildArgs, image.inputs.platforms], [{ PROJECT: "MonitorTls/MonitorTls.csproj", FRAMEWORK: "net10.0", RUNTIME_TAG: "10.0.12-noble-chiseled" }, [stack === "arm64" ? "linux/arm64" : "linux/amd64"]]);
             assert.strictEqual(image.inputs.context.location, `.build/images/${stack}/monitor-tls`, "its own staged context (stacks/image-build.ts)");
             assert.match(tls.image, new RegExp(`^123456789012\\.dkr\\.ecr\\.eu-west-1\\.amazonaws\\.com/dotnet-fargate-${stack}/monitor-tls:src-[0-9a-f]{12}@sha256:[0-9a-f]{64}$`));
             assert.deepStrictEqual(tls, {

@@ -98,7 +98,7 @@ for (const stack of ARCHITECTURES) {
                     fs.readFileSync(path.join(projectRoot(), image.inputs.dockerfile.location), "utf8"),
                     fs.readFileSync(path.join(servicesDir(), dockerfile), "utf8"),
                 );
-                assert.deepStrictEqual(image.inputs.buildArgs, { PROJECT: `${project}/${project}.csproj` });
+                assert.deepStrictEqual(image.inputs.buildArgs, { PROJECT: `${project}/${project}.csproj`, FRAMEWORK: "net10.0", RUNTIME_TAG: "10.0.12-noble-chiseled" });
                 const repoUrl = `${MOCK_ACCOUNT_ID}.dkr.ecr.${MOCK_REGION}.amazonaws.com/dotnet-fargate-${stack}/${service}`;
                 assert.strictEqual(image.inputs.tags.length, 1);
                 assert.match(image.inputs.tags[0], new RegExp(`^${repoUrl.replace(/\./g, "\\.")}:src-[0-9a-f]{12}$`));

@@ -31,7 +31,7 @@ for (const stack of ARCHITECTURES) {
                 fs.readFileSync(path.join(projectRoot(), image.inputs.dockerfile.location), "utf8"),
                 fs.readFileSync(path.join(projectRoot(), "services", "Dockerfile"), "utf8"),
             );
-            assert.deepStrictEqual(image.inputs.buildArgs, { PROJECT: "Echo.Api/Echo.Api.csproj" });
+            assert.deepStrictEqual(image.inputs.buildArgs, { PROJECT: "Echo.Api/Echo.Api.csproj", FRAMEWORK: "net10.0", RUNTIME_TAG: "10.0.12-noble-chiseled" });
             assert.match(image.inputs.tags[0], /\/dotnet-fargate-(arm64|amd64)\/echo:src-[0-9a-f]{12}$/);
         });
 

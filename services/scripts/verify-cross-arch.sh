@@ -95,8 +95,11 @@ build_steps() {
 # Runs a Dockerfile's build stage for one project folder inside a build context, for both architectures.
 # Usage: build_project <context> <project folder> <Dockerfile> <the Dockerfile's name in services/, for the log>
 build_project() {
-  local context="$1" project="$2" dockerfile="$3" label="$4" arch out cmd kind machine assembly aot=""
+  local context="$1" project="$2" dockerfile="$3" label="$4" arch out cmd kind machine assembly framework aot=""
   build_steps "$dockerfile"
+  # The framework the program passes for these projects (net10.0), the Dockerfile's default.
+  framework="$(sed -nE 's/^ARG FRAMEWORK=(.+)$/\1/p' "$dockerfile")"
+  [[ -n "$framework" ]] || fail "$dockerfile: no 'ARG FRAMEWORK=<default>' line."
   [[ "${steps[1]}" == *"-p:PublishAot=true"* ]] && aot=yes
   for arch in amd64 arm64; do
     out="$WORK/out/$project-$arch"
@@ -104,6 +107,7 @@ build_project() {
     for step in "${steps[@]}"; do
       cmd="${step//\$TARGETARCH/$arch}"
       cmd="${cmd//\$PROJECT/$project/$project.csproj}"
+      cmd="${cmd//\$FRAMEWORK/$framework}"
       cmd="${cmd//\/app/$out}"
       cmd="${cmd//\/diag/$out.diag}"
       echo "    $cmd"
