@@ -60,6 +60,8 @@ export interface ServiceDatabase {
 export const DATABASE_PASSWORD_VARIABLE = "PGPASSWORD";
 
 const KEY = "dotnet-fargate:services";
+/** Names a user's service cannot take: the built-in services', and the monitor's TLS image (its ECR repository). */
+const RESERVED_NAMES: readonly string[] = [...SERVICE_NAMES, "monitor-tls"];
 const FIELDS = ["name", "project", "paths", "port", "healthCheckPath", "environment", "secrets", "database", "dockerfile", "context"];
 /** The longest health check path a target group takes (Elastic Load Balancing API reference, CreateTargetGroup's HealthCheckPath). */
 const HEALTH_CHECK_PATH_MAX_LENGTH = 1024;
@@ -128,8 +130,8 @@ function userService(entry: unknown, index: number, root: string): ServiceSpec {
         }
     }
     // It names the ECR repository, the RDS instance and the load balancer's target group, none of which take a '-' at the end or two in a row.
-    if (typeof e.name !== "string" || e.name.length > 31 || !/^[a-z](?:-?[a-z0-9])*$/.test(e.name) || SERVICE_NAMES.includes(e.name)) {
-        throw new ConfigError(at("name"), e.name, `expected 1 to 31 lower-case letters and digits, starting with a letter, with single '-' between them (none at the end), not a built-in name (${SERVICE_NAMES.join(", ")})`);
+    if (typeof e.name !== "string" || e.name.length > 31 || !/^[a-z](?:-?[a-z0-9])*$/.test(e.name) || RESERVED_NAMES.includes(e.name)) {
+        throw new ConfigError(at("name"), e.name, `expected 1 to 31 lower-case letters and digits, starting with a letter, with single '-' between them (none at the end), not a built-in name (${RESERVED_NAMES.join(", ")})`);
     }
     const projectDir = projectFolder(at("project"), e.project, root);
     const context = e.context === undefined ? path.dirname(projectDir) : folder(at("context"), e.context, root);
