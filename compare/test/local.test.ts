@@ -1,0 +1,66 @@
+/**
+ * `npm run compare -- --local` end to end: deploy is the benchmark's local start (a Node stand-in for each .NET
+ * service, bench/stub-server.ts), destroy stops them; the benchmark runs on the started target. Artillery is
+ * replaced by canned figures (bench's own tests run the real one).
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { isProcessAlive } from "../../bench/local";
+import { compare } from "../main";
+import { readRunState } from "../state";
+import { cannedArtillery, Harness } from "./harness";
+
+const STUB = path.resolve(__dirname, "../../bench/stub-server.js");
+
+describe("npm run compare -- --local", function () {
+    this.timeout(120_000);
+    let h: Harness;
+    beforeEach(() => (h = new Harness()));
+    afterEach(() => h.remove());
+
+    it("starts the services, waits for them, benchmarks, stops them, and says it measured one architecture", async () => {
+        const lines: string[] = [];
+        const pids: number[] = [];
+        const code = await compare(["--local", "--no-cap", "--scale", "0.01", "--scenarios", "books,prime", "--out", path.join(h.dir, "local.json")], {
+            log: (l) => {
+                lines.push(l);
+                const m = /\(pid (\d+)\)/.exec(l);
+                if (m) {
+                    pids.push(Number(m[1]));
+                }
+            },
+            stateFile: h.stateFile,
+            healthIntervalMs: 100,
+            benchDeps: { runScript: cannedArtillery, quiet: true, localCommand: (_n, port) => ({ command: process.execPath, args: [STUB, String(port)] }) },
+        });
+        assert.strictEqual(code, 0, lines.join("\n"));
+        assert.strictEqual(pids.length, 2, lines.join("\n"));
+        assert.ok(pids.every((p) => !isProcessAlive(p)), "every service stopped");
+        assert.deepStrictEqual(lines.filter((l) => l.startsWith("== ")).map((l) => l.split(":")[0]), ["== prepare", "== prepare", "== deploy", "== deploy", "== health", "== health", "== benchmark", "== benchmark", "== destroy", "== destroy"]);
+        assert.ok(lines.some((l) => /^ {3}local\/BookStore\.Api: 200 from http:\/\/127\.0\.0\.1:\d+\/healthz after \d+s$/.test(l)));
+        assert.match(lines[0], /^--local costs nothing in AWS; the same comparison on both stacks would cost about \$\d+\.\d\d:$/);
+        assert.strictEqual(readRunState(h.stateFile), undefined);
+        const md = fs.readFileSync(path.join(h.dir, "local.md"), "utf8");
+        assert.match(md, /## What this run measured\n\nThis was a local run \(npm run compare -- --local\): it measured one architecture, this machine's \((x64|arm64), [^)]+\)/);
+        assert.match(md, /A real run \(npm run compare\) adds: both architectures on Fargate/);
+    });
+
+    it("a service that does not start fails the deploy phase and leaves nothing running", async () => {
+        const lines: string[] = [];
+        const code = await compare(["--local", "--no-cap", "--scale", "0.01", "--scenarios", "books", "--out", path.join(h.dir, "x.json")], {
+            log: (l) => lines.push(l),
+            stateFile: h.stateFile,
+            benchDeps: { runScript: cannedArtillery, quiet: true, localCommand: () => ({ command: process.execPath, args: ["-e", "process.exit(3)"] }) },
+        });
+        assert.strictEqual(code, 1);
+        assert.ok(lines.some((l) => l.startsWith("== deploy: failed after")), lines.join("\n"));
+        assert.ok(lines.some((l) => l === "== destroy: done in 0s"));
+        assert.ok(!fs.existsSync(path.join(h.dir, "x.json")));
+        assert.strictEqual(readRunState(h.stateFile), undefined);
+    });
+
+    it("--keep is refused with --local", async () => {
+        await assert.rejects(compare(["--local", "--keep"], { log: () => undefined, stateFile: h.stateFile }), /^UsageError: --keep is for the stacks; --local stops its services when the run ends/);
+    });
+});
