@@ -62,7 +62,7 @@ export async function emptyRepositories(repos: readonly Repository[], api: EcrAp
 /** The real API, one client per region. */
 export function awsEcr(): EcrApi {
     const clients = new Map<string, ECRClient>();
-    const client = (region: string) => clients.get(region) ?? clients.set(region, new ECRClient({ region })).get(region)!; // eslint-disable-line @typescript-eslint/no-non-null-assertion
+    const client = (region: string) => clients.get(region) ?? clients.set(region, new ECRClient({ region })).get(region)!;
     return {
         async listDigests(repo) {
             const digests = new Set<string>();

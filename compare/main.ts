@@ -49,6 +49,7 @@ function awsCredentials(deps: CompareDeps): string {
             throw new Error(
                 `npm run compare deploys two stacks to AWS and found no AWS credentials, so nothing was started. ` +
                     `${e.message.replace(/^--engine fargate needs AWS credentials and none were found: /, "Set them: ")} Without an AWS account: npm run compare -- --local.`,
+                { cause: e },
             );
         }
         throw e;

@@ -47,7 +47,7 @@ export function readRunState(file = DEFAULT_STATE_FILE): RunState | undefined {
     try {
         data = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<RunState>;
     } catch (e) {
-        throw new Error(`${file} is not valid JSON (${(e as Error).message}); read it, remove what it lists by hand, then delete it`);
+        throw new Error(`${file} is not valid JSON (${(e as Error).message}); read it, remove what it lists by hand, then delete it`, { cause: e });
     }
     if (data.format !== STATE_FORMAT || typeof data.runId !== "string" || typeof data.stacks !== "object" || data.stacks === null) {
         throw new Error(`${file} is not a compare run-state file of format ${STATE_FORMAT}; read it, remove what it lists by hand, then delete it`);
