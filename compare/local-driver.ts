@@ -96,6 +96,10 @@ export class LocalDriver implements Driver {
     }
 
     async teardown(): Promise<string[]> {
+        if (this.local.running.length === 0) {
+            // --cleanup, or a failure before this run started anything: what an earlier run recorded.
+            stopLeftoverProcesses(this.o.state.state.processes, this.o.log);
+        }
         await stopLocal(this.local, this.o.log);
         const alive = this.local.running.filter((r) => r.child.pid !== undefined && isProcessAlive(r.child.pid));
         this.o.state.setProcesses(alive.map((r) => ({ name: r.name, pid: r.child.pid as number, cmdline: cmdlineOf(r.child.pid) })));

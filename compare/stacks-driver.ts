@@ -57,7 +57,15 @@ export class StacksDriver implements Driver {
     constructor(private readonly o: StacksDriverOptions) {}
 
     private async ws(): Promise<LocalWorkspace> {
-        this.workspace ??= await LocalWorkspace.create({ workDir: this.o.workDir, ...(this.o.pulumiCommand ? { pulumiCommand: this.o.pulumiCommand } : {}) });
+        try {
+            this.workspace ??= await LocalWorkspace.create({ workDir: this.o.workDir, ...(this.o.pulumiCommand ? { pulumiCommand: this.o.pulumiCommand } : {}) });
+        } catch (e) {
+            // PulumiCommand.get runs `pulumi version`; execa reports a missing program as ENOENT.
+            if (/ENOENT/.test(String((e as Error).message))) {
+                throw new Error("the Pulumi CLI (`pulumi`) is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/), or run npm run compare -- --local", { cause: e });
+            }
+            throw e;
+        }
         return this.workspace;
     }
 
@@ -217,7 +225,9 @@ export class StacksDriver implements Driver {
             return [`${leftover(name)} (its ECR repositories could not be emptied: ${problems.join("; ")})`];
         }
         await this.withEvents(name, "destroy", (onEvent, onOutput) => stack.destroy({ onEvent, onOutput, color: "never" }));
-        await ws.removeStack(name);
+        // --preserve-config: without it `stack rm` deletes Pulumi.<stack>.yaml, the stack file this repository keeps
+        // (pulumi/pulumi pkg/cmd/pulumi/stack/stack_remove.go).
+        await ws.removeStack(name, { preserveConfig: true });
         this.o.state.setStack(name, { created: true, status: "destroyed" });
         return [];
     }

@@ -163,6 +163,9 @@ async function run(): Promise<never> {
     }
     if (a === "stack" && b === "rm") {
         const name = args.find((x, i) => i > 1 && !x.startsWith("--") && args[i - 1] !== "--stack") as string;
+        if (!args.includes("--preserve-config")) {
+            fail("the stand-in refuses `stack rm` without --preserve-config: the CLI would delete Pulumi.<stack>.yaml (pulumi/pulumi pkg/cmd/pulumi/stack/stack_remove.go)");
+        }
         if (fails("rm", name)) {
             fail("stand-in failure removing the stack");
         }

@@ -60,6 +60,28 @@ describe("npm run compare -- --local", function () {
         assert.strictEqual(readRunState(h.stateFile), undefined);
     });
 
+    it("stops the services an earlier, killed run left running, and leaves a reused pid alone", async () => {
+        const { spawn } = await import("child_process");
+        const { cmdlineOf } = await import("../local-driver");
+        const left = spawn(process.execPath, [STUB, "0"], { stdio: "ignore" });
+        const other = spawn(process.execPath, ["-e", "setTimeout(() => undefined, 60000)"], { stdio: "ignore" });
+        await new Promise((r) => setTimeout(r, 500));
+        fs.mkdirSync(path.dirname(h.stateFile), { recursive: true });
+        fs.writeFileSync(h.stateFile, JSON.stringify({
+            format: "dotnet-fargate-compare/1", runId: "killed", startedAt: "2026-12-01T00:00:00Z", mode: "local", stacks: {},
+            processes: [{ name: "BookStore.Api", pid: left.pid, cmdline: cmdlineOf(left.pid) }, { name: "Prime.Api", pid: other.pid, cmdline: "dotnet Prime.Api.dll" }],
+        }));
+        const lines: string[] = [];
+        const code = await compare(["--cleanup"], { log: (l) => lines.push(l), stateFile: h.stateFile });
+        assert.strictEqual(code, 0, lines.join("\n"));
+        await new Promise((r) => setTimeout(r, 500));
+        assert.ok(!isProcessAlive(left.pid as number), "the recorded service is stopped");
+        assert.ok(isProcessAlive(other.pid as number), "a pid now running something else is left alone");
+        assert.ok(lines.includes(`   stopped BookStore.Api (pid ${left.pid}), left running by the interrupted run`), lines.join("\n"));
+        assert.strictEqual(readRunState(h.stateFile), undefined);
+        other.kill();
+    });
+
     it("--keep is refused with --local", async () => {
         await assert.rejects(compare(["--local", "--keep"], { log: () => undefined, stateFile: h.stateFile }), /^UsageError: --keep is for the stacks; --local stops its services when the run ends/);
     });

@@ -135,6 +135,22 @@ describe("npm run compare (stacks, stand-in pulumi CLI)", function () {
         assert.strictEqual(readRunState(h.stateFile), undefined);
     });
 
+    it("--keep leaves the stacks it created and says how to remove them; --cleanup then removes them", async () => {
+        const kept = await run(["--keep"]);
+        assert.strictEqual(kept.code, 0, kept.lines.join("\n"));
+        assert.ok(!h.commands().some((c) => c.startsWith("destroy") || c.startsWith("stack rm")));
+        assert.deepStrictEqual(kept.lines.filter((l) => l.startsWith("  - ")), [
+            "  - stack arm64, created by this run and still deployed: remove it with `npm run compare -- --cleanup` (empties its ECR repositories, then pulumi destroy and stack rm)",
+            "  - stack amd64, created by this run and still deployed: remove it with `npm run compare -- --cleanup` (empties its ECR repositories, then pulumi destroy and stack rm)",
+        ]);
+        assert.match(fs.readFileSync(path.join(h.dir, "results.md"), "utf8"), /were kept \(--keep\) and cost money until removed with npm run compare -- --cleanup/);
+        assert.deepStrictEqual(Object.values(readRunState(h.stateFile)?.stacks ?? {}), [{ created: true, status: "deployed" }, { created: true, status: "deployed" }]);
+        const cleaned = await run(["--cleanup"]);
+        assert.strictEqual(cleaned.code, 0, cleaned.lines.join("\n"));
+        assert.deepStrictEqual(h.commands().filter((c) => c.startsWith("stack rm")).sort(), ["stack rm amd64", "stack rm arm64"]);
+        assert.strictEqual(readRunState(h.stateFile), undefined);
+    });
+
     it("resumes an interrupted run: its stack is selected, not created again", async () => {
         h.existingStack("arm64", { [RUN_TAG]: "earlier-run" });
         fs.mkdirSync(path.dirname(h.stateFile), { recursive: true });
@@ -170,6 +186,17 @@ describe("npm run compare (stacks, stand-in pulumi CLI)", function () {
         const answered = await compare([...BENCH], { log: () => undefined, stateFile: h.stateFile, env: { AWS_PROFILE: "x" }, isTTY: true, confirm: async () => false });
         assert.strictEqual(answered, 1);
         assert.deepStrictEqual(h.calls(), []);
+    });
+
+    it("says what to install when there is no pulumi CLI, and creates nothing", async () => {
+        process.env.PATH = path.join(h.dir, "empty");
+        const lines: string[] = [];
+        const code = await compare(["--yes", ...BENCH], { log: (l) => lines.push(l), stateFile: h.stateFile, env: { AWS_PROFILE: "x" }, ecr: h.ecr() });
+        process.env.PATH = saved.PATH;
+        assert.strictEqual(code, 1);
+        assert.ok(lines.includes("compare failed: the Pulumi CLI (`pulumi`) is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/), or run npm run compare -- --local"), lines.join("\n"));
+        assert.deepStrictEqual(h.calls(), []);
+        assert.strictEqual(readRunState(h.stateFile), undefined);
     });
 
     it("Ctrl-C (SIGINT to the process) during the deployment stops the ups and removes both stacks", async () => {
