@@ -7,7 +7,7 @@
 import { Architecture } from "../infra/architecture";
 import { HOURS_PER_MONTH, mergePrices, MonthlyCost, PriceTable, TaskSize, taskHourUsd } from "../infra/pricing";
 import { evaluate, stackFileConfig } from "../stacks/offline";
-import { key } from "../stacks/settings";
+import { key, PROJECT } from "../stacks/settings";
 import type { CapacityTarget, FixedScenario } from "../bench/scenarios";
 import { WARMUP_CHUNK_S, WARMUP_MAX_CHUNKS } from "../bench/runner";
 
@@ -104,4 +104,30 @@ export function formatCost(c: CostEstimate): string[] {
         ...c.lines.map((l) => `  ${l.what}: ${l.hours.toFixed(2)} h, $${l.usd.toFixed(2)}`),
         `  total: $${c.totalUsd.toFixed(2)} (list prices from infra/pricing.ts; traffic-priced items (LCUs, NAT data, logs) not included)`,
     ];
+}
+
+/**
+ * What would stop this run's tear-down, said before it starts: a stack file that turns the database on keeps RDS's
+ * deletion protection unless it sets `database.deletionProtection` to false (stacks/settings.ts DEFAULTS), and
+ * `pulumi destroy` then fails on the instance; without `skipFinalSnapshot` a final snapshot outlives the stack.
+ */
+export function teardownWarnings(stacks: readonly string[], read: (stack: string) => { config: Record<string, string> } = stackFileConfig): string[] {
+    const warnings: string[] = [];
+    for (const stack of stacks) {
+        const raw = read(stack).config[key("database")];
+        const db = raw === undefined ? undefined : (JSON.parse(raw) as { enabled?: boolean; deletionProtection?: boolean; skipFinalSnapshot?: boolean });
+        if (!db?.enabled) {
+            continue;
+        }
+        if (db.deletionProtection !== false) {
+            warnings.push(
+                `stack ${stack}: the database keeps deletion protection, so the run cannot destroy the stack it creates; for a throw-away comparison set ` +
+                    `\`pulumi config set --path 'dotnet-fargate:database.deletionProtection' false --stack ${stack}\` first`,
+            );
+        }
+        if (db.skipFinalSnapshot !== true) {
+            warnings.push(`stack ${stack}: destroying the database first takes the snapshot ${PROJECT}-${stack}-bookstore-final (infra/database.ts, named after the stack's prefix), which stays (and costs storage) after the run`);
+        }
+    }
+    return warnings;
 }

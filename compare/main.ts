@@ -7,11 +7,11 @@ import * as os from "os";
 import * as path from "path";
 import * as readline from "readline";
 import { REPO_ROOT } from "../bench/local";
-import { main as benchMain, MainDeps, planTests } from "../bench/run";
+import { main as benchMain, localArchitecture, MainDeps, planTests } from "../bench/run";
 import { checkAwsCredentials, CredentialsError } from "../bench/fargate";
 import { currentMachine } from "../bench/results";
 import { readUserPaths } from "./user-paths";
-import { benchSeconds, CostEstimate, Durations, experimentCost, formatCost, STACK_DEPLOY_S, STACK_DESTROY_S, stackCost, StackCost } from "./cost";
+import { benchSeconds, CostEstimate, Durations, experimentCost, formatCost, STACK_DEPLOY_S, STACK_DESTROY_S, stackCost, StackCost, teardownWarnings } from "./cost";
 import { awsEcr, EcrApi } from "./ecr";
 import { Driver, runFlow } from "./flow";
 import { LocalDriver } from "./local-driver";
@@ -87,6 +87,7 @@ export async function compare(argv: readonly string[], deps: CompareDeps = {}): 
     } else {
         log(`This run deploys ${COMPARE_STACKS.join(" and ")} to AWS. Expected cost (${describe(expectedDurations(options))}):`);
         formatCost(estimate).forEach((l) => log(l));
+        teardownWarnings(COMPARE_STACKS).forEach((w) => log(`warning: ${w}`));
         if (!(await confirmed(options, deps, estimate))) {
             log("Nothing was started.");
             return 1;
@@ -103,7 +104,7 @@ export async function compare(argv: readonly string[], deps: CompareDeps = {}): 
     const actual = options.local ? estimate : experimentCost(stacks, { deployS: spent("prepare", "deploy"), benchS: spent("health", "benchmark"), destroyS: spent("destroy") }, options.bench.engine === "fargate" ? { count: options.bench.count ?? 1 } : undefined);
     if (result.results) {
         const machine = currentMachine();
-        const written = addNoteToReports(result.results, { local: options.local, machine: `${os.arch()}, ${machine.cpuModel}`, phases: phases.done, cost: actual, kept: options.keep });
+        const written = addNoteToReports(result.results, { local: options.local, machine: `${options.local ? localArchitecture() : os.arch()}, ${machine.cpuModel}`, phases: phases.done, cost: actual, kept: options.keep });
         log(`results: ${result.results}`);
         written.forEach((w) => log(`report: ${w}`));
     }

@@ -5,7 +5,7 @@
  */
 import * as assert from "assert";
 import { DEFAULT_PRICES, HOURS_PER_MONTH } from "../../infra/pricing";
-import { ARTILLERY_WORKER, benchSeconds, experimentCost, stackCost } from "../cost";
+import { ARTILLERY_WORKER, benchSeconds, experimentCost, stackCost, teardownWarnings } from "../cost";
 
 /** The default stack at list price: two services of 0.5 vCPU / 1 GB, one ALB, one NAT gateway, three public IPv4 addresses. */
 function expectedMonthly(arch: "arm64" | "amd64"): number {
@@ -47,5 +47,17 @@ describe("compare: what the experiment costs", function () {
         // 10 s fixed test; capacity 10 -> 80/s: 4 doubling steps + 5 bisections of 20 s after a 60 s warm-up; two targets.
         const s = benchSeconds({ scenarios: [{ duration: 10 }], capacity: [{ name: "c", url: "/", startRate: 10, maxRate: 80, stepDuration: 20, p99TargetMs: 100, maxErrorRate: 0.01 }] }, { targets: 2, repeat: 1, fargate: false });
         assert.strictEqual(s, 2 * (10 + 60 + 9 * 20));
+    });
+
+    it("warns before the run when a stack's database would stop its tear-down or outlive it", () => {
+        const files: Record<string, Record<string, string>> = {
+            arm64: { "dotnet-fargate:database": JSON.stringify({ enabled: true }) },
+            amd64: { "dotnet-fargate:database": JSON.stringify({ enabled: true, deletionProtection: false, skipFinalSnapshot: true }) },
+        };
+        assert.deepStrictEqual(teardownWarnings(["arm64", "amd64"], (s) => ({ config: files[s] })), [
+            "stack arm64: the database keeps deletion protection, so the run cannot destroy the stack it creates; for a throw-away comparison set `pulumi config set --path 'dotnet-fargate:database.deletionProtection' false --stack arm64` first",
+            "stack arm64: destroying the database first takes the snapshot dotnet-fargate-arm64-bookstore-final (infra/database.ts, named after the stack's prefix), which stays (and costs storage) after the run",
+        ]);
+        assert.deepStrictEqual(teardownWarnings(["arm64", "amd64"]), [], "the stack files as committed have no database");
     });
 });

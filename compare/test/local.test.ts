@@ -42,7 +42,7 @@ describe("npm run compare -- --local", function () {
         assert.match(lines[0], /^--local costs nothing in AWS; the same comparison on both stacks would cost about \$\d+\.\d\d:$/);
         assert.strictEqual(readRunState(h.stateFile), undefined);
         const md = fs.readFileSync(path.join(h.dir, "local.md"), "utf8");
-        assert.match(md, /## What this run measured\n\nThis was a local run \(npm run compare -- --local\): it measured one architecture, this machine's \((x64|arm64), [^)]+\)/);
+        assert.match(md, /## What this run measured\n\nThis was a local run \(npm run compare -- --local\): it measured one architecture, this machine's \((amd64|arm64), [^)]+\)/);
         assert.match(md, /A real run \(npm run compare\) adds: both architectures on Fargate/);
     });
 
