@@ -82,6 +82,27 @@ describe("npm run compare -- --local", function () {
         other.kill();
     });
 
+    it("Ctrl-C (SIGINT to the process) during the benchmark stops the services and leaves nothing", async () => {
+        const { spawn } = await import("child_process");
+        const child = spawn(process.execPath, [path.join(__dirname, "interrupt-child.js"), h.stateFile, "local"], { stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        child.stdout.on("data", (d) => (out += d));
+        child.stderr.on("data", (d) => (out += d));
+        const deadline = Date.now() + 60_000;
+        while (!/== benchmark: the benchmark/.test(out) && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        const pids = [...out.matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
+        assert.strictEqual(pids.length, 1, out);
+        assert.ok(isProcessAlive(pids[0]));
+        child.kill("SIGINT");
+        const code = await new Promise<number | null>((r) => child.on("exit", r));
+        assert.strictEqual(code, 130, out);
+        assert.ok(!isProcessAlive(pids[0]), "the service is stopped");
+        assert.match(out, /== benchmark: failed after \d+s: interrupted\n== destroy: stop the services and remove what they used\nstopped BookStore\.Api\n== destroy: done in \d+s/);
+        assert.strictEqual(readRunState(h.stateFile), undefined);
+    });
+
     it("--keep is refused with --local", async () => {
         await assert.rejects(compare(["--local", "--keep"], { log: () => undefined, stateFile: h.stateFile }), /^UsageError: --keep is for the stacks; --local stops its services when the run ends/);
     });

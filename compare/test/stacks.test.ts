@@ -200,7 +200,7 @@ describe("npm run compare (stacks, stand-in pulumi CLI)", function () {
     });
 
     it("Ctrl-C (SIGINT to the process) during the deployment stops the ups and removes both stacks", async () => {
-        const child = spawn(process.execPath, [path.join(__dirname, "interrupt-child.js"), h.stateFile, `${stub.url}/`], {
+        const child = spawn(process.execPath, [path.join(__dirname, "interrupt-child.js"), h.stateFile, "stacks"], {
             env: { ...process.env, PATH: `${path.join(h.dir, "bin")}:${process.env.PATH}`, FAKE_PULUMI_UP_MS: "20000", AWS_ACCESS_KEY_ID: "test" },
             stdio: ["ignore", "pipe", "pipe"],
         });
