@@ -94,7 +94,7 @@ export async function compare(argv: readonly string[], deps: CompareDeps = {}): 
         }
     }
     if (previous) {
-        log(`Resuming run ${previous.runId} (started ${previous.startedAt}), which was interrupted: ${describeState(previous)}`);
+        log(`Resuming run ${previous.runId} (started ${previous.startedAt}; interrupted, failed to tear down, or kept): ${describeState(previous)}`);
     }
     const store = new StateStore(previous ?? newRunState(mode), stateFile);
     const driver = makeDriver(options, store, deps, log);
