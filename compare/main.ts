@@ -196,7 +196,11 @@ async function confirmed(options: CompareOptions, deps: CompareDeps, estimate: C
 
 function askOnTerminal(question: string): Promise<boolean> {
     const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-    return new Promise((resolve) => rl.question(question, (a) => (rl.close(), resolve(/^y(es)?$/i.test(a.trim())))));
+    return new Promise((resolve) => {
+        // In the prompt the terminal is raw: Ctrl-C reaches readline, not the process; it means no.
+        rl.on("SIGINT", () => (rl.close(), resolve(false)));
+        rl.question(question, (a) => (rl.close(), resolve(/^y(es)?$/i.test(a.trim()))));
+    });
 }
 
 export type { StackCost };
