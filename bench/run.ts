@@ -307,10 +307,12 @@ export interface MainDeps {
     readonly runScript?: ScriptRunner;
     /** Test hook: makes (or declines) the services' CPU cgroup. */
     readonly createCpuCap?: (units: number, name: string) => CpuCap | NoCpuCap;
+    /** Targets the caller has deployed or started (`npm run compare`): benchmarked as they are, neither read nor started here. */
+    readonly targets?: readonly Target[];
 }
 
 /** What --local has started, for main() to stop whatever happens. */
-interface LocalState {
+export interface LocalState {
     running: RunningService[];
     sampler?: ProcSampler;
     /** Where the user services were published (removed at the end). */
@@ -326,7 +328,7 @@ interface LocalState {
  * their --service paths), builds ours and publishes the user's, starts them on 127.0.0.1 (pinned), and
  * returns the target that routes each path to its service.
  */
-async function startLocal(
+export async function startLocal(
     options: CliOptions,
     paths: readonly string[],
     state: LocalState,
@@ -487,7 +489,9 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
     const startedAt = new Date();
     const local: LocalState = { running: [], cpuCaps: new Map() };
     try {
-        const targets = options.stacks
+        const targets = deps.targets
+            ? [...deps.targets]
+            : options.stacks
             ? await stackTargets(options, options.stacks, deps, log)
             : [await startLocal(options, paths, local, { deps, log, pinning, cpuModel: machine.cpuModel })];
         log(`load generator: ${machine.hostname}, ${machine.cores} cores, ${machine.cpuModel}, node ${machine.node}`);
@@ -515,7 +519,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
 }
 
 /** The fixed-rate tests and capacity searches the options select, and every path they request. */
-function planTests(options: CliOptions) {
+export function planTests(options: CliOptions) {
     const scenarios = [
         ...options.scenarios.filter((s) => !isCapacityScenario(s)).map((id) => loadFixedScenario(id, options.scale)),
         ...options.scenarioFiles.map((f) => loadUserScenario(path.resolve(f), options.scale)),
@@ -582,7 +586,7 @@ function writeRun(options: CliOptions, results: BenchResults, log: (line: string
 }
 
 /** Stops what --local started (the services, their sampler, the BookStore's PostgreSQL) and removes what it published. */
-async function stopLocal(local: LocalState, log: (line: string) => void): Promise<void> {
+export async function stopLocal(local: LocalState, log: (line: string) => void): Promise<void> {
     local.sampler?.end();
     await Promise.all(local.running.map((r) => stopProcess(r.child)));
     if (local.running.length > 0) {

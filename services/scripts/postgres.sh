@@ -59,9 +59,13 @@ create_cluster() {
   as_owner openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
     -keyout "$data/server.key" -out "$data/server.crt" >/dev/null 2>&1
   as_owner chmod 600 "$data/server.key"
-  local port
+  # A port below the kernel's ephemeral range: a port in that range can be taken by any outgoing connection
+  # (a load test's, say) between this check and the server's bind, which then fails with "Address already in use".
+  local port low
+  low="$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+  (( low > 11000 )) || low=61000
   for _ in $(seq 1 50); do
-    port=$(( 20000 + RANDOM % 40000 ))
+    port=$(( 10000 + RANDOM % (low - 10000) ))
     port_in_use "$port" || break
   done
   # Loopback only; the socket lives in DIR, not in the system's run directory.

@@ -1,0 +1,109 @@
+/**
+ * `npm run compare -- --local` end to end: deploy is the benchmark's local start (a Node stand-in for each .NET
+ * service, bench/stub-server.ts), destroy stops them; the benchmark runs on the started target. Artillery is
+ * replaced by canned figures (bench's own tests run the real one).
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { isProcessAlive } from "../../bench/local";
+import { compare } from "../main";
+import { readRunState } from "../state";
+import { cannedArtillery, Harness } from "./harness";
+
+const STUB = path.resolve(__dirname, "../../bench/stub-server.js");
+
+describe("npm run compare -- --local", function () {
+    this.timeout(120_000);
+    let h: Harness;
+    beforeEach(() => (h = new Harness()));
+    afterEach(() => h.remove());
+
+    it("starts the services, waits for them, benchmarks, stops them, and says it measured one architecture", async () => {
+        const lines: string[] = [];
+        const pids: number[] = [];
+        const code = await compare(["--local", "--no-cap", "--scale", "0.01", "--scenarios", "books,prime", "--out", path.join(h.dir, "local.json")], {
+            log: (l) => {
+                lines.push(l);
+                const m = /\(pid (\d+)\)/.exec(l);
+                if (m) {
+                    pids.push(Number(m[1]));
+                }
+            },
+            stateFile: h.stateFile,
+            healthIntervalMs: 100,
+            benchDeps: { runScript: cannedArtillery, quiet: true, localCommand: (_n, port) => ({ command: process.execPath, args: [STUB, String(port)] }) },
+        });
+        assert.strictEqual(code, 0, lines.join("\n"));
+        assert.strictEqual(pids.length, 2, lines.join("\n"));
+        assert.ok(pids.every((p) => !isProcessAlive(p)), "every service stopped");
+        assert.deepStrictEqual(lines.filter((l) => l.startsWith("== ")).map((l) => l.split(":")[0]), ["== prepare", "== prepare", "== deploy", "== deploy", "== health", "== health", "== benchmark", "== benchmark", "== destroy", "== destroy"]);
+        assert.ok(lines.some((l) => /^ {3}local\/BookStore\.Api: 200 from http:\/\/127\.0\.0\.1:\d+\/healthz after \d+s$/.test(l)));
+        assert.match(lines[0], /^--local costs nothing in AWS; the same comparison on both stacks would cost about \$\d+\.\d\d:$/);
+        assert.strictEqual(readRunState(h.stateFile), undefined);
+        const md = fs.readFileSync(path.join(h.dir, "local.md"), "utf8");
+        assert.match(md, /## What this run measured\n\nThis was a local run \(npm run compare -- --local\): it measured one architecture, this machine's \((amd64|arm64), [^)]+\)/);
+        assert.match(md, /A real run \(npm run compare\) adds: both architectures on Fargate/);
+    });
+
+    it("a service that does not start fails the deploy phase and leaves nothing running", async () => {
+        const lines: string[] = [];
+        const code = await compare(["--local", "--no-cap", "--scale", "0.01", "--scenarios", "books", "--out", path.join(h.dir, "x.json")], {
+            log: (l) => lines.push(l),
+            stateFile: h.stateFile,
+            benchDeps: { runScript: cannedArtillery, quiet: true, localCommand: () => ({ command: process.execPath, args: ["-e", "process.exit(3)"] }) },
+        });
+        assert.strictEqual(code, 1);
+        assert.ok(lines.some((l) => l.startsWith("== deploy: failed after")), lines.join("\n"));
+        assert.ok(lines.some((l) => l === "== destroy: done in 0s"));
+        assert.ok(!fs.existsSync(path.join(h.dir, "x.json")));
+        assert.strictEqual(readRunState(h.stateFile), undefined);
+    });
+
+    it("stops the services an earlier, killed run left running, and leaves a reused pid alone", async () => {
+        const { spawn } = await import("child_process");
+        const { cmdlineOf } = await import("../local-driver");
+        const left = spawn(process.execPath, [STUB, "0"], { stdio: "ignore" });
+        const other = spawn(process.execPath, ["-e", "setTimeout(() => undefined, 60000)"], { stdio: "ignore" });
+        await new Promise((r) => setTimeout(r, 500));
+        fs.mkdirSync(path.dirname(h.stateFile), { recursive: true });
+        fs.writeFileSync(h.stateFile, JSON.stringify({
+            format: "dotnet-fargate-compare/1", runId: "killed", startedAt: "2026-12-01T00:00:00Z", mode: "local", stacks: {},
+            processes: [{ name: "BookStore.Api", pid: left.pid, cmdline: cmdlineOf(left.pid) }, { name: "Prime.Api", pid: other.pid, cmdline: "dotnet Prime.Api.dll" }],
+        }));
+        const lines: string[] = [];
+        const code = await compare(["--cleanup"], { log: (l) => lines.push(l), stateFile: h.stateFile });
+        assert.strictEqual(code, 0, lines.join("\n"));
+        await new Promise((r) => setTimeout(r, 500));
+        assert.ok(!isProcessAlive(left.pid as number), "the recorded service is stopped");
+        assert.ok(isProcessAlive(other.pid as number), "a pid now running something else is left alone");
+        assert.ok(lines.includes(`   stopped BookStore.Api (pid ${left.pid}), left running by the interrupted run`), lines.join("\n"));
+        assert.strictEqual(readRunState(h.stateFile), undefined);
+        other.kill();
+    });
+
+    it("Ctrl-C (SIGINT to the process) during the benchmark stops the services and leaves nothing", async () => {
+        const { spawn } = await import("child_process");
+        const child = spawn(process.execPath, [path.join(__dirname, "interrupt-child.js"), h.stateFile, "local"], { stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        child.stdout.on("data", (d) => (out += d));
+        child.stderr.on("data", (d) => (out += d));
+        const deadline = Date.now() + 60_000;
+        while (!/== benchmark: the benchmark/.test(out) && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        const pids = [...out.matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
+        assert.strictEqual(pids.length, 1, out);
+        assert.ok(isProcessAlive(pids[0]));
+        child.kill("SIGINT");
+        const code = await new Promise<number | null>((r) => child.on("exit", r));
+        assert.strictEqual(code, 130, out);
+        assert.ok(!isProcessAlive(pids[0]), "the service is stopped");
+        assert.match(out, /== benchmark: failed after \d+s: interrupted\n== destroy: stop the services and remove what they used\nstopped BookStore\.Api\n== destroy: done in \d+s/);
+        assert.strictEqual(readRunState(h.stateFile), undefined);
+    });
+
+    it("--keep is refused with --local", async () => {
+        await assert.rejects(compare(["--local", "--keep"], { log: () => undefined, stateFile: h.stateFile }), /^UsageError: --keep is for the stacks; --local stops its services when the run ends/);
+    });
+});
