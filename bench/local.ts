@@ -91,7 +91,7 @@ export function healthAdvice(url: string, status: number): string {
  * (routes do not change once the server answers) and any other answer but 200 fails after
  * STRICT_HEALTH_GRACE_MS of such answers, each with healthAdvice.
  */
-export async function waitForHealthy(url: string, timeoutMs: number, isAlive: () => boolean = () => true, strict = false): Promise<void> {
+export async function waitForHealthy(url: string, timeoutMs: number, isAlive: () => boolean = () => true, strict = false, graceMs = STRICT_HEALTH_GRACE_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = "no answer";
     let firstBadAnswer: number | undefined;
@@ -112,7 +112,7 @@ export async function waitForHealthy(url: string, timeoutMs: number, isAlive: ()
         }
         if (strict && typeof status === "number") {
             firstBadAnswer ??= Date.now();
-            if (status === 404 || Date.now() - firstBadAnswer >= STRICT_HEALTH_GRACE_MS) {
+            if (status === 404 || Date.now() - firstBadAnswer >= graceMs) {
                 throw new LocalError(healthAdvice(url, status));
             }
         }
