@@ -79,7 +79,8 @@ export class ProfilingNotDeployedError extends Error {
 /**
  * One GET to every path the run will use, on every target, before any load: a clear error naming the
  * URL when one does not answer at all, or when a stack answers 404 on a Profiling API path (the stack
- * does not deploy that service). Any other 4xx/5xx answer is reported but does not stop the run.
+ * does not deploy that service). Any other 4xx/5xx answer but 405 (served, by another method) is reported
+ * but does not stop the run.
  */
 export async function preflight(targets: readonly Target[], paths: readonly string[], timeoutMs = 10_000): Promise<string[]> {
     const warnings: string[] = [];
@@ -101,7 +102,8 @@ export async function preflight(targets: readonly Target[], paths: readonly stri
                         `then \`pulumi up --stack ${target.label}\`), or leave those scenarios out of --scenarios.`,
                 );
             }
-            if (sample.status >= 400) {
+            // 405: the path is served, by another method than GET (a user's flow that starts with a POST).
+            if (sample.status >= 400 && sample.status !== 405) {
                 warnings.push(`${target.label}: GET ${url.toString()} answered ${sample.status} before the test`);
             }
         }
