@@ -14,6 +14,8 @@ import { LOCAL_TASK_SIZE, main, parseCli } from "./run";
 import { capacityScript } from "./runner";
 import { loadCapacityTargets, loadUserFlow, pathFlow, USER_CAPACITY_DEFAULTS } from "./scenarios";
 import { publishUserService, readServiceFile, stackServices } from "./user-services";
+import { startStub } from "./stub-server";
+import { Phase } from "./artillery";
 
 const NOTES = path.join(REPO_ROOT, "test", "fixtures", "notes");
 const NOTES_FLOW = path.join(NOTES, "notes-flow.yml");
@@ -166,6 +168,45 @@ describe("capacity of a user's own service: its flow, its settings written once,
         const probe = probeMachine((f) => files[f].shift() as string, 2);
         assert.deepStrictEqual(probe?.end(), { load1Start: 0.1, load1: 3, stealPercent: 0, cores: 2, busy: true, why: "1-minute load 3.00 > 2 cores + 0.5" });
         assert.strictEqual(probeMachine(() => { throw new Error("ENOENT"); }), undefined);
+    });
+
+    it("--stacks: the user's flow on both architectures, the headline and verdict compare them in flows/s, requests/s and cost per million of each", async () => {
+        const stub = await startStub(); // answers the preflight; the load is simulated
+        try {
+            // arm64 holds up to 40 four-request flows a second, amd64 up to 30 (p99 50 ms, else 500 ms).
+            const capacity: Record<string, number> = { arm64: 40, amd64: 30 };
+            const outputs = (arch: string) => ({ url: `${stub.url}/${arch}`, architecture: arch, taskSize: { cpu: 1024, memory: 2048 } });
+            const out = path.join(dir, "stacks.json");
+            const scripts: { config: { target: string; phases: Phase[] }; scenarios: unknown }[] = [];
+            await main(["--stacks", "arm64,amd64", "--capacity-flow", NOTES_FLOW, "--capacity-start", "5", "--capacity-step-duration", "10", "--out", out], {
+                runCommand: async (_c, args) => ({ code: 0, stdout: JSON.stringify(outputs(args[args.indexOf("--stack") + 1])), stderr: "" }),
+                log: () => undefined,
+                runScript: async (script) => {
+                    const s = script as (typeof scripts)[number];
+                    scripts.push(s);
+                    const { duration, arrivalRate } = s.config.phases[0];
+                    const m = aggregate(duration * arrivalRate, duration * arrivalRate, 4);
+                    const p99 = arrivalRate <= capacity[s.config.target.split("/").pop() as string] ? 50 : 500;
+                    const rt = { ...m.summaries["http.response_time"], p99 };
+                    return { report: { aggregate: { ...m, summaries: { ...m.summaries, "http.response_time": rt } }, intermediate: [] }, clientCpuPercent: null, wallS: duration, sendingS: null };
+                },
+            });
+            assert.ok(scripts.every((x) => JSON.stringify(x.scenarios) === JSON.stringify((parse(fs.readFileSync(NOTES_FLOW, "utf8")) as { scenarios: unknown }).scenarios)), "every step runs the user's flow");
+            const runs = readResults(out).runs;
+            assert.deepStrictEqual(runs.map((r) => [r.label, r.capacity[0].highestRateHeld, r.capacity[0].stoppedBecause, r.capacity[0].flow?.requestsPerFlow]), [["arm64", 40, "bisected", 4], ["amd64", 30, "bisected", 4]]);
+            const price = (arch: "arm64" | "amd64", perS: number) => `$${costPerMillionRequests(taskHourUsd(arch, { cpu: 1024, memory: 2048 }), perS).toFixed(4)}`;
+            const md = fs.readFileSync(path.join(dir, "stacks.md"), "utf8");
+            assert.ok(md.includes(`| arm64 | arm64 | notes-flow flow capacity | 40.0 flows/s (160.0 requests/s) | measured | one run | ${price("arm64", 160)} | ${price("arm64", 40)} | 1.33x amd64 |`), md);
+            assert.ok(md.includes(`| amd64 | amd64 | notes-flow flow capacity | 30.0 flows/s (120.0 requests/s) | measured | one run | ${price("amd64", 120)} | ${price("amd64", 30)} |  |`), md);
+            assert.ok(
+                md.includes(
+                    `Verdict (arm64 against amd64): notes-flow flow capacity: arm64 costs ${price("arm64", 160)} per million requests (${price("arm64", 40)} per million flows) at 40.0 flows/s (160.0 requests/s) per task, `,
+                ),
+                md,
+            );
+        } finally {
+            await stub.close();
+        }
     });
 
     it("--local on the Notes project (API keys, EF Core on SQLite): a measured knee and the cost figures, with its flow file and with only a path", async function () {
