@@ -11,13 +11,15 @@
  * - packages/artillery/lib/core/engine_http.ts: `config.http.timeout` is the request timeout in seconds;
  *   counters `http.requests`, `http.responses`, `http.codes.<status>`, `http.downloaded_bytes`,
  *   `errors.<code>`, `vusers.created`; summary `http.response_time`.
+ * - packages/artillery/lib/core/runner.ts: per virtual user (one run of a flow) counters `vusers.created`,
+ *   `vusers.completed`, `vusers.failed`, and the summary `vusers.session_length` (ms, the whole flow).
  */
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { LatencySummary, Summary } from "./stats";
+import { FlowFigures, LatencySummary, Summary } from "./stats";
 
 /** The pinned version (bench/package.json). */
 export const ARTILLERY_VERSION = "2.0.34";
@@ -145,7 +147,7 @@ function latency(s: ArtillerySummary | undefined): LatencySummary | null {
  * Our summary of one period (or the aggregate) over a window of durationS seconds. Failed = requests that
  * ended in an error (`errors.*`) plus responses with a status >= 400, as the results always counted them.
  */
-export function summaryFromArtillery(m: ArtilleryMetrics, durationS: number): Summary {
+export function summaryFromArtillery(m: ArtilleryMetrics, durationS: number, o: { flows?: boolean } = {}): Summary {
     const c = m.counters;
     const statusCounts: Record<string, number> = {};
     const errors: Record<string, number> = {};
@@ -176,6 +178,23 @@ export function summaryFromArtillery(m: ArtilleryMetrics, durationS: number): Su
         durationS,
         offeredRps: round2(arrivals / durationS),
         achievedRps: round2(responses / durationS),
+        ...(o.flows ? { flows: flowFigures(m, durationS) } : {}),
+    };
+}
+
+/** A window's flows: Artillery's virtual users, each one run of the scenario's flow. */
+export function flowFigures(m: ArtilleryMetrics, durationS: number): FlowFigures {
+    const c = m.counters;
+    const created = c["vusers.created"] ?? 0;
+    const completed = c["vusers.completed"] ?? 0;
+    return {
+        created,
+        completed,
+        failed: c["vusers.failed"] ?? 0,
+        offeredPerS: round2(created / durationS),
+        completedPerS: round2(completed / durationS),
+        requestsPerFlow: created === 0 ? null : round2((c["http.requests"] ?? 0) / created),
+        latency: latency(m.summaries["vusers.session_length"]),
     };
 }
 
@@ -217,8 +236,8 @@ export function sendingSeconds(nominalS: number, run: Pick<ArtilleryRun, "sendin
 }
 
 /** A run's figures, its rates taken over sendingSeconds(nominalS, run). */
-export function runSummary(run: ArtilleryRun, nominalS: number): Summary {
-    return summaryFromArtillery(run.report.aggregate, sendingSeconds(nominalS, run));
+export function runSummary(run: ArtilleryRun, nominalS: number, o: { flows?: boolean } = {}): Summary {
+    return summaryFromArtillery(run.report.aggregate, sendingSeconds(nominalS, run), o);
 }
 
 /** Clock ticks per second on Linux (USER_HZ); 100 on every architecture Node runs on there. */

@@ -20,7 +20,7 @@
  * responses that end after their phase) before a period must fit inside it.
  */
 import { ArtilleryMetrics, ArtilleryReport, ArtillerySummary, Phase, summaryFromArtillery } from "./artillery";
-import { isSteady, judgeStep, roundRate, SearchEnd, SearchLimits, SearchOutcome, SearchPlan, SearchStep, StepMeasurement, WarmupChunk } from "./capacity";
+import { isSteady, judgeStep, sentRate, roundRate, SearchEnd, SearchLimits, SearchOutcome, SearchPlan, SearchStep, StepMeasurement, WarmupChunk } from "./capacity";
 
 /** Artillery's reporting period, seconds. */
 export const PERIOD_S = 10;
@@ -121,12 +121,12 @@ export interface PhaseMeasurement extends StepMeasurement {
     readonly periods: number;
 }
 
-export function measurePhase(periods: readonly ArtilleryMetrics[]): PhaseMeasurement | null {
+export function measurePhase(periods: readonly ArtilleryMetrics[], o: { flows?: boolean } = {}): PhaseMeasurement | null {
     if (periods.length === 0) {
         return null;
     }
     // The workers' CPU is not in the output (Artillery warns on its console when a worker's CPU is high).
-    return { summary: summaryFromArtillery(mergePeriods(periods), periods.length * PERIOD_S), clientCpuPercent: null, periods: periods.length };
+    return { summary: summaryFromArtillery(mergePeriods(periods), periods.length * PERIOD_S, o), clientCpuPercent: null, periods: periods.length };
 }
 
 /** The ramp's rates: startRate times `factor` until maxRate, which is the last. */
@@ -186,6 +186,13 @@ export interface PhasedOptions {
     readonly maxCandidates?: number;
     /** Receives one line per judged phase and per run. */
     readonly log?: (line: string) => void;
+    /**
+     * Judges the path between the load generator and the server over a phase's window (the NAT gateway on
+     * Fargate, bench/nat-gateway.ts): a client-bound answer makes the phase client-bound whatever its figures.
+     */
+    /** A user's flow: judge each phase by the flows it started (Summary.flows), not its requests. */
+    readonly flows?: boolean;
+    readonly pathCheck?: (start: Date, end: Date) => Promise<{ readonly clientBound: boolean; readonly reason?: string } | undefined>;
 }
 
 export interface PhasedOutcome extends SearchOutcome<PhaseMeasurement> {
@@ -198,6 +205,13 @@ export interface PhasedOutcome extends SearchOutcome<PhaseMeasurement> {
 const stepPhase = (rate: number, seconds: number): Phase => ({ name: `step ${rate}/s`, duration: seconds, arrivalRate: rate });
 
 /** Runs the search in phases; see the module comment. */
+/** The path check over the wall-clock window of a phase's periods (Artillery's firstMetricAt / lastMetricAt, ms). */
+async function checkPath(check: NonNullable<PhasedOptions["pathCheck"]>, periods: readonly ArtilleryMetrics[]) {
+    const starts = periods.map((m) => m.firstMetricAt).filter((t): t is number => typeof t === "number");
+    const ends = periods.map((m) => m.lastMetricAt ?? m.firstMetricAt).filter((t): t is number => typeof t === "number");
+    return starts.length === 0 ? undefined : check(new Date(Math.min(...starts)), new Date(Math.max(...ends)));
+}
+
 export async function searchCapacityInPhases(plan: SearchPlan, limits: SearchLimits, o: PhasedOptions): Promise<PhasedOutcome> {
     const tolerance = plan.tolerance ?? 0.05;
     const slackS = o.slackS ?? DEFAULT_SLACK_S;
@@ -224,11 +238,12 @@ export async function searchCapacityInPhases(plan: SearchPlan, limits: SearchLim
             warmup = { seconds: o.warmup.seconds, rate: o.warmup.rate, steady: isSteady(chunks), chunks };
         }
         for (const [j, rate] of rates.entries()) {
-            const measurement = measurePhase(byPhase[prefix.length + j]);
+            const measurement = measurePhase(byPhase[prefix.length + j], { flows: o.flows });
             if (!measurement) {
                 throw new PhaseError(`no whole ${PERIOD_S} s reporting period of Artillery's output fell inside the phase at ${rate}/s (run ${runs}); cannot judge it`);
             }
-            const verdict = judgeStep(rate, measurement, limits);
+            const path = o.pathCheck ? await checkPath(o.pathCheck, byPhase[prefix.length + j]) : undefined;
+            const verdict = path?.clientBound ? { held: false, clientBound: true, reason: path.reason } : judgeStep(rate, measurement, limits);
             const step = { rate, measurement, verdict };
             steps.push(step);
             o.log?.(`phase ${rate}/s: ${verdict.held ? "held" : `not held (${verdict.reason})`} over ${measurement.periods} period(s)`);
@@ -253,7 +268,7 @@ export async function searchCapacityInPhases(plan: SearchPlan, limits: SearchLim
         stoppedBecause,
         runs,
         ...(warmup ? { warmup } : {}),
-        ...(stoppedBecause === "client-bound" ? { clientBoundAtRps: steps[steps.length - 1].measurement.summary.offeredRps } : {}),
+        ...(stoppedBecause === "client-bound" ? { clientBoundAtRps: sentRate(steps[steps.length - 1].measurement.summary) } : {}),
     });
 
     const warmPhase: Phase[] = o.warmup ? [{ name: "warm-up", duration: o.warmup.seconds, arrivalRate: o.warmup.rate }] : [];

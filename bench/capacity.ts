@@ -41,9 +41,10 @@ export interface SearchLimits {
  */
 export function judgeStep(rate: number, m: StepMeasurement, limits: SearchLimits): StepVerdict {
     const s = m.summary;
-    const sentFraction = s.offeredRps / rate;
-    if (sentFraction < (limits.minSentFraction ?? 0.95)) {
-        return { held: false, clientBound: true, reason: `client-bound: sent ${s.offeredRps.toFixed(1)}/s of ${rate}/s` };
+    // A user's flow is judged in flows (arrivals) started; the built-in tests send one request per arrival.
+    const sent = s.flows ? s.flows.offeredPerS : s.offeredRps;
+    if (sent / rate < (limits.minSentFraction ?? 0.95)) {
+        return { held: false, clientBound: true, reason: `client-bound: sent ${sent.toFixed(1)}${s.flows ? " flows" : ""}/s of ${rate}/s` };
     }
     if (s.errorRate > limits.maxErrorRate) {
         return {
@@ -59,6 +60,11 @@ export function judgeStep(rate: number, m: StepMeasurement, limits: SearchLimits
         return { held: false, clientBound: false, reason: `p99 ${s.latency.p99.toFixed(1)} ms > ${limits.p99TargetMs} ms` };
     }
     return { held: true, clientBound: false };
+}
+
+/** The arrivals a step sent per second: flows for a user's flow, requests for the built-in tests (one per arrival). */
+export function sentRate(s: Summary): number {
+    return s.flows ? s.flows.offeredPerS : s.offeredRps;
 }
 
 export interface SearchPlan {
@@ -132,7 +138,7 @@ export async function searchCapacity<M extends StepMeasurement>(
             highestRateHeld: held,
             lowestRateFailed: failed,
             stoppedBecause,
-            ...(stoppedBecause === "client-bound" ? { clientBoundAtRps: last.measurement.summary.offeredRps } : {}),
+            ...(stoppedBecause === "client-bound" ? { clientBoundAtRps: sentRate(last.measurement.summary) } : {}),
         };
     };
 

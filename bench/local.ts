@@ -70,10 +70,31 @@ export async function buildServices(root = REPO_ROOT): Promise<void> {
     await runToCompletion("dotnet", ["build", "-c", "Release", "services/DotnetFargate.slnx"], root);
 }
 
-/** GET url until it answers 200 or the deadline passes. */
-export async function waitForHealthy(url: string, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+/** How long a user's service may answer its health path with something other than 200 before --local gives up on it. */
+export const STRICT_HEALTH_GRACE_MS = 10_000;
+
+/**
+ * Why a service's health path answered `status` in Production, for the user: what the load balancer wants and
+ * the two common causes.
+ */
+export function healthAdvice(url: string, status: number): string {
+    return (
+        `GET ${url} answered ${status} with ASPNETCORE_ENVIRONMENT=Production; the benchmark, like the load balancer's health check on ECS, needs 200 there. ` +
+        "Common causes: the health checks are mapped only in Development (inside `if (app.Environment.IsDevelopment())`), so Production answers 404; " +
+        "or the health check reads a database whose schema nobody creates (migrations applied by hand, or `EnsureCreated()` / `Migrate()` called only in Development), so it answers 503. " +
+        "Fix the service, or point healthCheckPath at a path that answers 200 in Production."
+    );
+}
+
+/**
+ * GET url until it answers 200 or the deadline passes. With `strict` (a user's service), a 404 fails at once
+ * (routes do not change once the server answers) and any other answer but 200 fails after
+ * STRICT_HEALTH_GRACE_MS of such answers, each with healthAdvice.
+ */
+export async function waitForHealthy(url: string, timeoutMs: number, isAlive: () => boolean = () => true, strict = false, graceMs = STRICT_HEALTH_GRACE_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = "no answer";
+    let firstBadAnswer: number | undefined;
     while (Date.now() < deadline) {
         if (!isAlive()) {
             throw new LocalError(`the process serving ${url} exited before it was healthy`);
@@ -88,6 +109,12 @@ export async function waitForHealthy(url: string, timeoutMs: number, isAlive: ()
         });
         if (status === 200) {
             return;
+        }
+        if (strict && typeof status === "number") {
+            firstBadAnswer ??= Date.now();
+            if (status === 404 || Date.now() - firstBadAnswer >= graceMs) {
+                throw new LocalError(healthAdvice(url, status));
+            }
         }
         last = String(status);
         await new Promise((r) => setTimeout(r, 250));
@@ -136,14 +163,14 @@ export function stopProcess(child: ChildProcess, graceMs = 5000): Promise<void> 
  */
 export async function startServices(
     names: readonly string[],
-    commandFor: (name: string, port: number) => { command: string; args: string[]; env?: Readonly<Record<string, string>>; healthCheckPath?: string },
+    commandFor: (name: string, port: number) => { command: string; args: string[]; env?: Readonly<Record<string, string>>; healthCheckPath?: string; strictHealth?: boolean },
     options: { cwd?: string; healthTimeoutMs?: number; log?: (line: string) => void; onStart?: (s: RunningService) => void } = {},
 ): Promise<RunningService[]> {
     const started: RunningService[] = [];
     try {
         for (const name of names) {
             const port = await freePort();
-            const { command, args, env, healthCheckPath } = commandFor(name, port);
+            const { command, args, env, healthCheckPath, strictHealth } = commandFor(name, port);
             const child = spawn(command, args, {
                 cwd: options.cwd ?? REPO_ROOT,
                 stdio: ["ignore", "ignore", "pipe"],
@@ -164,7 +191,7 @@ export async function startServices(
             options.onStart?.(service);
             options.log?.(`started ${name} on ${baseUrl} (pid ${child.pid ?? "?"})`);
             try {
-                await waitForHealthy(`${baseUrl}${healthCheckPath ?? "/healthz"}`, options.healthTimeoutMs ?? 60_000, () => child.exitCode === null && !spawnError);
+                await waitForHealthy(`${baseUrl}${healthCheckPath ?? "/healthz"}`, options.healthTimeoutMs ?? 60_000, () => child.exitCode === null && !spawnError, strictHealth);
             } catch (e) {
                 const why = spawnError ? `${spawnError.message}; ` : "";
                 throw new LocalError(`${name} did not start: ${why}${(e as Error).message}${stderr ? `\n${stderr.trim()}` : ""}`);

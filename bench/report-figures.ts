@@ -49,6 +49,13 @@ export interface PricePerformance {
     /** With --repeat >= 3: min / median / max of each repetition's capacity per task. */
     readonly spread?: { readonly min: number; readonly median: number; readonly max: number; readonly n: number };
     readonly costPerMillionUsd: number | null;
+    /**
+     * A user's flow: rates above are flows/s; `requestsPerFlow` turns them into requests/s (cost per million
+     * requests uses that), and the cost per million flows is the same task-hour over the flows.
+     */
+    readonly flow?: { readonly requestsPerFlow: number | null; readonly perTaskRequestsPerS: number | null; readonly costPerMillionFlowsUsd: number | null };
+    /** Steps of this search taken on a busy machine (--local), of all its steps. */
+    readonly busySteps?: { readonly busy: number; readonly of: number };
 }
 
 /** How the report names a capacity search's end. */
@@ -60,10 +67,18 @@ export function capacityKind(c: CapacityResult): string {
         case "reached maxRate":
             return `bound: held the upper bound ${c.maxRate}/s`;
         case "client-bound":
-            return `client-bound at ${f1(c.clientBoundAtRps)}/s (the load generator's limit, not the server's: add --count on Fargate)`;
+            return natBound(c)
+                ? `client-bound at ${f1(c.clientBoundAtRps)}${c.flow ? " flows" : ""}/s (the NAT gateway between the Fargate workers and the load balancer ran out, not the server)`
+                : `client-bound at ${f1(c.clientBoundAtRps)}${c.flow ? " flows" : ""}/s (the load generator's limit, not the server's: add --count on Fargate)`;
         case "below minRate":
             return "no rate held";
     }
+}
+
+/** Whether the step that ended a client-bound search was limited by the NAT gateway (bench/nat-gateway.ts). */
+export function natBound(c: CapacityResult): boolean {
+    const last = c.steps[c.steps.length - 1];
+    return c.stoppedBecause === "client-bound" && /NAT gateway/.test(last?.reason ?? "");
 }
 
 function spread(c: CapacityResult, tasks: number): PricePerformance["spread"] {
@@ -108,6 +123,10 @@ export function pricePerformance(runs: readonly ReportRun[], prices: PriceTable 
         r.run.capacity.map((c: CapacityResult) => {
             const hour = taskHourUsd(r.run.architecture, r.run.taskSize, prices);
             const perTask = c.highestRateHeld === null ? null : c.highestRateHeld / r.run.tasksPerService;
+            // A flow's capacity in requests: flows/s times the requests each flow sent at the rate held.
+            const rpf = c.flow ? c.flow.requestsPerFlow : 1;
+            const perTaskRequests = perTask === null || rpf === null ? null : perTask * rpf;
+            const busy = c.steps.filter((s) => s.machine?.busy).length;
             return {
                 label: r.label,
                 architecture: r.run.architecture,
@@ -120,7 +139,11 @@ export function pricePerformance(runs: readonly ReportRun[], prices: PriceTable 
                 atLeast: c.stoppedBecause === "reached maxRate" || c.stoppedBecause === "client-bound",
                 kind: capacityKind(c),
                 spread: spread(c, r.run.tasksPerService),
-                costPerMillionUsd: perTask === null ? null : costPerMillionRequests(hour, perTask),
+                costPerMillionUsd: perTaskRequests === null || perTaskRequests <= 0 ? null : costPerMillionRequests(hour, perTaskRequests),
+                ...(c.flow
+                    ? { flow: { requestsPerFlow: rpf, perTaskRequestsPerS: perTaskRequests, costPerMillionFlowsUsd: perTask === null ? null : costPerMillionRequests(hour, perTask) } }
+                    : {}),
+                ...(c.steps.some((s) => s.machine) ? { busySteps: { busy, of: c.steps.length } } : {}),
             };
         }),
     );
@@ -165,13 +188,32 @@ export function endpoints(runs: readonly ReportRun[]): Endpoint[] {
 }
 
 
+/** A rate as the report writes it: "78.0/s", or for a flow "12.0 flows/s (36.0 requests/s)". */
+export function rateText(p: Pick<PricePerformance, "flow">, rate: number | null, requestsPerS: number | null): string {
+    if (!p.flow) {
+        return `${f1(rate)}/s`;
+    }
+    return `${f1(rate)} flows/s (${requestsPerS === null ? "requests unknown" : `${f1(requestsPerS)} requests/s`})`;
+}
+
+/** ", $0.0123 per million flows" for a flow, else nothing. */
+function flowCost(p: PricePerformance): string {
+    return p.flow && p.flow.costPerMillionFlowsUsd !== null ? ` (${usd(p.flow.costPerMillionFlowsUsd)} per million flows)` : "";
+}
+
+/** A note when some of a search's steps ran on a busy machine. */
+function busyNote(p: PricePerformance): string {
+    return p.busySteps && p.busySteps.busy > 0 ? ` (${p.label}: ${p.busySteps.busy} of ${p.busySteps.of} steps on a busy machine, see Capacity)` : "";
+}
+
 /** The verdict sentence(s): per endpoint, how the candidate's cost per million compares to the baseline's. */
 export function verdict(pp: readonly PricePerformance[], comparison: Comparison | null): string {
     if (!comparison) {
         const each = pp.map(
             (p) =>
-                `${p.endpoint}: ${p.capacityRps === null ? "no step held" : `${p.atLeast ? "at least " : ""}${p.capacityRps}/s held`}` +
-                (p.costPerMillionUsd === null ? "" : `, ${p.atLeast ? "at most " : ""}${usd(p.costPerMillionUsd)} per million requests on ${p.architecture}`) +
+                `${p.endpoint}: ${p.capacityRps === null ? "no step held" : `${p.atLeast ? "at least " : ""}${p.flow ? rateText(p, p.capacityRps, p.flow.requestsPerFlow !== null ? p.capacityRps * p.flow.requestsPerFlow : null) : `${p.capacityRps}/s`} held`}` +
+                (p.costPerMillionUsd === null ? "" : `, ${p.atLeast ? "at most " : ""}${usd(p.costPerMillionUsd)} per million requests${flowCost(p)} on ${p.architecture}`) +
+                busyNote(p) +
                 ".",
         );
         return `Verdict: one run (${pp[0]?.label ?? "-"}), so no comparison. ${each.join(" ")}`;
@@ -189,8 +231,8 @@ export function verdict(pp: readonly PricePerformance[], comparison: Comparison 
         const bounded = c.atLeast || b.atLeast ? " (at least one side reached the search's upper bound, so this is a bound, not a measurement)" : "";
         const word = Math.abs(diff) < 0.05 ? "the same cost as" : diff < 0 ? `${Math.abs(diff).toFixed(1)}% cheaper than` : `${diff.toFixed(1)}% dearer than`;
         sentences.push(
-            `${endpoint}: ${candidate.label} costs ${usd(c.costPerMillionUsd)} per million requests at ${f1(c.perTaskRps)}/s per task, ` +
-                `${word} ${baseline.label} at ${usd(b.costPerMillionUsd)} (${f1(b.perTaskRps)}/s per task)${bounded}.`,
+            `${endpoint}: ${candidate.label} costs ${usd(c.costPerMillionUsd)} per million requests${flowCost(c)} at ${rateText(c, c.perTaskRps, c.flow?.perTaskRequestsPerS ?? null)} per task, ` +
+                `${word} ${baseline.label} at ${usd(b.costPerMillionUsd)}${flowCost(b)} (${rateText(b, b.perTaskRps, b.flow?.perTaskRequestsPerS ?? null)} per task)${bounded}${busyNote(c)}${busyNote(b)}.`,
         );
     }
     const prefix = comparison.acrossArchitectures ? "Verdict (arm64 against amd64): " : `Verdict (${candidate.label} against ${baseline.label}, same architecture): `;

@@ -12,6 +12,8 @@ import {
     endpoints,
     f1,
     int,
+    natBound,
+    rateText,
     LoadedResults,
     pct,
     pickComparison,
@@ -26,6 +28,7 @@ import {
 import { CapacityResult, ScenarioResult } from "./results";
 import { FIXED_SCENARIOS } from "./scenarios";
 import { lineChart, Series, SERIES_COLOURS } from "./svg";
+import { LOAD_MARGIN, STEAL_BUSY_PERCENT } from "./machine-noise";
 
 /** One piece of a section. */
 export type Block =
@@ -87,9 +90,13 @@ export function buildReport(loaded: readonly LoadedResults[], prices: PriceTable
 
 const p = (text: string): Block => ({ kind: "p", text });
 
+/** What to run for a capacity figure: ours by scenario, a user's service by its flow or a path. */
+const HOW_TO_MEASURE =
+    "For your own service run a capacity search on its flow (--capacity-flow your-flow.yml) or on a GET of one of its paths (--capacity-path /path); for ours, --scenarios capacity,capacity-prime.";
+
 export function verdictSection({ pp, comparison }: ReportContext): ReportSection {
     if (pp.length === 0) {
-        return { heading: "Verdict", blocks: [p("No capacity was measured (the capacity scenario was not run), so there is no price-performance verdict.")] };
+        return { heading: "Verdict", blocks: [p(`No capacity was measured, so there is no price-performance verdict. ${HOW_TO_MEASURE}`)] };
     }
     return { heading: "Verdict", blocks: [p(verdict(pp, comparison)), capacityHeadline(pp, comparison)] };
 }
@@ -105,15 +112,16 @@ function capacityHeadline(pp: readonly PricePerformance[], comparison: Compariso
     };
     return {
         kind: "table",
-        head: ["run", "architecture", "endpoint", "capacity per task at the p99 target", "figure", "spread (min / median / max)", "cost per million requests", "ratio"],
+        head: ["run", "architecture", "endpoint", "capacity per task at the p99 target", "figure", "spread (min / median / max)", "cost per million requests", "cost per million flows", "ratio"],
         rows: pp.map((x) => [
             x.label,
             x.architecture,
             x.endpoint,
-            x.perTaskRps === null ? "none" : `${x.atLeast ? ">= " : ""}${f1(x.perTaskRps)}/s`,
-            x.kind,
+            x.perTaskRps === null ? "none" : `${x.atLeast ? ">= " : ""}${rateText(x, x.perTaskRps, x.flow?.perTaskRequestsPerS ?? null)}`,
+            x.kind + (x.busySteps && x.busySteps.busy > 0 ? `; ${x.busySteps.busy} of ${x.busySteps.of} steps on a busy machine` : ""),
             x.spread ? `${f1(x.spread.min)} / ${f1(x.spread.median)} / ${f1(x.spread.max)} (${x.spread.n} runs)` : "one run",
             x.costPerMillionUsd === null ? "-" : `${x.atLeast ? "<= " : ""}${usd(x.costPerMillionUsd)}`,
+            x.flow === undefined || x.flow.costPerMillionFlowsUsd === null ? "-" : `${x.atLeast ? "<= " : ""}${usd(x.flow.costPerMillionFlowsUsd)}`,
             ratio(x),
         ]),
     };
@@ -338,7 +346,7 @@ export function utilisationSection({ runs }: ReportContext): ReportSection {
 export function capacitySection({ runs }: ReportContext): ReportSection {
     const names = [...new Set(runs.flatMap((r) => r.run.capacity.map((c) => c.name)))];
     if (names.length === 0) {
-        return { heading: "Capacity", blocks: [p("The capacity scenario was not run, so no capacity was measured.")] };
+        return { heading: "Capacity", blocks: [p(`No capacity search was run. ${HOW_TO_MEASURE}`)] };
     }
     return { heading: "Capacity", blocks: names.flatMap((name) => capacityTarget(runs, name)) };
 }
@@ -348,16 +356,31 @@ function capacityTarget(runs: readonly ReportRun[], name: string): Block[] {
     const rows = found.flatMap(({ r, c }) =>
         c.steps.map((s) => [
             r.label,
-            `${s.rate}/s`,
+            `${s.rate}${c.flow ? " flows" : ""}/s`,
             f1(s.summary.achievedRps),
             f1(s.summary.latency?.p99),
+            s.summary.flows ? `${f1(s.summary.flows.offeredPerS)} / ${s.summary.flows.requestsPerFlow ?? "-"} / ${f1(s.summary.flows.latency?.p99)}` : "-",
             `${(s.summary.errorRate * 100).toFixed(2)}%`,
             s.held ? "held" : `not held: ${s.reason ?? ""}`,
             s.clientCpuPercent === undefined || s.clientCpuPercent === null ? "-" : f1(s.clientCpuPercent),
+            s.machine ? `load ${s.machine.load1.toFixed(2)}, steal ${s.machine.stealPercent.toFixed(1)}%${s.machine.busy ? `: BUSY (${s.machine.why})` : ""}` : "-",
         ]),
     );
     const blocks: Block[] = [{ kind: "h3", text: name }, ...found.map(({ r, c }) => p(capacityOutcome(r.label, c)))];
-    blocks.push({ kind: "table", head: ["run", "arrival rate", "achieved /s", "p99 ms", "errors", "verdict", "load generator CPU %"], rows });
+    blocks.push({
+        kind: "table",
+        head: ["run", "arrival rate", "responses /s", "request p99 ms", "flows/s sent / requests per flow / flow p99 ms", "errors", "verdict", "load generator CPU %", "machine during the step"],
+        rows,
+    });
+    if (found.some(({ c }) => c.steps.some((s) => s.machine))) {
+        blocks.push(
+            p(
+                `Machine: the 1-minute load average at the step's end and the CPU steal during it (/proc/loadavg, /proc/stat). BUSY: steal >= ${STEAL_BUSY_PERCENT}% ` +
+                    `or load above the cores + ${LOAD_MARGIN} (the benchmark alone keeps about one thread per core runnable), so other work competed for the CPUs; ` +
+                    "compare such steps, and runs with many of them, with care.",
+            ),
+        );
+    }
     const shortest = Math.min(...found.map(({ c }) => c.stepDurationS));
     if (shortest < 10) {
         blocks.push(
@@ -379,7 +402,7 @@ function capacityTarget(runs: readonly ReportRun[], name: string): Block[] {
         svg: lineChart({
             id: `capacity-${name.replace(/[^a-z0-9]+/gi, "-")}`,
             title: `${name}: p99 by arrival rate`,
-            xLabel: "arrival rate (requests/s)",
+            xLabel: found.some(({ c }) => c.flow) ? "arrival rate (flows/s)" : "arrival rate (requests/s)",
             yLabel: "p99 (ms)",
             series,
             hLines: [{ y: target, label: `target ${target} ms` }],
@@ -391,11 +414,18 @@ function capacityTarget(runs: readonly ReportRun[], name: string): Block[] {
 /** One sentence on how a run's search ended and how it was run. */
 function capacityOutcome(label: string, c: CapacityResult): string {
     return (
-        `${label}: highest rate held ${c.highestRateHeld === null ? "none (the first step failed)" : `${c.highestRateHeld}/s`}` +
+        `${label}: highest rate held ${c.highestRateHeld === null ? "none (the first step failed)" : `${c.highestRateHeld}${c.flow ? " flows" : ""}/s`}` +
+        (c.flow
+            ? ` (${c.flow.file ? `the flow of ${path.basename(c.flow.file)}, ${c.flow.requestsAsWritten} request(s) as written` : "a GET per flow"}` +
+              `${c.flow.requestsPerFlow === null ? "" : `, ${c.flow.requestsPerFlow} sent per flow at that rate`}; p99 judged per request)`
+            : "") +
         (c.stoppedBecause === "reached maxRate" ? ` (the search reached its upper bound ${c.maxRate}/s: capacity is at least this)` : "") +
         (c.stoppedBecause === "client-bound"
-            ? ` (client-bound at ${f1(c.clientBoundAtRps)}/s: the load generator could not send more, so the server's capacity is above this and unmeasured; on AWS, raise --count)`
+            ? natBound(c)
+                ? ` (client-bound at ${f1(c.clientBoundAtRps)}/s: the NAT gateway between the Fargate workers and the load balancer could not take more connections, so the server's capacity is above this and unmeasured)`
+                : ` (client-bound at ${f1(c.clientBoundAtRps)}/s: the load generator could not send more, so the server's capacity is above this and unmeasured; on AWS, raise --count)`
             : "") +
+        (c.steps.some((s) => s.machine?.busy) ? `; ${c.steps.filter((s) => s.machine?.busy).length} of ${c.steps.length} steps ran on a busy machine` : "") +
         (c.stoppedBecause === "bisected" ? ` (measured: the next rate tried failed, within ${((c.tolerance ?? 0.05) * 100).toFixed(0)}%)` : "") +
         `; steps of ${c.stepDurationS} s, p99 target ${c.p99TargetMs} ms, max error rate ${(c.maxErrorRate * 100).toFixed(1)}%` +
         (c.warmup ? `; warmed at ${c.warmup.rate}/s for ${c.warmup.seconds} s first (${c.warmup.steady ? "steady" : "still changing when the warm-up limit was reached"})` : "") +
@@ -410,26 +440,28 @@ function capacityOutcome(label: string, c: CapacityResult): string {
 export function pricePerformanceSection({ runs, pp, comparison }: ReportContext): ReportSection {
     const heading = "Price-performance verdict";
     if (pp.length === 0) {
-        return { heading, blocks: [p("No capacity was measured, so there is no cost per million requests: run the capacity scenario.")] };
+        return { heading, blocks: [p(`No capacity was measured, so there is no cost per million requests. ${HOW_TO_MEASURE}`)] };
     }
     const blocks: Block[] = [
         {
             kind: "table",
-            head: ["run", "architecture", "endpoint", "task", "cost per task-hour", "capacity held", "per task", "cost per million requests"],
+            head: ["run", "architecture", "endpoint", "task", "cost per task-hour", "capacity held", "per task", "cost per million requests", "cost per million flows"],
             rows: pp.map((x) => [
                 x.label,
                 x.architecture,
                 x.endpoint,
                 `${x.taskCpu}/${x.taskMemory}`,
                 usd(x.taskHourUsd, 5),
-                x.capacityRps === null ? "none" : `${x.atLeast ? ">= " : ""}${x.capacityRps}/s`,
-                x.perTaskRps === null ? "-" : `${x.atLeast ? ">= " : ""}${f1(x.perTaskRps)}/s`,
+                x.capacityRps === null ? "none" : `${x.atLeast ? ">= " : ""}${x.capacityRps}${x.flow ? " flows" : ""}/s`,
+                x.perTaskRps === null ? "-" : `${x.atLeast ? ">= " : ""}${rateText(x, x.perTaskRps, x.flow?.perTaskRequestsPerS ?? null)}`,
                 x.costPerMillionUsd === null ? "-" : `${x.atLeast ? "<= " : ""}${usd(x.costPerMillionUsd)}`,
+                x.flow === undefined || x.flow.costPerMillionFlowsUsd === null ? "-" : `${x.atLeast ? "<= " : ""}${usd(x.flow.costPerMillionFlowsUsd)}`,
             ]),
         },
         p(
             "Cost per task-hour is Fargate on-demand list price (infra/pricing.ts) for the task size; cost per million requests is " +
-                "that price divided by the requests one task serves in an hour at the capacity held. Load balancer, NAT and data charges are not included.",
+                "that price divided by the requests one task serves in an hour at the capacity held (for a flow: the flows held times the requests each sent; " +
+                "cost per million flows divides by the flows). Load balancer, NAT and data charges are not included.",
         ),
     ];
     if (runs.some((r) => r.run.mode === "local")) {

@@ -29,12 +29,12 @@ describe("bench report", () => {
             ];
             const md = renderMarkdown([{ file: "h.json", results: { ...results, runs } }]);
             assert.ok(
-                md.includes("| arm64 | arm64 | GET /api/books capacity | 100.0/s | measured | 90.0 / 100.0 / 110.0 (3 runs) | $0.0549 | 1.25x amd64 |"),
+                md.includes("| arm64 | arm64 | GET /api/books capacity | 100.0/s | measured | 90.0 / 100.0 / 110.0 (3 runs) | $0.0549 | - | 1.25x amd64 |"),
                 md,
             );
             assert.ok(
                 md.includes(
-                    "| amd64 | amd64 | GET /api/books capacity | >= 80.0/s | client-bound at 310.0/s (the load generator's limit, not the server's: add --count on Fargate) | one run | <= $0.0857 |  |",
+                    "| amd64 | amd64 | GET /api/books capacity | >= 80.0/s | client-bound at 310.0/s (the load generator's limit, not the server's: add --count on Fargate) | one run | <= $0.0857 | - |  |",
                 ),
                 md,
             );
@@ -89,11 +89,11 @@ describe("bench report", () => {
         });
         it("gives the capacity steps and the highest rate held", () => {
             assert.ok(md.includes("arm64: highest rate held 100/s; steps of 30 s, p99 target 200 ms, max error rate 1.0%."), md);
-            assert.ok(md.includes("| amd64 | 120/s | 100.0 | 1500.0 | 0.00% | not held: p99 1500.0 ms > 200 ms |"), md);
+            assert.ok(md.includes("| amd64 | 120/s | 100.0 | 1500.0 | - | 0.00% | not held: p99 1500.0 ms > 200 ms |"), md);
         });
         it("ends with the price-performance verdict from the measured capacity", () => {
-            assert.ok(md.includes("| arm64 | arm64 | GET /api/books capacity | 512/1024 | $0.01975 | 100/s | 100.0/s | $0.0549 |"), md);
-            assert.ok(md.includes("| amd64 | amd64 | GET /api/books capacity | 512/1024 | $0.02469 | 80/s | 80.0/s | $0.0857 |"), md);
+            assert.ok(md.includes("| arm64 | arm64 | GET /api/books capacity | 512/1024 | $0.01975 | 100/s | 100.0/s | $0.0549 | - |"), md);
+            assert.ok(md.includes("| amd64 | amd64 | GET /api/books capacity | 512/1024 | $0.02469 | 80/s | 80.0/s | $0.0857 | - |"), md);
             assert.ok(
                 md.includes(
                     "Verdict (arm64 against amd64): GET /api/books capacity: arm64 costs $0.0549 per million requests at 100.0/s per task, " +
@@ -111,7 +111,7 @@ describe("bench report", () => {
             assert.ok(one.includes("Only one architecture was measured (amd64), so this report makes no ARM64-vs-AMD64 comparison."), one);
             assert.ok(one.includes("Local runs: the load generator and the services shared one machine (2 cores, Test CPU @ 2.0GHz)"), one);
             assert.ok(one.includes("Durations were scaled"), one);
-            assert.ok(one.includes("| local-amd64 | amd64 | GET /api/books capacity | 512/1024 | $0.02469 | none | - | - |"), one);
+            assert.ok(one.includes("| local-amd64 | amd64 | GET /api/books capacity | 512/1024 | $0.02469 | none | - | - | - |"), one);
             assert.ok(one.includes("Verdict: one run (local-amd64), so no comparison. GET /api/books capacity: no step held."), one);
             assert.ok(!one.includes(" vs "), "no comparison column");
         });
@@ -127,7 +127,7 @@ describe("bench report", () => {
             const a = fixtureRun({ label: "arm64", architecture: "arm64", slowdown: 1, capacityRates: [100, 200], capacityP99s: [10, 20] });
             const b = fixtureRun({ label: "amd64", architecture: "amd64", slowdown: 1, capacityRates: [100, 200], capacityP99s: [10, 900] });
             const text = renderMarkdown([{ file: "b.json", results: fixtureResults([a, b]) }]);
-            assert.ok(text.includes("| arm64 | arm64 | GET /api/books capacity | 512/1024 | $0.01975 | >= 200/s | >= 200.0/s | <= $0.0274 |"), text);
+            assert.ok(text.includes("| arm64 | arm64 | GET /api/books capacity | 512/1024 | $0.01975 | >= 200/s | >= 200.0/s | <= $0.0274 | - |"), text);
             assert.ok(text.includes("(at least one side reached the search's upper bound, so this is a bound, not a measurement)"), text);
             const single = renderMarkdown([{ file: "s.json", results: fixtureResults([a]) }]);
             assert.ok(single.includes("Verdict: one run (arm64), so no comparison. GET /api/books capacity: at least 200/s held, at most $0.0274 per million requests on arm64."), single);

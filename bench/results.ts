@@ -8,6 +8,7 @@ import * as path from "path";
 import { Architecture, isArchitecture } from "../infra/architecture";
 import { TaskSize } from "../infra/pricing";
 import { Summary } from "./stats";
+import { MachineNoise } from "./machine-noise";
 
 /** Bumped when the shape changes incompatibly. */
 export const RESULTS_FORMAT = "dotnet-fargate-bench/2";
@@ -108,6 +109,8 @@ export interface CapacityStep {
     readonly clientBound?: boolean;
     /** The load generator's CPU during the step, percent of one core. */
     readonly clientCpuPercent?: number | null;
+    /** --local: this machine's load and CPU steal during the step, and whether it was busy (bench/machine-noise.ts). */
+    readonly machine?: MachineNoise;
 }
 
 /**
@@ -148,6 +151,11 @@ export interface CapacityResult {
      * each: how many runs, and the seconds taken off each end of a phase before whole 10 s periods were matched to it.
      */
     readonly phased?: { readonly runs: number; readonly slackS: number };
+    /**
+     * A user's flow (--capacity-flow, --capacity-path): rates are flows per second. `requestsPerFlow` is the
+     * requests a flow sent at the highest rate held (the capacity in requests/s is that times highestRateHeld).
+     */
+    readonly flow?: { readonly file?: string; readonly requestsAsWritten: number; readonly requestsPerFlow: number | null };
     /** With --repeat N > 1: each repetition's highest rate held (this entry's figures are the median one's). */
     readonly repeats?: readonly { readonly highestRateHeld: number | null; readonly stoppedBecause: CapacityEnd }[];
 }

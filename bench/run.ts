@@ -8,8 +8,11 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { Architecture } from "../infra/architecture";
 import { notMeasured, readContainerInsights } from "./cloudwatch";
+import { cloudWatchNatReader, NatReader } from "./nat-gateway";
 import { buildServices, dotnetCommand, LOCAL_SERVICES, ProcSampler, REPO_ROOT, RunningService, startServices, stopProcess } from "./local";
-import { LocalCommand, localRouter, parseServiceFlags, projectDir, publishUserService, userServiceCommand } from "./user-services";
+import { LocalCommand, localRouter, parseServiceFlags, projectDir, publishUserService, readServiceFile, stackServices, userServiceCommand } from "./user-services";
+import { ServiceSpec } from "../stacks/services";
+import { probeMachine } from "./machine-noise";
 import { artilleryBin, runArtillery } from "./artillery";
 import { MIN_PHASE_STEP_S } from "./capacity-phases";
 import { CpuCap, createCpuCap, NoCpuCap } from "./cpu-cap";
@@ -19,6 +22,10 @@ import { BenchResults, currentMachine, RESULTS_DIR, RESULTS_FORMAT, TasksSource,
 import { preflight, runBenchmark, ScriptRunner, Target } from "./runner";
 import {
     ALL_SCENARIOS,
+    CapacityTarget,
+    loadUserFlow,
+    pathFlow,
+    USER_CAPACITY_DEFAULTS,
     loadUserScenario,
     CapacityOverrides,
     DEFAULT_SCENARIOS,
@@ -55,6 +62,14 @@ Options:
                              stack the store is the stack's (dotnet-fargate:database); the report names it
   --service '<json>'         --local: your own service, the object of its dotnet-fargate:services entry
                              (name, project, paths, ...); published, started and routed like ours; repeatable
+  --service-file <x.json>    --local: your services written once: one such object, or a list of them.
+                             Without --service and --service-file, --local takes your services from
+                             Pulumi.<this machine's architecture>.yaml (dotnet-fargate:services), as deployed
+  --capacity-flow <file.yml> capacity search on your own Artillery file: each arrival runs its flow (one or
+                             more requests); rates in flows/s, judged on each request's p99; repeatable
+  --capacity-path <path>     capacity search on a GET of this path (the default flow when you have no file);
+                             repeatable. With --capacity-flow/--capacity-path and no --scenarios, only yours run.
+                             Their defaults: start ${USER_CAPACITY_DEFAULTS.startRate}/s, p99 target ${USER_CAPACITY_DEFAULTS.p99TargetMs} ms, errors <= ${USER_CAPACITY_DEFAULTS.maxErrorRate * 100}%
   --capacity-start <rps>     capacity search: first arrival rate (default: each bench/scenarios/capacity*.yml);
                              these capacity flags apply to every capacity scenario selected
   --capacity-max <rps>       capacity search: upper bound (the ramp doubles the rate up to it, then bisects)
@@ -93,6 +108,12 @@ export interface CliOptions {
     readonly scenarioFiles: readonly string[];
     /** --service: a user's services for --local, each a JSON object as in dotnet-fargate:services. */
     readonly services: readonly string[];
+    /** --service-file: a JSON file of the user's services (one object or a list), for --local. */
+    readonly serviceFile?: string;
+    /** --capacity-flow: the user's Artillery files, each a capacity search in flows/s. */
+    readonly capacityFlows: readonly string[];
+    /** --capacity-path: paths whose GET is a capacity search of its own (the default flow). */
+    readonly capacityPaths: readonly string[];
     /** --store: the BookStore's store in --local runs. */
     readonly store: Store;
     readonly capacity: CapacityOverrides;
@@ -128,6 +149,9 @@ const FLAGS = {
     scenarios: { type: "string" },
     scenario: { type: "string", multiple: true },
     service: { type: "string", multiple: true },
+    "service-file": { type: "string" },
+    "capacity-flow": { type: "string", multiple: true },
+    "capacity-path": { type: "string", multiple: true },
     store: { type: "string" },
     "capacity-start": { type: "string" },
     "capacity-max": { type: "string" },
@@ -157,7 +181,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         throw new UsageError((e as Error).message);
     }
     if (v.help) {
-        return { local: false, scale: 1, scenarios: [], scenarioFiles: [], services: [], store: "memory", capacity: {}, timeoutMs: 10_000, engine: "local", repeat: 1, pin: true, cap: true, build: true, help: true };
+        return { local: false, scale: 1, scenarios: [], scenarioFiles: [], services: [], capacityFlows: [], capacityPaths: [], store: "memory", capacity: {}, timeoutMs: 10_000, engine: "local", repeat: 1, pin: true, cap: true, build: true, help: true };
     }
     const stacks = v.stacks?.split(",").map((s) => s.trim()).filter(Boolean);
     if ((stacks === undefined || stacks.length === 0) === !v.local) {
@@ -168,10 +192,19 @@ export function parseCli(argv: readonly string[]): CliOptions {
     }
     let scenarios: string[];
     try {
-        // With --scenario files and no --scenarios, only the files run.
-        scenarios = v.scenario && v.scenarios === undefined ? [] : selectScenarios(v.scenarios);
+        // With the user's own files or paths and no --scenarios, only theirs run.
+        const own = v.scenario || v["capacity-flow"] || v["capacity-path"];
+        scenarios = own && v.scenarios === undefined ? [] : selectScenarios(v.scenarios);
     } catch (e) {
         throw new UsageError(`--scenarios: ${(e as Error).message}`);
+    }
+    if (v["service-file"] !== undefined && !v.local) {
+        throw new UsageError("--service-file is for --local; a stack's services are those of its Pulumi.<stack>.yaml (dotnet-fargate:services), which it deployed");
+    }
+    for (const p of v["capacity-path"] ?? []) {
+        if (!p.startsWith("/")) {
+            throw new UsageError(`--capacity-path must be a path starting with /, got ${JSON.stringify(p)}`);
+        }
     }
     if (v.service && !v.local) {
         throw new UsageError("--service is for --local; on a stack the load balancer routes your service's paths (deploy it with dotnet-fargate:services)");
@@ -190,6 +223,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
         scenarios,
         scenarioFiles: v.scenario ?? [],
         services: v.service ?? [],
+        serviceFile: v["service-file"],
+        capacityFlows: v["capacity-flow"] ?? [],
+        capacityPaths: v["capacity-path"] ?? [],
         store: storeOf(v),
         capacity: {
             startRate: num("capacity-start", v["capacity-start"], positive, "a rate greater than 0"),
@@ -303,12 +339,18 @@ export interface MainDeps {
     readonly quiet?: boolean;
     /** Test hook: seconds per warm-up chunk (default 10). */
     readonly warmupChunkS?: number;
+    /** Test hook: most warm-up chunks (default 6). */
+    readonly warmupMaxChunks?: number;
     /** Test hook: runs the Artillery scripts instead of the engine. */
     readonly runScript?: ScriptRunner;
     /** Test hook: makes (or declines) the services' CPU cgroup. */
     readonly createCpuCap?: (units: number, name: string) => CpuCap | NoCpuCap;
     /** Targets the caller has deployed or started (`npm run compare`): benchmarked as they are, neither read nor started here. */
     readonly targets?: readonly Target[];
+    /** Test hook: publishes a user's service (default `dotnet publish`, user-services.ts publishUserService); returns its entry assembly. */
+    readonly publishUserService?: (spec: ServiceSpec, outDir: string) => Promise<string>;
+    /** Test hook: reads the NAT gateway's figures for a window (--engine fargate), instead of CloudWatch. */
+    readonly natReader?: (region: string, natGatewayIds: readonly string[] | undefined, log: (line: string) => void) => NatReader;
 }
 
 /** What --local has started, for main() to stop whatever happens. */
@@ -335,18 +377,13 @@ export async function startLocal(
     o: { deps: MainDeps; log: (line: string) => void; pinning: ReturnType<typeof corePinning>; cpuModel: string },
 ): Promise<Target> {
     const architecture = localArchitecture();
-    let users;
-    try {
-        users = parseServiceFlags(options.services);
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
+    const users = localUserServices(options, architecture, o.log);
     const route = localRouter(users);
     for (const p of paths) {
         if (route(p) === undefined) {
             throw new UsageError(
-                `--local: no service serves ${p}; for your own service pass --service with its object from dotnet-fargate:services, e.g. ` +
-                    `--service '{"name": "echo", "project": "../echo/Echo.Api", "paths": ["/echo/*"]}'`,
+                `--local: no service serves ${p}; for your own service add it to dotnet-fargate:services in Pulumi.${architecture}.yaml, or pass --service-file with its object, ` +
+                    `or --service with it, e.g. --service '{"name": "echo", "project": "../echo/Echo.Api", "paths": ["/echo/*"]}'`,
             );
         }
     }
@@ -362,7 +399,7 @@ export async function startLocal(
         state.publishDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-publish-"));
         for (const u of theirs) {
             o.log(`publishing ${u.name}: dotnet publish ${path.relative(REPO_ROOT, projectDir(u)) || "."} -c Release`);
-            dlls.set(u.name, await publishUserService(u, path.join(state.publishDir, u.name)));
+            dlls.set(u.name, await (o.deps.publishUserService ?? publishUserService)(u, path.join(state.publishDir, u.name)));
         }
     }
     cleanups.add(async () => {
@@ -403,12 +440,38 @@ export async function startLocal(
         serverCpuModel: o.cpuModel,
         store,
         localCpu,
+        probeMachine: () => probeMachine(),
         beginUtilisation: () => {
             state.sampler = new ProcSampler(pids);
             state.sampler.begin();
         },
         endUtilisation: async () => state.sampler?.end() ?? notMeasured(needed, "not measured"),
     };
+}
+
+/**
+ * --local: the user's services from --service and --service-file, else from this architecture's stack file
+ * (Pulumi.<arch>.yaml's dotnet-fargate:services), each checked by the program's parser.
+ */
+function localUserServices(options: CliOptions, architecture: Architecture, log: (line: string) => void): ServiceSpec[] {
+    try {
+        const given = [...parseServiceFlags(options.services), ...(options.serviceFile ? readServiceFile(path.resolve(options.serviceFile)) : [])];
+        const names = given.map((s) => s.name);
+        const twice = names.find((n, i) => names.indexOf(n) !== i);
+        if (twice !== undefined) {
+            throw new UsageError(`--service / --service-file: the service "${twice}" is given twice`);
+        }
+        if (given.length > 0 || options.services.length > 0 || options.serviceFile) {
+            return given;
+        }
+        const fromStack = stackServices(architecture);
+        if (fromStack.length > 0) {
+            log(`your services from Pulumi.${architecture}.yaml (dotnet-fargate:services): ${fromStack.map((s) => `${s.name} (${s.pathPatterns.join(", ")})`).join("; ")}`);
+        }
+        return fromStack;
+    } catch (e) {
+        throw e instanceof UsageError ? e : new UsageError((e as Error).message);
+    }
 }
 
 /**
@@ -506,6 +569,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
             runScript,
             repeat: options.repeat,
             warmupChunkS: deps.warmupChunkS,
+            warmupMaxChunks: deps.warmupMaxChunks,
             registerCleanup: (cleanup) => {
                 cleanups.add(cleanup);
                 return () => cleanups.delete(cleanup);
@@ -532,9 +596,23 @@ export function planTests(options: CliOptions) {
     // A step given on the command line is taken as is; the files' scaled steps are never shorter than MIN_STEP_S
     // (MIN_PHASE_STEP_S on Fargate, where a step is a phase judged from the whole 10 s periods inside it).
     const minStep = options.engine === "fargate" ? MIN_PHASE_STEP_S : MIN_STEP_S;
-    const capacity = loadCapacityTargets(options.scale, options.capacity, undefined, options.scenarios.filter(isCapacityScenario)).map((c) =>
+    let users: CapacityTarget[];
+    try {
+        users = [
+            ...options.capacityFlows.map((f) => loadUserFlow(path.resolve(f), options.scale, options.capacity)),
+            ...options.capacityPaths.map((p) => pathFlow(p, options.scale, options.capacity)),
+        ];
+    } catch (e) {
+        throw new UsageError((e as Error).message);
+    }
+    const capacity = [...loadCapacityTargets(options.scale, options.capacity, undefined, options.scenarios.filter(isCapacityScenario)), ...users].map((c) =>
         options.capacity.stepDuration === undefined ? { ...c, stepDuration: Math.max(minStep, c.stepDuration) } : c,
     );
+    const names = capacity.map((c) => c.name);
+    const same = names.find((n, i) => names.indexOf(n) !== i);
+    if (same !== undefined) {
+        throw new UsageError(`two capacity searches are named "${same}": give each --capacity-flow file a name of its own, and each --capacity-path once`);
+    }
     return { scenarios, capacity, paths: [...scenarios.map((s) => s.url), ...capacity.map((c) => c.url)] };
 }
 
@@ -567,6 +645,8 @@ async function stackTargets(options: CliOptions, stacks: readonly string[], deps
             store: out.store,
             runScript: options.engine === "fargate" ? fargateFor(stack, out.loadGenerator, options.count ?? 1, log, deps.runScript) : undefined,
             capacityInPhases: options.engine === "fargate",
+            // The workers reach the load balancer through the VPC's NAT gateway: its port allocation errors make a phase client-bound.
+            pathCheck: options.engine === "fargate" && out.loadGenerator ? (deps.natReader ?? cloudWatchNatReader)(out.loadGenerator.region, undefined, log) : undefined,
             estimatedMonthlyCostUsd: out.estimatedMonthlyCostUsd,
             endUtilisation: (start, end) => readContainerInsights(out.clusterName, out.serviceNames, start, end),
         });

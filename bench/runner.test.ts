@@ -125,7 +125,7 @@ describe("bench runner against a local server", function () {
             const result = await runCapacity(
                 stubTarget("stub", slow.url),
                 { name: "cap", url: "/api/books", startRate: 5, maxRate: 200, stepDuration: 4, p99TargetMs: 250, maxErrorRate: 0.01 },
-                { timeoutMs: 5000, log: quiet, runScript: (script) => runArtillery({ script }), repeat: 1, warmupChunkS: 2 },
+                { timeoutMs: 5000, log: quiet, runScript: (script) => runArtillery({ script }), repeat: 1, warmupChunkS: 2, warmupMaxChunks: 2 },
             );
             assert.strictEqual(result.stoppedBecause, "bisected", JSON.stringify(result.steps.map((s) => [s.rate, s.held, s.reason])));
             const held = result.highestRateHeld ?? 0;
@@ -155,7 +155,7 @@ describe("bench runner against a local server", function () {
         const lines: string[] = [];
         const file = await main(
             ["--stacks", "arm64,amd64", "--scale", "0.01", "--scenarios", "books,prime,capacity", "--capacity-start", "5", "--capacity-max", "10", "--capacity-step-duration", "2", "--out", out],
-            { runCommand: fakePulumi(outputs), log: (l) => lines.push(l), quiet: true, warmupChunkS: 2 },
+            { runCommand: fakePulumi(outputs), log: (l) => lines.push(l), quiet: true, warmupChunkS: 2, warmupMaxChunks: 2 },
         );
         assert.strictEqual(file, out);
         const results = readResults(out);

@@ -4,7 +4,8 @@
  * the load generator's machine touches both sides alike.
  */
 import { ArtilleryMetrics, ArtilleryRun, artilleryScript, Phase, runArtillery, runSummary } from "./artillery";
-import { isSteady, judgeStep, searchCapacity, SearchOutcome, StepMeasurement, WarmupChunk } from "./capacity";
+import { isSteady, judgeStep, searchCapacity, SearchOutcome, sentRate, StepMeasurement, WarmupChunk } from "./capacity";
+import { MachineNoise, MachineProbe } from "./machine-noise";
 import { DEFAULT_SLACK_S, PHASED_WARMUP_S, searchCapacityInPhases } from "./capacity-phases";
 import { sendRequest } from "./http-once";
 import { AfterRequestResult, CapacityResult, CapacityStep, PeriodFigures, Quantile, ScenarioResult, ServiceUtilisation, TargetRun, Warmup } from "./results";
@@ -23,6 +24,10 @@ export interface Target
      * engine, whose runs take a minute to start), instead of one run per step.
      */
     readonly capacityInPhases?: boolean;
+    /** Judges the load generator's path to the target over a phase's window (the NAT gateway's metrics with --engine fargate). */
+    readonly pathCheck?: (start: Date, end: Date) => Promise<{ readonly clientBound: boolean; readonly reason?: string } | undefined>;
+    /** --local: starts recording this machine's load and CPU steal for one step; its end() says what they were. */
+    readonly probeMachine?: () => MachineProbe | undefined;
     /** Called before the first request; starts utilisation sampling if the target can. */
     readonly beginUtilisation?: () => void;
     /** Called after the last response: the utilisation over [start, end]. */
@@ -41,6 +46,8 @@ export interface RunOptions {
     readonly repeat?: number;
     /** Seconds per warm-up chunk (default WARMUP_CHUNK_S). */
     readonly warmupChunkS?: number;
+    /** Most warm-up chunks before the first step (default WARMUP_MAX_CHUNKS; tests lower it). */
+    readonly warmupMaxChunks?: number;
     /**
      * Registers work to do if the process is interrupted (Ctrl-C) while a test with `after` requests runs,
      * so they are still sent; returns the function that unregisters it.
@@ -72,7 +79,8 @@ export class ProfilingNotDeployedError extends Error {
 /**
  * One GET to every path the run will use, on every target, before any load: a clear error naming the
  * URL when one does not answer at all, or when a stack answers 404 on a Profiling API path (the stack
- * does not deploy that service). Any other 4xx/5xx answer is reported but does not stop the run.
+ * does not deploy that service). Any other 4xx/5xx answer but 405 (served, by another method) is reported
+ * but does not stop the run.
  */
 export async function preflight(targets: readonly Target[], paths: readonly string[], timeoutMs = 10_000): Promise<string[]> {
     const warnings: string[] = [];
@@ -94,7 +102,8 @@ export async function preflight(targets: readonly Target[], paths: readonly stri
                         `then \`pulumi up --stack ${target.label}\`), or leave those scenarios out of --scenarios.`,
                 );
             }
-            if (sample.status >= 400) {
+            // 405: the path is served, by another method than GET (a user's flow that starts with a POST).
+            if (sample.status >= 400 && sample.status !== 405) {
                 warnings.push(`${target.label}: GET ${url.toString()} answered ${sample.status} before the test`);
             }
         }
@@ -128,15 +137,25 @@ export function periods(list: readonly ArtilleryMetrics[]): PeriodFigures[] {
  * with the target, the (scaled) phase and the request timeout the benchmark sets.
  */
 export function scenarioScript(baseUrl: string, scenario: FixedScenario, phase: Phase, timeoutMs: number): Record<string, unknown> {
-    const generated = artilleryScript(baseUrl, scenario.url, [phase], timeoutMs);
-    if (!scenario.script) {
+    return userScript(baseUrl, scenario.url, scenario.script, [phase], timeoutMs);
+}
+
+/** A capacity search's script for some phases: one GET of the url per arrival, or the user's flow as written. */
+export function capacityScript(baseUrl: string, cap: CapacityTarget, phases: readonly Phase[], timeoutMs: number): Record<string, unknown> {
+    return userScript(baseUrl, cap.url, cap.flow?.script, phases, timeoutMs);
+}
+
+/** A user's document with the target, phases and request timeout the benchmark sets (everything else as written); without one, a GET of urlPath. */
+function userScript(baseUrl: string, urlPath: string, own: Readonly<Record<string, unknown>> | undefined, phases: readonly Phase[], timeoutMs: number): Record<string, unknown> {
+    const generated = artilleryScript(baseUrl, urlPath, phases, timeoutMs);
+    if (!own) {
         return generated;
     }
-    const own = (scenario.script.config ?? {}) as Record<string, unknown>;
+    const ownConfig = (own.config ?? {}) as Record<string, unknown>;
     const config = generated.config as Record<string, unknown>;
     return {
-        ...scenario.script,
-        config: { ...own, target: config.target, phases: config.phases, http: { ...(own.http as Record<string, unknown> | undefined), ...(config.http as Record<string, unknown>) } },
+        ...own,
+        config: { ...ownConfig, target: config.target, phases: config.phases, http: { ...(ownConfig.http as Record<string, unknown> | undefined), ...(config.http as Record<string, unknown>) } },
     };
 }
 
@@ -223,6 +242,7 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
                     runScript: target.runScript ?? runScript,
                     repeat: options.repeat ?? 1,
                     warmupChunkS: options.warmupChunkS,
+                    warmupMaxChunks: options.warmupMaxChunks,
                     inPhases: target.capacityInPhases,
                 }),
             );
@@ -303,6 +323,11 @@ async function runFixed(
     return scenario.after.length > 0 ? { ...result, after: await runAfter() } : result;
 }
 
+/** A step's figures and, locally, how busy the machine was while it ran. */
+interface LocalStepMeasurement extends StepMeasurement {
+    readonly machine?: MachineNoise;
+}
+
 /** Seconds per warm-up chunk, and at most this many chunks before the first measured step. */
 export const WARMUP_CHUNK_S = 10;
 export const WARMUP_MAX_CHUNKS = 6;
@@ -314,6 +339,8 @@ export interface CapacityRunOptions {
     readonly repeat: number;
     /** Seconds per warm-up chunk (default WARMUP_CHUNK_S). */
     readonly warmupChunkS?: number;
+    /** Most warm-up chunks (default WARMUP_MAX_CHUNKS). */
+    readonly warmupMaxChunks?: number;
     /** Run the search as phases of a few runs (runCapacityInPhases) rather than one run per step. */
     readonly inPhases?: boolean;
 }
@@ -327,17 +354,16 @@ export async function warmUp(target: Target, cap: CapacityTarget, o: CapacityRun
     const chunkS = o.warmupChunkS ?? WARMUP_CHUNK_S;
     const rate = Math.min(cap.maxRate, cap.startRate * 2);
     const chunks: WarmupChunk[] = [];
-    while (chunks.length < WARMUP_MAX_CHUNKS && !isSteady(chunks)) {
-        const run = await o.runScript(
-            artilleryScript(target.baseUrlFor(cap.url), cap.url, [{ name: "warm-up", duration: chunkS, arrivalRate: rate }], o.timeoutMs),
-        );
+    const maxChunks = o.warmupMaxChunks ?? WARMUP_MAX_CHUNKS;
+    while (chunks.length < maxChunks && !isSteady(chunks)) {
+        const run = await o.runScript(capacityScript(target.baseUrlFor(cap.url), cap, [{ name: "warm-up", duration: chunkS, arrivalRate: rate }], o.timeoutMs));
         const s = runSummary(run, chunkS);
         chunks.push({ achievedRps: s.achievedRps, meanMs: s.latency?.mean ?? null });
     }
     const warmup = { seconds: chunks.length * chunkS, rate, steady: isSteady(chunks), chunks };
     o.log(
         `${cap.name} on ${target.label}: warmed at ${rate}/s for ${warmup.seconds} s` +
-            (warmup.steady ? " (steady)" : ` (still changing after ${WARMUP_MAX_CHUNKS} chunks)`) +
+            (warmup.steady ? " (steady)" : ` (still changing after ${maxChunks} chunks)`) +
             `; mean ms per chunk ${chunks.map((c) => fmt(c.meanMs)).join(", ")}`,
     );
     return warmup;
@@ -349,24 +375,27 @@ export async function runCapacity(target: Target, cap: CapacityTarget, o: Capaci
         return runCapacityInPhases(target, cap, o);
     }
     const warmup = await warmUp(target, cap, o);
-    const outcome = await searchCapacity({ startRate: cap.startRate, maxRate: cap.maxRate }, cap, async (rate) => {
-        const what = `${cap.name} on ${target.label} at ${rate}/s`;
-        const run = await o.runScript(
-            artilleryScript(target.baseUrlFor(cap.url), cap.url, [{ name: `step ${rate}/s`, duration: cap.stepDuration, arrivalRate: rate }], o.timeoutMs),
-        );
-        const summary = runSummary(run, cap.stepDuration);
+    const unit = cap.flow ? " flows" : "";
+    const outcome = await searchCapacity<LocalStepMeasurement>({ startRate: cap.startRate, maxRate: cap.maxRate }, cap, async (rate) => {
+        const what = `${cap.name} on ${target.label} at ${rate}${unit}/s`;
+        const probe = target.probeMachine?.();
+        const run = await o.runScript(capacityScript(target.baseUrlFor(cap.url), cap, [{ name: `step ${rate}/s`, duration: cap.stepDuration, arrivalRate: rate }], o.timeoutMs));
+        const machine = probe?.end();
+        const summary = runSummary(run, cap.stepDuration, { flows: Boolean(cap.flow) });
         const verdict = judgeStep(rate, { summary, clientCpuPercent: run.clientCpuPercent }, cap);
         o.log(
-            `${what}: ${verdict.held ? "held" : `not held (${verdict.reason})`}; sent ${fmt(summary.offeredRps)}/s, ` +
-                `p99 ${fmt(summary.latency?.p99)} ms, load generator CPU ${fmt(run.clientCpuPercent, 0)}%`,
+            `${what}: ${verdict.held ? "held" : `not held (${verdict.reason})`}; sent ${fmt(sentRate(summary))}${unit}/s` +
+                (summary.flows ? ` (${fmt(summary.offeredRps)} requests/s, flow p99 ${fmt(summary.flows.latency?.p99)} ms)` : "") +
+                `, p99 ${fmt(summary.latency?.p99)} ms, load generator CPU ${fmt(run.clientCpuPercent, 0)}%` +
+                (machine ? `, machine load ${machine.load1.toFixed(2)}, steal ${machine.stealPercent.toFixed(1)}%${machine.busy ? ` (busy: ${machine.why})` : ""}` : ""),
         );
-        return { summary, clientCpuPercent: run.clientCpuPercent };
+        return { summary, clientCpuPercent: run.clientCpuPercent, ...(machine ? { machine } : {}) };
     });
     return capacityResult(cap, outcome, warmup);
 }
 
 /** The results' record of a search. */
-function capacityResult(cap: CapacityTarget, outcome: SearchOutcome<StepMeasurement>, warmup: Warmup | undefined, extra: Partial<CapacityResult> = {}): CapacityResult {
+function capacityResult(cap: CapacityTarget, outcome: SearchOutcome<LocalStepMeasurement>, warmup: Warmup | undefined, extra: Partial<CapacityResult> = {}): CapacityResult {
     const steps: CapacityStep[] = outcome.steps.map((s) => ({
         rate: s.rate,
         summary: s.measurement.summary as Summary,
@@ -374,7 +403,13 @@ function capacityResult(cap: CapacityTarget, outcome: SearchOutcome<StepMeasurem
         ...(s.verdict.reason ? { reason: s.verdict.reason } : {}),
         clientBound: s.verdict.clientBound,
         clientCpuPercent: s.measurement.clientCpuPercent,
+        ...(s.measurement.machine ? { machine: s.measurement.machine } : {}),
     }));
+    // A flow's requests per flow, as sent at the highest rate held (else the last step): the requests/s of the capacity.
+    const heldStep = steps.find((s) => s.rate === outcome.highestRateHeld && s.held) ?? steps[steps.length - 1];
+    const flow = cap.flow
+        ? { flow: { ...(cap.flow.file ? { file: cap.flow.file } : {}), requestsAsWritten: cap.flow.requests, requestsPerFlow: heldStep?.summary.flows?.requestsPerFlow ?? null } }
+        : {};
     return {
         name: cap.name,
         url: cap.url,
@@ -388,6 +423,7 @@ function capacityResult(cap: CapacityTarget, outcome: SearchOutcome<StepMeasurem
         stoppedBecause: outcome.stoppedBecause,
         ...(outcome.clientBoundAtRps !== undefined ? { clientBoundAtRps: outcome.clientBoundAtRps } : {}),
         ...(warmup ? { warmup } : {}),
+        ...flow,
         ...extra,
     };
 }
@@ -403,8 +439,10 @@ export async function runCapacityInPhases(target: Target, cap: CapacityTarget, o
     const outcome = await searchCapacityInPhases({ startRate: cap.startRate, maxRate: cap.maxRate }, cap, {
         stepDuration: cap.stepDuration,
         warmup: { rate: Math.min(cap.maxRate, cap.startRate * 2), seconds: PHASED_WARMUP_S },
-        runPhases: async (phases) => (await o.runScript(artilleryScript(base, cap.url, phases, o.timeoutMs))).report,
+        runPhases: async (phases) => (await o.runScript(capacityScript(base, cap, phases, o.timeoutMs))).report,
+        flows: Boolean(cap.flow),
         log: (line) => o.log(`${what}: ${line}`),
+        pathCheck: target.pathCheck,
     });
     o.log(`${what}: ${outcome.stoppedBecause}, highest rate held ${outcome.highestRateHeld ?? "none"} in ${outcome.runs} Artillery run(s)`);
     return capacityResult(cap, outcome, outcome.warmup, { phased: { runs: outcome.runs, slackS: DEFAULT_SLACK_S } });

@@ -114,6 +114,83 @@ export interface CapacityTarget {
     readonly p99TargetMs: number;
     /** Highest fraction of failed requests a step may have and still be held, e.g. 0.01. */
     readonly maxErrorRate: number;
+    /**
+     * A user's flow (--capacity-flow, --capacity-path): rates are flows (Artillery arrivals, each running the
+     * whole flow) per second and each step is judged by the flows it started. Absent for ours (one GET each).
+     */
+    readonly flow?: UserFlow;
+}
+
+/** What a user's capacity search runs per arrival. */
+export interface UserFlow {
+    /** The user's Artillery file, run as written (flows, variables, processors...) with our target, phases and timeout; absent: one GET of the target's url. */
+    readonly script?: Readonly<Record<string, unknown>>;
+    /** The file it came from; absent for the default flow (--capacity-path). */
+    readonly file?: string;
+    /** Requests in the first scenario's flow as written (loops and conditions aside; the steps measure the real figure). */
+    readonly requests: number;
+}
+
+/**
+ * The user's search settings when the command line gives none: the BookStore's (bench/scenarios/capacity.yml:
+ * p99 200 ms, 1% errors, 30 s steps, up to 25,600/s; a test keeps them equal), starting at 5 flows/s since a
+ * flow may be several requests. --capacity-start, --capacity-max, --capacity-step-duration, --p99-target
+ * and --max-error-rate override them.
+ */
+export const USER_CAPACITY_DEFAULTS = { startRate: 5, maxRate: 25_600, stepDuration: 30, p99TargetMs: 200, maxErrorRate: 0.01 } as const;
+
+/** Requests in a flow as written: each get/post/put/patch/delete/head step, and those inside `loop` steps once. */
+function countRequests(flow: unknown): number {
+    if (!Array.isArray(flow)) {
+        return 0;
+    }
+    return flow.reduce((n: number, step: unknown) => {
+        if (typeof step !== "object" || step === null) {
+            return n;
+        }
+        const loop = (step as { loop?: unknown }).loop;
+        return n + ([...METHODS, "head"].some((m) => m in step) ? 1 : 0) + (Array.isArray(loop) ? countRequests(loop) : 0);
+    }, 0);
+}
+
+/**
+ * A user's capacity search on their own Artillery file (`--capacity-flow file.yml`): its scenarios run as
+ * written, one flow per arrival; `config.phases` is replaced by the search's steps (so it may be absent). Its
+ * name is the file's name without .yml and "flow"; its url the first request's path (the preflight's GET and,
+ * with --local, the service that serves it).
+ */
+export function loadUserFlow(file: string, scale: number, overrides: CapacityOverrides = {}): CapacityTarget {
+    const doc = readYaml(file);
+    const url = firstRequestUrl(file, doc);
+    const scenarios = doc.scenarios as { flow?: unknown }[];
+    const id = path.basename(file).replace(/\.ya?ml$/, "");
+    return userTarget(`${id} flow`, url, { script: doc, file, requests: countRequests(scenarios[0]?.flow) }, scale, overrides);
+}
+
+/** The default flow when the user gives no file (`--capacity-path /path`): one GET of the path per arrival. */
+export function pathFlow(urlPath: string, scale: number, overrides: CapacityOverrides = {}): CapacityTarget {
+    if (!urlPath.startsWith("/")) {
+        throw new RangeError(`--capacity-path must be a path starting with /, got ${JSON.stringify(urlPath)}`);
+    }
+    return userTarget(`GET ${urlPath}`, urlPath, { requests: 1 }, scale, overrides);
+}
+
+function userTarget(name: string, url: string, flow: UserFlow, scale: number, overrides: CapacityOverrides): CapacityTarget {
+    const d = USER_CAPACITY_DEFAULTS;
+    const t: CapacityTarget = {
+        name: `${name} capacity`,
+        url,
+        startRate: overrides.startRate ?? d.startRate,
+        maxRate: overrides.maxRate ?? d.maxRate,
+        stepDuration: overrides.stepDuration ?? scaleDuration(d.stepDuration, scale),
+        p99TargetMs: overrides.p99TargetMs ?? d.p99TargetMs,
+        maxErrorRate: overrides.maxErrorRate ?? d.maxErrorRate,
+        flow,
+    };
+    if (t.maxRate < t.startRate) {
+        throw new RangeError(`${t.name}: --capacity-max (${t.maxRate}) must be >= the start rate (${t.startRate})`);
+    }
+    return t;
 }
 
 export class ScenarioError extends Error {

@@ -27,6 +27,29 @@ export interface Summary {
     readonly offeredRps: number;
     /** Complete responses per second over the window. */
     readonly achievedRps: number;
+    /**
+     * For a user's flow (one or more requests per virtual user): the flows themselves. Absent for the built-in
+     * tests, where a flow is one request and the figures above say it all.
+     */
+    readonly flows?: FlowFigures;
+}
+
+/** A window's flows (Artillery's virtual users: each runs the whole flow once). */
+export interface FlowFigures {
+    /** Flows started (`vusers.created`). */
+    readonly created: number;
+    /** Flows that ran to their end (`vusers.completed`). */
+    readonly completed: number;
+    /** Flows stopped by an error (`vusers.failed`). */
+    readonly failed: number;
+    /** Flows started per second over the window: the rate the search judges against the arrival rate asked for. */
+    readonly offeredPerS: number;
+    /** Flows completed per second. */
+    readonly completedPerS: number;
+    /** Requests sent per flow started (`http.requests` / `vusers.created`); null when none started. */
+    readonly requestsPerFlow: number | null;
+    /** How long a whole flow took, ms (`vusers.session_length`); null when none completed. */
+    readonly latency: LatencySummary | null;
 }
 
 export interface LatencySummary {

@@ -2,8 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { isProcessAlive, REPO_ROOT } from "./local";
-import { readResults } from "./results";
+import { REPO_ROOT } from "./local";
 import { main, parseCli } from "./run";
 import { scenarioScript } from "./runner";
 import { loadUserScenario } from "./scenarios";
@@ -79,33 +78,7 @@ describe("a user's own service in the benchmark", () => {
         assert.deepStrictEqual(parseCli(["--local", "--scenarios", "books", "--scenario", "a.yml", "--scenario", "b.yml"]).scenarioFiles, ["a.yml", "b.yml"]);
         assert.throws(() => parseCli(["--stacks", "arm64", "--service", ECHO_SERVICE]), /--service is for --local/);
         await assert.rejects(main(["--local", "--scenario", ECHO_SCENARIO, "--scenario", ECHO_SCENARIO], { log: () => undefined }), /two scenarios have the id "echo"/);
-        await assert.rejects(main(["--local", "--scenario", ECHO_SCENARIO], { log: () => undefined }), /--local: no service serves \/echo\/hello; for your own service pass --service/);
+        await assert.rejects(main(["--local", "--scenario", ECHO_SCENARIO], { log: () => undefined }), /--local: no service serves \/echo\/hello; for your own service add it to dotnet-fargate:services in Pulumi\.(amd64|arm64)\.yaml, or pass --service-file with its object, or --service with it/);
     });
-
-    it("--local --service --scenario: publishes the echo fixture, starts it on 127.0.0.1, benchmarks it and reports it", async function () {
-        // dotnet publish of a small project (a minute at most on a busy machine), then 4 s at 5/s.
-        this.timeout(300_000);
-        const out = path.join(dir, "echo.json");
-        const lines: string[] = [];
-        const project = path.join(REPO_ROOT, "test/fixtures/echo/Echo.Api");
-        const before = fs.readdirSync(project).sort();
-        await main(["--local", "--scenario", ECHO_SCENARIO, "--service", ECHO_SERVICE, "--out", out], { log: (l) => lines.push(l) });
-        const pids = lines.map((l) => /^started echo on http:\/\/127\.0\.0\.1:\d+ \(pid (\d+)\)/.exec(l)).filter((m) => m !== null).map((m) => Number(m[1]));
-        assert.strictEqual(pids.length, 1, lines.join("\n"));
-        assert.ok(!isProcessAlive(pids[0]), "the echo service was stopped");
-        assert.ok(lines.some((l) => l === "publishing echo: dotnet publish test/fixtures/echo/Echo.Api -c Release"), lines.join("\n"));
-        assert.ok(!lines.some((l) => l.startsWith("building the services")), "ours are not built when no scenario needs them");
-        assert.deepStrictEqual(fs.readdirSync(project).sort(), before, "no bin/ or obj/ written into the user's project");
-        const run = readResults(out).runs[0];
-        assert.deepStrictEqual(Object.keys(run.urls), ["echo"]);
-        const echo = run.scenarios[0];
-        assert.deepStrictEqual(
-            [echo.id, echo.name, echo.url, echo.summary.requests, echo.summary.failed, echo.summary.statusCounts, echo.summary.bytes],
-            ["echo", "GET /echo/hello", "/echo/hello", 20, 0, { "200": 20 }, 20 * "hello".length],
-        );
-        assert.deepStrictEqual(run.utilisation.map((u) => [u.service, u.source]), [["echo", "procfs"]]);
-        const md = fs.readFileSync(path.join(dir, "echo.md"), "utf8");
-        assert.ok(/\| GET \/echo\/hello \| 4 s \| 5\/s \| 20 \| 0 \| \d+\.\d \/ \d+\.\d \/ \d+\.\d \|/.test(md), md);
-        assert.ok(fs.readFileSync(path.join(dir, "echo.html"), "utf8").includes("<h3>GET /echo/hello</h3>"));
-    });
+    // --local with a user's service end to end (publish, start, --scenario, stop, report): user-capacity.test.ts, on the Notes project.
 });

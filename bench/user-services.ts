@@ -6,6 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { parse } from "yaml";
 import { SERVICE_CATALOG } from "../infra/catalog";
 import { parseServices, ServiceSpec } from "../stacks/services";
 import { LocalError, REPO_ROOT, runToCompletion } from "./local";
@@ -40,6 +41,59 @@ export function parseServiceFlags(values: readonly string[], root = REPO_ROOT): 
         return parseServices([...Object.keys(SERVICE_CATALOG), ...objects], root).filter((s) => !s.builtIn);
     } catch (e) {
         throw new ServiceFlagError(`--service: ${(e as Error).message}`);
+    }
+}
+
+/**
+ * `--service-file x.json`: the user's services written once, each an object as in `dotnet-fargate:services`
+ * (one object, or a list of them), checked by the program's parser like `--service`. Relative `project`,
+ * `context` and `dockerfile` paths are taken from the repository root, as `pulumi up` takes them.
+ */
+export function readServiceFile(file: string, root = REPO_ROOT): ServiceSpec[] {
+    let doc: unknown;
+    try {
+        doc = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        throw new ServiceFlagError(`--service-file ${file}: expected a JSON object (or a list of them) as in dotnet-fargate:services (${(e as Error).message})`);
+    }
+    const list = Array.isArray(doc) ? doc : [doc];
+    if (list.length === 0 || list.some((o) => typeof o !== "object" || o === null || Array.isArray(o))) {
+        throw new ServiceFlagError(`--service-file ${file}: expected a JSON object (or a non-empty list of them) as in dotnet-fargate:services, got ${JSON.stringify(doc).slice(0, 200)}`);
+    }
+    try {
+        return parseServiceFlags(list.map((o) => JSON.stringify(o)), root);
+    } catch (e) {
+        throw new ServiceFlagError((e as Error).message.replace(/^--service: /, `--service-file ${file}: `));
+    }
+}
+
+/**
+ * The user's services of a stack, from its stack file `Pulumi.<stack>.yaml` (`dotnet-fargate:services`, the
+ * list the program deploys), parsed by the program's own parser; [] when the file or the key is absent (the
+ * stack then runs only ours).
+ */
+export function stackServices(stack: string, root = REPO_ROOT): ServiceSpec[] {
+    const file = path.join(root, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        return [];
+    }
+    const config = (parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
+    let value = config["dotnet-fargate:services"];
+    if (value === undefined) {
+        return [];
+    }
+    // `pulumi config set` may store a structured value as a JSON string.
+    if (typeof value === "string") {
+        try {
+            value = JSON.parse(value);
+        } catch {
+            // left as is: the parser says what it expected
+        }
+    }
+    try {
+        return parseServices(value, root).filter((s) => !s.builtIn);
+    } catch (e) {
+        throw new ServiceFlagError(`${path.basename(file)}: ${(e as Error).message}`);
     }
 }
 
@@ -88,9 +142,11 @@ export interface LocalCommand {
     readonly args: string[];
     readonly env?: Readonly<Record<string, string>>;
     readonly healthCheckPath?: string;
+    /** Fail as soon as the health path answers anything but 200 for a while (a user's service; see local.ts waitForHealthy). */
+    readonly strictHealth?: boolean;
 }
 
 /** The command that runs a published user service on 127.0.0.1:<port>, with its config's environment. */
 export function userServiceCommand(spec: ServiceSpec, dll: string, port: number): LocalCommand {
-    return { command: "dotnet", args: [dll, "--urls", `http://127.0.0.1:${port}`], env: spec.environment, healthCheckPath: spec.healthCheckPath };
+    return { command: "dotnet", args: [dll, "--urls", `http://127.0.0.1:${port}`], env: spec.environment, healthCheckPath: spec.healthCheckPath, strictHealth: true };
 }
