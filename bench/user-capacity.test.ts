@@ -96,7 +96,7 @@ describe("capacity of a user's own service: its flow, its settings written once,
         const [notes] = readServiceFile(file);
         assert.deepStrictEqual([notes.name, notes.project, notes.pathPatterns, notes.healthCheckPath], ["notes", "Notes.Api", ["/notes", "/notes/*"], "/healthz"]);
         fs.writeFileSync(file, JSON.stringify([NOTES_SERVICE, { ...NOTES_SERVICE, name: "notes2", paths: ["/api/notes"] }]));
-        assert.throws(() => readServiceFile(file), /^ServiceFlagError: --service-file .*notes\.json: Config "dotnet-fargate:services: notes2\.paths" is \["\/api\/notes"\]; expected paths no other service serves/);
+        assert.throws(() => readServiceFile(file), /^ServiceFlagError: --service-file .*notes\.json: Config "dotnet-fargate:services\[\d+\]\.paths" is \["\/api\/notes"\]; expected paths no other service serves; "\/api\/\*" \(bookstore\) and "\/api\/notes" \(notes2\) both match some request path\.$/);
         fs.writeFileSync(file, "[]");
         assert.throws(() => readServiceFile(file), /--service-file .*notes\.json: expected a JSON object \(or a non-empty list of them\) as in dotnet-fargate:services, got \[\]/);
         // A stack file as `pulumi config set --path` writes it: built-ins by name, the user's service as an object.

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { CONTAINER_PORT, HEALTH_CHECK_PATH, projectFile, SERVICE_CATALOG, SERVICE_DOCKERFILE, SERVICE_NAMES } from "../infra/catalog";
 import { ConfigError } from "../infra/validation";
+import { servicesDir } from "./paths";
 import { PATH_PATTERN_CHARACTERS, PATH_PATTERN_MAX_LENGTH, patternsOverlap } from "./path-patterns";
 import { credentialShape, parseSecretReference, SecretReference } from "./service-secrets";
 import { TargetFramework, targetFramework } from "./target-framework";
@@ -83,7 +84,7 @@ export function parseServices(value: unknown, root: string): ServiceSpec[] {
     if (!Array.isArray(value) || value.length === 0) {
         throw new ConfigError(KEY, value, `expected a non-empty list of built-in names (${SERVICE_NAMES.join(", ")}) or service objects {${FIELDS.join(", ")}}`);
     }
-    const specs = value.map((entry, i) => (typeof entry === "string" ? builtIn(entry, value, root) : userService(entry, i, root)));
+    const specs = value.map((entry, i) => (typeof entry === "string" ? builtIn(entry, value) : userService(entry, i, root)));
     const names = new Set<string>();
     for (const spec of specs) {
         if (names.has(spec.name)) {
@@ -95,7 +96,7 @@ export function parseServices(value: unknown, root: string): ServiceSpec[] {
     return specs;
 }
 
-function builtIn(name: string, list: unknown, root: string): ServiceSpec {
+function builtIn(name: string, list: unknown): ServiceSpec {
     const definition = SERVICE_CATALOG[name];
     if (definition === undefined) {
         throw new ConfigError(KEY, list, `expected built-in names from ${SERVICE_NAMES.join(", ")} or service objects; "${name}" is neither`);
@@ -113,7 +114,8 @@ function builtIn(name: string, list: unknown, root: string): ServiceSpec {
         healthCheckPath: HEALTH_CHECK_PATH,
         environment: {},
         secrets: [],
-        framework: targetFramework(KEY, path.join(root, "services", projectFile(definition.project)), path.join(root, "services")),
+        // A built-in service is this repository's, wherever the config was read from (the bench reads stack files elsewhere).
+        framework: targetFramework(KEY, path.join(servicesDir(), projectFile(definition.project)), servicesDir()),
         monitorByDefault: definition.monitorByDefault,
     };
 }
