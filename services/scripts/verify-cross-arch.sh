@@ -242,7 +242,7 @@ stop_qemu
 # too: self-contained for the same reason as the BookStore, published from the same build context.
 echo "==> Echo.Api (a user's project) arm64, self-contained and ReadyToRun, under qemu-aarch64-static"
 user_out="$WORK/out/Echo.Api-arm64-self-contained"
-(cd "$WORK/user-context" && timeout 600 dotnet publish Echo.Api/Echo.Api.csproj -c Release -a arm64 -p:PublishReadyToRun=true --self-contained \
+(cd "$WORK/contexts/Echo.Api" && timeout 600 dotnet publish Echo.Api/Echo.Api.csproj -c Release -a arm64 -p:PublishReadyToRun=true --self-contained \
   -o "$user_out" -nologo -v quiet) >"$WORK/build.log" 2>&1 \
   || { cat "$WORK/build.log" >&2; fail "self-contained arm64 publish of the user's project failed."; }
 kind="$(file -b "$user_out/Echo.Api")"
