@@ -41,9 +41,13 @@ export function contextHash(contextDir: string, dockerfile: string): string {
     return hash.digest("hex");
 }
 
-/** The files BuildKit sends for this context (slash-separated, relative), in the walk's order. */
-export function contextFiles(contextDir: string, rules: IgnoreRules): string[] {
+/**
+ * The files BuildKit sends for this context (slash-separated, relative), in the walk's order; from `start` (a folder
+ * of the context) only what lies below it, judged as the whole walk would judge it.
+ */
+export function contextFiles(contextDir: string, rules: IgnoreRules, start = ""): string[] {
     const files: string[] = [];
+    // At `start` no folder above has been judged, so `excludes` tries every parent folder itself (parent = []).
     const walk = (dir: string, parent: ParentMatches) => {
         const entries = fs.readdirSync(path.join(contextDir, dir), { withFileTypes: true })
             .sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
@@ -59,7 +63,7 @@ export function contextFiles(contextDir: string, rules: IgnoreRules): string[] {
             }
         }
     };
-    walk("", []);
+    walk(start === "." ? "" : start, []);
     return files;
 }
 

@@ -17,7 +17,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { contextHash } from "./context-hash";
+import { contextFiles, contextHash } from "./context-hash";
 import { IgnoreRules, readIgnoreFile } from "./dockerignore";
 
 /** Folder inside each staged context for what the program adds: the Dockerfile and the files every image carries. */
@@ -96,7 +96,7 @@ export function contextSources(root: string, project: string): string[] {
                 .filter((e) => e.isFile() && SHARED_BUILD_FILE.test(e.name))
                 .forEach((e) => files.add(dir === "" ? e.name : `${dir}/${e.name}`));
         }
-        listFiles(root, folder, rules).forEach((f) => files.add(f));
+        contextFiles(root, rules, folder).forEach((f) => files.add(f));
     }
     return [...files].filter((f) => !rules.excludes(f).excluded).sort();
 }
@@ -125,22 +125,6 @@ export function projectClosure(root: string, project: string, seen = new Set<str
         projectClosure(root, referenced, seen);
     }
     return seen;
-}
-
-/** Every file under `root/dir` the rules keep, relative to `root`; folders the rules leave out whole are not read. */
-function listFiles(root: string, dir: string, rules: IgnoreRules): string[] {
-    const files: string[] = [];
-    for (const entry of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
-        const relative = dir === "." || dir === "" ? entry.name : `${dir}/${entry.name}`;
-        if (entry.isDirectory()) {
-            if (!rules.excludes(relative).excluded || !rules.canSkipFolder(relative)) {
-                files.push(...listFiles(root, relative, rules));
-            }
-        } else if (entry.isFile()) {
-            files.push(relative);
-        }
-    }
-    return files;
 }
 
 /**

@@ -9,7 +9,7 @@ import { spawnSync } from "child_process";
 import { stackNames } from "./offline";
 import { projectRoot } from "./paths";
 import { PROJECT } from "./settings";
-import { evaluateStack } from "./synth";
+import { configPair, evaluateStack } from "./synth";
 
 export interface BuildImagesOptions {
     readonly stack: string;
@@ -45,13 +45,11 @@ export function parseArgs(argv: readonly string[]): BuildImagesOptions {
         } else if (arg === "--service") {
             services.push(...value().split(","));
         } else if (arg === "--config" || arg === "-c") {
-            const pair = value();
-            const eq = pair.indexOf("=");
-            if (eq < 1) {
+            const pair = configPair(value());
+            if (pair === undefined) {
                 throw new UsageError(`${arg} needs key=value, such as services='["bookstore"]'`);
             }
-            const name = pair.slice(0, eq);
-            config[name.includes(":") ? name : `${PROJECT}:${name}`] = pair.slice(eq + 1);
+            config[pair[0]] = pair[1];
         } else if (arg === "--dry-run") {
             dryRun = true;
         } else {

@@ -42,13 +42,11 @@ export function parseArgs(argv: readonly string[]): SynthOptions {
                 throw new UsageError(`${arg} needs a file name`);
             }
         } else if (arg === "--config" || arg === "-c") {
-            const pair = argv[++i] ?? "";
-            const eq = pair.indexOf("=");
-            if (eq < 1) {
+            const pair = configPair(argv[++i] ?? "");
+            if (pair === undefined) {
                 throw new UsageError(`${arg} needs key=value, such as database='{"enabled":true}'`);
             }
-            const name = pair.slice(0, eq);
-            config[name.includes(":") ? name : `${PROJECT}:${name}`] = pair.slice(eq + 1);
+            config[pair[0]] = pair[1];
         } else {
             throw new UsageError(`unknown argument "${arg}"`);
         }
@@ -57,6 +55,16 @@ export function parseArgs(argv: readonly string[]): SynthOptions {
         throw new UsageError("--stack is required");
     }
     return { stack, json, ...(out === undefined ? {} : { out }), ...(Object.keys(config).length > 0 ? { config } : {}) };
+}
+
+/** A `--config key=value` argument as `pulumi config set` takes it: the key with the project prefix added when it has none. */
+export function configPair(text: string): [key: string, value: string] | undefined {
+    const eq = text.indexOf("=");
+    if (eq < 1) {
+        return undefined;
+    }
+    const name = text.slice(0, eq);
+    return [name.includes(":") ? name : `${PROJECT}:${name}`, text.slice(eq + 1)];
 }
 
 export class UsageError extends Error {
