@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace DotnetFargate.Tests;
@@ -75,20 +74,6 @@ public sealed class TestCertificates : IDisposable
 
     private string PathOf(string name) => Path.Combine(Folder, name);
 
-    private static async Task OpensslAsync(params string[] arguments)
-    {
-        var info = new ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"openssl {string.Join(' ', arguments)} failed ({process.ExitCode}): {await stderr}{await stdout}");
-        }
-    }
+    private static async Task OpensslAsync(params string[] arguments) =>
+        await ToolProcess.RunAsync($"openssl {string.Join(' ', arguments)}", "openssl", arguments);
 }

@@ -131,25 +131,6 @@ public sealed class TestPostgres
 
     private string OwnDirectory => _directory ?? throw new InvalidOperationException("The shared server is not this test's to stop.");
 
-    private static async Task<string> RunScriptAsync(string action, string directory, params string[] arguments)
-    {
-        var script = Path.Combine(Paths.ServicesRoot, "scripts", "postgres.sh");
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(script);
-        info.ArgumentList.Add(action);
-        info.ArgumentList.Add(directory);
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"postgres.sh {action} failed ({process.ExitCode}): {await stderr}");
-        }
-        return await stdout;
-    }
+    private static Task<string> RunScriptAsync(string action, string directory, params string[] arguments) =>
+        ToolProcess.RunAsync($"postgres.sh {action}", "bash", [Path.Combine(Paths.ServicesRoot, "scripts", "postgres.sh"), action, directory, .. arguments]);
 }
