@@ -7,8 +7,8 @@ namespace DotnetFargate.Tests;
 /// <summary>
 /// A real PostgreSQL server for the tests. <see cref="Shared"/> is the one services/scripts/test.sh starts
 /// (a throw-away cluster on a loopback port) and names in BOOKSTORE_TEST_POSTGRES, an Npgsql connection
-/// string for its superuser. <see cref="StartOwnAsync"/> starts a private one with the same script, for a
-/// test that stops and restarts its server.
+/// string for its superuser; without that variable (a plain `dotnet test`) the first test to need it starts one.
+/// <see cref="StartOwnAsync"/> starts a private one with the same script, for a test that stops and restarts its server.
 /// </summary>
 public sealed class TestPostgres
 {
@@ -17,12 +17,15 @@ public sealed class TestPostgres
     private static readonly Lazy<TestPostgres> SharedServer = new(() =>
     {
         var connection = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        if (string.IsNullOrWhiteSpace(connection))
+        if (!string.IsNullOrWhiteSpace(connection))
         {
-            throw new InvalidOperationException(
-                $"{EnvironmentVariable} is not set. Run the tests with services/scripts/test.sh, which starts a throw-away PostgreSQL server and sets it.");
+            return new TestPostgres(connection, directory: null);
         }
-        return new TestPostgres(connection, directory: null);
+        // A plain `dotnet test`: start a throw-away server with the same script, removed when the test run exits.
+        // (test.sh also bounds the run's time and removes the server if the run is killed.)
+        var own = StartOwnAsync().GetAwaiter().GetResult();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => own.CleanAsync().GetAwaiter().GetResult();
+        return own;
     });
 
     private readonly NpgsqlConnectionStringBuilder _admin;
