@@ -142,6 +142,9 @@ done
 # folder (the stacks take it through config: test/user-service.test.ts).
 dockerfile="$(stage "$SERVICES/../test/fixtures/echo" Echo.Api "$SERVICES/Dockerfile" "$WORK/contexts/Echo.Api")"
 build_project "$WORK/contexts/Echo.Api" Echo.Api "$dockerfile" Dockerfile
+# The TaskInfo container every task runs (stacks/task-info.ts), Native AOT as its image is built.
+dockerfile="$(stage "$SERVICES" TaskInfo "$SERVICES/Dockerfile.aot" "$WORK/contexts/TaskInfo")"
+build_project "$WORK/contexts/TaskInfo" TaskInfo "$dockerfile" Dockerfile.aot
 
 # 2b. The container's posture: the amd64 BookStore runs with a read-only root filesystem and only
 #     /tmp writable (as the ECS task mounts it). Needs root for a private mount namespace
@@ -224,6 +227,14 @@ primes="$(curl -s --max-time 120 "$URL/prime?n=1000000" || true)"
 [[ "$primes" == "78498" ]] || fail "GET /prime?n=1000000 on arm64 answered '$primes', expected 78498."
 echo "    OK  GET /prime?n=1000000 -> 78498"
 stop_qemu
+
+echo "==> TaskInfo, both architectures' Native AOT binaries (arm64 under qemu-aarch64-static): one task-info line each"
+for arch in amd64 arm64; do
+  runner=(); [[ "$arch" == arm64 ]] && runner=(env QEMU_LD_PREFIX="$SYSROOT" qemu-aarch64-static)
+  line="$(timeout 60 "${runner[@]}" "$WORK/out/TaskInfo-$arch/service")" || fail "TaskInfo ($arch) failed: $line"
+  [[ "$line" == 'task-info {"processors":'* ]] || fail "TaskInfo ($arch) printed '$line', expected a task-info line."
+  echo "    OK  $arch: ${line:0:60}..."
+done
 
 echo "==> BookStore.Api arm64, self-contained and ReadyToRun, under qemu-aarch64-static"
 sc_out="$WORK/out/BookStore.Api-arm64-self-contained"
