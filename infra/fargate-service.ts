@@ -15,6 +15,13 @@ export const APP_UID = "1654";
 /** The CloudWatch log group of a service's task; sidecars log to it under their own stream prefix. */
 export const logGroupNameFor = (service: string): string => `/ecs/${service}`;
 
+/**
+ * The container that logs, once at the task's start, the processor the task was placed on (services/TaskInfo), so
+ * the benchmark can say which processor each result came from (bench/processors.ts reads its log stream,
+ * `task-info/task-info/<task id>`). Not essential: it exits after logging, and the task carries on.
+ */
+export const TASK_INFO_CONTAINER = "task-info";
+
 /** A container definition as ECS takes it (only the fields this project sets are typed). */
 export interface ContainerDefinition {
     readonly name: string;
@@ -130,6 +137,8 @@ export interface FargateServiceArgs {
     readonly secrets?: readonly SecretEnvironment[];
     /** ARN of the IAM policy both roles carry as their permissions boundary. Default: none. */
     readonly permissionsBoundary?: pulumi.Input<string>;
+    /** The TaskInfo image (by digest) and its repository: adds the `task-info` container. Default: none. */
+    readonly taskInfo?: { readonly imageRef: pulumi.Input<string>; readonly repositoryArn: pulumi.Input<string> };
 }
 
 /**
@@ -277,12 +286,17 @@ export class FargateService extends pulumi.ComponentResource {
             {
                 role: executionRole.id,
                 policy: pulumi
-                    .all([args.repositoryArn, logGroup.arn, args.sidecar?.executionStatements ?? [], secretStatements(args.secrets ?? [])])
-                    .apply(([repositoryArn, logGroupArn, extra, appSecrets]) =>
+                    .all([args.repositoryArn, logGroup.arn, args.sidecar?.executionStatements ?? [], secretStatements(args.secrets ?? []), args.taskInfo?.repositoryArn])
+                    .apply(([repositoryArn, logGroupArn, extra, appSecrets, taskInfoRepositoryArn]) =>
                         JSON.stringify(
                             policyDocument(
                                 { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-                                { Sid: "PullImage", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: repositoryArn },
+                                {
+                                    Sid: "PullImage",
+                                    Effect: "Allow",
+                                    Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                                    Resource: taskInfoRepositoryArn ? [repositoryArn, taskInfoRepositoryArn] : repositoryArn,
+                                },
                                 { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` },
                                 ...appSecrets,
                                 ...extra,
@@ -405,8 +419,8 @@ function appContainerDefinitions(name: string, args: FargateServiceArgs, port: n
             ? pulumi.output(x.secretArn).apply((arn) => ({ name: x.name, valueFrom: secretValueFrom(arn, x.jsonKey, x.versionId, x.versionStage) }))
             : pulumi.output(x.parameterArn).apply((arn) => ({ name: x.name, valueFrom: arn })));
     const containerDefinitions = pulumi
-        .all([args.imageRef, logGroupName, args.region, args.sidecar?.containers ?? [], pulumi.output(args.environment ?? {}), pulumi.all(secrets)])
-        .apply(([image, group, region, sidecars, environment, appSecrets]) => {
+        .all([args.imageRef, logGroupName, args.region, args.sidecar?.containers ?? [], pulumi.output(args.environment ?? {}), pulumi.all(secrets), args.taskInfo?.imageRef])
+        .apply(([image, group, region, sidecars, environment, appSecrets, taskInfoImage]) => {
             const app: ContainerDefinition = {
                 name,
                 image,
@@ -424,10 +438,27 @@ function appContainerDefinitions(name: string, args: FargateServiceArgs, port: n
                     options: { "awslogs-group": group, "awslogs-region": region, "awslogs-stream-prefix": name, mode: "non-blocking", "max-buffer-size": "4m" },
                 },
             };
-            return JSON.stringify([app, ...sidecars]);
+            const taskInfo = taskInfoImage === undefined ? [] : [taskInfoContainer(taskInfoImage, group, region)];
+            return JSON.stringify([app, ...sidecars, ...taskInfo]);
         });
 
     return { volumes, containerDefinitions };
+}
+
+/** The `task-info` container: runs once at start, as the non-root user, on a read-only root, without capabilities. */
+function taskInfoContainer(image: string, logGroup: string, region: string): ContainerDefinition {
+    return {
+        name: TASK_INFO_CONTAINER,
+        image,
+        essential: false,
+        user: APP_UID,
+        readonlyRootFilesystem: true,
+        linuxParameters: { capabilities: { drop: ["ALL"] } },
+        logConfiguration: {
+            logDriver: "awslogs",
+            options: { "awslogs-group": logGroup, "awslogs-region": region, "awslogs-stream-prefix": TASK_INFO_CONTAINER, mode: "non-blocking", "max-buffer-size": "4m" },
+        },
+    };
 }
 
 function validate(args: FargateServiceArgs): void {

@@ -5,9 +5,13 @@
  * what the pipeline's build check compiles is what a deploy pushes.
  */
 import * as path from "path";
+import { architectureTraits } from "../infra/architecture";
 import { stageImageContext } from "../infra/image-context";
+import { repositoryName } from "../infra/naming";
+import { ServiceImage } from "../infra/service-image";
 import { projectRoot } from "./paths";
 import { ServiceSpec } from "./services";
+import { PROJECT, StackSettings } from "./settings";
 
 /** Overrides where staged contexts go (absolute), e.g. a temporary folder for tests. Default: `<project>/.build/images`. */
 export const BUILD_DIR_ENV = "DOTNET_FARGATE_BUILD_DIR";
@@ -47,4 +51,22 @@ export function imageBuild(stack: string, spec: ImageSource, platform: string): 
         return r.startsWith("..") || path.isAbsolute(r) ? p : r.split(path.sep).join("/");
     };
     return { context: relative(staged.contextDir), dockerfile: relative(staged.dockerfile), buildArgs, tag: staged.tag };
+}
+
+/**
+ * The stack's image of `source`, built for the stack's platform from its staged context and pushed to its own
+ * repository (`<project>-<stack>/<source.name>`): the services' images and the program's own (MonitorTls, TaskInfo).
+ */
+export function stackImage(resourceName: string, stack: string, source: ImageSource, settings: Pick<StackSettings, "architecture" | "imageRetentionCount">): ServiceImage {
+    const platform = architectureTraits(settings.architecture).platform;
+    const build = imageBuild(stack, source, platform);
+    return new ServiceImage(resourceName, {
+        repositoryName: repositoryName(PROJECT, stack, source.name),
+        context: build.context,
+        dockerfile: build.dockerfile,
+        buildArgs: build.buildArgs,
+        platform,
+        tag: build.tag,
+        imageRetentionCount: settings.imageRetentionCount,
+    });
 }

@@ -4,19 +4,16 @@
  * sidecar and, when allowed CIDRs are configured, an HTTPS listener on the shared load balancer).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { architectureTraits } from "../infra/architecture";
 import { AdditionalTarget, logGroupNameFor, SidecarArgs } from "../infra/fargate-service";
 import { LoadBalancer } from "../infra/load-balancer";
 import { MonitorSigningKey } from "../infra/monitor-api-key";
 import { DiagnosticsBucket, MONITOR_CONTAINER, MONITOR_PORT, MONITOR_TLS_PROJECT, MonitorListener, monitorSidecar } from "../infra/monitor";
-import { repositoryName } from "../infra/naming";
-import { ServiceImage } from "../infra/service-image";
 import * as path from "path";
-import { imageBuild, ImageSource } from "./image-build";
+import { ImageSource, stackImage } from "./image-build";
 import { servicesDir } from "./paths";
 import { targetFramework } from "./target-framework";
 import { ServiceSpec } from "./services";
-import { PROJECT, StackSettings } from "./settings";
+import { StackSettings } from "./settings";
 
 /** Where the MonitorTls image is built from: a project in services/, with the services' Dockerfile. */
 const tlsImageSource = (): ImageSource => ({
@@ -44,20 +41,8 @@ export function createMonitorShared(prefix: string, stack: string, settings: Sta
         partition: account.partition,
         stack,
     });
-    const platform = architectureTraits(settings.architecture).platform;
     // Built as the services are: its own staged context, tagged by what docker-build would rebuild for.
-    const tlsBuild = settings.monitor.allowedCidrs.length > 0 ? imageBuild(stack, tlsImageSource(), platform) : undefined;
-    const tlsImage = tlsBuild
-        ? new ServiceImage(`${prefix}-monitor-tls`, {
-            repositoryName: repositoryName(PROJECT, stack, "monitor-tls"),
-            context: tlsBuild.context,
-            dockerfile: tlsBuild.dockerfile,
-            buildArgs: tlsBuild.buildArgs,
-            platform,
-            tag: tlsBuild.tag,
-            imageRetentionCount: settings.imageRetentionCount,
-        })
-        : undefined;
+    const tlsImage = settings.monitor.allowedCidrs.length > 0 ? stackImage(`${prefix}-monitor-tls`, stack, tlsImageSource(), settings) : undefined;
     return { bucket, signingKey, tlsImage };
 }
 

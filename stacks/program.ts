@@ -10,14 +10,14 @@ import { connectionStringFor, Database } from "../infra/database";
 import { FargateService, SecretEnvironment } from "../infra/fargate-service";
 import { LoadBalancer } from "../infra/load-balancer";
 import { MONITOR_AUDIENCE } from "../infra/monitor-jwt";
-import { repositoryName } from "../infra/naming";
 import { Network } from "../infra/network";
 import { estimateMonthlyCost, MonthlyCost } from "../infra/pricing";
-import { ServiceImage } from "../infra/service-image";
 import { StackConfig } from "./config";
 import { ServiceSecret, ServiceSpec } from "./services";
 import { attachMonitor, createMonitorShared } from "./monitoring";
-import { imageBuild } from "./image-build";
+import { stackImage } from "./image-build";
+import { taskInfoImage } from "./task-info";
+import { ServiceImage } from "../infra/service-image";
 import { DATABASE_SERVICE, PROJECT } from "./settings";
 
 
@@ -27,6 +27,8 @@ export interface StackOutputs {
     readonly images: Record<string, pulumi.Output<string>>;
     readonly clusterName: pulumi.Output<string>;
     readonly serviceNames: Record<string, pulumi.Output<string>>;
+    /** Service -> its CloudWatch log group; each task's `task-info` stream there names its processor (bench/processors.ts). */
+    readonly logGroupNames: Record<string, pulumi.Output<string>>;
     readonly taskSize: { readonly cpu: number; readonly memory: number };
     /** Tasks per service at deployment (autoscaling's minimum when it is on). */
     readonly desiredCount: number;
@@ -95,11 +97,14 @@ export function createStack(config: StackConfig): StackOutputs {
 
     const images: Record<string, pulumi.Output<string>> = {};
     const serviceNames: Record<string, pulumi.Output<string>> = {};
-    const shared: Shared = { stack, prefix, settings, network, loadBalancer, cluster, identity, region, monitor, database, permissionsBoundary };
+    const logGroupNames: Record<string, pulumi.Output<string>> = {};
+    const taskInfo = taskInfoImage(prefix, stack, settings);
+    const shared: Shared = { stack, prefix, settings, network, loadBalancer, cluster, identity, region, monitor, database, permissionsBoundary, taskInfo };
     for (const spec of settings.serviceSpecs) {
         const deployed = deployService(spec, shared);
         images[spec.name] = deployed.image.imageRef;
         serviceNames[spec.name] = deployed.service.serviceName;
+        logGroupNames[spec.name] = deployed.service.logGroupName;
         if (deployed.monitorEndpoint) {
             monitorEndpoints[spec.name] = deployed.monitorEndpoint;
         }
@@ -129,6 +134,7 @@ export function createStack(config: StackConfig): StackOutputs {
         images,
         clusterName: cluster.name,
         serviceNames,
+        logGroupNames,
         taskSize: { cpu: settings.taskCpu, memory: settings.taskMemory },
         desiredCount,
         estimatedMonthlyCostUsd,
@@ -228,25 +234,17 @@ interface Shared {
     readonly database: Database | undefined;
     /** The permissions boundary of every role, when the pipelines' deploy role creates them. */
     readonly permissionsBoundary: pulumi.Output<string> | undefined;
+    readonly taskInfo: ServiceImage;
 }
 
 /** One service: its image (for the stack's platform), its monitor when it has one, and its Fargate service. */
 function deployService(spec: ServiceSpec, shared: Shared) {
-    const { stack, prefix, settings, network, loadBalancer, cluster, identity, region, monitor, database, permissionsBoundary } = shared;
+    const { stack, prefix, settings, network, loadBalancer, cluster, identity, region, monitor, database, permissionsBoundary, taskInfo } = shared;
     const ownDatabase = spec.database ? createDatabase(prefix, settings, network, spec.name) : undefined;
     const store = database && spec.name === DATABASE_SERVICE ? databaseAccess(database) : ownDatabase && ownDatabaseAccess(spec, ownDatabase);
     const traits = architectureTraits(settings.architecture);
     const name = `${prefix}-${spec.name}`;
-    const build = imageBuild(stack, spec, traits.platform);
-    const image = new ServiceImage(name, {
-        repositoryName: repositoryName(PROJECT, stack, spec.name),
-        context: build.context,
-        dockerfile: build.dockerfile,
-        buildArgs: build.buildArgs,
-        platform: traits.platform,
-        tag: build.tag,
-        imageRetentionCount: settings.imageRetentionCount,
-    });
+    const image = stackImage(name, stack, spec, settings);
     const monitoring = monitor && settings.monitor.services.includes(spec.name)
         ? attachMonitor(name, spec, monitor, { settings, loadBalancer, vpcId: network.vpcId, region: region.region })
         : undefined;
@@ -276,6 +274,7 @@ function deployService(spec: ServiceSpec, shared: Shared) {
         sidecar: monitoring?.sidecar,
         additionalTargets: monitoring?.additionalTargets ?? [],
         permissionsBoundary,
+        taskInfo: { imageRef: taskInfo.imageRef, repositoryArn: taskInfo.repositoryArn },
     }, { dependsOn: monitoring?.listener ? [monitoring.listener] : [] });
     const usedDatabase = ownDatabase ?? (store ? database : undefined);
     usedDatabase?.allowFrom(spec.name, service.securityGroupId);

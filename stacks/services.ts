@@ -62,7 +62,8 @@ export const DATABASE_PASSWORD_VARIABLE = "PGPASSWORD";
 
 const KEY = "dotnet-fargate:services";
 /** Names a user's service cannot take: the built-in services', and the monitor's TLS image (its ECR repository). */
-const RESERVED_NAMES: readonly string[] = [...SERVICE_NAMES, "monitor-tls"];
+// The program's own images share the services' repository names (<project>-<stack>/<name>).
+const RESERVED_NAMES: readonly string[] = [...SERVICE_NAMES, "monitor-tls", "task-info"];
 const FIELDS = ["name", "project", "paths", "port", "healthCheckPath", "environment", "secrets", "database", "dockerfile", "context"];
 /** The longest health check path a target group takes (Elastic Load Balancing API reference, CreateTargetGroup's HealthCheckPath). */
 const HEALTH_CHECK_PATH_MAX_LENGTH = 1024;

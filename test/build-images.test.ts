@@ -30,7 +30,8 @@ describe("npm run build:images", () => {
             const { resources } = await runProgram(stack);
             const images = ofType(resources, "docker-build:index:Image");
             const commands = await buildCommands(parseArgs(["--stack", stack]));
-            assert.deepStrictEqual(commands.map((c) => c.service).sort(), ["bookstore", "prime"]);
+            // The services' images and the TaskInfo image every task runs beside them.
+            assert.deepStrictEqual(commands.map((c) => c.service).sort(), ["bookstore", "prime", "task-info"]);
             for (const command of commands) {
                 const image = images.find((i) => i.name === `dotnet-fargate-${stack}-${command.service}-image`);
                 assert.ok(image);
@@ -47,9 +48,9 @@ describe("npm run build:images", () => {
 
     it("runs docker from the project folder, one image after another, and says what it built", async () => {
         const said = await main(["--stack", "arm64"], docker);
-        assert.strictEqual(said, "build:images: 2 images built for arm64; nothing pushed, no cache written");
+        assert.strictEqual(said, "build:images: 3 images built for arm64; nothing pushed, no cache written");
         const calls = fs.readFileSync(log, "utf8").trim().split("\n");
-        assert.strictEqual(calls.length, 2);
+        assert.strictEqual(calls.length, 3);
         assert.ok(calls.every((c) => c.startsWith(`${projectRoot()}|buildx build --platform linux/arm64 `)), calls.join("\n"));
     });
 
@@ -57,12 +58,14 @@ describe("npm run build:images", () => {
         await assert.rejects(main(["--stack", "amd64", "--config", 'services=["profiling","bookstore"]'], docker), {
             message: "the image of profiling did not build for amd64 (exit code 3)",
         });
-        assert.strictEqual(fs.readFileSync(log, "utf8").trim().split("\n").length, 1, "nothing built after the failure");
+        const calls = fs.readFileSync(log, "utf8").trim().split("\n");
+        assert.match(calls[calls.length - 1], /\/profiling$/, "nothing built after the failure");
+        assert.ok(!calls.some((c) => /\/bookstore$/.test(c)), calls.join("\n"));
     });
 
     it("builds only the services named, and refuses one the stack does not build", async () => {
         assert.deepStrictEqual((await buildCommands(parseArgs(["--stack", "arm64", "--service", "prime"]))).map((c) => c.service), ["prime"]);
-        await assert.rejects(buildCommands(parseArgs(["--stack", "arm64", "--service", "echo"])), /^UsageError: --service echo: the stack arm64 builds bookstore, prime\. Usage: /);
+        await assert.rejects(buildCommands(parseArgs(["--stack", "arm64", "--service", "echo"])), /^UsageError: --service echo: the stack arm64 builds task-info, bookstore, prime\. Usage: /);
         assert.throws(() => parseArgs([]), /^UsageError: --stack is required\. Usage: npm run build:images -- --stack <amd64\|arm64>/);
         assert.throws(() => parseArgs(["--stack", "arm64", "--push"]), /unknown argument "--push"/);
     });

@@ -71,10 +71,10 @@ for (const stack of ARCHITECTURES) {
         });
 
         it("runs a monitor beside the profiling service only", () => {
-            assert.deepStrictEqual(containers.map((c) => c.name), [name, "dotnet-monitor"]);
+            assert.deepStrictEqual(containers.map((c) => c.name), [name, "dotnet-monitor", "task-info"]);
             for (const other of ["bookstore", "prime"]) {
                 const defs = json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", `${prefix}-${other}-task`).inputs.containerDefinitions);
-                assert.strictEqual(defs.length, 1, other);
+                assert.deepStrictEqual(defs.map((c: { name: string }) => c.name), [`${prefix}-${other}`, "task-info"], other);
                 assert.ok(!defs[0].environment.some((e: { name: string }) => e.name === "DOTNET_DiagnosticPorts"), other);
             }
             const counts = countByType(resources);
@@ -265,7 +265,7 @@ describe("monitor options", () => {
             const { resources } = await runProgram(stack, { config: { ...withProfiling, certificateArn, monitor: { allowedCidrs: ["203.0.113.0/24"] } } });
             const name = `dotnet-fargate-${stack}-profiling`;
             const containers = json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", `${name}-task`).inputs.containerDefinitions);
-            assert.deepStrictEqual(containers.map((c: { name: string }) => c.name), [name, "dotnet-monitor-tls", "dotnet-monitor"]);
+            assert.deepStrictEqual(containers.map((c: { name: string }) => c.name), [name, "dotnet-monitor-tls", "dotnet-monitor", "task-info"]);
             const [app, tls, monitor] = containers;
             // One MonitorTls image per stack, built like the services for the stack's platform.
             const image = one(resources, "docker-build:index:Image", `dotnet-fargate-${stack}-monitor-tls-image`);
@@ -320,16 +320,16 @@ describe("monitor options", () => {
         assert.strictEqual(counts["aws:kms/key:Key"], undefined);
         assert.strictEqual(counts["aws:s3/bucket:Bucket"], undefined);
         assert.strictEqual(counts["aws:secretsmanager/secret:Secret"], undefined);
-        assert.strictEqual(json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", "dotnet-fargate-amd64-profiling-task").inputs.containerDefinitions).length, 1);
+        assert.deepStrictEqual(json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", "dotnet-fargate-amd64-profiling-task").inputs.containerDefinitions).map((c: { name: string }) => c.name), ["dotnet-fargate-amd64-profiling", "task-info"]);
         assert.strictEqual(outputs.monitor, undefined);
     });
 
     it("monitors any service it is asked to, with the pinned tag given", async () => {
         const { resources } = await runProgram("amd64", { config: { monitor: { enabled: ["bookstore"], imageTag: "10.0.4" } } });
         const defs = json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", "dotnet-fargate-amd64-bookstore-task").inputs.containerDefinitions);
-        assert.deepStrictEqual(defs.map((c: { image: string }) => c.image.split("@")[0].split(":")[0]), ["123456789012.dkr.ecr.eu-west-1.amazonaws.com/dotnet-fargate-amd64/bookstore", "mcr.microsoft.com/dotnet/monitor"]);
+        assert.deepStrictEqual(defs.map((c: { image: string }) => c.image.split("@")[0].split(":")[0]), ["123456789012.dkr.ecr.eu-west-1.amazonaws.com/dotnet-fargate-amd64/bookstore", "mcr.microsoft.com/dotnet/monitor", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/dotnet-fargate-amd64/task-info"]);
         assert.strictEqual(defs[1].image, "mcr.microsoft.com/dotnet/monitor:10.0.4");
-        assert.strictEqual(json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", "dotnet-fargate-amd64-prime-task").inputs.containerDefinitions).length, 1);
+        assert.deepStrictEqual(json(one(resources, "aws:ecs/taskDefinition:TaskDefinition", "dotnet-fargate-amd64-prime-task").inputs.containerDefinitions).map((c: { name: string }) => c.name), ["dotnet-fargate-amd64-prime", "task-info"]);
     });
 
     it("refuses a listener without TLS: the bearer token never travels in clear", async () => {

@@ -54,7 +54,8 @@ for (const stack of ARCHITECTURES) {
                 "pulumi:pulumi:Stack": 1,
                 "dotnet-fargate:network:Network": 1,
                 "dotnet-fargate:loadbalancer:LoadBalancer": 1,
-                "dotnet-fargate:image:ServiceImage": 2,
+                // The two services' images and the TaskInfo image their tasks share.
+                "dotnet-fargate:image:ServiceImage": 3,
                 "dotnet-fargate:service:FargateService": 2,
                 [T.vpc]: 1,
                 [T.cluster]: 1,
@@ -65,9 +66,9 @@ for (const stack of ARCHITECTURES) {
                 [T.listener]: 1,
                 [T.rule]: 2,
                 [T.tg]: 2,
-                [T.repo]: 2,
-                [T.lifecycle]: 2,
-                [T.image]: 2,
+                [T.repo]: 3,
+                [T.lifecycle]: 3,
+                [T.image]: 3,
                 [T.logGroup]: 2,
                 [T.role]: 4,
                 [T.rolePolicy]: 2,
@@ -146,8 +147,8 @@ for (const stack of ARCHITECTURES) {
                 assert.strictEqual(taskDef.inputs.taskRoleArn, `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${name}-task`);
 
                 const containers = json(taskDef.inputs.containerDefinitions);
-                assert.strictEqual(containers.length, 1);
-                const [app] = containers;
+                assert.strictEqual(containers.length, 2);
+                const [app, taskInfo] = containers;
                 assert.strictEqual(app.name, name);
                 assert.strictEqual(app.image, outputs.images[service]);
                 assert.match(app.image, new RegExp(`/dotnet-fargate-${stack}/${service}:src-[0-9a-f]{12}@sha256:[0-9a-f]{64}$`), "by digest, as docker-build writes ref: <repository>:<tag>@<digest>");
@@ -164,7 +165,36 @@ for (const stack of ARCHITECTURES) {
                     options: { "awslogs-group": `/ecs/${name}`, "awslogs-region": MOCK_REGION, "awslogs-stream-prefix": name, mode: "non-blocking", "max-buffer-size": "4m" },
                 });
                 assert.strictEqual(one(resources, T.logGroup, `${name}-logs`).inputs.retentionInDays, 14);
+                // Logs the task's processor once, where the benchmark looks for it: task-info/task-info/<task id> in the
+                // service's log group (the awslogs driver names a stream prefix/container/task id).
+                const { image: taskInfoImage, ...taskInfoRest } = taskInfo;
+                assert.match(taskInfoImage, new RegExp(`/dotnet-fargate-${stack}/task-info:src-[0-9a-f]{12}@sha256:[0-9a-f]{64}$`));
+                assert.deepStrictEqual(taskInfoRest, {
+                    name: "task-info",
+                    essential: false,
+                    user: "1654",
+                    readonlyRootFilesystem: true,
+                    linuxParameters: { capabilities: { drop: ["ALL"] } },
+                    logConfiguration: {
+                        logDriver: "awslogs",
+                        options: { "awslogs-group": `/ecs/${name}`, "awslogs-region": MOCK_REGION, "awslogs-stream-prefix": "task-info", mode: "non-blocking", "max-buffer-size": "4m" },
+                    },
+                });
+                assert.strictEqual(outputs.logGroupNames[service], `/ecs/${name}`);
             }
+        });
+
+        it("builds the TaskInfo image once for the stack, Native AOT for its platform, and every task runs it", () => {
+            const image = one(resources, T.image, `${prefix}-task-info-image`);
+            assert.deepStrictEqual(image.inputs.platforms, [traits.platform]);
+            assert.strictEqual(image.inputs.context.location, `.build/images/${stack}/task-info`);
+            assert.strictEqual(
+                fs.readFileSync(path.join(projectRoot(), image.inputs.dockerfile.location), "utf8"),
+                fs.readFileSync(path.join(servicesDir(), "Dockerfile.aot"), "utf8"),
+            );
+            assert.strictEqual(image.inputs.buildArgs.PROJECT, "TaskInfo/TaskInfo.csproj");
+            const images = new Set(ofType(resources, T.taskDef).map((t) => json(t.inputs.containerDefinitions).find((c: { name: string }) => c.name === "task-info").image));
+            assert.strictEqual(images.size, 1, "one TaskInfo image for every service");
         });
 
         it("gives each task an execution role and a separate task role, each with only what it needs", () => {
@@ -184,7 +214,10 @@ for (const stack of ARCHITECTURES) {
                         Sid: "PullImage",
                         Effect: "Allow",
                         Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                        Resource: `arn:aws:ecr:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:repository/dotnet-fargate-${stack}/${service}`,
+                        Resource: [
+                            `arn:aws:ecr:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:repository/dotnet-fargate-${stack}/${service}`,
+                            `arn:aws:ecr:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:repository/dotnet-fargate-${stack}/task-info`,
+                        ],
                     },
                     { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:log-group:/ecs/${name}:*` },
                 ]);
@@ -419,7 +452,7 @@ describe("an unchanged tree previews no change to any image", () => {
         const inputs = async (preview: boolean) => ofType((await runProgram("arm64", { preview })).resources, "docker-build:index:Image")
             .map((r) => ({ name: r.name, inputs: JSON.stringify(r.inputs) }));
         const [previewed, deployed] = [await inputs(true), await inputs(false)];
-        assert.strictEqual(previewed.length, 2);
+        assert.strictEqual(previewed.length, 3);
         assert.deepStrictEqual(previewed, deployed);
         assert.ok(previewed.every((i) => JSON.parse(i.inputs).buildOnPreview === false));
     });

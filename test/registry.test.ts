@@ -23,8 +23,9 @@ describe("the service registry", () => {
 
     it("agrees with the solution and the test project", () => {
         const solution = [...read("services/DotnetFargate.slnx").matchAll(/Project Path="([^"]+)\/[^/"]+\.csproj"/g)].map((m) => m[1]);
-        // Not services: the shared library, the tests, and MonitorTls (the monitor's TLS init container, stacks/monitoring.ts).
-        assert.deepStrictEqual(solution.filter((p) => !["Shared", "MonitorTls", "tests/DotnetFargate.Tests"].includes(p)).sort(), registry.map((s) => s.project).sort());
+        // Not services: the shared library, the tests, MonitorTls (the monitor's TLS init container, stacks/monitoring.ts)
+        // and TaskInfo (the container that logs each task's processor, stacks/task-info.ts).
+        assert.deepStrictEqual(solution.filter((p) => !["Shared", "MonitorTls", "TaskInfo", "tests/DotnetFargate.Tests"].includes(p)).sort(), registry.map((s) => s.project).sort());
         const tests = read("services/tests/DotnetFargate.Tests/DotnetFargate.Tests.csproj");
         for (const s of registry) {
             assert.ok(tests.includes(`../../${s.project}/${s.project}.csproj`), `the tests build ${s.project}`);
