@@ -29,6 +29,7 @@ import { CapacityResult, ScenarioResult } from "./results";
 import { FIXED_SCENARIOS } from "./scenarios";
 import { lineChart, Series, SERIES_COLOURS } from "./svg";
 import { LOAD_MARGIN, STEAL_BUSY_PERCENT } from "./machine-noise";
+import { processorsSection } from "./report-processors";
 
 /** One piece of a section. */
 export type Block =
@@ -61,6 +62,7 @@ export interface ReportContext {
 const SECTIONS: readonly ((c: ReportContext) => ReportSection | null)[] = [
     verdictSection,
     measuredSection,
+    processorsSection,
     seedSideBySideSection,
     otherSideBySideSection,
     perEndpointSection,

@@ -9,6 +9,7 @@ import { Architecture, isArchitecture } from "../infra/architecture";
 import { TaskSize } from "../infra/pricing";
 import { Summary } from "./stats";
 import { MachineNoise } from "./machine-noise";
+import type { ProcessorReading } from "./processors";
 
 /** Bumped when the shape changes incompatibly. */
 export const RESULTS_FORMAT = "dotnet-fargate-bench/2";
@@ -192,8 +193,10 @@ export interface TargetRun {
     readonly tasksPerService: number;
     /** Where tasksPerService came from; absent in results written before it was recorded. */
     readonly tasksSource?: TasksSource;
-    /** CPU model of the machine serving the requests, or "unknown" (Fargate does not tell). */
+    /** The processor(s) that served the requests, in one line: the models of `processors`, with how many tasks ran on each. */
     readonly serverCpuModel: string;
+    /** Per task, the processor model it read from /proc/cpuinfo; absent in results written before it was recorded. */
+    readonly processors?: ProcessorReading;
     /** The BookStore's store: "memory", or "postgres (...)" saying where; absent in results written before it was recorded. */
     readonly store?: string;
     /** Local runs: the CPU the services had ("capped at 512 CPU units (...)" or "uncapped (why)"); absent for stacks and older results. */
@@ -309,6 +312,13 @@ export function validateResults(file: string, data: unknown): BenchResults {
         }
         if (run.tasksSource !== undefined && !TASKS_SOURCES.includes(run.tasksSource as TasksSource)) {
             throw new ResultsError(file, `${where}.tasksSource is ${JSON.stringify(run.tasksSource)}, expected one of ${TASKS_SOURCES.join(", ")}`);
+        }
+        if (
+            run.processors !== undefined &&
+            !(isObject(run.processors) && Array.isArray(run.processors.tasks) &&
+                run.processors.tasks.every((t) => isObject(t) && typeof t.service === "string" && typeof t.task === "string" && typeof t.model === "string"))
+        ) {
+            throw new ResultsError(file, `${where}.processors must be {tasks: [{service, task, model}], note?}`);
         }
         if (!Array.isArray(run.scenarios) || !Array.isArray(run.capacity) || !Array.isArray(run.utilisation)) {
             throw new ResultsError(file, `${where} needs scenarios, capacity and utilisation arrays`);

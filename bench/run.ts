@@ -13,6 +13,7 @@ import { buildServices, dotnetCommand, LOCAL_SERVICES, ProcSampler, REPO_ROOT, R
 import { LocalCommand, localRouter, parseServiceFlags, projectDir, publishUserService, readServiceFile, stackServices, userServiceCommand } from "./user-services";
 import { ServiceSpec } from "../stacks/services";
 import { probeMachine } from "./machine-noise";
+import { awsProcessors, localProcessors, ProcessorReading, StackTasks } from "./processors";
 import { artilleryBin, runArtillery } from "./artillery";
 import { MIN_PHASE_STEP_S } from "./capacity-phases";
 import { CpuCap, createCpuCap, NoCpuCap } from "./cpu-cap";
@@ -351,6 +352,8 @@ export interface MainDeps {
     readonly publishUserService?: (spec: ServiceSpec, outDir: string) => Promise<string>;
     /** Test hook: reads the NAT gateway's figures for a window (--engine fargate), instead of CloudWatch. */
     readonly natReader?: (region: string, natGatewayIds: readonly string[] | undefined, log: (line: string) => void) => NatReader;
+    /** Reads the processor of each task of a stack (default: ECS and CloudWatch Logs). */
+    readonly processorReader?: (stack: StackTasks, region: string | undefined) => Promise<ProcessorReading>;
 }
 
 /** What --local has started, for main() to stop whatever happens. */
@@ -438,6 +441,7 @@ export async function startLocal(
         tasksPerService: 1,
         tasksSource: "local",
         serverCpuModel: o.cpuModel,
+        readProcessors: async () => localProcessors(),
         store,
         localCpu,
         probeMachine: () => probeMachine(),
@@ -641,7 +645,9 @@ async function stackTargets(options: CliOptions, stacks: readonly string[], deps
             taskSize: out.taskSize,
             tasksPerService: tasks.n,
             tasksSource: tasks.source,
-            serverCpuModel: "unknown (Fargate does not expose the host CPU model)",
+            // Replaced when the run ends by what each task read from /proc/cpuinfo (bench/processors.ts).
+            serverCpuModel: "not read yet",
+            readProcessors: () => (deps.processorReader ?? awsProcessors)(out, out.loadGenerator?.region),
             store: out.store,
             runScript: options.engine === "fargate" ? fargateFor(stack, out.loadGenerator, options.count ?? 1, log, deps.runScript) : undefined,
             capacityInPhases: options.engine === "fargate",

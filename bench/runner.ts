@@ -6,6 +6,7 @@
 import { ArtilleryMetrics, ArtilleryRun, artilleryScript, Phase, runArtillery, runSummary } from "./artillery";
 import { isSteady, judgeStep, searchCapacity, SearchOutcome, sentRate, StepMeasurement, WarmupChunk } from "./capacity";
 import { MachineNoise, MachineProbe } from "./machine-noise";
+import { ProcessorReading, summariseProcessors } from "./processors";
 import { DEFAULT_SLACK_S, PHASED_WARMUP_S, searchCapacityInPhases } from "./capacity-phases";
 import { sendRequest } from "./http-once";
 import { AfterRequestResult, CapacityResult, CapacityStep, PeriodFigures, Quantile, ScenarioResult, ServiceUtilisation, TargetRun, Warmup } from "./results";
@@ -32,6 +33,8 @@ export interface Target
     readonly beginUtilisation?: () => void;
     /** Called after the last response: the utilisation over [start, end]. */
     readonly endUtilisation?: (start: Date, end: Date) => Promise<ServiceUtilisation[]>;
+    /** The processor each task ran on, read when the run ends (bench/processors.ts). */
+    readonly readProcessors?: () => Promise<ProcessorReading>;
 }
 
 export interface RunOptions {
@@ -254,6 +257,7 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
         const start = started.get(target.label) ?? new Date();
         const end = new Date();
         const utilisation = target.endUtilisation ? await target.endUtilisation(start, end) : [];
+        const processors = target.readProcessors ? await target.readProcessors() : undefined;
         runs.push({
             label: target.label,
             mode: target.mode,
@@ -262,7 +266,8 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
             taskSize: target.taskSize,
             tasksPerService: target.tasksPerService,
             tasksSource: target.tasksSource,
-            serverCpuModel: target.serverCpuModel,
+            serverCpuModel: processors ? summariseProcessors(processors) : target.serverCpuModel,
+            ...(processors === undefined ? {} : { processors }),
             ...(target.store === undefined ? {} : { store: target.store }),
             ...(target.localCpu === undefined ? {} : { localCpu: target.localCpu }),
             estimatedMonthlyCostUsd: target.estimatedMonthlyCostUsd,

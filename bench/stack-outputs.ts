@@ -14,6 +14,8 @@ export interface StackOutputs {
     readonly taskSize: TaskSize;
     readonly clusterName?: string;
     readonly serviceNames: Readonly<Record<string, string>>;
+    /** Service key -> its CloudWatch log group, where each task logs its processor; absent on stacks deployed before the output existed. */
+    readonly logGroupNames?: Readonly<Record<string, string>>;
     /** Tasks per service at deployment (autoscaling's minimum when it is on); absent on stacks deployed before the output existed. */
     readonly desiredCount?: number;
     readonly estimatedMonthlyCostUsd?: Readonly<Record<string, number>>;
@@ -111,14 +113,8 @@ export function parseStackOutputs(stack: string, outputs: unknown): StackOutputs
     const ts = o.taskSize as { cpu?: unknown; memory?: unknown } | undefined;
     const taskSize: TaskSize =
         ts && typeof ts.cpu === "number" && typeof ts.memory === "number" ? { cpu: ts.cpu, memory: ts.memory } : { cpu: 512, memory: 1024 };
-    const serviceNames: Record<string, string> = {};
-    if (typeof o.serviceNames === "object" && o.serviceNames !== null) {
-        for (const [k, v] of Object.entries(o.serviceNames as Record<string, unknown>)) {
-            if (typeof v === "string") {
-                serviceNames[k] = v;
-            }
-        }
-    }
+    const serviceNames = stringRecord(o.serviceNames);
+    const logGroupNames = o.logGroupNames === undefined ? undefined : stringRecord(o.logGroupNames);
     const desiredCount = o.desiredCount;
     if (desiredCount !== undefined && !(typeof desiredCount === "number" && Number.isInteger(desiredCount) && desiredCount >= 1)) {
         throw new StackError(
@@ -136,12 +132,26 @@ export function parseStackOutputs(stack: string, outputs: unknown): StackOutputs
         taskSize,
         clusterName: typeof o.clusterName === "string" ? o.clusterName : undefined,
         serviceNames,
+        ...(logGroupNames ? { logGroupNames } : {}),
         desiredCount,
         estimatedMonthlyCostUsd:
             typeof o.estimatedMonthlyCostUsd === "object" && o.estimatedMonthlyCostUsd !== null
                 ? (o.estimatedMonthlyCostUsd as Record<string, number>)
                 : undefined,
     };
+}
+
+/** The string values of an object output (service key -> name); anything else is left out. */
+function stringRecord(v: unknown): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (typeof v === "object" && v !== null) {
+        for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+            if (typeof x === "string") {
+                out[k] = x;
+            }
+        }
+    }
+    return out;
 }
 
 /** The optional `database` output (the BookStore on RDS): { engine, engineVersion, instanceClass, ... }. */
