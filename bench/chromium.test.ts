@@ -63,11 +63,12 @@ function chromium(binary: string, file: string, extra: string[]): Promise<string
  */
 const PROBE = `<script>
 (() => {
-  const box = (e) => { const b = e.getBoundingClientRect(); return { x: b.x + b.width / 2, w: b.width, h: b.height }; };
+  const box = (e) => { const b = e.getBoundingClientRect(); return { x: b.x + b.width / 2, w: b.width, h: b.height, right: b.right, bottom: b.bottom }; };
   const out = {
     verdicts: [...document.querySelectorAll("p.verdict")].map((p) => p.innerText),
     capacity: [...document.querySelectorAll("svg[data-chart^='capacity-']")].map((svg) => ({
       id: svg.dataset.chart,
+      box: box(svg),
       series: [...svg.querySelectorAll("path.series")].map((p) => ({ name: p.dataset.series, d: p.getAttribute("d") })),
       marks: [...svg.querySelectorAll("g.mark")].map((g) => ({ series: g.dataset.series, kind: g.dataset.mark, rate: Number(g.dataset.x), ...box(g) })),
       legend: [...svg.querySelectorAll("g.marker-legend")].map((g) => ({ kind: g.dataset.mark, text: g.textContent, ...box(g) })),
@@ -82,9 +83,24 @@ const PROBE = `<script>
 })();
 </script>`;
 
+/** An element's box as laid out: its centre's x, size, right and bottom edges. */
+interface Box {
+    readonly x: number;
+    readonly w: number;
+    readonly h: number;
+    readonly right: number;
+    readonly bottom: number;
+}
+
 interface Probe {
     readonly verdicts: string[];
-    readonly capacity: { id: string; series: { name: string; d: string }[]; marks: { series: string; kind: string; rate: number; x: number; w: number; h: number }[]; legend: { kind: string; text: string; w: number; h: number }[] }[];
+    readonly capacity: {
+        id: string;
+        box: Box;
+        series: { name: string; d: string }[];
+        marks: ({ series: string; kind: string; rate: number } & Box)[];
+        legend: ({ kind: string; text: string } & Box)[];
+    }[];
     readonly undrawn: string[];
     readonly text: string;
 }
@@ -173,7 +189,15 @@ describe("bench report in headless Chromium", function () {
             capacityFailures: [undefined, undefined, undefined, "admission", undefined],
             repeats: [81, 84],
         });
-        const amd = fixtureRun({ label: "amd64", architecture: "amd64", slowdown: 2, capacityRates: [40, 80, 60, 50], capacityP99s: [40, 10, 180, 120], capacityFailures: [undefined, "errors"], repeats: [60, 62] });
+        const amd = fixtureRun({
+            label: "amd64",
+            architecture: "amd64",
+            slowdown: 2,
+            capacityRates: [40, 80, 60, 50, 120],
+            capacityP99s: [40, 10, 180, 120, 10],
+            capacityFailures: [undefined, "errors", undefined, undefined, "client-bound"],
+            repeats: [60, 62],
+        });
         const probe = await rendered("cross", fixtureResults([arm, amd]));
 
         assert.strictEqual(probe.verdicts.length, 1, "one sentence for the one capacity target");
@@ -201,7 +225,7 @@ describe("bench report in headless Chromium", function () {
         );
         assert.deepStrictEqual(armMarks.map((m) => m.x), [...armMarks.map((m) => m.x)].sort((a, b) => a - b), "markers laid out left to right by rate");
         assert.ok(chart.marks.every((m) => m.w >= 6 && m.h >= 6), "every marker is drawn at a visible size");
-        assert.deepStrictEqual(chart.marks.filter((m) => m.series === "amd64").map((m) => m.kind), ["held", "held", "held", "errors"]);
+        assert.deepStrictEqual(chart.marks.filter((m) => m.series === "amd64").map((m) => m.kind), ["held", "held", "held", "errors", "client-bound"]);
         assert.deepStrictEqual(
             chart.legend.map((l) => [l.kind, l.text]),
             [
@@ -209,9 +233,10 @@ describe("bench report in headless Chromium", function () {
                 ["latency", "failed: p99 latency"],
                 ["errors", "failed: errors"],
                 ["admission 503s", "failed: admission 503s"],
+                ["client-bound", "failed: client-bound"],
             ],
         );
-        assert.ok(chart.legend.every((l) => l.w > 20), "the legend is laid out");
+        assert.ok(chart.legend.every((l) => l.w > 20 && l.right <= chart.box.right && l.bottom <= chart.box.bottom), `the legend is laid out inside the chart: ${JSON.stringify(chart.legend)}`);
         assert.ok(probe.text.includes("failed: admission 503s (error rate 10.00% > 1.00%)"), "the table says why each step failed");
         assert.deepStrictEqual(probe.undrawn, [], "no empty chart");
     });

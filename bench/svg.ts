@@ -214,17 +214,30 @@ function marks(spec: ChartSpec, f: Frame): string[] {
     return parts;
 }
 
-/** The marker kinds drawn, as a row under the chart's x-axis label. */
-function markerLegend(spec: ChartSpec, height: number): string[] {
+/** The marker kinds drawn, laid out in rows that wrap (like the series legend), and how many rows they take. */
+function layoutMarkerLegend(spec: ChartSpec, width: number): { items: { kind: MarkerKind; x: number; row: number }[]; rows: number } {
     const used = new Set(spec.series.flatMap((s) => (s.marks ?? []).filter((k): k is string => k !== undefined)));
-    const kinds = (spec.markers ?? []).filter((m) => used.has(m.kind));
-    const parts: string[] = [];
+    const items: { kind: MarkerKind; x: number; row: number }[] = [];
     let x = 60;
-    for (const m of kinds) {
-        parts.push(`<g class="marker-legend" data-mark="${escapeXml(m.kind)}">${markerShape(m.shape, x, height - 12, "#444")}<text x="${x + 9}" y="${height - 8}" font-size="11">${escapeXml(m.label)}</text></g>`);
-        x += 24 + m.label.length * 6.2;
+    let row = 0;
+    for (const m of (spec.markers ?? []).filter((k) => used.has(k.kind))) {
+        const itemWidth = 24 + m.label.length * 6.5;
+        if (x + itemWidth > width - 16 && x > 60) {
+            x = 60;
+            row++;
+        }
+        items.push({ kind: m, x, row });
+        x += itemWidth;
     }
-    return parts;
+    return { items, rows: items.length === 0 ? 0 : row + 1 };
+}
+
+/** The marker legend under the chart's x-axis label, its rows starting at `top`. */
+function markerLegend(layout: ReturnType<typeof layoutMarkerLegend>, top: number): string[] {
+    return layout.items.map(({ kind: m, x, row }) => {
+        const y = top + row * 16;
+        return `<g class="marker-legend" data-mark="${escapeXml(m.kind)}">${markerShape(m.shape, x, y - 4, "#444")}<text x="${x + 9}" y="${y}" font-size="11">${escapeXml(m.label)}</text></g>`;
+    });
 }
 
 /** Renders a line chart. With no points at all it renders a frame saying "no data". */
@@ -242,11 +255,11 @@ export function lineChart(spec: ChartSpec): string {
         parts.push(`<text x="${width / 2}" y="${height / 2}" text-anchor="middle" font-size="13" fill="#666">no data</text></svg>`);
         return parts.join("");
     }
-    // A marker legend takes a row at the bottom, under the x-axis label.
-    const markerRow = (spec.markers ?? []).length > 0 && spec.series.some((s) => s.marks?.some((k) => k !== undefined)) ? 18 : 0;
-    const plotHeight = height - markerRow;
+    // A marker legend takes rows at the bottom, under the x-axis label.
+    const markerLayout = layoutMarkerLegend(spec, width);
+    const plotHeight = height - markerLayout.rows * 16 - (markerLayout.rows > 0 ? 2 : 0);
     const frame = frameOf(spec, width, plotHeight, legend.rows);
-    parts.push(...axes(spec, frame, plotHeight), ...lines(spec, frame), ...marks(spec, frame), ...(markerRow ? markerLegend(spec, height) : []));
+    parts.push(...axes(spec, frame, plotHeight), ...lines(spec, frame), ...marks(spec, frame), ...markerLegend(markerLayout, plotHeight + 12));
     for (const item of legend.items) {
         const y = 36 + item.row * 16;
         parts.push(
