@@ -413,8 +413,3 @@ export function verdictPrefix(comparison: Comparison | null, pp: readonly PriceP
     }
     return comparison.acrossArchitectures ? "Verdict (arm64 against amd64):" : `Verdict (${comparison.candidate.label} against ${comparison.baseline.label}, same architecture):`;
 }
-
-/** The verdict as one paragraph: the prefix, then a sentence per capacity target. */
-export function verdict(pp: readonly PricePerformance[], comparison: Comparison | null, architectures: readonly string[] = [...new Set(pp.map((p) => p.architecture))]): string {
-    return [verdictPrefix(comparison, pp), ...verdictSentences(pp, comparison, architectures)].join(" ");
-}

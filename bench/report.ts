@@ -8,7 +8,7 @@ import { LoadedResults } from "./report-figures";
 import { writeFileAtomic } from "./results";
 import { escapeXml } from "./svg";
 
-export { collectRuns, judgeNoise, pickComparison, pricePerformance, stepOutcome, verdict, verdictSentences } from "./report-figures";
+export { collectRuns, judgeNoise, pickComparison, pricePerformance, stepOutcome, verdictPrefix, verdictSentences } from "./report-figures";
 export type { Comparison, LoadedResults, PricePerformance, ReportRun } from "./report-figures";
 export { buildReport } from "./report-model";
 export type { Block, ReportModel, ReportSection } from "./report-model";
