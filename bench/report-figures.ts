@@ -314,11 +314,13 @@ function perTaskValues(p: PricePerformance): number[] {
     return p.spread ? [...p.spread.values] : p.perTaskRps === null ? [] : [p.perTaskRps];
 }
 
-/** Each repetition's cost per million requests: the task-hour over the requests that repetition's capacity serves in an hour. */
-function costValues(p: PricePerformance): number[] {
+/**
+ * Each repetition's requests per dollar (requests per second a task serves over its price per hour): the inverse of
+ * the cost per million, so judging it judges the cost, and a capacity that is "at least" stays "at least".
+ */
+function perDollarValues(p: PricePerformance): number[] {
     const rpf = p.flow ? p.flow.requestsPerFlow : 1;
-    // A repetition that held nothing has no finite cost: Infinity keeps it in the range, at the dear end.
-    return rpf === null ? [] : perTaskValues(p).map((v) => (v > 0 ? costPerMillionRequests(p.taskHourUsd, v * rpf) : Infinity));
+    return rpf === null ? [] : perTaskValues(p).map((v) => (v * rpf) / p.taskHourUsd);
 }
 
 /** "arm64 90.0-110.0/s per task over 2 repetitions", or "arm64 one repetition" */
@@ -331,8 +333,7 @@ function noiseClause(c: PricePerformance, b: PricePerformance): string {
     const tolerance = Math.max(c.tolerance, b.tolerance);
     const bounded = { a: c.atLeast, b: b.atLeast };
     const capacity = judgeNoise(perTaskValues(c), perTaskValues(b), tolerance, bounded);
-    // Cost falls as capacity rises: the side with the higher capacity has the lower cost, so its bound is on the other end.
-    const cost = judgeNoise(costValues(c), costValues(b), tolerance, { a: b.atLeast, b: c.atLeast });
+    const cost = judgeNoise(perDollarValues(c), perDollarValues(b), tolerance, bounded);
     const ranges = `${rangeText(c)}, ${rangeText(b)}`;
     if (capacity === "unmeasured" || cost === "unmeasured") {
         return `run-to-run noise was not measured (${ranges}; --repeat 2 or more measures it), so whether the difference is larger than the noise is unknown`;

@@ -315,6 +315,17 @@ describe("bench report: verdict against the noise, hints, capacity charts", () =
         assert.ok(sentence.includes("the capacity difference is within the run-to-run noise") && sentence.includes("but the cost difference is larger than it: the price difference decides"), sentence);
     });
 
+    it("weighs a bound only when it cannot close the gap: a higher 'at least' still beats the noise, a lower one is not weighed", () => {
+        // arm64 held every step up to its upper bound (at least 150/s per task); amd64 was measured at 80.
+        const armBound = fixtureRun({ label: "arm64", architecture: "arm64", slowdown: 1, capacityRates: [50, 100, 150], capacityP99s: [20, 30, 40], repeats: [150, 150] });
+        const [higher] = verdictOf(fixtureResults([armBound, twoRuns(undefined, [80, 82]).runs[1]]));
+        assert.ok(higher.includes("(arm64: a bound, not a measurement") && higher.includes("the difference is larger than the run-to-run noise"), higher);
+        // Now amd64, the lower side, is the bound: its capacity could be anything above, so no judgement.
+        const amdBound = fixtureRun({ label: "amd64", architecture: "amd64", slowdown: 1, capacityRates: [20, 40], capacityP99s: [20, 30], repeats: [40, 40] });
+        const [lower] = verdictOf(fixtureResults([twoRuns([95, 100], undefined).runs[0], amdBound]));
+        assert.ok(lower.includes("the lower side is a bound, not a measurement, so the difference cannot be weighed against the noise"), lower);
+    });
+
     it("judges the noise by a stated rule: both measured twice, ranges apart, medians beyond the search's resolution", () => {
         const none = { a: false, b: false };
         assert.strictEqual(judgeNoise([100, 104], [90, 95], 0.05, none), "beyond");
