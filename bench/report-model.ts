@@ -140,7 +140,7 @@ function capacityHeadline(pp: readonly PricePerformance[], comparison: Compariso
             return "one run (no noise measured)";
         }
         const { min, median, max, n } = x.spread;
-        return n === 2 ? `${f1(min)} / ${f1(max)} (2 runs)` : `${f1(min)} / ${f1(median)} / ${f1(max)} (${n} runs)`;
+        return n === 2 ? `min ${f1(min)}, max ${f1(max)} (2 runs)` : `${f1(min)} / ${f1(median)} / ${f1(max)} (${n} runs)`;
     };
     return {
         kind: "table",

@@ -299,6 +299,8 @@ describe("bench report: verdict against the noise, hints, capacity charts", () =
             sentence.includes("the difference is larger than the run-to-run noise measured in this run (arm64 95.0-100.0/s per task over 2 repetitions, amd64 80.0-82.0/s per task over 2 repetitions)"),
             sentence,
         );
+        const md = renderMarkdown([{ file: "r.json", results: twoRuns([95, 100], [80, 82]) }]);
+        assert.ok(md.includes("| measured | min 95.0, max 100.0 (2 runs) |"), md);
     });
 
     it("says the difference is within the noise when the repetitions overlap", () => {
