@@ -349,6 +349,8 @@ describe("capacity search in phases (--engine fargate)", () => {
             assert.ok(scripts.every((s) => s.config.target === stub.url));
             const cap = readResults(out).runs[0].capacity[0];
             assert.deepStrictEqual([cap.highestRateHeld, cap.stoppedBecause, cap.phased, cap.stepDurationS], [293, "bisected", { runs: 3, slackS: 2 }, 30]);
+            // The engine is recorded: the report's hints depend on where the load came from.
+            assert.strictEqual(readResults(out).engine, "fargate");
             const md = fs.readFileSync(path.join(dir, "fargate.md"), "utf8");
             assert.ok(md.includes("the steps ran as phases of 3 Artillery run(s), each phase judged from the whole 10 s periods inside it (2 s off each end)"), md);
             await assert.rejects(main([...argv, "--capacity-step-duration", "20"]), /--capacity-step-duration with --engine fargate must be at least 30 s/);

@@ -56,12 +56,32 @@ export function fixtureScenario(id: string, url: string, durationS: number, rate
     };
 }
 
-/** A capacity search whose steps are held while their p99 stays <= 200 ms. */
-function fixtureSteps(rates: readonly number[], p99s: readonly number[]): CapacityStep[] {
+/** How a fixture step fails other than on latency: timeouts, the admission limiter's 503s, or a load generator that fell behind. */
+export type FixtureFailure = "errors" | "admission" | "client-bound";
+
+/**
+ * A capacity search whose steps are held while their p99 stays <= 200 ms, unless `failures` fails a step another
+ * way: 10 of its 100 requests time out or get 503 (error rate 10%), or only 80% of its arrivals were sent.
+ */
+function fixtureSteps(rates: readonly number[], p99s: readonly number[], failures: readonly (FixtureFailure | undefined)[] = []): CapacityStep[] {
     return rates.map((rate, i) => {
         const lat = Array.from({ length: 100 }, (_, k) => (k < 98 ? 10 : p99s[i]));
+        const metrics = artilleryMetrics(lat, 10);
+        const failure = failures[i];
+        if (failure === "errors") {
+            Object.assign(metrics.counters, { "errors.ETIMEDOUT": 10, "http.requests": 110, "vusers.created": 110 });
+        } else if (failure === "admission") {
+            Object.assign(metrics.counters, { "http.codes.200": 90, "http.codes.503": 10 });
+        }
+        const summary = summaryFromArtillery(metrics, 1);
+        if (failure === "errors" || failure === "admission") {
+            return { rate, summary, held: false, clientBound: false, reason: `error rate ${(summary.errorRate * 100).toFixed(2)}% > 1.00%` };
+        }
+        if (failure === "client-bound") {
+            return { rate, summary, held: false, clientBound: true, reason: `client-bound: sent ${(rate * 0.8).toFixed(1)}/s of ${rate}/s` };
+        }
         const held = p99s[i] <= 200;
-        return { rate, summary: summaryFromArtillery(artilleryMetrics(lat, 10), 1), held, reason: held ? undefined : `p99 ${p99s[i].toFixed(1)} ms > 200 ms` };
+        return { rate, summary, held, reason: held ? undefined : `p99 ${p99s[i].toFixed(1)} ms > 200 ms` };
     });
 }
 
@@ -73,6 +93,10 @@ export interface FixtureRunOptions {
     readonly slowdown: number;
     readonly capacityRates: readonly number[];
     readonly capacityP99s: readonly number[];
+    /** Steps that fail other than on latency, by index. */
+    readonly capacityFailures?: readonly (FixtureFailure | undefined)[];
+    /** --repeat: each repetition's highest rate held (the steps are the median one's). */
+    readonly repeats?: readonly (number | null)[];
     readonly utilisation?: boolean;
 }
 
@@ -80,8 +104,10 @@ export interface FixtureRunOptions {
 export function fixtureRun(o: FixtureRunOptions): TargetRun {
     const books = Array.from({ length: 100 }, (_, i) => (i + 1) * o.slowdown);
     const prime = Array.from({ length: 100 }, (_, i) => (301 + i) * o.slowdown);
-    const steps = fixtureSteps(o.capacityRates, o.capacityP99s);
+    const steps = fixtureSteps(o.capacityRates, o.capacityP99s, o.capacityFailures);
     const firstFail = steps.findIndex((s) => !s.held);
+    // Steps may be given in the order a bisection tries them: the capacity is the highest rate held.
+    const held = steps.filter((s) => s.held).map((s) => s.rate);
     return {
         label: o.label,
         mode: o.mode ?? "stack",
@@ -102,8 +128,9 @@ export function fixtureRun(o: FixtureRunOptions): TargetRun {
                 stepDurationS: 30,
                 maxRate: 400,
                 steps,
-                highestRateHeld: firstFail === 0 ? null : steps[(firstFail === -1 ? steps.length : firstFail) - 1].rate,
+                highestRateHeld: held.length === 0 ? null : Math.max(...held),
                 stoppedBecause: firstFail === -1 ? "reached maxRate" : "failed step",
+                ...(o.repeats ? { repeats: o.repeats.map((h) => ({ highestRateHeld: h, stoppedBecause: "bisected" as const })) } : {}),
             },
         ],
         utilisation: o.utilisation

@@ -6,7 +6,7 @@
 import * as path from "path";
 import { Architecture } from "../infra/architecture";
 import { costPerMillionRequests, DEFAULT_PRICES, percentDifference, PriceTable, taskHourUsd } from "../infra/pricing";
-import { BenchResults, CapacityResult, ScenarioResult, TargetRun, TasksSource } from "./results";
+import { BenchResults, CapacityResult, CapacityStep, ScenarioResult, TargetRun, TasksSource } from "./results";
 import { SERIES_COLOURS } from "./svg";
 
 export interface LoadedResults {
@@ -46,8 +46,20 @@ export interface PricePerformance {
     readonly atLeast: boolean;
     /** "measured" (bisected to the knee), "bound" (reached the search's upper bound), or "client-bound at X/s". */
     readonly kind: string;
-    /** With --repeat >= 3: min / median / max of each repetition's capacity per task. */
-    readonly spread?: { readonly min: number; readonly median: number; readonly max: number; readonly n: number };
+    /**
+     * With --repeat >= 2: each repetition's capacity per task (`values`, ascending) and their min / median / max:
+     * the run-to-run noise the verdict weighs the difference against.
+     */
+    readonly spread?: { readonly min: number; readonly median: number; readonly max: number; readonly n: number; readonly values: readonly number[] };
+    /** The search's resolution: it bisects until held and failed rates are within this fraction. */
+    readonly tolerance: number;
+    /** Where the run was measured: its mode and where the load generator ran (the hints the report gives depend on both). */
+    readonly setting: RunSetting;
+    /**
+     * The processor model(s) the run's tasks reported, when the results record them; the verdict names them. Not
+     * filled yet: the hook for the per-task processor field.
+     */
+    readonly processors?: readonly string[];
     readonly costPerMillionUsd: number | null;
     /**
      * A user's flow: rates above are flows/s; `requestsPerFlow` turns them into requests/s (cost per million
@@ -58,8 +70,35 @@ export interface PricePerformance {
     readonly busySteps?: { readonly busy: number; readonly of: number };
 }
 
+/** Where a run was measured: on this machine or on a stack, and where Artillery ran (bench --engine). */
+export interface RunSetting {
+    readonly mode: TargetRun["mode"];
+    readonly engine: "local" | "fargate";
+}
+
+/**
+ * The engine of a run: recorded in the results since the report conditions its hints on it; in older results a phased
+ * search or the command line says --engine fargate. Local runs always use the local engine.
+ */
+export function runSetting(r: Pick<ReportRun, "run" | "source">): RunSetting {
+    if (r.run.mode === "local") {
+        return { mode: "local", engine: "local" };
+    }
+    const recorded = r.source.results.engine;
+    const fargate = recorded ? recorded === "fargate" : r.run.capacity.some((c) => c.phased) || /--engine[= ]fargate/.test(r.source.results.command);
+    return { mode: r.run.mode, engine: fargate ? "fargate" : "local" };
+}
+
+/** What to do about a client-bound search, for where it ran; nothing to advise on this machine. */
+export function clientBoundAdvice(setting: RunSetting): string {
+    if (setting.mode === "local") {
+        return "";
+    }
+    return setting.engine === "fargate" ? "raise --count (more Artillery workers)" : "run the load from Fargate (--engine fargate --count <workers>)";
+}
+
 /** How the report names a capacity search's end. */
-export function capacityKind(c: CapacityResult): string {
+export function capacityKind(c: CapacityResult, setting: RunSetting): string {
     switch (c.stoppedBecause) {
         case "bisected":
         case "failed step":
@@ -69,7 +108,7 @@ export function capacityKind(c: CapacityResult): string {
         case "client-bound":
             return natBound(c)
                 ? `client-bound at ${f1(c.clientBoundAtRps)}${c.flow ? " flows" : ""}/s (the NAT gateway between the Fargate workers and the load balancer ran out, not the server)`
-                : `client-bound at ${f1(c.clientBoundAtRps)}${c.flow ? " flows" : ""}/s (the load generator's limit, not the server's: add --count on Fargate)`;
+                : `client-bound at ${f1(c.clientBoundAtRps)}${c.flow ? " flows" : ""}/s (the load generator's limit, not the server's${clientBoundAdvice(setting) ? `: ${clientBoundAdvice(setting)}` : ""})`;
         case "below minRate":
             return "no rate held";
     }
@@ -82,11 +121,12 @@ export function natBound(c: CapacityResult): boolean {
 }
 
 function spread(c: CapacityResult, tasks: number): PricePerformance["spread"] {
-    const values = (c.repeats ?? []).map((r) => r.highestRateHeld).filter((v): v is number => v !== null).map((v) => v / tasks).sort((a, b) => a - b);
-    if (values.length < 3) {
+    // A repetition that held nothing counts as 0: it is part of the noise, not a missing figure.
+    const values = (c.repeats ?? []).map((r) => (r.highestRateHeld ?? 0) / tasks).sort((a, b) => a - b);
+    if (values.length < 2) {
         return undefined;
     }
-    return { min: values[0], median: values[Math.floor((values.length - 1) / 2)], max: values[values.length - 1], n: values.length };
+    return { min: values[0], median: values[Math.floor((values.length - 1) / 2)], max: values[values.length - 1], n: values.length, values };
 }
 
 /** Flattens the runs of every file, giving each a unique label (file name added on a clash). */
@@ -120,7 +160,7 @@ export function pickComparison(runs: readonly ReportRun[]): Comparison | null {
 /** Cost per task-hour, capacity and cost per million requests, per run and capacity target. */
 export function pricePerformance(runs: readonly ReportRun[], prices: PriceTable = DEFAULT_PRICES): PricePerformance[] {
     return runs.flatMap((r) =>
-        r.run.capacity.map((c: CapacityResult) => {
+        r.run.capacity.map((c: CapacityResult): PricePerformance => {
             const hour = taskHourUsd(r.run.architecture, r.run.taskSize, prices);
             const perTask = c.highestRateHeld === null ? null : c.highestRateHeld / r.run.tasksPerService;
             // A flow's capacity in requests: flows/s times the requests each flow sent at the rate held.
@@ -137,8 +177,10 @@ export function pricePerformance(runs: readonly ReportRun[], prices: PriceTable 
                 capacityRps: c.highestRateHeld,
                 perTaskRps: perTask,
                 atLeast: c.stoppedBecause === "reached maxRate" || c.stoppedBecause === "client-bound",
-                kind: capacityKind(c),
+                kind: capacityKind(c, runSetting(r)),
                 spread: spread(c, r.run.tasksPerService),
+                tolerance: c.tolerance ?? 0.05,
+                setting: runSetting(r),
                 costPerMillionUsd: perTaskRequests === null || perTaskRequests <= 0 ? null : costPerMillionRequests(hour, perTaskRequests),
                 ...(c.flow
                     ? { flow: { requestsPerFlow: rpf, perTaskRequestsPerS: perTaskRequests, costPerMillionFlowsUsd: perTask === null ? null : costPerMillionRequests(hour, perTask) } }
@@ -196,6 +238,34 @@ export function rateText(p: Pick<PricePerformance, "flow">, rate: number | null,
     return `${f1(rate)} flows/s (${requestsPerS === null ? "requests unknown" : `${f1(requestsPerS)} requests/s`})`;
 }
 
+/** Why a capacity step was not held, in the words the charts' legend uses. */
+export type StepOutcome = "held" | "latency" | "errors" | "admission 503s" | "client-bound" | "no responses";
+
+export const STEP_OUTCOMES: readonly StepOutcome[] = ["held", "latency", "errors", "admission 503s", "client-bound", "no responses"];
+
+/**
+ * A step's outcome from its verdict (bench/capacity.ts judgeStep, or the NAT check): failed errors are "admission
+ * 503s" when most of them are 503s, which is what the services' concurrency limiter answers when it is full
+ * (services/README.md), else "errors".
+ */
+export function stepOutcome(s: CapacityStep): StepOutcome {
+    if (s.held) {
+        return "held";
+    }
+    const reason = s.reason ?? "";
+    if (s.clientBound || reason.startsWith("client-bound")) {
+        return "client-bound";
+    }
+    if (reason.startsWith("error rate")) {
+        const served503 = s.summary.statusCounts["503"] ?? 0;
+        return s.summary.failed > 0 && served503 * 2 >= s.summary.failed ? "admission 503s" : "errors";
+    }
+    if (reason === "no responses" || s.summary.latency === null) {
+        return "no responses";
+    }
+    return "latency";
+}
+
 /** ", $0.0123 per million flows" for a flow, else nothing. */
 function flowCost(p: PricePerformance): string {
     return p.flow && p.flow.costPerMillionFlowsUsd !== null ? ` (${usd(p.flow.costPerMillionFlowsUsd)} per million flows)` : "";
@@ -206,35 +276,141 @@ function busyNote(p: PricePerformance): string {
     return p.busySteps && p.busySteps.busy > 0 ? ` (${p.label}: ${p.busySteps.busy} of ${p.busySteps.of} steps on a busy machine, see Capacity)` : "";
 }
 
-/** The verdict sentence(s): per endpoint, how the candidate's cost per million compares to the baseline's. */
-export function verdict(pp: readonly PricePerformance[], comparison: Comparison | null): string {
+/** " (tasks on Graviton2)" when the results name the processors the run's tasks ran on. */
+function processorNote(p: PricePerformance): string {
+    return p.processors && p.processors.length > 0 ? ` (tasks on ${p.processors.join(", ")})` : "";
+}
+
+/** How a difference between two runs stands against the run-to-run noise measured in the same run. */
+export type Noise = "beyond" | "within" | "unmeasured" | "bound";
+
+/**
+ * The rule the verdict uses (bench/README.md states it): a difference is larger than the noise when each side was
+ * measured at least twice, every repetition of one side is above every repetition of the other (the ranges do not
+ * overlap), and the medians differ by more than the search's resolution (it stops bisecting within `tolerance`).
+ * A side that only bounds its capacity (upper bound reached, client-bound) can be judged only when it is the higher.
+ */
+export function judgeNoise(a: readonly number[], b: readonly number[], tolerance: number, bounded: { readonly a: boolean; readonly b: boolean }): Noise {
+    if (a.length < 2 || b.length < 2) {
+        return "unmeasured";
+    }
+    // A higher side that is only "at least" makes the difference larger still; a lower one could be anything above.
+    const [hi, lo, loBound] = median(a) >= median(b) ? [a, b, bounded.b] : [b, a, bounded.a];
+    if (loBound) {
+        return "bound";
+    }
+    const apart = Math.min(...hi) > Math.max(...lo) && median(hi) > median(lo) * (1 + tolerance);
+    return apart ? "beyond" : "within";
+}
+
+function median(v: readonly number[]): number {
+    const sorted = [...v].sort((x, y) => x - y);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Each repetition's capacity per task, or the one figure when the search ran once. */
+function perTaskValues(p: PricePerformance): number[] {
+    return p.spread ? [...p.spread.values] : p.perTaskRps === null ? [] : [p.perTaskRps];
+}
+
+/**
+ * Each repetition's requests per dollar (requests per second a task serves over its price per hour): the inverse of
+ * the cost per million, so judging it judges the cost, and a capacity that is "at least" stays "at least".
+ */
+function perDollarValues(p: PricePerformance): number[] {
+    const rpf = p.flow ? p.flow.requestsPerFlow : 1;
+    return rpf === null ? [] : perTaskValues(p).map((v) => (v * rpf) / p.taskHourUsd);
+}
+
+/** "arm64 90.0-110.0/s per task over 2 repetitions", or "arm64 one repetition" */
+function rangeText(p: PricePerformance): string {
+    return p.spread ? `${p.label} ${f1(p.spread.min)}-${f1(p.spread.max)}${p.flow ? " flows" : ""}/s per task over ${p.spread.n} repetitions` : `${p.label} one repetition`;
+}
+
+/** The noise clause of a comparison's sentence, for capacity and cost judged alike. */
+function noiseClause(c: PricePerformance, b: PricePerformance): string {
+    const tolerance = Math.max(c.tolerance, b.tolerance);
+    const bounded = { a: c.atLeast, b: b.atLeast };
+    const capacity = judgeNoise(perTaskValues(c), perTaskValues(b), tolerance, bounded);
+    const cost = judgeNoise(perDollarValues(c), perDollarValues(b), tolerance, bounded);
+    const ranges = `${rangeText(c)}, ${rangeText(b)}`;
+    if (capacity === "unmeasured" || cost === "unmeasured") {
+        return `run-to-run noise was not measured (${ranges}; --repeat 2 or more measures it), so whether the difference is larger than the noise is unknown`;
+    }
+    if (capacity === "bound" || cost === "bound") {
+        return `the lower side is a bound, not a measurement, so the difference cannot be weighed against the noise (${ranges})`;
+    }
+    if (capacity === cost) {
+        return capacity === "beyond"
+            ? `the difference is larger than the run-to-run noise measured in this run (${ranges})`
+            : `the difference is within the run-to-run noise measured in this run (${ranges}), so on this evidence the two are alike`;
+    }
+    return capacity === "beyond"
+        ? `the capacity difference is larger than the run-to-run noise (${ranges}) but, after the price difference, the cost difference is not`
+        : `the capacity difference is within the run-to-run noise (${ranges}) but the cost difference is larger than it: the price difference decides`;
+}
+
+/** Why a side has no figure: nothing held, or requests per flow unknown. */
+function noFigure(p: PricePerformance | undefined, label: string): string {
+    if (!p) {
+        return `${label} did not run this search`;
+    }
+    return p.capacityRps === null ? `no rate held on ${label}` : `the requests per flow on ${label} are unknown`;
+}
+
+/** One run's figures, as said when there is nothing to compare them with. */
+function alone(p: PricePerformance): string {
+    const held =
+        p.capacityRps === null
+            ? "no step held, so no capacity or cost"
+            : `${p.atLeast ? "at least " : ""}${rateText(p, p.perTaskRps, p.flow?.perTaskRequestsPerS ?? null)} per task` +
+              (p.costPerMillionUsd === null ? "" : `, ${p.atLeast ? "at most " : ""}${usd(p.costPerMillionUsd)} per million requests${flowCost(p)}`);
+    const noise = p.spread
+        ? `run-to-run noise ${f1(p.spread.min)}-${f1(p.spread.max)}/s per task over ${p.spread.n} repetitions`
+        : "run-to-run noise not measured (one repetition; --repeat 2 or more measures it)";
+    return `${held}${processorNote(p)}${busyNote(p)}; ${noise}`;
+}
+
+/**
+ * The verdict: one sentence per capacity target (each built-in endpoint and each user flow or path): capacity per task
+ * and cost per million requests on each side, the ratios, and whether the difference is larger than the run-to-run
+ * noise measured in the same run. Never empty: a target without a figure says why.
+ */
+export function verdictSentences(pp: readonly PricePerformance[], comparison: Comparison | null, architectures: readonly string[]): string[] {
+    const targets = [...new Set(pp.map((p) => p.endpoint))];
     if (!comparison) {
-        const each = pp.map(
-            (p) =>
-                `${p.endpoint}: ${p.capacityRps === null ? "no step held" : `${p.atLeast ? "at least " : ""}${p.flow ? rateText(p, p.capacityRps, p.flow.requestsPerFlow !== null ? p.capacityRps * p.flow.requestsPerFlow : null) : `${p.capacityRps}/s`} held`}` +
-                (p.costPerMillionUsd === null ? "" : `, ${p.atLeast ? "at most " : ""}${usd(p.costPerMillionUsd)} per million requests${flowCost(p)} on ${p.architecture}`) +
-                busyNote(p) +
-                ".",
-        );
-        return `Verdict: one run (${pp[0]?.label ?? "-"}), so no comparison. ${each.join(" ")}`;
+        return targets.map((endpoint) => {
+            const p = pp.find((x) => x.endpoint === endpoint) as PricePerformance;
+            const where = p.setting.mode === "local" ? `on ${p.label} (this machine, ${p.architecture}; cost as if a Fargate task of ${p.taskCpu}/${p.taskMemory})` : `on ${p.label} (${p.architecture})`;
+            return `${endpoint} ${where}: ${alone(p)}; no cross-architecture ratio, as only ${architectures.join(", ")} was measured.`;
+        });
     }
     const { candidate, baseline } = comparison;
-    const sentences: string[] = [];
-    for (const endpoint of [...new Set(pp.map((p) => p.endpoint))]) {
+    return targets.map((endpoint) => {
         const c = pp.find((p) => p.label === candidate.label && p.endpoint === endpoint);
         const b = pp.find((p) => p.label === baseline.label && p.endpoint === endpoint);
-        if (!c || !b || c.costPerMillionUsd === null || b.costPerMillionUsd === null) {
-            sentences.push(`${endpoint}: no capacity held on ${!c || c.costPerMillionUsd === null ? candidate.label : baseline.label}, so no comparison.`);
-            continue;
+        if (!c || !b || c.costPerMillionUsd === null || b.costPerMillionUsd === null || c.perTaskRps === null || b.perTaskRps === null) {
+            const missing = !c || c.costPerMillionUsd === null ? noFigure(c, candidate.label) : noFigure(b, baseline.label);
+            const other = [c, b].find((x) => x && x.costPerMillionUsd !== null);
+            return `${endpoint}: ${missing}, so no ${candidate.label}/${baseline.label} ratio` + (other ? `; ${other.label} held ${alone(other)}` : "") + ".";
         }
         const diff = percentDifference(c.costPerMillionUsd, b.costPerMillionUsd);
-        const bounded = c.atLeast || b.atLeast ? " (at least one side reached the search's upper bound, so this is a bound, not a measurement)" : "";
-        const word = Math.abs(diff) < 0.05 ? "the same cost as" : diff < 0 ? `${Math.abs(diff).toFixed(1)}% cheaper than` : `${diff.toFixed(1)}% dearer than`;
-        sentences.push(
-            `${endpoint}: ${candidate.label} costs ${usd(c.costPerMillionUsd)} per million requests${flowCost(c)} at ${rateText(c, c.perTaskRps, c.flow?.perTaskRequestsPerS ?? null)} per task, ` +
-                `${word} ${baseline.label} at ${usd(b.costPerMillionUsd)}${flowCost(b)} (${rateText(b, b.perTaskRps, b.flow?.perTaskRequestsPerS ?? null)} per task)${bounded}${busyNote(c)}${busyNote(b)}.`,
+        const word = Math.abs(diff) < 0.05 ? "costs the same per million requests as" : diff < 0 ? `is ${Math.abs(diff).toFixed(1)}% cheaper per million requests than` : `is ${diff.toFixed(1)}% dearer per million requests than`;
+        const bounds = [c, b].filter((x) => x.atLeast).map((x) => x.label);
+        const bounded = bounds.length > 0 ? ` (${bounds.join(" and ")}: a bound, not a measurement, as the search stopped before the knee: capacity is at least this)` : "";
+        return (
+            `${endpoint}: ${candidate.label} ${word} ${baseline.label} (${c.atLeast ? "<= " : ""}${usd(c.costPerMillionUsd)}${flowCost(c)} against ${b.atLeast ? "<= " : ""}${usd(b.costPerMillionUsd)}${flowCost(b)}), ` +
+            `holding ${c.atLeast ? ">= " : ""}${rateText(c, c.perTaskRps, c.flow?.perTaskRequestsPerS ?? null)} per task${processorNote(c)} against ${b.atLeast ? ">= " : ""}${rateText(b, b.perTaskRps, b.flow?.perTaskRequestsPerS ?? null)}${processorNote(b)} ` +
+            `(capacity ratio ${(c.perTaskRps / b.perTaskRps).toFixed(2)}x, cost ratio ${(c.costPerMillionUsd / b.costPerMillionUsd).toFixed(2)}x)${bounded}; ${noiseClause(c, b)}${busyNote(c)}${busyNote(b)}.`
         );
+    });
+}
+
+/** The heading line of the verdict: what is compared with what. */
+export function verdictPrefix(comparison: Comparison | null, pp: readonly PricePerformance[]): string {
+    if (!comparison) {
+        return `Verdict: one run (${pp[0]?.label ?? "-"}), so no comparison.`;
     }
-    const prefix = comparison.acrossArchitectures ? "Verdict (arm64 against amd64): " : `Verdict (${candidate.label} against ${baseline.label}, same architecture): `;
-    return prefix + sentences.join(" ");
+    return comparison.acrossArchitectures ? "Verdict (arm64 against amd64):" : `Verdict (${comparison.candidate.label} against ${comparison.baseline.label}, same architecture):`;
 }

@@ -20,20 +20,24 @@ import {
     pricePerformance,
     PricePerformance,
     ReportRun,
+    clientBoundAdvice,
+    runSetting,
     statusText,
+    stepOutcome,
     TASKS_SOURCE_TEXT,
     usd,
-    verdict,
+    verdictPrefix,
+    verdictSentences,
 } from "./report-figures";
 import { CapacityResult, ScenarioResult } from "./results";
-import { FIXED_SCENARIOS } from "./scenarios";
-import { lineChart, Series, SERIES_COLOURS } from "./svg";
+import { FIXED_SCENARIOS, PROFILING_SCENARIOS } from "./scenarios";
+import { lineChart, MarkerKind, Series, SERIES_COLOURS } from "./svg";
 import { LOAD_MARGIN, STEAL_BUSY_PERCENT } from "./machine-noise";
 import { processorsSection } from "./report-processors";
 
 /** One piece of a section. */
 export type Block =
-    | { readonly kind: "h3" | "p"; readonly text: string }
+    | { readonly kind: "h3" | "p"; readonly text: string; /** A verdict sentence: the HTML marks it so it can be found. */ readonly verdict?: boolean }
     | { readonly kind: "table"; readonly head: readonly string[]; readonly rows: readonly (readonly string[])[] }
     | { readonly kind: "chart"; readonly svg: string; readonly caption: string };
 
@@ -91,39 +95,67 @@ export function buildReport(loaded: readonly LoadedResults[], prices: PriceTable
 }
 
 const p = (text: string): Block => ({ kind: "p", text });
+const verdictP = (text: string): Block => ({ kind: "p", text, verdict: true });
 
 /** What to run for a capacity figure: ours by scenario, a user's service by its flow or a path. */
 const HOW_TO_MEASURE =
     "For your own service run a capacity search on its flow (--capacity-flow your-flow.yml) or on a GET of one of its paths (--capacity-path /path); for ours, --scenarios capacity,capacity-prime.";
 
-export function verdictSection({ pp, comparison }: ReportContext): ReportSection {
+export function verdictSection({ pp, comparison, architectures }: ReportContext): ReportSection {
     if (pp.length === 0) {
-        return { heading: "Verdict", blocks: [p(`No capacity was measured, so there is no price-performance verdict. ${HOW_TO_MEASURE}`)] };
+        return { heading: "Verdict", blocks: [verdictP(`No capacity was measured, so there is no price-performance verdict. ${HOW_TO_MEASURE}`)] };
     }
-    return { heading: "Verdict", blocks: [p(verdict(pp, comparison)), capacityHeadline(pp, comparison)] };
+    return { heading: "Verdict", blocks: [...verdictBlocks(pp, comparison, architectures), capacityHeadline(pp, comparison, architectures)] };
+}
+
+/** What the verdict compares, then one paragraph per capacity target. */
+function verdictBlocks(pp: readonly PricePerformance[], comparison: Comparison | null, architectures: readonly string[]): Block[] {
+    return [p(verdictPrefix(comparison, pp)), ...verdictSentences(pp, comparison, architectures).map(verdictP)];
 }
 
 /** Per architecture and endpoint: capacity per task at the p99 target, what kind of figure it is, cost per million, the ratio. */
-function capacityHeadline(pp: readonly PricePerformance[], comparison: Comparison | null): Block {
+function capacityHeadline(pp: readonly PricePerformance[], comparison: Comparison | null, architectures: readonly string[]): Block {
+    // Every cell says something: the ratio, or why there is none.
     const ratio = (x: PricePerformance): string => {
-        if (!comparison || x.label !== comparison.candidate.label) {
-            return "";
+        if (!comparison) {
+            return `none: only ${architectures.join(", ")} was measured`;
         }
-        const b = pp.find((y) => y.label === comparison.baseline.label && y.endpoint === x.endpoint);
-        return b?.perTaskRps && x.perTaskRps ? `${(x.perTaskRps / b.perTaskRps).toFixed(2)}x ${comparison.baseline.label}` : "";
+        const { candidate, baseline } = comparison;
+        if (x.label === baseline.label) {
+            return `the baseline (${candidate.label} is compared with it)`;
+        }
+        if (x.label !== candidate.label) {
+            return `not compared (the verdict compares ${candidate.label} with ${baseline.label})`;
+        }
+        const b = pp.find((y) => y.label === baseline.label && y.endpoint === x.endpoint);
+        if (!b) {
+            return `none: ${baseline.label} did not run this search`;
+        }
+        if (x.perTaskRps === null || b.perTaskRps === null) {
+            return `none: no rate held on ${x.perTaskRps === null ? x.label : baseline.label}`;
+        }
+        const cost = x.costPerMillionUsd !== null && b.costPerMillionUsd !== null ? `, cost ${(x.costPerMillionUsd / b.costPerMillionUsd).toFixed(2)}x` : "";
+        return `capacity ${(x.perTaskRps / b.perTaskRps).toFixed(2)}x${cost} ${baseline.label}`;
+    };
+    const spreadText = (x: PricePerformance): string => {
+        if (!x.spread) {
+            return "one run (no noise measured)";
+        }
+        const { min, median, max, n } = x.spread;
+        return n === 2 ? `min ${f1(min)}, max ${f1(max)} (2 runs)` : `${f1(min)} / ${f1(median)} / ${f1(max)} (${n} runs)`;
     };
     return {
         kind: "table",
-        head: ["run", "architecture", "endpoint", "capacity per task at the p99 target", "figure", "spread (min / median / max)", "cost per million requests", "cost per million flows", "ratio"],
+        head: ["run", "architecture", "endpoint", "capacity per task at the p99 target", "figure", "spread per task (min / median / max)", "cost per million requests", "cost per million flows", "ratio"],
         rows: pp.map((x) => [
             x.label,
             x.architecture,
             x.endpoint,
             x.perTaskRps === null ? "none" : `${x.atLeast ? ">= " : ""}${rateText(x, x.perTaskRps, x.flow?.perTaskRequestsPerS ?? null)}`,
             x.kind + (x.busySteps && x.busySteps.busy > 0 ? `; ${x.busySteps.busy} of ${x.busySteps.of} steps on a busy machine` : ""),
-            x.spread ? `${f1(x.spread.min)} / ${f1(x.spread.median)} / ${f1(x.spread.max)} (${x.spread.n} runs)` : "one run",
-            x.costPerMillionUsd === null ? "-" : `${x.atLeast ? "<= " : ""}${usd(x.costPerMillionUsd)}`,
-            x.flow === undefined || x.flow.costPerMillionFlowsUsd === null ? "-" : `${x.atLeast ? "<= " : ""}${usd(x.flow.costPerMillionFlowsUsd)}`,
+            spreadText(x),
+            x.costPerMillionUsd === null ? "none: no rate held" : `${x.atLeast ? "<= " : ""}${usd(x.costPerMillionUsd)}`,
+            x.flow === undefined ? "- (not a flow)" : x.flow.costPerMillionFlowsUsd === null ? "none: no rate held" : `${x.atLeast ? "<= " : ""}${usd(x.flow.costPerMillionFlowsUsd)}`,
             ratio(x),
         ]),
     };
@@ -157,13 +189,12 @@ export function measuredSection({ loaded, runs, architectures }: ReportContext):
         },
     ];
     if (architectures.length === 1) {
-        blocks.push(
-            p(
-                `Only one architecture was measured (${architectures[0]}), so this report makes no ARM64-vs-AMD64 comparison. ` +
-                    "To compare, benchmark both stacks in one run (`npm run bench -- --stacks arm64,amd64`) or rebuild the report from an " +
-                    "arm64 and an amd64 results file (`npm run bench:report -- arm64.json amd64.json`).",
-            ),
-        );
+        // A local run cannot add the other architecture; the comparison needs the stacks.
+        const how = runs.every((r) => r.run.mode === "local")
+            ? "A comparison needs both architectures, which only the stacks give (`npm run compare`, with an AWS account)."
+            : "To compare, benchmark both stacks in one run (`npm run compare`, or `npm run bench -- --stacks arm64,amd64`) or rebuild the report from an " +
+              "arm64 and an amd64 results file (`npm run bench:report -- arm64.json amd64.json`).";
+        blocks.push(p(`Only one architecture was measured (${architectures[0]}), so this report makes no ARM64-vs-AMD64 comparison. ${how}`));
     }
     if (runs.some((r) => r.run.mode === "local")) {
         const m = loaded[0].results.machine;
@@ -225,14 +256,18 @@ export function otherSideBySideSection(c: ReportContext): ReportSection | null {
     if (others.length === 0) {
         return null;
     }
+    // Name only the kinds of test this run has.
+    const profiling = others.filter((e) => (PROFILING_SCENARIOS as readonly string[]).includes(e.id));
+    const kinds = [
+        ...(profiling.length < others.length ? ["your own scenario files (`--scenario`)"] : []),
+        ...(profiling.length > 0
+            ? ["the Profiling API's diagnosis scenarios (`--scenarios profiling`), which make a service misbehave on purpose for dotnet-monitor, so their latencies describe that load, not the service's speed"]
+            : []),
+    ];
     return {
         heading: "Side by side: other fixed-rate tests (not in the seed)",
         blocks: [
-            p(
-                "Tests outside the seed's four: your own scenario files (`--scenario`), and the Profiling API's diagnosis scenarios " +
-                    "(`--scenarios profiling`), which make a service misbehave on purpose for dotnet-monitor, so their latencies describe that load, " +
-                    "not the service's speed. Requests and failed are per run, in the order of the columns.",
-            ),
+            p(`Tests outside the seed's four: ${kinds.join("; and ")}. Requests and failed are per run, in the order of the columns.`),
             sideBySide(c, others, true),
         ],
     };
@@ -294,18 +329,27 @@ function endpointCharts(runs: readonly ReportRun[], e: Endpoint): Block[] {
         colour: r.colour,
         points: s.perPeriod.filter((b) => b.p99 !== null).map((b) => [b.startS, b.p99 as number] as [number, number]),
     }));
+    // A chart without a point would be an empty frame: a sentence says why instead.
+    const none = (what: string) => p(`No ${what} of ${e.name} was recorded (no response was measured), so there is no chart of it.`);
     return [
-        {
+        distribution.every((x) => x.points.length === 0) ? none("latency distribution") : {
             kind: "chart",
             caption: `Latency distribution of ${e.name} (share of responses at or below each latency, at Artillery's quantiles: min, p50, p75, p90, p95, p99, p99.9; x axis cut at the highest p99.9, ${f1(cut)} ms).`,
             svg: lineChart({ id: `cdf-${e.id}`, title: `${e.name}: latency distribution`, xLabel: "latency (ms)", yLabel: "% of responses", series: distribution, xFromZero: false }),
         },
-        {
+        perPeriod.every((x) => x.points.length === 0) ? none("p99 per period") : {
             kind: "chart",
             caption: `p99 latency in each of Artillery's 10 s reporting periods of ${e.name}.`,
             svg: lineChart({ id: `p99-${e.id}`, title: `${e.name}: p99 per period`, xLabel: "seconds into the test", yLabel: "p99 (ms)", series: perPeriod }),
         },
     ];
+}
+
+/** What the CPU percentages are of, for the kinds of run present. */
+function cpuUnits(runs: readonly ReportRun[]): string {
+    const local = runs.some((r) => r.run.mode === "local");
+    const stack = runs.some((r) => r.run.mode === "stack");
+    return [...(local ? [`${stack ? "local: " : ""}percent of one core`] : []), ...(stack ? [`${local ? "ECS: " : ""}percent of the task's reserved CPU`] : [])].join("; ");
 }
 
 /** CPU and memory per service: min / mean / max, and charts over the run. */
@@ -336,7 +380,7 @@ export function utilisationSection({ runs }: ReportContext): ReportSection {
         if (series.some((s) => s.points.length > 0)) {
             blocks.push({
                 kind: "chart",
-                caption: kind === "cpu" ? "CPU over the run (local: percent of one core; ECS: percent of the task's reserved CPU)." : "Memory over the run (MiB).",
+                caption: kind === "cpu" ? `CPU over the run (${cpuUnits(runs)}).` : "Memory over the run (MiB).",
                 svg: lineChart({ id: `util-${kind}`, title: kind === "cpu" ? "CPU utilisation" : "Memory", xLabel: "seconds into the run", yLabel: kind === "cpu" ? "CPU %" : "MiB", series }),
             });
         }
@@ -353,25 +397,42 @@ export function capacitySection({ runs }: ReportContext): ReportSection {
     return { heading: "Capacity", blocks: names.flatMap((name) => capacityTarget(runs, name)) };
 }
 
+/** How each step outcome is drawn on the capacity charts, and named in their legend and tables. */
+const STEP_MARKERS: readonly MarkerKind[] = [
+    { kind: "held", shape: "dot", label: "held" },
+    { kind: "latency", shape: "cross", label: "failed: p99 latency" },
+    { kind: "errors", shape: "triangle", label: "failed: errors" },
+    { kind: "admission 503s", shape: "square", label: "failed: admission 503s" },
+    { kind: "client-bound", shape: "diamond", label: "failed: client-bound" },
+];
+
 function capacityTarget(runs: readonly ReportRun[], name: string): Block[] {
     const found = runs.flatMap((r) => r.run.capacity.filter((c) => c.name === name).map((c) => ({ r, c })));
+    // The search bisects, so it tries rates out of order; the tables and the chart read in rate order, the column "tried" keeps the search's order.
+    const byRate = (c: CapacityResult) => c.steps.map((s, i) => ({ s, tried: i + 1 })).sort((x, y) => x.s.rate - y.s.rate || x.tried - y.tried);
     const rows = found.flatMap(({ r, c }) =>
-        c.steps.map((s) => [
+        byRate(c).map(({ s, tried }) => [
             r.label,
             `${s.rate}${c.flow ? " flows" : ""}/s`,
+            String(tried),
             f1(s.summary.achievedRps),
             f1(s.summary.latency?.p99),
             s.summary.flows ? `${f1(s.summary.flows.offeredPerS)} / ${s.summary.flows.requestsPerFlow ?? "-"} / ${f1(s.summary.flows.latency?.p99)}` : "-",
-            `${(s.summary.errorRate * 100).toFixed(2)}%`,
-            s.held ? "held" : `not held: ${s.reason ?? ""}`,
+            `${(s.summary.errorRate * 100).toFixed(2)}%${s.summary.failed > 0 ? ` (${statusText(s.summary.statusCounts)})` : ""}`,
+            s.held ? "held" : `failed: ${stepOutcome(s)} (${s.reason ?? "no reason recorded"})`,
             s.clientCpuPercent === undefined || s.clientCpuPercent === null ? "-" : f1(s.clientCpuPercent),
             s.machine ? `load ${s.machine.load1.toFixed(2)}, steal ${s.machine.stealPercent.toFixed(1)}%${s.machine.busy ? `: BUSY (${s.machine.why})` : ""}` : "-",
         ]),
     );
-    const blocks: Block[] = [{ kind: "h3", text: name }, ...found.map(({ r, c }) => p(capacityOutcome(r.label, c)))];
+    const blocks: Block[] = [{ kind: "h3", text: name }, ...found.map(({ r, c }) => p(capacityOutcome(r, c)))];
+    if (rows.length === 0) {
+        // A search that recorded no step (interrupted before its first) has nothing to tabulate or draw.
+        blocks.push(p(`No step of this search was recorded, so there is no table or chart of it.`));
+        return blocks;
+    }
     blocks.push({
         kind: "table",
-        head: ["run", "arrival rate", "responses /s", "request p99 ms", "flows/s sent / requests per flow / flow p99 ms", "errors", "verdict", "load generator CPU %", "machine during the step"],
+        head: ["run", "arrival rate", "tried", "responses /s", "request p99 ms", "flows/s sent / requests per flow / flow p99 ms", "errors", "outcome", "load generator CPU %", "machine during the step"],
         rows,
     });
     if (found.some(({ c }) => c.steps.some((s) => s.machine))) {
@@ -385,38 +446,51 @@ function capacityTarget(runs: readonly ReportRun[], name: string): Block[] {
     }
     const shortest = Math.min(...found.map(({ c }) => c.stepDurationS));
     if (shortest < 10) {
+        const scaled = found.some(({ r }) => r.source.results.scale < 1);
         blocks.push(
             p(
                 `Steps of ${shortest} s are short: a queue that grows slowly past capacity has little time to show in p99, ` +
-                    "so short steps overstate capacity. Use the full durations (no --scale) for figures to act on.",
+                    `so short steps overstate capacity. ${scaled ? "Use the full durations (no --scale)" : "Use longer steps (--capacity-step-duration)"} for figures to act on.`,
             ),
         );
     }
-    const target = found.length > 0 ? found[found.length - 1].c.p99TargetMs : 0;
-    const series: Series[] = found.map(({ r, c }) => ({
+    const target = found[found.length - 1].c.p99TargetMs;
+    const drawn = found.map(({ r, c }) => ({ r, c, steps: byRate(c).filter(({ s }) => s.summary.latency) }));
+    const series: Series[] = drawn.map(({ r, c, steps }) => ({
         name: r.label,
         colour: r.colour,
-        points: c.steps.filter((s) => s.summary.latency).map((s) => [s.rate, s.summary.latency?.p99 ?? 0] as [number, number]),
+        points: steps.map(({ s }) => [s.rate, s.summary.latency?.p99 ?? 0] as [number, number]),
+        marks: steps.map(({ s }) => stepOutcome(s)),
+        markTitles: steps.map(({ s }) => `${r.label} at ${s.rate}${c.flow ? " flows" : ""}/s: ${s.held ? "held" : `failed: ${s.reason ?? stepOutcome(s)}`}`),
     }));
+    const undrawn = found.flatMap(({ r, c }) => c.steps.filter((s) => !s.summary.latency).map((s) => `${r.label} at ${s.rate}/s (${s.reason ?? "no responses"})`));
+    if (series.every((x) => x.points.length === 0)) {
+        blocks.push(p(`No step had a response to measure p99 on, so there is no chart: ${undrawn.join(", ")}.`));
+        return blocks;
+    }
     blocks.push({
         kind: "chart",
-        caption: `p99 latency at each arrival rate; dashed: the p99 target.`,
+        caption:
+            "p99 latency at each arrival rate, in rate order; the marker says whether the step held or why it failed (see the outcome column above); dashed: the p99 target." +
+            (undrawn.length > 0 ? ` Not drawn, without a response to measure: ${undrawn.join(", ")}.` : ""),
         svg: lineChart({
             id: `capacity-${name.replace(/[^a-z0-9]+/gi, "-")}`,
             title: `${name}: p99 by arrival rate`,
             xLabel: found.some(({ c }) => c.flow) ? "arrival rate (flows/s)" : "arrival rate (requests/s)",
             yLabel: "p99 (ms)",
             series,
+            markers: STEP_MARKERS,
             hLines: [{ y: target, label: `target ${target} ms` }],
         }),
     });
     return blocks;
 }
 
-/** One sentence on how a run's search ended and how it was run. */
-function capacityOutcome(label: string, c: CapacityResult): string {
+/** One sentence on how a run's search ended and how it was run; advice only where it applies to where the run was measured. */
+function capacityOutcome(r: ReportRun, c: CapacityResult): string {
+    const advice = clientBoundAdvice(runSetting(r));
     return (
-        `${label}: highest rate held ${c.highestRateHeld === null ? "none (the first step failed)" : `${c.highestRateHeld}${c.flow ? " flows" : ""}/s`}` +
+        `${r.label}: highest rate held ${c.highestRateHeld === null ? "none (the first step failed)" : `${c.highestRateHeld}${c.flow ? " flows" : ""}/s`}` +
         (c.flow
             ? ` (${c.flow.file ? `the flow of ${path.basename(c.flow.file)}, ${c.flow.requestsAsWritten} request(s) as written` : "a GET per flow"}` +
               `${c.flow.requestsPerFlow === null ? "" : `, ${c.flow.requestsPerFlow} sent per flow at that rate`}; p99 judged per request)`
@@ -425,10 +499,11 @@ function capacityOutcome(label: string, c: CapacityResult): string {
         (c.stoppedBecause === "client-bound"
             ? natBound(c)
                 ? ` (client-bound at ${f1(c.clientBoundAtRps)}/s: the NAT gateway between the Fargate workers and the load balancer could not take more connections, so the server's capacity is above this and unmeasured)`
-                : ` (client-bound at ${f1(c.clientBoundAtRps)}/s: the load generator could not send more, so the server's capacity is above this and unmeasured; on AWS, raise --count)`
+                : ` (client-bound at ${f1(c.clientBoundAtRps)}/s: the load generator${r.run.mode === "local" ? ", sharing this machine with the services," : ""} could not send more, so the server's capacity is above this and unmeasured${advice ? `; ${advice}` : ""})`
             : "") +
         (c.steps.some((s) => s.machine?.busy) ? `; ${c.steps.filter((s) => s.machine?.busy).length} of ${c.steps.length} steps ran on a busy machine` : "") +
         (c.stoppedBecause === "bisected" ? ` (measured: the next rate tried failed, within ${((c.tolerance ?? 0.05) * 100).toFixed(0)}%)` : "") +
+        (c.repeats && c.repeats.length > 1 ? `; ${c.repeats.length} repetitions held ${c.repeats.map((x) => (x.highestRateHeld === null ? "none" : `${x.highestRateHeld}/s`)).join(", ")} (the steps shown are the median one's)` : "") +
         `; steps of ${c.stepDurationS} s, p99 target ${c.p99TargetMs} ms, max error rate ${(c.maxErrorRate * 100).toFixed(1)}%` +
         (c.warmup ? `; warmed at ${c.warmup.rate}/s for ${c.warmup.seconds} s first (${c.warmup.steady ? "steady" : "still changing when the warm-up limit was reached"})` : "") +
         (c.phased
@@ -439,8 +514,8 @@ function capacityOutcome(label: string, c: CapacityResult): string {
 }
 
 /** Cost per task-hour, capacity held and cost per million requests per run and endpoint, then the verdict. */
-export function pricePerformanceSection({ runs, pp, comparison }: ReportContext): ReportSection {
-    const heading = "Price-performance verdict";
+export function pricePerformanceSection({ runs, pp }: ReportContext): ReportSection {
+    const heading = "Price-performance";
     if (pp.length === 0) {
         return { heading, blocks: [p(`No capacity was measured, so there is no cost per million requests. ${HOW_TO_MEASURE}`)] };
     }
@@ -455,20 +530,22 @@ export function pricePerformanceSection({ runs, pp, comparison }: ReportContext)
                 `${x.taskCpu}/${x.taskMemory}`,
                 usd(x.taskHourUsd, 5),
                 x.capacityRps === null ? "none" : `${x.atLeast ? ">= " : ""}${x.capacityRps}${x.flow ? " flows" : ""}/s`,
-                x.perTaskRps === null ? "-" : `${x.atLeast ? ">= " : ""}${rateText(x, x.perTaskRps, x.flow?.perTaskRequestsPerS ?? null)}`,
-                x.costPerMillionUsd === null ? "-" : `${x.atLeast ? "<= " : ""}${usd(x.costPerMillionUsd)}`,
-                x.flow === undefined || x.flow.costPerMillionFlowsUsd === null ? "-" : `${x.atLeast ? "<= " : ""}${usd(x.flow.costPerMillionFlowsUsd)}`,
+                x.perTaskRps === null ? "none" : `${x.atLeast ? ">= " : ""}${rateText(x, x.perTaskRps, x.flow?.perTaskRequestsPerS ?? null)}`,
+                x.costPerMillionUsd === null ? "none: no rate held" : `${x.atLeast ? "<= " : ""}${usd(x.costPerMillionUsd)}`,
+                x.flow === undefined ? "- (not a flow)" : x.flow.costPerMillionFlowsUsd === null ? "none: no rate held" : `${x.atLeast ? "<= " : ""}${usd(x.flow.costPerMillionFlowsUsd)}`,
             ]),
         },
         p(
             "Cost per task-hour is Fargate on-demand list price (infra/pricing.ts) for the task size; cost per million requests is " +
                 "that price divided by the requests one task serves in an hour at the capacity held (for a flow: the flows held times the requests each sent; " +
-                "cost per million flows divides by the flows). Load balancer, NAT and data charges are not included.",
+                "cost per million flows divides by the flows). " +
+                // Only a stack has a load balancer and a NAT gateway; a local run is told what a stack would add.
+                (runs.some((r) => r.run.mode === "stack") ? "The stack's load balancer, NAT gateway and data charges are not included." : "A stack's load balancer, NAT gateway and data charges would come on top."),
         ),
     ];
     if (runs.some((r) => r.run.mode === "local")) {
         blocks.push(p("For local runs the capacity is this machine's, priced as if a Fargate task of the default size had it: an illustration of the method, not a Fargate figure."));
     }
-    blocks.push(p(verdict(pp, comparison)));
+    blocks.push(p("The verdict at the top of the report states, per capacity target, the ratios of these figures and whether they differ by more than the run-to-run noise."));
     return { heading, blocks };
 }

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { armVsAmd, fixtureResults, fixtureRun, fixtureScenario } from "./fixtures";
-import { buildReport, collectRuns, htmlOf, markdownOf, pickComparison, pricePerformance, renderHtml, renderMarkdown, writeReports } from "./report";
+import { buildReport, collectRuns, htmlOf, judgeNoise, markdownOf, pickComparison, pricePerformance, renderHtml, renderMarkdown, stepOutcome, writeReports } from "./report";
 import { reportMain } from "./report-cli";
 import { readResults, validateResults, writeResults } from "./results";
 
@@ -29,16 +29,19 @@ describe("bench report", () => {
             ];
             const md = renderMarkdown([{ file: "h.json", results: { ...results, runs } }]);
             assert.ok(
-                md.includes("| arm64 | arm64 | GET /api/books capacity | 100.0/s | measured | 90.0 / 100.0 / 110.0 (3 runs) | $0.0549 | - | 1.25x amd64 |"),
+                md.includes("| arm64 | arm64 | GET /api/books capacity | 100.0/s | measured | 90.0 / 100.0 / 110.0 (3 runs) | $0.0549 | - (not a flow) | capacity 1.25x, cost 0.64x amd64 |"),
                 md,
             );
             assert.ok(
                 md.includes(
-                    "| amd64 | amd64 | GET /api/books capacity | >= 80.0/s | client-bound at 310.0/s (the load generator's limit, not the server's: add --count on Fargate) | one run | <= $0.0857 | - |  |",
+                    "| amd64 | amd64 | GET /api/books capacity | >= 80.0/s | client-bound at 310.0/s (the load generator's limit, not the server's: run the load from Fargate (--engine fargate --count <workers>)) " +
+                        "| one run (no noise measured) | <= $0.0857 | - (not a flow) | the baseline (arm64 is compared with it) |",
                 ),
                 md,
             );
             assert.ok(md.includes("client-bound at 310.0/s: the load generator could not send more"), md);
+            // The lower side is only a bound: the verdict does not weigh it against the noise.
+            assert.ok(md.includes("(amd64: a bound, not a measurement, as the search stopped before the knee: capacity is at least this)"), md);
         });
     });
 
@@ -89,15 +92,16 @@ describe("bench report", () => {
         });
         it("gives the capacity steps and the highest rate held", () => {
             assert.ok(md.includes("arm64: highest rate held 100/s; steps of 30 s, p99 target 200 ms, max error rate 1.0%."), md);
-            assert.ok(md.includes("| amd64 | 120/s | 100.0 | 1500.0 | - | 0.00% | not held: p99 1500.0 ms > 200 ms |"), md);
+            assert.ok(md.includes("| amd64 | 120/s | 3 | 100.0 | 1500.0 | - | 0.00% | failed: latency (p99 1500.0 ms > 200 ms) |"), md);
         });
-        it("ends with the price-performance verdict from the measured capacity", () => {
-            assert.ok(md.includes("| arm64 | arm64 | GET /api/books capacity | 512/1024 | $0.01975 | 100/s | 100.0/s | $0.0549 | - |"), md);
-            assert.ok(md.includes("| amd64 | amd64 | GET /api/books capacity | 512/1024 | $0.02469 | 80/s | 80.0/s | $0.0857 | - |"), md);
+        it("prices the measured capacity and states the verdict from it, saying that the noise was not measured", () => {
+            assert.ok(md.includes("| arm64 | arm64 | GET /api/books capacity | 512/1024 | $0.01975 | 100/s | 100.0/s | $0.0549 | - (not a flow) |"), md);
+            assert.ok(md.includes("| amd64 | amd64 | GET /api/books capacity | 512/1024 | $0.02469 | 80/s | 80.0/s | $0.0857 | - (not a flow) |"), md);
             assert.ok(
                 md.includes(
-                    "Verdict (arm64 against amd64): GET /api/books capacity: arm64 costs $0.0549 per million requests at 100.0/s per task, " +
-                        "36.0% cheaper than amd64 at $0.0857 (80.0/s per task).",
+                    "GET /api/books capacity: arm64 is 36.0% cheaper per million requests than amd64 ($0.0549 against $0.0857), holding 100.0/s per task against 80.0/s " +
+                        "(capacity ratio 1.25x, cost ratio 0.64x); run-to-run noise was not measured (arm64 one repetition, amd64 one repetition; --repeat 2 or more measures it), " +
+                        "so whether the difference is larger than the noise is unknown.",
                 ),
                 md,
             );
@@ -108,11 +112,24 @@ describe("bench report", () => {
         it("with one architecture, says so instead of inventing a comparison", () => {
             const local = fixtureRun({ label: "local-amd64", architecture: "amd64", mode: "local", slowdown: 1, capacityRates: [50], capacityP99s: [999] });
             const one = renderMarkdown([{ file: "l.json", results: fixtureResults([local], 0.05) }]);
-            assert.ok(one.includes("Only one architecture was measured (amd64), so this report makes no ARM64-vs-AMD64 comparison."), one);
+            assert.ok(
+                one.includes(
+                    "Only one architecture was measured (amd64), so this report makes no ARM64-vs-AMD64 comparison. A comparison needs both architectures, which only the stacks give (`npm run compare`, with an AWS account).",
+                ),
+                one,
+            );
             assert.ok(one.includes("Local runs: the load generator and the services shared one machine (2 cores, Test CPU @ 2.0GHz)"), one);
             assert.ok(one.includes("Durations were scaled"), one);
-            assert.ok(one.includes("| local-amd64 | amd64 | GET /api/books capacity | 512/1024 | $0.02469 | none | - | - | - |"), one);
-            assert.ok(one.includes("Verdict: one run (local-amd64), so no comparison. GET /api/books capacity: no step held."), one);
+            assert.ok(one.includes("| local-amd64 | amd64 | GET /api/books capacity | 512/1024 | $0.02469 | none | none | none: no rate held | - (not a flow) |"), one);
+            assert.ok(one.includes("Verdict: one run (local-amd64), so no comparison."), one);
+            assert.ok(
+                one.includes(
+                    "GET /api/books capacity on local-amd64 (this machine, amd64; cost as if a Fargate task of 512/1024): no step held, so no capacity or cost; " +
+                        "run-to-run noise not measured (one repetition; --repeat 2 or more measures it); no cross-architecture ratio, as only amd64 was measured.",
+                ),
+                one,
+            );
+            assert.ok(one.includes("| none: only amd64 was measured |"), one);
             assert.ok(!one.includes(" vs "), "no comparison column");
         });
         it("warns that short capacity steps overstate capacity, and only then", () => {
@@ -120,6 +137,10 @@ describe("bench report", () => {
             const short = { ...run, capacity: [{ ...run.capacity[0], stepDurationS: 2 }] };
             const warned = renderMarkdown([{ file: "s.json", results: fixtureResults([short], 0.05) }]);
             assert.ok(warned.includes("Steps of 2 s are short: a queue that grows slowly past capacity has little time to show in p99"), warned);
+            // The advice names what made them short: --scale here, --capacity-step-duration at full scale.
+            assert.ok(warned.includes("Use the full durations (no --scale)"), warned);
+            const unscaled = renderMarkdown([{ file: "s.json", results: fixtureResults([short], 1) }]);
+            assert.ok(unscaled.includes("Use longer steps (--capacity-step-duration)") && !unscaled.includes("--scale"), unscaled);
             assert.ok(!md.includes("are short"));
         });
 
@@ -127,10 +148,10 @@ describe("bench report", () => {
             const a = fixtureRun({ label: "arm64", architecture: "arm64", slowdown: 1, capacityRates: [100, 200], capacityP99s: [10, 20] });
             const b = fixtureRun({ label: "amd64", architecture: "amd64", slowdown: 1, capacityRates: [100, 200], capacityP99s: [10, 900] });
             const text = renderMarkdown([{ file: "b.json", results: fixtureResults([a, b]) }]);
-            assert.ok(text.includes("| arm64 | arm64 | GET /api/books capacity | 512/1024 | $0.01975 | >= 200/s | >= 200.0/s | <= $0.0274 | - |"), text);
-            assert.ok(text.includes("(at least one side reached the search's upper bound, so this is a bound, not a measurement)"), text);
+            assert.ok(text.includes("| arm64 | arm64 | GET /api/books capacity | 512/1024 | $0.01975 | >= 200/s | >= 200.0/s | <= $0.0274 | - (not a flow) |"), text);
+            assert.ok(text.includes("(arm64: a bound, not a measurement, as the search stopped before the knee: capacity is at least this)"), text);
             const single = renderMarkdown([{ file: "s.json", results: fixtureResults([a]) }]);
-            assert.ok(single.includes("Verdict: one run (arm64), so no comparison. GET /api/books capacity: at least 200/s held, at most $0.0274 per million requests on arm64."), single);
+            assert.ok(single.includes("GET /api/books capacity on arm64 (arm64): at least 200.0/s per task, at most $0.0274 per million requests; run-to-run noise not measured"), single);
         });
     });
 
@@ -227,7 +248,8 @@ describe("bench report", () => {
             reportMain([path.join(dir, "monday.json"), path.join(dir, "tuesday.json"), "--out", path.join(dir, "cmp")], () => undefined);
             const md = fs.readFileSync(path.join(dir, "cmp.md"), "utf8");
             assert.ok(md.includes("| local-amd64 (monday) mean / p95 / p99 ms | local-amd64 (tuesday) mean / p95 / p99 ms | local-amd64 (tuesday) vs local-amd64 (monday), mean / p99 |"), md);
-            assert.ok(md.includes("Verdict (local-amd64 (tuesday) against local-amd64 (monday), same architecture): GET /api/books capacity: no capacity held on local-amd64 (tuesday)"), md);
+            assert.ok(md.includes("Verdict (local-amd64 (tuesday) against local-amd64 (monday), same architecture):"), md);
+            assert.ok(md.includes("GET /api/books capacity: local-amd64 (tuesday) did not run this search, so no local-amd64 (tuesday)/local-amd64 (monday) ratio; local-amd64 (monday) held at least 50.0/s per task"), md);
         });
 
         it("refuses a malformed results file with a clear error and writes no report", () => {
@@ -258,6 +280,171 @@ describe("bench report", () => {
     });
 });
 
+describe("bench report: verdict against the noise, hints, capacity charts", () => {
+    const twoRuns = (armRepeats: (number | null)[] | undefined, amdRepeats: (number | null)[] | undefined) =>
+        fixtureResults([
+            fixtureRun({ label: "arm64", architecture: "arm64", slowdown: 1, capacityRates: [50, 100, 150], capacityP99s: [20, 150, 900], repeats: armRepeats }),
+            fixtureRun({ label: "amd64", architecture: "amd64", slowdown: 2, capacityRates: [40, 80, 120], capacityP99s: [40, 180, 1500], repeats: amdRepeats }),
+        ]);
+    const verdictOf = (results: ReturnType<typeof fixtureResults>) => {
+        const model = buildReport([{ file: "v.json", results }]);
+        return model.sections[0].blocks.filter((b) => b.kind === "p" && b.verdict).map((b) => (b as { text: string }).text);
+    };
+
+    it("says the difference is larger than the noise when the repetitions do not overlap", () => {
+        const [sentence] = verdictOf(twoRuns([95, 100], [80, 82]));
+        assert.ok(sentence.startsWith("GET /api/books capacity: arm64 is 36.0% cheaper per million requests than amd64 ($0.0549 against $0.0857)"), sentence);
+        assert.ok(sentence.includes("(capacity ratio 1.25x, cost ratio 0.64x)"), sentence);
+        assert.ok(
+            sentence.includes("the difference is larger than the run-to-run noise measured in this run (arm64 95.0-100.0/s per task over 2 repetitions, amd64 80.0-82.0/s per task over 2 repetitions)"),
+            sentence,
+        );
+        const md = renderMarkdown([{ file: "r.json", results: twoRuns([95, 100], [80, 82]) }]);
+        assert.ok(md.includes("| measured | min 95.0, max 100.0 (2 runs) |"), md);
+    });
+
+    it("says the difference is within the noise when the repetitions overlap", () => {
+        const [sentence] = verdictOf(twoRuns([60, 100], [80, 82]));
+        assert.ok(sentence.includes("the difference is within the run-to-run noise measured in this run (arm64 60.0-100.0/s per task over 2 repetitions"), sentence);
+        assert.ok(sentence.includes("so on this evidence the two are alike"), sentence);
+    });
+
+    it("separates capacity from cost when the price difference decides", () => {
+        // Same capacity within the noise; arm64's lower task price makes its cost per million 20% lower, beyond it.
+        const same = (label: string, architecture: "arm64" | "amd64") =>
+            fixtureRun({ label, architecture, slowdown: 1, capacityRates: [40, 80, 120], capacityP99s: [40, 180, 1500], repeats: [80, 82] });
+        const [sentence] = verdictOf(fixtureResults([same("arm64", "arm64"), same("amd64", "amd64")]));
+        assert.ok(sentence.includes("the capacity difference is within the run-to-run noise") && sentence.includes("but the cost difference is larger than it: the price difference decides"), sentence);
+    });
+
+    it("weighs a bound only when it cannot close the gap: a higher 'at least' still beats the noise, a lower one is not weighed", () => {
+        // arm64 held every step up to its upper bound (at least 150/s per task); amd64 was measured at 80.
+        const armBound = fixtureRun({ label: "arm64", architecture: "arm64", slowdown: 1, capacityRates: [50, 100, 150], capacityP99s: [20, 30, 40], repeats: [150, 150] });
+        const [higher] = verdictOf(fixtureResults([armBound, twoRuns(undefined, [80, 82]).runs[1]]));
+        assert.ok(higher.includes("(arm64: a bound, not a measurement") && higher.includes("the difference is larger than the run-to-run noise"), higher);
+        // Now amd64, the lower side, is the bound: its capacity could be anything above, so no judgement.
+        const amdBound = fixtureRun({ label: "amd64", architecture: "amd64", slowdown: 1, capacityRates: [20, 40], capacityP99s: [20, 30], repeats: [40, 40] });
+        const [lower] = verdictOf(fixtureResults([twoRuns([95, 100], undefined).runs[0], amdBound]));
+        assert.ok(lower.includes("the lower side is a bound, not a measurement, so the difference cannot be weighed against the noise"), lower);
+    });
+
+    it("judges the noise by a stated rule: both measured twice, ranges apart, medians beyond the search's resolution", () => {
+        const none = { a: false, b: false };
+        assert.strictEqual(judgeNoise([100, 104], [90, 95], 0.05, none), "beyond");
+        assert.strictEqual(judgeNoise([100, 104], [95, 101], 0.05, none), "within", "overlapping ranges");
+        assert.strictEqual(judgeNoise([100, 100], [97, 97], 0.05, none), "within", "apart, but within the search's 5% resolution");
+        assert.strictEqual(judgeNoise([100], [50, 51], 0.05, none), "unmeasured");
+        assert.strictEqual(judgeNoise([100, 104], [50, 51], 0.05, { a: false, b: true }), "bound", "the lower side is only 'at least'");
+        assert.strictEqual(judgeNoise([100, 104], [50, 51], 0.05, { a: true, b: false }), "beyond", "the higher side being 'at least' only widens the gap");
+    });
+
+    it("never leaves the verdict or the ratio column empty: a missing figure says why", () => {
+        const results = fixtureResults([
+            fixtureRun({ label: "arm64", architecture: "arm64", slowdown: 1, capacityRates: [50], capacityP99s: [900] }),
+            fixtureRun({ label: "amd64", architecture: "amd64", slowdown: 1, capacityRates: [50, 100], capacityP99s: [10, 900] }),
+        ]);
+        const [sentence] = verdictOf(results);
+        assert.ok(sentence.startsWith("GET /api/books capacity: no rate held on arm64, so no arm64/amd64 ratio; amd64 held 50.0/s per task, $0.1371 per million requests"), sentence);
+        const md = renderMarkdown([{ file: "n.json", results }]);
+        const headline = md.slice(md.indexOf("| run | architecture | endpoint | capacity per task"), md.indexOf("## What was measured"));
+        assert.ok(headline.includes("| none: no rate held on arm64 |") && headline.includes("| the baseline (arm64 is compared with it) |"), headline);
+        assert.ok(!/\| +\|/.test(headline), `an empty cell: ${headline}`);
+        const empty = verdictOf(fixtureResults([{ ...results.runs[0], capacity: [] }]));
+        assert.deepStrictEqual(empty.length, 1);
+        assert.ok(empty[0].startsWith("No capacity was measured, so there is no price-performance verdict. For your own service run a capacity search"), empty[0]);
+    });
+
+    it("names the step outcomes: latency, errors, admission 503s, client-bound", () => {
+        const run = fixtureRun({
+            label: "arm64",
+            architecture: "arm64",
+            slowdown: 1,
+            capacityRates: [10, 20, 30, 40, 50],
+            capacityP99s: [10, 900, 10, 10, 10],
+            capacityFailures: [undefined, undefined, "errors", "admission", "client-bound"],
+        });
+        assert.deepStrictEqual(run.capacity[0].steps.map(stepOutcome), ["held", "latency", "errors", "admission 503s", "client-bound"]);
+    });
+
+    describe("hints that apply to the run", () => {
+        const clientBound = (mode: "local" | "stack") => {
+            const run = fixtureRun({ label: mode === "local" ? "local-amd64" : "amd64", architecture: "amd64", mode, slowdown: 1, capacityRates: [50, 100], capacityP99s: [10, 10], capacityFailures: [undefined, "client-bound"] });
+            return { ...run, capacity: [{ ...run.capacity[0], stoppedBecause: "client-bound" as const, clientBoundAtRps: 80 }] };
+        };
+        it("a local run gets no --count, --engine or NAT advice", () => {
+            const md = renderMarkdown([{ file: "l.json", results: { ...fixtureResults([clientBound("local")]), command: "npm run bench -- --local", engine: "local" } }]);
+            assert.ok(md.includes("client-bound at 80.0/s: the load generator, sharing this machine with the services, could not send more"), md);
+            for (const hint of ["--count", "--engine", "on Fargate", "on AWS", "NAT gateway between", "npm run bench -- --stacks", "ECS:"]) {
+                assert.ok(!md.includes(hint), `${hint} in a local report`);
+            }
+        });
+        it("a stack run with the local engine is told to load from Fargate; with the Fargate engine, to raise --count", () => {
+            const local = renderMarkdown([{ file: "s.json", results: { ...fixtureResults([clientBound("stack")]), engine: "local" } }]);
+            assert.ok(local.includes("run the load from Fargate (--engine fargate --count <workers>)") && !local.includes("raise --count"), local);
+            const fargate = renderMarkdown([{ file: "f.json", results: { ...fixtureResults([clientBound("stack")]), engine: "fargate" } }]);
+            assert.ok(fargate.includes("raise --count (more Artillery workers)") && !fargate.includes("--engine fargate --count"), fargate);
+            // Older results without the field: the command line tells.
+            const old = renderMarkdown([{ file: "o.json", results: { ...fixtureResults([clientBound("stack")]), command: "npm run bench -- --stacks amd64 --engine fargate --count 2" } }]);
+            assert.ok(old.includes("raise --count"), old);
+        });
+        it("checks the engine a results file records", () => {
+            assert.throws(() => validateResults("e.json", { ...armVsAmd(), engine: "cloud" }), /e\.json: engine is "cloud", expected "local" or "fargate"/);
+        });
+    });
+
+    describe("capacity charts", () => {
+        // A bisection's order: 50 held, 100 failed on latency, 75 held, 87 failed on 503s, 81 held.
+        const bisected = fixtureRun({
+            label: "arm64",
+            architecture: "arm64",
+            slowdown: 1,
+            capacityRates: [50, 100, 75, 87, 81],
+            capacityP99s: [20, 900, 60, 10, 90],
+            capacityFailures: [undefined, undefined, undefined, "admission", undefined],
+        });
+        const html = renderHtml([{ file: "c.json", results: fixtureResults([bisected]) }]);
+        const chart = /<svg[^>]*data-chart="capacity-GET-api-books-capacity"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? "";
+
+        it("draws the steps in rate order, each with the marker of its outcome and a legend of the outcomes", () => {
+            const d = /<path class="series"[^>]* d="([^"]+)"/.exec(chart)?.[1] ?? "";
+            const xs = [...d.matchAll(/[ML]([\d.]+) /g)].map((m) => Number(m[1]));
+            assert.strictEqual(xs.length, 5, d);
+            assert.deepStrictEqual(xs, [...xs].sort((a, b) => a - b), `x must rise along the line: ${d}`);
+            const marks = [...chart.matchAll(/<g class="mark"[^>]*data-mark="([^"]+)" data-x="([^"]+)"/g)].map((m) => [Number(m[2]), m[1]]);
+            assert.deepStrictEqual(marks, [
+                [50, "held"],
+                [75, "held"],
+                [81, "held"],
+                [87, "admission 503s"],
+                [100, "latency"],
+            ]);
+            const legend = [...chart.matchAll(/<g class="marker-legend" data-mark="([^"]+)"/g)].map((m) => m[1]);
+            assert.deepStrictEqual(legend, ["held", "latency", "admission 503s"], "the legend names the outcomes drawn, only those");
+        });
+
+        it("lists the steps in rate order with the order they were tried and why each failed", () => {
+            const md = renderMarkdown([{ file: "c.json", results: fixtureResults([bisected]) }]);
+            const rows = md.split("\n").filter((l) => /^\| arm64 \| \d+\/s \|/.test(l)).map((l) => l.split(" | ").slice(1, 3).join(" tried "));
+            assert.deepStrictEqual(rows, ["50/s tried 1", "75/s tried 3", "81/s tried 5", "87/s tried 4", "100/s tried 2"]);
+            assert.ok(md.includes("| 10.00% (200: 90, 503: 10) | failed: admission 503s (error rate 10.00% > 1.00%) |"), md);
+            assert.ok(md.includes("| failed: latency (p99 900.0 ms > 200 ms) |"), md);
+        });
+
+        it("gives a sentence, not an empty chart, for a search without steps or a test without responses", () => {
+            const stepless = { ...bisected, capacity: [{ ...bisected.capacity[0], steps: [], highestRateHeld: null, stoppedBecause: "failed step" as const }] };
+            const books = fixtureScenario("books", "/api/books", 10, 5, [1], 0);
+            const silent = { ...books, summary: { ...books.summary, responses: 0, latency: null }, quantilesMs: [], perPeriod: [] };
+            const run = { ...stepless, scenarios: [silent] };
+            const model = buildReport([{ file: "e.json", results: fixtureResults([run]) }]);
+            const page = htmlOf(model);
+            assert.ok(!page.includes("no data"), "no empty chart frame");
+            assert.ok(!page.includes('data-chart="capacity-'), "no capacity chart without steps");
+            assert.ok(page.includes("No step of this search was recorded, so there is no table or chart of it."), page);
+            assert.ok(page.includes("No latency distribution of GET /api/books was recorded (no response was measured), so there is no chart of it."), page);
+        });
+    });
+});
+
 describe("bench report model", () => {
     const both = [{ file: "/tmp/both.json", results: armVsAmd(true) }];
 
@@ -271,7 +458,7 @@ describe("bench report model", () => {
             "Per endpoint",
             "CPU and memory during the test",
             "Capacity",
-            "Price-performance verdict",
+            "Price-performance",
         ]);
         const md = markdownOf(model);
         const html = htmlOf(model);

@@ -8,7 +8,7 @@ import { LoadedResults } from "./report-figures";
 import { writeFileAtomic } from "./results";
 import { escapeXml } from "./svg";
 
-export { collectRuns, pickComparison, pricePerformance, verdict } from "./report-figures";
+export { collectRuns, judgeNoise, pickComparison, pricePerformance, stepOutcome, verdictPrefix, verdictSentences } from "./report-figures";
 export type { Comparison, LoadedResults, PricePerformance, ReportRun } from "./report-figures";
 export { buildReport } from "./report-model";
 export type { Block, ReportModel, ReportSection } from "./report-model";
@@ -50,7 +50,7 @@ function htmlBlock(b: Block): string {
         case "h3":
             return `<h3>${htmlText(b.text)}</h3>`;
         case "p":
-            return `<p>${htmlText(b.text)}</p>`;
+            return b.verdict ? `<p class="verdict">${htmlText(b.text)}</p>` : `<p>${htmlText(b.text)}</p>`;
         case "table":
             return (
                 `<table><thead><tr>${b.head.map((h) => `<th>${htmlText(h)}</th>`).join("")}</tr></thead><tbody>` +

@@ -212,6 +212,8 @@ export interface TargetRun {
 export interface BenchResults {
     readonly format: typeof RESULTS_FORMAT;
     readonly command: string;
+    /** Where Artillery ran (bench --engine); absent in results written before it was recorded. */
+    readonly engine?: "local" | "fargate";
     readonly scale: number;
     readonly startedAt: string;
     readonly endedAt: string;
@@ -286,6 +288,9 @@ export function validateResults(file: string, data: unknown): BenchResults {
     }
     if (!isObject(data.machine) || !isNum(data.machine.cores)) {
         throw new ResultsError(file, "machine is missing or has no cores");
+    }
+    if (data.engine !== undefined && data.engine !== "local" && data.engine !== "fargate") {
+        throw new ResultsError(file, `engine is ${JSON.stringify(data.engine)}, expected "local" or "fargate"`);
     }
     if (!isNum(data.scale)) {
         throw new ResultsError(file, "scale must be a number");

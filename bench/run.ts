@@ -579,7 +579,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
                 return () => cleanups.delete(cleanup);
             },
         });
-        return writeRun(options, { format: RESULTS_FORMAT, command: `npm run bench -- ${argv.join(" ")}`.trim(), scale: options.scale, startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), machine, runs }, log);
+        return writeRun(options, { format: RESULTS_FORMAT, command: `npm run bench -- ${argv.join(" ")}`.trim(), engine: options.engine, scale: options.scale, startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), machine, runs }, log);
     } finally {
         cleanups.clear();
         await stopLocal(local, log);

@@ -13,6 +13,19 @@ export interface Series {
     readonly points: readonly (readonly [number, number])[];
     /** Draw as a step line (for CDFs) rather than straight segments. */
     readonly step?: boolean;
+    /** Per point (same order as `points`), the kind of marker drawn on it, one of the chart's `markers`; none for undefined. */
+    readonly marks?: readonly (string | undefined)[];
+    /** Per point, a short text for the marker's tooltip (an SVG <title>). */
+    readonly markTitles?: readonly (string | undefined)[];
+}
+
+export type MarkerShape = "dot" | "cross" | "triangle" | "square" | "diamond";
+
+/** A kind of point marker and how the chart's marker legend names it. */
+export interface MarkerKind {
+    readonly kind: string;
+    readonly shape: MarkerShape;
+    readonly label: string;
 }
 
 export interface ChartSpec {
@@ -22,6 +35,8 @@ export interface ChartSpec {
     readonly xLabel: string;
     readonly yLabel: string;
     readonly series: readonly Series[];
+    /** The marker kinds the series' `marks` use, shown in a legend of their own (only those drawn). */
+    readonly markers?: readonly MarkerKind[];
     /** Horizontal reference lines, e.g. the p99 target. */
     readonly hLines?: readonly { readonly y: number; readonly label: string }[];
     readonly width?: number;
@@ -153,12 +168,76 @@ function lines(spec: ChartSpec, f: Frame): string[] {
             .map(([x, y], i) => (i === 0 ? `M${r1(f.sx(x))} ${r1(f.sy(y))}` : s.step ? `H${r1(f.sx(x))}V${r1(f.sy(y))}` : `L${r1(f.sx(x))} ${r1(f.sy(y))}`))
             .join("");
         parts.push(`<path class="series" data-series="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${s.colour}" stroke-width="2.5" stroke-linejoin="round"/>`);
-        if (s.points.length === 1) {
+        if (s.points.length === 1 && !s.marks?.[0]) {
             const [x, y] = s.points[0];
             parts.push(`<circle cx="${r1(f.sx(x))}" cy="${r1(f.sy(y))}" r="4" fill="${s.colour}"/>`);
         }
     }
     return parts;
+}
+
+/** One marker centred on (x, y), in the series' colour. */
+function markerShape(shape: MarkerShape, x: number, y: number, colour: string): string {
+    const r = 5;
+    switch (shape) {
+        case "dot":
+            return `<circle cx="${r1(x)}" cy="${r1(y)}" r="${r - 1}" fill="${colour}"/>`;
+        case "cross":
+            return `<path d="M${r1(x - r)} ${r1(y - r)}L${r1(x + r)} ${r1(y + r)}M${r1(x - r)} ${r1(y + r)}L${r1(x + r)} ${r1(y - r)}" stroke="${colour}" stroke-width="2.5"/>`;
+        case "triangle":
+            return `<path d="M${r1(x)} ${r1(y - r - 1)}L${r1(x + r + 1)} ${r1(y + r)}L${r1(x - r - 1)} ${r1(y + r)}Z" fill="${colour}"/>`;
+        case "square":
+            return `<rect x="${r1(x - r + 1)}" y="${r1(y - r + 1)}" width="${2 * r - 2}" height="${2 * r - 2}" fill="${colour}"/>`;
+        case "diamond":
+            return `<path d="M${r1(x)} ${r1(y - r - 1)}L${r1(x + r + 1)} ${r1(y)}L${r1(x)} ${r1(y + r + 1)}L${r1(x - r - 1)} ${r1(y)}Z" fill="${colour}"/>`;
+    }
+}
+
+/** The markers on the series' points, each a group naming its kind and point for tests and tooltips. */
+function marks(spec: ChartSpec, f: Frame): string[] {
+    const kinds = new Map((spec.markers ?? []).map((m) => [m.kind, m]));
+    const parts: string[] = [];
+    for (const s of spec.series) {
+        s.points.forEach(([x, y], i) => {
+            const kind = s.marks?.[i];
+            const m = kind === undefined ? undefined : kinds.get(kind);
+            if (!m) {
+                return;
+            }
+            const title = s.markTitles?.[i];
+            parts.push(
+                `<g class="mark" data-series="${escapeXml(s.name)}" data-mark="${escapeXml(m.kind)}" data-x="${x}">${title ? `<title>${escapeXml(title)}</title>` : ""}` +
+                    `${markerShape(m.shape, f.sx(x), f.sy(y), s.colour)}</g>`,
+            );
+        });
+    }
+    return parts;
+}
+
+/** The marker kinds drawn, laid out in rows that wrap (like the series legend), and how many rows they take. */
+function layoutMarkerLegend(spec: ChartSpec, width: number): { items: { kind: MarkerKind; x: number; row: number }[]; rows: number } {
+    const used = new Set(spec.series.flatMap((s) => (s.marks ?? []).filter((k): k is string => k !== undefined)));
+    const items: { kind: MarkerKind; x: number; row: number }[] = [];
+    let x = 60;
+    let row = 0;
+    for (const m of (spec.markers ?? []).filter((k) => used.has(k.kind))) {
+        const itemWidth = 24 + m.label.length * 6.5;
+        if (x + itemWidth > width - 16 && x > 60) {
+            x = 60;
+            row++;
+        }
+        items.push({ kind: m, x, row });
+        x += itemWidth;
+    }
+    return { items, rows: items.length === 0 ? 0 : row + 1 };
+}
+
+/** The marker legend under the chart's x-axis label, its rows starting at `top`. */
+function markerLegend(layout: ReturnType<typeof layoutMarkerLegend>, top: number): string[] {
+    return layout.items.map(({ kind: m, x, row }) => {
+        const y = top + row * 16;
+        return `<g class="marker-legend" data-mark="${escapeXml(m.kind)}">${markerShape(m.shape, x, y - 4, "#444")}<text x="${x + 9}" y="${y}" font-size="11">${escapeXml(m.label)}</text></g>`;
+    });
 }
 
 /** Renders a line chart. With no points at all it renders a frame saying "no data". */
@@ -176,8 +255,11 @@ export function lineChart(spec: ChartSpec): string {
         parts.push(`<text x="${width / 2}" y="${height / 2}" text-anchor="middle" font-size="13" fill="#666">no data</text></svg>`);
         return parts.join("");
     }
-    const frame = frameOf(spec, width, height, legend.rows);
-    parts.push(...axes(spec, frame, height), ...lines(spec, frame));
+    // A marker legend takes rows at the bottom, under the x-axis label.
+    const markerLayout = layoutMarkerLegend(spec, width);
+    const plotHeight = height - markerLayout.rows * 16 - (markerLayout.rows > 0 ? 2 : 0);
+    const frame = frameOf(spec, width, plotHeight, legend.rows);
+    parts.push(...axes(spec, frame, plotHeight), ...lines(spec, frame), ...marks(spec, frame), ...markerLegend(markerLayout, plotHeight + 12));
     for (const item of legend.items) {
         const y = 36 + item.row * 16;
         parts.push(

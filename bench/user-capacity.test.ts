@@ -196,11 +196,19 @@ describe("capacity of a user's own service: its flow, its settings written once,
             assert.deepStrictEqual(runs.map((r) => [r.label, r.capacity[0].highestRateHeld, r.capacity[0].stoppedBecause, r.capacity[0].flow?.requestsPerFlow]), [["arm64", 40, "bisected", 4], ["amd64", 30, "bisected", 4]]);
             const price = (arch: "arm64" | "amd64", perS: number) => `$${costPerMillionRequests(taskHourUsd(arch, { cpu: 1024, memory: 2048 }), perS).toFixed(4)}`;
             const md = fs.readFileSync(path.join(dir, "stacks.md"), "utf8");
-            assert.ok(md.includes(`| arm64 | arm64 | notes-flow flow capacity | 40.0 flows/s (160.0 requests/s) | measured | one run | ${price("arm64", 160)} | ${price("arm64", 40)} | 1.33x amd64 |`), md);
-            assert.ok(md.includes(`| amd64 | amd64 | notes-flow flow capacity | 30.0 flows/s (120.0 requests/s) | measured | one run | ${price("amd64", 120)} | ${price("amd64", 30)} |  |`), md);
+            const cost = (Number(price("arm64", 160).slice(1)) / Number(price("amd64", 120).slice(1))).toFixed(2);
+            assert.ok(
+                md.includes(`| arm64 | arm64 | notes-flow flow capacity | 40.0 flows/s (160.0 requests/s) | measured | one run (no noise measured) | ${price("arm64", 160)} | ${price("arm64", 40)} | capacity 1.33x, cost ${cost}x amd64 |`),
+                md,
+            );
+            assert.ok(
+                md.includes(`| amd64 | amd64 | notes-flow flow capacity | 30.0 flows/s (120.0 requests/s) | measured | one run (no noise measured) | ${price("amd64", 120)} | ${price("amd64", 30)} | the baseline (arm64 is compared with it) |`),
+                md,
+            );
             assert.ok(
                 md.includes(
-                    `Verdict (arm64 against amd64): notes-flow flow capacity: arm64 costs ${price("arm64", 160)} per million requests (${price("arm64", 40)} per million flows) at 40.0 flows/s (160.0 requests/s) per task, `,
+                    `notes-flow flow capacity: arm64 is ${(100 * (1 - Number(cost))).toFixed(1)}% cheaper per million requests than amd64 (${price("arm64", 160)} (${price("arm64", 40)} per million flows) against ` +
+                        `${price("amd64", 120)} (${price("amd64", 30)} per million flows)), holding 40.0 flows/s (160.0 requests/s) per task against 30.0 flows/s (120.0 requests/s) (capacity ratio 1.33x, cost ratio ${cost}x)`,
                 ),
                 md,
             );
@@ -251,7 +259,13 @@ describe("capacity of a user's own service: its flow, its settings written once,
             const rate = `${(cap.highestRateHeld as number).toFixed(1)} flows/s (${((cap.highestRateHeld as number) * perFlow).toFixed(1)} requests/s)`;
             assert.ok(md.includes(`| local-amd64 | amd64 | ${cap.name} | ${rate} | measured`), md);
             assert.ok(md.includes(`| $${perMillionRequests} | $${perMillionFlows} |`), md);
-            assert.ok(md.includes(`${cap.name}: ${rate} held, $${perMillionRequests} per million requests ($${perMillionFlows} per million flows) on amd64`), md);
+            assert.ok(
+                md.includes(
+                    `${cap.name} on local-amd64 (this machine, amd64; cost as if a Fargate task of ${LOCAL_TASK_SIZE.cpu}/${LOCAL_TASK_SIZE.memory}): ` +
+                        `${rate} per task, $${perMillionRequests} per million requests ($${perMillionFlows} per million flows)`,
+                ),
+                md,
+            );
             assert.ok(fs.readFileSync(file.replace(/\.json$/, ".html"), "utf8").includes(`$${perMillionFlows}`));
             return run;
         };

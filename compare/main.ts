@@ -172,7 +172,8 @@ function describeState(s: RunState): string {
     return [...stacks, ...procs].join(", ") || "nothing created yet";
 }
 
-function expectedDurations(options: CompareOptions): Durations {
+/** How long the run is expected to take: the stacks' deploy and destroy, and the benchmark as its flags plan it (repetitions included). */
+export function expectedDurations(options: CompareOptions): Durations {
     const plan = planTests(options.bench);
     const benchS = benchSeconds(plan, { targets: COMPARE_STACKS.length, repeat: options.bench.repeat, fargate: options.bench.engine === "fargate" });
     return { deployS: STACK_DEPLOY_S, benchS, destroyS: STACK_DESTROY_S };

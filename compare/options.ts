@@ -6,6 +6,12 @@ import { CliOptions, parseCli } from "../bench/run";
 
 export const COMPARE_STACKS = ["arm64", "amd64"] as const;
 
+/**
+ * Capacity searches per target unless --repeat says otherwise: two, so the verdict can weigh the arm64/amd64
+ * difference against the run-to-run noise measured in the same run (bench/report-figures.ts judgeNoise).
+ */
+export const COMPARE_REPEAT = 2;
+
 export const USAGE = `Usage: npm run compare -- [--local] [--yes] [--keep] [--cleanup] [benchmark flags]
 
 Deploys both stacks (${COMPARE_STACKS.join(", ")}) in parallel through the Pulumi Automation API, waits until every
@@ -20,7 +26,8 @@ service answers, runs the benchmark, writes the report, and destroys the stacks 
   --help               this text
 
 Benchmark flags (see npm run bench -- --help), e.g. --scale 0.1, --scenarios books,capacity, --repeat 3,
---engine fargate --count 4; --stacks is set by compare.
+--engine fargate --count 4; --stacks is set by compare. compare runs each capacity search ${COMPARE_REPEAT} times
+(--repeat ${COMPARE_REPEAT}) unless --repeat is given, so the report can tell a difference from run-to-run noise.
 `;
 
 export class CompareUsageError extends Error {
@@ -61,6 +68,9 @@ export function parseCompare(argv: readonly string[]): CompareOptions {
         } else {
             benchArgs.push(a);
         }
+    }
+    if (!benchArgs.some((a) => a === "--repeat" || a.startsWith("--repeat="))) {
+        benchArgs.push("--repeat", String(COMPARE_REPEAT));
     }
     if (own.keep && own.local) {
         throw new CompareUsageError("--keep is for the stacks; --local stops its services when the run ends");

@@ -5,7 +5,10 @@
  */
 import * as assert from "assert";
 import { DEFAULT_PRICES, HOURS_PER_MONTH } from "../../infra/pricing";
+import { planTests } from "../../bench/run";
 import { ARTILLERY_WORKER, benchSeconds, experimentCost, stackCost, teardownWarnings } from "../cost";
+import { expectedDurations } from "../main";
+import { parseCompare } from "../options";
 
 /** The default stack at list price: two services of 0.5 vCPU / 1 GB, one ALB, one NAT gateway, three public IPv4 addresses. */
 function expectedMonthly(arch: "arm64" | "amd64"): number {
@@ -47,6 +50,16 @@ describe("compare: what the experiment costs", function () {
         // 10 s fixed test; capacity 10 -> 80/s: 4 doubling steps + 5 bisections of 20 s after a 60 s warm-up; two targets.
         const s = benchSeconds({ scenarios: [{ duration: 10 }], capacity: [{ name: "c", url: "/", startRate: 10, maxRate: 80, stepDuration: 20, p99TargetMs: 100, maxErrorRate: 0.01 }] }, { targets: 2, repeat: 1, fargate: false });
         assert.strictEqual(s, 2 * (10 + 60 + 9 * 20));
+    });
+
+    it("prices compare's default of two capacity searches per target: the estimate grows by one more of each", () => {
+        const twice = expectedDurations(parseCompare(["--scale", "0.1"]));
+        const once = expectedDurations(parseCompare(["--scale", "0.1", "--repeat", "1"]));
+        const { capacity } = planTests(parseCompare(["--scale", "0.1"]).bench);
+        const searches = benchSeconds({ scenarios: [], capacity }, { targets: 2, repeat: 1, fargate: false });
+        assert.ok(capacity.length === 2 && searches > 0, "the default plan has our two capacity searches");
+        assert.strictEqual(twice.benchS - once.benchS, searches);
+        assert.deepStrictEqual([twice.deployS, twice.destroyS], [once.deployS, once.destroyS]);
     });
 
     it("warns before the run when a stack's database would stop its tear-down or outlive it", () => {

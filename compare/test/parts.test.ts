@@ -40,6 +40,9 @@ describe("compare: parts", () => {
     it("passes the benchmark's flags to its parser and refuses --stacks", () => {
         const o = parseCompare(["--yes", "--scale", "0.1", "--scenarios", "books"]);
         assert.deepStrictEqual([o.yes, o.local, o.bench.stacks, o.bench.scale, o.healthTimeoutMs], [true, false, ["arm64", "amd64"], 0.1, 600_000]);
+        // Two capacity searches per target by default, so the report can weigh a difference against the noise.
+        assert.deepStrictEqual([o.bench.repeat, o.benchArgs], [2, ["--scale", "0.1", "--scenarios", "books", "--repeat", "2"]]);
+        assert.deepStrictEqual([parseCompare(["--repeat", "1"]).bench.repeat, parseCompare(["--local", "--repeat=3"]).bench.repeat], [1, 3], "--repeat overrides it");
         assert.throws(() => parseCompare(["--stacks", "a"]), /^UsageError: --stacks is set by compare \(arm64,amd64\); to benchmark other stacks use npm run bench/);
         assert.throws(() => parseCompare(["--scale", "0"]), /^UsageError: benchmark flags: --scale must be a number greater than 0, got "0"/);
     });
