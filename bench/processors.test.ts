@@ -127,6 +127,10 @@ describe("the report's Processors section", () => {
         assert.match(section, /The tasks of arm64 ran on 2 processor models \(AWS Graviton2 \(Arm Neoverse-N1\); AWS Graviton3 \(Arm Neoverse-V1\)\)/);
         assert.match(section, /amd64: bookstore ran one task, so its figures rest on one placement/);
         assert.doesNotMatch(section, /arm64: bookstore ran one task/);
+        // The verdict names the processors each side's figures came from.
+        const verdict = md.slice(0, md.indexOf("\n## ", md.indexOf("## Verdict") + 1));
+        assert.match(verdict, /\(tasks on AWS Graviton2 \(Arm Neoverse-N1\), AWS Graviton3 \(Arm Neoverse-V1\)\)/);
+        assert.match(verdict, /\(tasks on AMD EPYC 7R13 Processor\)/);
     });
 
     it("says why a run's processors are not known, and is left out for results that never recorded them", () => {

@@ -55,10 +55,7 @@ export interface PricePerformance {
     readonly tolerance: number;
     /** Where the run was measured: its mode and where the load generator ran (the hints the report gives depend on both). */
     readonly setting: RunSetting;
-    /**
-     * The processor model(s) the run's tasks reported, when the results record them; the verdict names them. Not
-     * filled yet: the hook for the per-task processor field.
-     */
+    /** The processor model(s) the run's tasks read from /proc/cpuinfo (bench/processors.ts), when recorded; the verdict names them. */
     readonly processors?: readonly string[];
     readonly costPerMillionUsd: number | null;
     /**
@@ -181,6 +178,7 @@ export function pricePerformance(runs: readonly ReportRun[], prices: PriceTable 
                 spread: spread(c, r.run.tasksPerService),
                 tolerance: c.tolerance ?? 0.05,
                 setting: runSetting(r),
+                ...(r.run.processors && r.run.processors.tasks.length > 0 ? { processors: [...new Set(r.run.processors.tasks.map((t) => t.model))] } : {}),
                 costPerMillionUsd: perTaskRequests === null || perTaskRequests <= 0 ? null : costPerMillionRequests(hour, perTaskRequests),
                 ...(c.flow
                     ? { flow: { requestsPerFlow: rpf, perTaskRequestsPerS: perTaskRequests, costPerMillionFlowsUsd: perTask === null ? null : costPerMillionRequests(hour, perTask) } }
