@@ -10,6 +10,10 @@ import { evaluate, stackFileConfig } from "../stacks/offline";
 import { key, PROJECT } from "../stacks/settings";
 import type { CapacityTarget, FixedScenario } from "../bench/scenarios";
 import { WARMUP_CHUNK_S, WARMUP_MAX_CHUNKS } from "../bench/runner";
+import { DEFAULT_CANDIDATES, MIN_PHASE_STEP_S, PHASED_WARMUP_S } from "../bench/capacity-phases";
+
+/** Bisection runs of a phased search: four candidates a run bring the ramp's 2x gap within 5% in two (bench/README.md). */
+const PHASED_BISECTION_RUNS = 2;
 
 /**
  * One `artillery run-fargate` worker: Artillery's default task, 4 vCPU / 8 GB on x86-64, as bench/README.md records it
@@ -52,8 +56,11 @@ export const FARGATE_WORKER_START_S = 60;
 
 /**
  * Seconds the benchmark takes on `targets` targets, one after the other: the fixed-rate tests as scaled, and per
- * capacity search its warm-up (at most WARMUP_MAX_CHUNKS chunks) and its steps (doubling from start to max, then
- * about five bisections to 5%), `repeat` times. With the Fargate engine each run adds its workers' start.
+ * capacity search, `repeat` times: locally its warm-up (at most WARMUP_MAX_CHUNKS chunks) and its steps (doubling
+ * from start to max, then about five bisections to 5%), one Artillery run each. With the Fargate engine a search is
+ * phased (bench/capacity-phases.ts): a warm-up and the ramp in one run, then two bisection runs of
+ * DEFAULT_CANDIDATES phases, each phase at least MIN_PHASE_STEP_S; each of those three runs, and each fixed test,
+ * adds its workers' start.
  */
 export function benchSeconds(
     plan: { readonly scenarios: readonly Pick<FixedScenario, "duration">[]; readonly capacity: readonly CapacityTarget[] },
@@ -62,9 +69,12 @@ export function benchSeconds(
     const start = o.fargate ? FARGATE_WORKER_START_S : 0;
     const fixed = plan.scenarios.reduce((s, sc) => s + sc.duration + start, 0);
     const capacity = plan.capacity.reduce((s, c) => {
-        const steps = Math.ceil(Math.log2(Math.max(1, c.maxRate / c.startRate))) + 1 + 5;
-        const warmup = WARMUP_CHUNK_S * WARMUP_MAX_CHUNKS;
-        return s + o.repeat * (warmup + steps * (c.stepDuration + (o.fargate ? start : 0)));
+        const ramp = Math.ceil(Math.log2(Math.max(1, c.maxRate / c.startRate))) + 1;
+        if (o.fargate) {
+            const phase = Math.max(c.stepDuration, MIN_PHASE_STEP_S);
+            return s + o.repeat * (PHASED_WARMUP_S + (ramp + PHASED_BISECTION_RUNS * DEFAULT_CANDIDATES) * phase + (1 + PHASED_BISECTION_RUNS) * start);
+        }
+        return s + o.repeat * (WARMUP_CHUNK_S * WARMUP_MAX_CHUNKS + (ramp + 5) * c.stepDuration);
     }, 0);
     return o.targets * (fixed + capacity);
 }

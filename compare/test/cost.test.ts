@@ -52,6 +52,14 @@ describe("compare: what the experiment costs", function () {
         assert.strictEqual(s, 2 * (10 + 60 + 9 * 20));
     });
 
+    it("counts a Fargate search as three phased runs, each with its workers' start, not one run per step", () => {
+        const capacity = [{ name: "c", url: "/", startRate: 10, maxRate: 80, stepDuration: 20, p99TargetMs: 100, maxErrorRate: 0.01 }];
+        // One target: a 10 s fixed test and its start; the search's 40 s warm-up, 4 ramp and 8 bisection phases of 30 s
+        // (a phase is at least 30 s), and three runs' starts.
+        assert.strictEqual(benchSeconds({ scenarios: [{ duration: 10 }], capacity }, { targets: 1, repeat: 1, fargate: true }), 10 + 60 + 40 + 12 * 30 + 3 * 60);
+        assert.strictEqual(benchSeconds({ scenarios: [], capacity }, { targets: 2, repeat: 2, fargate: true }), 2 * 2 * (40 + 12 * 30 + 3 * 60));
+    });
+
     it("prices compare's default of two capacity searches per target: the estimate grows by one more of each", () => {
         const twice = expectedDurations(parseCompare(["--scale", "0.1"]));
         const once = expectedDurations(parseCompare(["--scale", "0.1", "--repeat", "1"]));
