@@ -165,16 +165,7 @@ load() {
   echo "  $name GET $path: $rps req/s, p50 $p50 ms, p99 $p99 ms" >&2
 }
 
-declare -A SIZE STARTUP SIZE_R2R STARTUP_R2R
-startup_median() {
-  local name="$1" dll="$2" times=()
-  for _ in $(seq 1 "$STARTUP_RUNS"); do
-    start_server "$name" "$dll"
-    times+=("$STARTUP_MS")
-    stop_server
-  done
-  printf '%s\n' "${times[@]}" | median
-}
+declare -A SIZE STARTUP SIZE_R2R STARTUP_R2R STARTUP_AOT
 for name in "${ORDER[@]}"; do
   for variant in jit r2r; do
     flags=(); [[ "$variant" == r2r ]] && flags=(-p:PublishReadyToRun=true)
@@ -185,27 +176,52 @@ for name in "${ORDER[@]}"; do
   done
   SIZE[$name]="$(du -sk "$WORK/publish/jit/$name" | awk '{printf "%.1f MiB", $1 / 1024}')"
   SIZE_R2R[$name]="$(du -sk "$WORK/publish/r2r/$name" | awk '{printf "%.1f MiB", $1 / 1024}')"
-  STARTUP[$name]="$(startup_median "$name" "$WORK/publish/jit/$name/$name.dll")"
-  STARTUP_R2R[$name]="$(startup_median "$name" "$WORK/publish/r2r/$name/$name.dll")"
 done
 
 # Native AOT for the services services/Dockerfile.aot builds (needs clang here, as the image build has it).
 AOT_PROJECTS=(BookStore.Api Prime.Api)
-AOT_ROWS=()
-declare -A STARTUP_AOT
 aot_binary() { echo "$WORK/publish/aot/$1/$1"; }
 if command -v clang >/dev/null; then
   for name in "${AOT_PROJECTS[@]}"; do
     echo "Publishing $name (-a x64, Native AOT)..." >&2
-    if timeout 900 dotnet publish "${PROJ[$name]}" -c Release -a x64 -p:PublishAot=true -nologo -v quiet \
-        --artifacts-path "$WORK/artifacts-aot" -o "$WORK/publish/aot/$name" >"$WORK/build.log" 2>&1; then
-      STARTUP_AOT[$name]="$(startup_median "$name" "$(aot_binary "$name")")"
-      AOT_ROWS+=("$(printf '| %-13s | %-17s | %-32s | %-24s | %-28s |' "$name AOT" "" "" "$(du -sk --exclude='*.dbg' "$WORK/publish/aot/$name" | awk '{printf "%.1f MiB", $1 / 1024}')" "${STARTUP_AOT[$name]} ms (Native AOT)")")
-    else
-      AOT_ROWS+=("| $name AOT | Native AOT publish failed: see the build log | | | |")
-    fi
+    timeout 900 dotnet publish "${PROJ[$name]}" -c Release -a x64 -p:PublishAot=true -nologo -v quiet \
+      --artifacts-path "$WORK/artifacts-aot" -o "$WORK/publish/aot/$name" >"$WORK/build.log" 2>&1 \
+      || { tail -n 20 "$WORK/build.log" >&2; echo "  $name: the Native AOT publish failed" >&2; }
   done
 fi
+
+# Start-up, in rounds: each round starts every publish once, so a change in the machine's load (other jobs) falls on
+# all of them alike and the ratios between them hold; the median of the rounds is printed.
+declare -A STARTUP_TIMES
+startup_once() {
+  local key="$1" name="$2" binary="$3"
+  [[ -e "$binary" ]] || return 0
+  start_server "$name" "$binary"
+  STARTUP_TIMES[$key]+="$STARTUP_MS "
+  stop_server
+}
+for round in $(seq 1 "$STARTUP_RUNS"); do
+  echo "Start-up, round $round of $STARTUP_RUNS..." >&2
+  for name in "${ORDER[@]}"; do
+    startup_once "jit $name" "$name" "$WORK/publish/jit/$name/$name.dll"
+    startup_once "r2r $name" "$name" "$WORK/publish/r2r/$name/$name.dll"
+  done
+  for name in "${AOT_PROJECTS[@]}"; do startup_once "aot $name" "$name" "$(aot_binary "$name")"; done
+done
+startup_median() { tr ' ' '\n' <<<"${STARTUP_TIMES[$1]:-}" | grep . | median; }
+for name in "${ORDER[@]}"; do
+  STARTUP[$name]="$(startup_median "jit $name")"
+  STARTUP_R2R[$name]="$(startup_median "r2r $name")"
+done
+AOT_ROWS=()
+for name in "${AOT_PROJECTS[@]}"; do
+  if [[ -x "$(aot_binary "$name")" ]]; then
+    STARTUP_AOT[$name]="$(startup_median "aot $name")"
+    AOT_ROWS+=("$(printf '| %-13s | %-17s | %-32s | %-24s | %-28s |' "$name AOT" "" "" "$(du -sk --exclude='*.dbg' "$WORK/publish/aot/$name" | awk '{printf "%.1f MiB", $1 / 1024}')" "${STARTUP_AOT[$name]} ms (Native AOT)")")
+  elif command -v clang >/dev/null; then
+    AOT_ROWS+=("| $name AOT | Native AOT publish failed | | | |")
+  fi
+done
 
 # The Native AOT publishes (services/Dockerfile.aot) are loaded as "<name> AOT" beside the ReadyToRun ones.
 LOADED=(RawKestrel MinimalApi BookStore.Api SeedBookStore Prime.Api)
