@@ -170,6 +170,23 @@ function userService(entry: unknown, index: number, root: string): ServiceSpec {
 
 const resolve = (root: string, p: string) => path.resolve(root, p);
 
+/** The registry's Native AOT Dockerfile (services/services.json "dockerfile"). */
+export const AOT_DOCKERFILE = "Dockerfile.aot";
+
+/**
+ * The build of a service once the stack's monitor setting is known. A Native AOT process gives dotnet-monitor traces
+ * whose CPU samples have no managed frames, ends with a segmentation fault when a gcdump is asked of it, and answers a
+ * dump request with an error (.NET 10.0.12; services/README.md, "Native AOT and dotnet-monitor"), so a built-in service
+ * that the registry builds Native AOT is built with services/Dockerfile (ReadyToRun) when a monitor watches it. A
+ * user's own Dockerfile stays theirs.
+ */
+export function withMonitorBuild(spec: ServiceSpec, monitored: boolean): ServiceSpec {
+    if (!spec.builtIn || !monitored || spec.dockerfile !== path.posix.join("services", AOT_DOCKERFILE)) {
+        return spec;
+    }
+    return { ...spec, dockerfile: path.posix.join("services", SERVICE_DOCKERFILE) };
+}
+
 function folder(key: string, value: unknown, root: string): string {
     if (typeof value !== "string" || value === "" || !fs.existsSync(resolve(root, value)) || !fs.statSync(resolve(root, value)).isDirectory()) {
         throw new ConfigError(key, value, "expected an existing folder (relative to the Pulumi project, or absolute)");

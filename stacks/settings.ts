@@ -15,7 +15,7 @@ import { NAT_STRATEGIES } from "../infra/network";
 import { mergePrices, PriceTable } from "../infra/pricing";
 import { ConfigError } from "../infra/validation";
 import { projectRoot } from "./paths";
-import { parseServices, ServiceSpec } from "./services";
+import { parseServices, ServiceSpec, withMonitorBuild } from "./services";
 
 export const PROJECT = "dotnet-fargate";
 
@@ -150,8 +150,8 @@ export function parseSettings(raw: RawSettings, root: string = projectRoot()): S
         throw new ConfigError(key("architecture"), architecture, `expected one of ${ARCHITECTURES.join(", ")}`);
     }
 
-    const serviceSpecs = parseServices(raw.services ?? DEFAULTS.services, root);
-    const services = serviceSpecs.map((spec) => spec.name);
+    const parsedSpecs = parseServices(raw.services ?? DEFAULTS.services, root);
+    const services = parsedSpecs.map((spec) => spec.name);
     const taskCpu = raw.taskCpu ?? DEFAULTS.taskCpu;
     const taskMemory = raw.taskMemory ?? DEFAULTS.taskMemory;
     validateTaskSize(taskCpu, taskMemory, key("taskCpu"), key("taskMemory"));
@@ -181,6 +181,10 @@ export function parseSettings(raw: RawSettings, root: string = projectRoot()): S
         throw new ConfigError(key("certificateArn"), certificateArn, CERTIFICATE_ARN_EXPECTED);
     }
 
+    const monitor = parseMonitor(raw.monitor, parsedSpecs, certificateArn as string | undefined);
+    // A monitored service is built the way dotnet-monitor can collect every artifact from (stacks/services.ts).
+    const serviceSpecs = parsedSpecs.map((spec) => withMonitorBuild(spec, monitor.services.includes(spec.name)));
+
     return {
         architecture,
         services,
@@ -195,7 +199,7 @@ export function parseSettings(raw: RawSettings, root: string = projectRoot()): S
         imageRetentionCount,
         certificateArn: certificateArn as string | undefined,
         prices: mergePrices(raw.prices, key("prices")),
-        monitor: parseMonitor(raw.monitor, serviceSpecs, certificateArn as string | undefined),
+        monitor,
         database: parseDatabase(raw.database, services),
     };
 }

@@ -69,8 +69,11 @@ describe("service Dockerfiles", () => {
         assert.ok(final.includes("COPY --from=build --chown=1654:1654 /diag /diag"), "/diag belongs to the app user");
         // The CA bundle the staged context carries (stacks/image-build.ts CARRIED_FILES) where database connections read it.
         assert.ok(final.includes(`COPY .dotnet-fargate/rds-global-bundle.pem ${DATABASE_ROOT_CERTIFICATE}`), "where the connection string's Root Certificate is");
-        // Tier-up starts under load at once (bench/services/run.sh measures it and runs the services with the same ENV).
-        assert.ok(final.includes("ENV DOTNET_TC_CallCountingDelayMs=0"));
+        // Tier-up after the runtime's plain 100 ms wait, not ten times that on a one-CPU task, and not at once (which
+        // re-compiles start-up's own methods); bench/services/run.sh measures both and runs the services with this ENV.
+        assert.ok(final.includes("ENV DOTNET_TC_DelaySingleProcMultiplier=1"));
+        assert.ok(!final.some((l) => l.startsWith("ENV DOTNET_TC_CallCountingDelayMs")));
+        assert.ok(final.includes("ENV DOTNET_hostBuilder__reloadConfigOnChange=false"), "no file watchers on a read-only root");
     });
 
     it("the same stages built Native AOT: the cross toolchain in the build stage, runtime-deps to run on", () => {
@@ -106,6 +109,7 @@ describe("service Dockerfiles", () => {
             assert.ok(["Dockerfile", "Dockerfile.aot"].includes(SERVICE_CATALOG[service].dockerfile), service);
         }
         assert.strictEqual(SERVICE_CATALOG.prime.dockerfile, "Dockerfile.aot");
+        assert.strictEqual(SERVICE_CATALOG.bookstore.dockerfile, "Dockerfile.aot");
         const { resources } = await runProgram("amd64", { config: { services: [...SERVICE_NAMES] } });
         // Each image's staged context carries its service's Dockerfile (stacks/image-build.ts).
         const images = ofType(resources, "docker-build:index:Image").filter((i) => !i.name.endsWith("-task-info-image")).map((i) => [fs.readFileSync(path.join(projectRoot(), i.inputs.dockerfile.location), "utf8"), i.inputs.buildArgs.PROJECT]);
@@ -114,6 +118,17 @@ describe("service Dockerfiles", () => {
         for (const [, project] of images) {
             assert.ok(fs.existsSync(path.join(projectRoot(), "services", project)), `${project} exists`);
         }
+    });
+
+    it("builds a Native AOT service ReadyToRun when a monitor watches it, and only that one", async () => {
+        // A Native AOT process gives dotnet-monitor no gcdump and no dump (services/README.md), so the monitor's
+        // collection rules need the ReadyToRun build; the unmonitored service keeps its Native AOT image.
+        const { resources } = await runProgram("amd64", { config: { services: ["bookstore", "prime"], monitor: { enabled: ["bookstore"] } } });
+        const built = Object.fromEntries(ofType(resources, "docker-build:index:Image")
+            .map((i) => [i.inputs.buildArgs.PROJECT, fs.readFileSync(path.join(projectRoot(), i.inputs.dockerfile.location), "utf8")]));
+        const dockerfile = (name: string) => fs.readFileSync(path.join(projectRoot(), "services", name), "utf8");
+        assert.strictEqual(built[projectFile("BookStore.Api")], dockerfile("Dockerfile"));
+        assert.strictEqual(built[projectFile("Prime.Api")], dockerfile("Dockerfile.aot"));
     });
 
     it("checks the mounts the program really declares", () => {

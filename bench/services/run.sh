@@ -9,7 +9,13 @@
 #     requests/s and p50/p99 latency for GET /api/books, /api/categories, /api/orders and /prime,
 #     next to the raw Kestrel endpoint that returns a constant 5000-byte body (this machine's ceiling) and the
 #     same three GET routes on SeedBookStore, the seed's read path rebuilt (controllers, services, repositories,
-#     EF Core in-memory); then each BookStore route as a share of the ceiling and as a multiple of the seed's;
+#     EF Core in-memory), and GET /api/books on MinimalApi, an idiomatic minimal API serving the same bytes; then
+#     each BookStore route as a share of the ceiling and as a multiple of the seed's;
+#   - the Native AOT publishes of the services services/Dockerfile.aot builds (the BookStore, Prime): start-up,
+#     size and the same load, as "<name> AOT";
+#   - memory: VmRSS of a fresh process after BENCH_RSS_SECONDS (default 20) of GET /api/books, for RawKestrel,
+#     MinimalApi, SeedBookStore and the BookStore (ReadyToRun and Native AOT); start-up and memory then side by
+#     side as ratios to RawKestrel, the seed's and the minimal API's, from this one run;
 # Before measuring a service, each of its endpoints is loaded in 5 s windows until two consecutive windows
 # are within 5% of each other (tiered JIT and PGO have settled), at most BENCH_WARMUP_MAX seconds; the time
 # that took is printed. Then:
@@ -78,12 +84,13 @@ timeout 600 dotnet build "$SCRIPT_DIR/SieveBench/SieveBench.csproj" -c Release -
 
 declare -A PROJ=(
   [RawKestrel]="$SCRIPT_DIR/RawKestrel/RawKestrel.csproj"
+  [MinimalApi]="$SCRIPT_DIR/MinimalApi/MinimalApi.csproj"
   [BookStore.Api]="$SERVICES/BookStore.Api/BookStore.Api.csproj"
   [SeedBookStore]="$SCRIPT_DIR/SeedBookStore/SeedBookStore.csproj"
   [Prime.Api]="$SERVICES/Prime.Api/Prime.Api.csproj"
   [Profiling.Api]="$SERVICES/Profiling.Api/Profiling.Api.csproj"
 )
-ORDER=(RawKestrel BookStore.Api SeedBookStore Prime.Api Profiling.Api)
+ORDER=(RawKestrel MinimalApi BookStore.Api SeedBookStore Prime.Api Profiling.Api)
 
 # The runtime settings the images set (services/Dockerfile's ENV lines): every service and the Kestrel
 # baseline run with them, as the tasks do.
@@ -158,16 +165,7 @@ load() {
   echo "  $name GET $path: $rps req/s, p50 $p50 ms, p99 $p99 ms" >&2
 }
 
-declare -A SIZE STARTUP SIZE_R2R STARTUP_R2R
-startup_median() {
-  local name="$1" dll="$2" times=()
-  for _ in $(seq 1 "$STARTUP_RUNS"); do
-    start_server "$name" "$dll"
-    times+=("$STARTUP_MS")
-    stop_server
-  done
-  printf '%s\n' "${times[@]}" | median
-}
+declare -A SIZE STARTUP SIZE_R2R STARTUP_R2R STARTUP_AOT
 for name in "${ORDER[@]}"; do
   for variant in jit r2r; do
     flags=(); [[ "$variant" == r2r ]] && flags=(-p:PublishReadyToRun=true)
@@ -178,38 +176,86 @@ for name in "${ORDER[@]}"; do
   done
   SIZE[$name]="$(du -sk "$WORK/publish/jit/$name" | awk '{printf "%.1f MiB", $1 / 1024}')"
   SIZE_R2R[$name]="$(du -sk "$WORK/publish/r2r/$name" | awk '{printf "%.1f MiB", $1 / 1024}')"
-  STARTUP[$name]="$(startup_median "$name" "$WORK/publish/jit/$name/$name.dll")"
-  STARTUP_R2R[$name]="$(startup_median "$name" "$WORK/publish/r2r/$name/$name.dll")"
 done
 
-# Native AOT for Prime, as services/Dockerfile.aot builds it (needs clang here, as the image build has it).
-AOT_ROW=""
+# Native AOT for the services services/Dockerfile.aot builds (needs clang here, as the image build has it).
+AOT_PROJECTS=(BookStore.Api Prime.Api)
+aot_binary() { echo "$WORK/publish/aot/$1/$1"; }
 if command -v clang >/dev/null; then
-  echo "Publishing Prime.Api (-a x64, Native AOT)..." >&2
-  if timeout 900 dotnet publish "${PROJ[Prime.Api]}" -c Release -a x64 -p:PublishAot=true -nologo -v quiet \
-      --artifacts-path "$WORK/artifacts-aot" -o "$WORK/publish/aot/Prime.Api" >"$WORK/build.log" 2>&1; then
-    AOT_STARTUP="$(startup_median Prime.Api "$WORK/publish/aot/Prime.Api/Prime.Api")"
-    AOT_ROW="$(printf '| %-13s | %-17s | %-32s | %-24s | %-28s |' "Prime.Api AOT" "" "" "$(du -sk --exclude='*.dbg' "$WORK/publish/aot/Prime.Api" | awk '{printf "%.1f MiB", $1 / 1024}')" "$AOT_STARTUP ms (Native AOT)")"
-  else
-    AOT_ROW="| Prime.Api AOT | Native AOT publish failed: see the build log | | | |"
-  fi
+  for name in "${AOT_PROJECTS[@]}"; do
+    echo "Publishing $name (-a x64, Native AOT)..." >&2
+    timeout 900 dotnet publish "${PROJ[$name]}" -c Release -a x64 -p:PublishAot=true -nologo -v quiet \
+      --artifacts-path "$WORK/artifacts-aot" -o "$WORK/publish/aot/$name" >"$WORK/build.log" 2>&1 \
+      || { tail -n 20 "$WORK/build.log" >&2; echo "  $name: the Native AOT publish failed" >&2; }
+  done
 fi
 
-# Prime ships Native AOT (services/Dockerfile.aot): loaded as "Prime.Api AOT" beside the ReadyToRun publish.
-LOADED=(RawKestrel BookStore.Api SeedBookStore Prime.Api)
-[[ -x "$WORK/publish/aot/Prime.Api/Prime.Api" ]] && LOADED+=("Prime.Api AOT")
+# Start-up, in rounds: each round starts every publish once, so a change in the machine's load (other jobs) falls on
+# all of them alike and the ratios between them hold; the median of the rounds is printed.
+declare -A STARTUP_TIMES
+startup_once() {
+  local key="$1" name="$2" binary="$3"
+  [[ -e "$binary" ]] || return 0
+  start_server "$name" "$binary"
+  STARTUP_TIMES[$key]+="$STARTUP_MS "
+  stop_server
+}
+for round in $(seq 1 "$STARTUP_RUNS"); do
+  echo "Start-up, round $round of $STARTUP_RUNS..." >&2
+  for name in "${ORDER[@]}"; do
+    startup_once "jit $name" "$name" "$WORK/publish/jit/$name/$name.dll"
+    startup_once "r2r $name" "$name" "$WORK/publish/r2r/$name/$name.dll"
+  done
+  for name in "${AOT_PROJECTS[@]}"; do startup_once "aot $name" "$name" "$(aot_binary "$name")"; done
+done
+startup_median() { tr ' ' '\n' <<<"${STARTUP_TIMES[$1]:-}" | grep . | median; }
+for name in "${ORDER[@]}"; do
+  STARTUP[$name]="$(startup_median "jit $name")"
+  STARTUP_R2R[$name]="$(startup_median "r2r $name")"
+done
+AOT_ROWS=()
+for name in "${AOT_PROJECTS[@]}"; do
+  if [[ -x "$(aot_binary "$name")" ]]; then
+    STARTUP_AOT[$name]="$(startup_median "aot $name")"
+    AOT_ROWS+=("$(printf '| %-13s | %-17s | %-32s | %-24s | %-28s |' "$name AOT" "" "" "$(du -sk --exclude='*.dbg' "$WORK/publish/aot/$name" | awk '{printf "%.1f MiB", $1 / 1024}')" "${STARTUP_AOT[$name]} ms (Native AOT)")")
+  elif command -v clang >/dev/null; then
+    AOT_ROWS+=("| $name AOT | Native AOT publish failed | | | |")
+  fi
+done
+
+# The Native AOT publishes (services/Dockerfile.aot) are loaded as "<name> AOT" beside the ReadyToRun ones.
+LOADED=(RawKestrel MinimalApi BookStore.Api SeedBookStore Prime.Api)
+for name in "${AOT_PROJECTS[@]}"; do [[ -x "$(aot_binary "$name")" ]] && LOADED+=("$name AOT"); done
 for name in "${LOADED[@]}"; do
-  if [[ "$name" == "Prime.Api AOT" ]]; then start_server Prime.Api "$WORK/publish/aot/Prime.Api/Prime.Api"; else start_server "$name"; fi
+  if [[ "$name" == *" AOT" ]]; then start_server "${name% AOT}" "$(aot_binary "${name% AOT}")"; else start_server "$name"; fi
   echo "Loading $name at $SERVER_URL..." >&2
   case "$name" in
     RawKestrel) paths=(/); conns="$CONNECTIONS" ;;
-    BookStore.Api|SeedBookStore) paths=(/api/books /api/categories /api/orders); conns="$CONNECTIONS" ;;
+    MinimalApi) paths=(/api/books); conns="$CONNECTIONS" ;;
+    BookStore.Api*|SeedBookStore) paths=(/api/books /api/categories /api/orders); conns="$CONNECTIONS" ;;
     Prime.Api*) paths=(/prime); conns="$PRIME_CONNECTIONS" ;;
   esac
   for path in "${paths[@]}"; do warm "$name" "$path" "$conns"; done
   for path in "${paths[@]}"; do load "$name" "$path" "$conns"; done
   stop_server
 done
+
+# Memory: resident set (VmRSS) of a fresh process after RSS_SECONDS of GET /api/books (RawKestrel: GET /, the same
+# 5000 bytes), as a task holds it once it has served a while.
+RSS_SECONDS="${BENCH_RSS_SECONDS:-20}"
+declare -A RSS
+rss_after_load() {
+  local label="$1" name="$2" binary="${3:-}" path=/api/books
+  [[ "$name" == RawKestrel ]] && path=/
+  if [[ -n "$binary" ]]; then start_server "$name" "$binary"; else start_server "$name"; fi
+  timeout $((RSS_SECONDS + 30)) taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${RSS_SECONDS}s" --timeout 10s "$SERVER_URL$path" >/dev/null
+  RSS[$label]="$(awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$SERVER_PID/status")"
+  stop_server
+  echo "  $label: ${RSS[$label]} MiB after ${RSS_SECONDS}s of GET $path" >&2
+}
+echo "Memory after ${RSS_SECONDS}s of load..." >&2
+for name in RawKestrel MinimalApi SeedBookStore BookStore.Api; do rss_after_load "$name" "$name"; done
+[[ -x "$(aot_binary BookStore.Api)" ]] && rss_after_load "BookStore.Api AOT" BookStore.Api "$(aot_binary BookStore.Api)"
 
 # Warm-up from a fresh process under the runtime's tiering settings: GET /api/books in 2 s windows for
 # BENCH_CURVE_SECONDS. "steady" is the median of the windows in the last third; "90% by" is the end of the
@@ -237,6 +283,7 @@ echo "Warm-up curves of GET /api/books from a fresh process..." >&2
 R2R_BOOKSTORE="$WORK/publish/r2r/BookStore.Api/BookStore.Api.dll"
 warm_curve "ReadyToRun, as the images run it" "$R2R_BOOKSTORE" "${IMAGE_ENV[@]}"
 warm_curve "ReadyToRun, the runtime's defaults" "$R2R_BOOKSTORE"
+warm_curve "ReadyToRun, call counting at once" "$R2R_BOOKSTORE" DOTNET_TC_CallCountingDelayMs=0
 warm_curve "ReadyToRun, TieredPGO off" "$R2R_BOOKSTORE" DOTNET_TieredPGO=0
 warm_curve "ReadyToRun, tiered compilation off" "$R2R_BOOKSTORE" DOTNET_TieredCompilation=0
 warm_curve "JIT only, as the images run it" "$WORK/publish/jit/BookStore.Api/BookStore.Api.dll" "${IMAGE_ENV[@]}"
@@ -343,4 +390,60 @@ echo "|---------------|-------------------|----------------------------------|--
 for name in "${ORDER[@]}"; do
   printf '| %-13s | %-17s | %-32s | %-24s | %-28s |\n' "$name" "${SIZE[$name]}" "${STARTUP[$name]} ms" "${SIZE_R2R[$name]}" "${STARTUP_R2R[$name]} ms"
 done
-if [[ -n "$AOT_ROW" ]]; then echo "$AOT_ROW"; fi
+if (( ${#AOT_ROWS[@]} > 0 )); then printf '%s\n' "${AOT_ROWS[@]}"; fi
+
+# Side by side, one run: start-up against the bare Kestrel app (a Native AOT BookStore aims at a quarter of its JIT
+# start, the ReadyToRun build the images make with a monitor at most its ReadyToRun start), memory against the
+# seed's implementation (at most half) and the idiomatic minimal API (at most the same).
+ratio_to() { if [[ -n "${1:-}" && -n "${2:-}" ]]; then ratio "$1" "$2" '%.2f'; else printf 'n/a'; fi; }
+echo
+echo "Start-up (process start to the first 200 from /healthz, median of $STARTUP_RUNS) and memory (VmRSS after ${RSS_SECONDS}s of GET /api/books; RawKestrel GET /), one run:"
+echo
+echo "| service           | build      | start ms | / RawKestrel JIT | / RawKestrel R2R | RSS MiB | / seed's | / MinimalApi |"
+echo "|-------------------|------------|----------|------------------|------------------|---------|----------|--------------|"
+side_row() {
+  local label="$1" build="$2" start="$3" rss="${4:-}"
+  printf '| %-17s | %-10s | %8s | %16s | %16s | %7s | %8s | %12s |\n' "$label" "$build" "${start:-n/a}" \
+    "$(ratio_to "$start" "${STARTUP[RawKestrel]}")" "$(ratio_to "$start" "${STARTUP_R2R[RawKestrel]}")" "${rss:-}" \
+    "$(ratio_to "$rss" "${RSS[SeedBookStore]:-}")" "$(ratio_to "$rss" "${RSS[MinimalApi]:-}")"
+}
+side_row RawKestrel JIT "${STARTUP[RawKestrel]}"
+side_row RawKestrel ReadyToRun "${STARTUP_R2R[RawKestrel]}" "${RSS[RawKestrel]:-}"
+side_row MinimalApi ReadyToRun "${STARTUP_R2R[MinimalApi]}" "${RSS[MinimalApi]:-}"
+side_row SeedBookStore ReadyToRun "${STARTUP_R2R[SeedBookStore]}" "${RSS[SeedBookStore]:-}"
+side_row BookStore.Api ReadyToRun "${STARTUP_R2R[BookStore.Api]}" "${RSS[BookStore.Api]:-}"
+side_row BookStore.Api "Native AOT" "${STARTUP_AOT[BookStore.Api]:-}" "${RSS[BookStore.Api AOT]:-}"
+echo
+echo "GET /api/books, req/s as a share of the bare Kestrel ceiling and of the minimal API:"
+echo
+echo "| service            | req/s    | / RawKestrel | / MinimalApi |"
+echo "|--------------------|----------|--------------|--------------|"
+for name in MinimalApi BookStore.Api "BookStore.Api AOT" SeedBookStore; do
+  rps="${RPS["$name /api/books"]:-}"
+  [[ -n "$rps" ]] || continue
+  printf '| %-18s | %8s | %12s | %12s |\n' "$name" "$rps" "$(ratio_to "$rps" "${RPS["RawKestrel /"]:-}")" "$(ratio_to "$rps" "${RPS["MinimalApi /api/books"]:-}")"
+done
+
+# Fargate's smallest task, 0.25 vCPU / 512 MiB: a service fits when its memory after load is at most half of it (room
+# for the GC's growth and bursts). The cost per task-month at that size and at the stacks' default (512 CPU units /
+# 1024 MiB, stacks/settings.ts) comes from the stacks' own price table (infra/pricing.ts, compiled by `npm run build`).
+PRICING="$ROOT/bin/infra/pricing.js"
+echo
+echo "Fargate's smallest task (256 CPU units / 512 MiB), for a service whose memory after load is at most 256 MiB:"
+echo
+for label in "BookStore.Api AOT" BookStore.Api MinimalApi SeedBookStore; do
+  rss="${RSS[$label]:-}"
+  [[ -n "$rss" ]] || continue
+  if (( rss <= 256 )); then fits="fits ($rss MiB)"; else fits="does not fit ($rss MiB)"; fi
+  echo "- $label: $fits"
+done
+if [[ -f "$PRICING" ]] && command -v node >/dev/null; then
+  node -e '
+    const { taskHourUsd, HOURS_PER_MONTH } = require(process.argv[1]);
+    for (const arch of ["arm64", "amd64"]) {
+      const month = (cpu, memory) => (taskHourUsd(arch, { cpu, memory }) * HOURS_PER_MONTH).toFixed(2);
+      console.log(`- ${arch}: $${month(256, 512)} per task-month at 256/512 against $${month(512, 1024)} at the default 512/1024`);
+    }' "$PRICING"
+else
+  echo "- costs skipped: run \`npm run build\` first (bin/infra/pricing.js)"
+fi

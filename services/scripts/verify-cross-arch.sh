@@ -9,11 +9,15 @@
 #      as x64), and checks the machine type of each entry point (ELF x86-64 and ELF AArch64); for ReadyToRun,
 #      that the service's own dll is ReadyToRun code for that architecture (its PE machine field; crossgen2
 #      runs on this x64 host for both targets); for Native AOT, that no dll is left (the binary is the app).
+#      A service the registry builds Native AOT is built with services/Dockerfile too (as "<project>, monitored"):
+#      the program builds it that way when a dotnet-monitor sidecar watches it (stacks/services.ts withMonitorBuild).
 #      Dockerfile.aot's first RUN line installs the cross toolchain in the image; here the host has it
 #      (.ci/run installs clang, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross), so that line is not run;
 #   2b. runs the amd64 BookStore with the root filesystem read-only and a tmpfs /tmp (as in the task);
 #   3. starts the arm64 Native AOT Prime API (step 2's output, as the image holds it) under qemu-user-static
-#      and checks GET /healthz -> 200 and GET /prime?n=1000000 -> 78498; then an arm64 ReadyToRun BookStore,
+#      and checks GET /healthz -> 200 and GET /prime?n=1000000 -> 78498; then the arm64 Native AOT BookStore
+#      (step 2's output) and checks GET /api/books -> 200 with the seed's 15 books; then an arm64 ReadyToRun BookStore
+#      (its monitored build),
 #      self-contained (runtime packs from NuGet: a framework-dependent arm64 app needs an arm64 .NET
 #      runtime, which this x64 machine has not), and checks GET /api/books -> 200 with the seed's 15 books;
 #      then a user's own project (test/fixtures/echo) the same way: GET /healthz -> 200, GET /echo/arm64 -> arm64.
@@ -93,16 +97,17 @@ build_steps() {
     || fail "$dockerfile: the publish line must use '-a \$TARGETARCH' and '-o /app'."
 }
 # Runs a Dockerfile's build stage for one project folder inside a build context, for both architectures.
-# Usage: build_project <context> <project folder> <Dockerfile> <the Dockerfile's name in services/, for the log>
+# Usage: build_project <context> <project folder> <Dockerfile> <the Dockerfile's name in services/, for the log> [variant]
+# The output goes to $WORK/out/<project>[-<variant>]-<arch>.
 build_project() {
-  local context="$1" project="$2" dockerfile="$3" label="$4" arch out cmd kind machine assembly framework aot=""
+  local context="$1" project="$2" dockerfile="$3" label="$4" variant="${5:-}" arch out cmd kind machine assembly framework aot=""
   build_steps "$dockerfile"
   # The framework the program passes for these projects (net10.0), the Dockerfile's default.
   framework="$(sed -nE 's/^ARG FRAMEWORK=(.+)$/\1/p' "$dockerfile")"
   [[ -n "$framework" ]] || fail "$dockerfile: no 'ARG FRAMEWORK=<default>' line."
   [[ "${steps[1]}" == *"-p:PublishAot=true"* ]] && aot=yes
   for arch in amd64 arm64; do
-    out="$WORK/out/$project-$arch"
+    out="$WORK/out/$project${variant:+-$variant}-$arch"
     echo "==> $project, TARGETARCH=$arch ($label)"
     for step in "${steps[@]}"; do
       cmd="${step//\$TARGETARCH/$arch}"
@@ -137,6 +142,10 @@ for entry in "${PROJECTS[@]}"; do
   project="${entry% *}"
   dockerfile="$(stage "$SERVICES" "$project" "$SERVICES/${entry#* }" "$WORK/contexts/$project")"
   build_project "$WORK/contexts/$project" "$project" "$dockerfile" "${entry#* }"
+  if [[ "${entry#* }" == Dockerfile.aot ]]; then
+    dockerfile="$(stage "$SERVICES" "$project" "$SERVICES/Dockerfile" "$WORK/contexts/$project-monitored")"
+    build_project "$WORK/contexts/$project-monitored" "$project" "$dockerfile" "Dockerfile, its build with a monitor" monitored
+  fi
 done
 # A user's own project outside services/, built by the same Dockerfile from a context laid out from its own
 # folder (the stacks take it through config: test/user-service.test.ts).
@@ -236,17 +245,27 @@ for arch in amd64 arm64; do
   echo "    OK  $arch: ${line:0:60}..."
 done
 
-echo "==> BookStore.Api arm64, self-contained and ReadyToRun, under qemu-aarch64-static"
+# The seed's 15 books from GET /api/books at $URL.
+check_books() {
+  books="$(curl -s --max-time 120 "$URL/api/books" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).length)}catch{console.log("not JSON")}})')"
+  [[ "$books" == "15" ]] || fail "GET /api/books on the arm64 $1 answered $books books, expected the seed's 15."
+  echo "    OK  GET /api/books -> the seed's 15 books"
+}
+
+echo "==> BookStore.Api arm64, Native AOT (the image's binary), under qemu-aarch64-static"
+start_under_qemu "$WORK/out/BookStore.Api-arm64" service "Native AOT BookStore API"
+check_books "Native AOT BookStore"
+stop_qemu
+
+echo "==> BookStore.Api arm64 as built with a monitor: self-contained and ReadyToRun, under qemu-aarch64-static"
 sc_out="$WORK/out/BookStore.Api-arm64-self-contained"
-(cd "$WORK/contexts/BookStore.Api" && timeout 600 dotnet publish BookStore.Api/BookStore.Api.csproj -c Release -a arm64 -p:PublishReadyToRun=true --self-contained \
+(cd "$WORK/contexts/BookStore.Api-monitored" && timeout 600 dotnet publish BookStore.Api/BookStore.Api.csproj -c Release -a arm64 -p:PublishReadyToRun=true --self-contained \
   -o "$sc_out" -nologo -v quiet) >"$WORK/build.log" 2>&1 \
   || { cat "$WORK/build.log" >&2; fail "self-contained arm64 publish failed."; }
 kind="$(file -b "$sc_out/libcoreclr.so")"
 [[ "$kind" == *"ARM aarch64"* ]] || fail "libcoreclr.so is '$kind', expected AArch64."
 start_under_qemu "$sc_out" BookStore.Api "BookStore API"
-books="$(curl -s --max-time 120 "$URL/api/books" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).length)}catch{console.log("not JSON")}})')"
-[[ "$books" == "15" ]] || fail "GET /api/books on arm64 answered $books books, expected the seed's 15."
-echo "    OK  GET /api/books -> the seed's 15 books"
+check_books "ReadyToRun BookStore"
 stop_qemu
 
 # A user's own project (test/fixtures/echo, built above from its own folder for both architectures) runs on arm64

@@ -16,8 +16,12 @@ public sealed class DiagnosticPortTests
 {
     private static string SocketPath() => Path.Combine(Path.GetTempPath(), $"dfm-{Guid.NewGuid():N}"[..12] + ".sock");
 
-    [Fact]
-    public async Task The_runtime_connects_to_a_listening_monitor_and_advertises_its_process()
+    // The BookStore too: its image is Native AOT (its runtime reads DOTNET_DiagnosticPorts as well: dotnet/runtime
+    // src/coreclr/nativeaot/Runtime/eventpipe/ds-rt-aot.h), so SERVICES_TEST_PUBLISHED runs this against that build.
+    [Theory]
+    [InlineData("Profiling.Api")]
+    [InlineData("BookStore.Api")]
+    public async Task The_runtime_connects_to_a_listening_monitor_and_advertises_its_process(string project)
     {
         var path = SocketPath();
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -26,7 +30,7 @@ public sealed class DiagnosticPortTests
         try
         {
             var accepted = listener.AcceptAsync();
-            await using var service = await ServiceProcess.StartAsync("Profiling.Api", new Dictionary<string, string>
+            await using var service = await ServiceProcess.StartAsync(project, new Dictionary<string, string>
             {
                 ["DOTNET_DiagnosticPorts"] = $"{path},nosuspend",
             });

@@ -8,7 +8,8 @@ namespace DotnetFargate.Tests;
 /// <summary>
 /// One service started as it runs in production (a separate `dotnet Service.dll` process,
 /// Production environment) on a free loopback port chosen by Kestrel (--urls http://127.0.0.1:0);
-/// the port is read from the service's own JSON "Now listening on" log line.
+/// the port is read from the service's own JSON "Now listening on" log line. With SERVICES_TEST_PUBLISHED set to a
+/// folder that holds &lt;Project&gt;/&lt;Project&gt; (a publish's executable, e.g. Native AOT), that project runs from there.
 /// </summary>
 public sealed partial class ServiceProcess : IAsyncDisposable
 {
@@ -34,15 +35,19 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     public static async Task<ServiceProcess> StartAsync(
         string project, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var dll = Paths.ServiceDll(project);
-        var info = new ProcessStartInfo("dotnet")
+        var published = Paths.PublishedExecutable(project);
+        var dll = published ?? Paths.ServiceDll(project);
+        var info = new ProcessStartInfo(published ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
-        info.ArgumentList.Add(dll);
+        if (published is null)
+        {
+            info.ArgumentList.Add(dll);
+        }
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add("http://127.0.0.1:0");
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
@@ -186,6 +191,21 @@ internal static class Paths
             throw new FileNotFoundException($"Build {project} in {Configuration} first (dotnet build services/DotnetFargate.slnx -c {Configuration}).", dll);
         }
         return dll;
+    }
+
+    /// <summary>Names a folder of published services to test instead of the build output (see ServiceProcess).</summary>
+    public const string PublishedVariable = "SERVICES_TEST_PUBLISHED";
+
+    /// <summary>The project's published executable under SERVICES_TEST_PUBLISHED, or null to run the build's dll.</summary>
+    public static string? PublishedExecutable(string project)
+    {
+        var folder = Environment.GetEnvironmentVariable(PublishedVariable);
+        if (string.IsNullOrEmpty(folder))
+        {
+            return null;
+        }
+        var executable = Path.Combine(Path.GetFullPath(folder), project, project);
+        return File.Exists(executable) ? executable : null;
     }
 
     private static string FindServicesRoot()

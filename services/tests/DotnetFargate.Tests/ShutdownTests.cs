@@ -78,4 +78,28 @@ public sealed class ShutdownTests
             }
         }
     }
+
+    [Fact]
+    public async Task The_bookstore_finishes_its_in_flight_reads_and_exits_0_on_sigterm()
+    {
+        // Its image is Native AOT: run with SERVICES_TEST_PUBLISHED, this checks that build's signal handling too.
+        await using var service = await ServiceProcess.StartAsync("BookStore.Api");
+        using var client = service.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/books")).StatusCode);
+
+        var inFlight = Enumerable.Range(0, 32).Select(_ => client.GetAsync("/api/books")).ToList();
+        await service.SendSigtermAsync();
+        foreach (var response in await Task.WhenAll(inFlight.Select(async t =>
+                 {
+                     try { return (await t).StatusCode; }
+                     catch (HttpRequestException) { return (HttpStatusCode?)null; } // sent after the listener closed
+                 })))
+        {
+            Assert.True(response is null or HttpStatusCode.OK, $"a read answered {response} during shutdown");
+        }
+
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(20)), "the service did not exit after SIGTERM");
+        Assert.Equal(0, service.ExitCode);
+        Assert.Contains(service.StdoutLines, l => l.Contains("Application is shutting down", StringComparison.Ordinal));
+    }
 }
