@@ -30,11 +30,13 @@ public sealed class PostgresReadiness
 
 /// <summary>
 /// Creates the schema (and seeds it) in the background, retrying until the database answers, so the
-/// process starts and passes its liveness check even while the database is down; readiness waits.
+/// process starts and passes its liveness check even while the database is down or refuses this task
+/// (see <see cref="PostgresFailures.IsUnavailable"/>); readiness waits. Anything else is a fault that retrying
+/// cannot fix: the process stops with exit code 1, never 0, which ECS would take for a clean exit.
 /// </summary>
 public sealed partial class PostgresInitializer(
     NpgsqlDataSource dataSource, PostgresReadiness readiness, PostgresStoreOptions options,
-    ILogger<PostgresInitializer> logger) : BackgroundService
+    IHostApplicationLifetime lifetime, ILogger<PostgresInitializer> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(15);
 
@@ -57,6 +59,13 @@ public sealed partial class PostgresInitializer(
                 readiness.MarkFailed(e.Message);
                 LogRetry(logger, e, options.Endpoint, attempt, delay.TotalSeconds, e.Message);
             }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogFatal(logger, e, options.Endpoint, e.Message);
+                Environment.ExitCode = 1;
+                lifetime.StopApplication();
+                return;
+            }
             await Task.Delay(delay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
         }
@@ -67,12 +76,33 @@ public sealed partial class PostgresInitializer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "BookStore database at {Endpoint} is unavailable (attempt {Attempt}: {Reason}); retrying in {DelaySeconds} s")]
     private static partial void LogRetry(ILogger logger, Exception exception, string endpoint, int attempt, double delaySeconds, string reason);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "BookStore database at {Endpoint}: the schema cannot be created ({Reason}); stopping with exit code 1")]
+    private static partial void LogFatal(ILogger logger, Exception exception, string endpoint, string reason);
 }
 
-/// <summary>/ready's check: the schema is in place and the database answers a query within two seconds.
-/// ServiceDefaults answers 503 for Degraded as for Unhealthy on /ready.</summary>
-public sealed class PostgresReadyCheck(NpgsqlDataSource dataSource, PostgresReadiness readiness) : IHealthCheck
+/// <summary>The connections /ready's probe uses: unpooled, so a probe never waits behind the store's requests
+/// for a pooled connection and always tries the database afresh.</summary>
+public sealed class PostgresProbeSource(NpgsqlDataSource dataSource) : IAsyncDisposable
 {
+    public NpgsqlDataSource DataSource { get; } = dataSource;
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+}
+
+/// <summary>
+/// /ready's check: the schema is in place and the database answers <c>SELECT 1</c> on a new connection within a
+/// second. Checks share the probe in flight while it is younger than that second, so a silent database costs one
+/// connection attempt per second, each ended by the connect Timeout; the first probe after the database answers
+/// again makes the task ready. ServiceDefaults answers 503 for Degraded as for Unhealthy on /ready.
+/// </summary>
+public sealed class PostgresReadyCheck(PostgresProbeSource probes, PostgresReadiness readiness, TimeProvider clock) : IHealthCheck
+{
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(1);
+    private readonly Lock _gate = new();
+    private Task<Exception?>? _probe;
+    private long _probeStarted;
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         if (!readiness.IsInitialized)
@@ -82,17 +112,39 @@ public sealed class PostgresReadyCheck(NpgsqlDataSource dataSource, PostgresRead
                 ? HealthCheckResult.Unhealthy($"The database is unavailable: {failure}")
                 : HealthCheckResult.Degraded("The database schema is being initialized.");
         }
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        Task<Exception?> probe;
+        lock (_gate)
+        {
+            if (_probe is null || _probe.IsCompleted || clock.GetElapsedTime(_probeStarted) >= Budget)
+            {
+                _probeStarted = clock.GetTimestamp();
+                _probe = ProbeAsync();
+            }
+            probe = _probe;
+        }
         try
         {
-            await using var command = dataSource.CreateCommand("SELECT 1");
-            await command.ExecuteScalarAsync(timeout.Token);
-            return HealthCheckResult.Healthy();
+            return await probe.WaitAsync(Budget, cancellationToken) is { } error
+                ? HealthCheckResult.Unhealthy("The database does not answer.", error)
+                : HealthCheckResult.Healthy();
         }
-        catch (Exception e) when (e is OperationCanceledException || PostgresFailures.IsUnavailable(e, cancellationToken))
+        catch (TimeoutException e)
         {
-            return HealthCheckResult.Unhealthy("The database does not answer.", e);
+            return HealthCheckResult.Unhealthy($"The database did not answer within {Budget.TotalSeconds} s.", e);
+        }
+    }
+
+    private async Task<Exception?> ProbeAsync()
+    {
+        try
+        {
+            await using var command = probes.DataSource.CreateCommand("SELECT 1");
+            await command.ExecuteScalarAsync();
+            return null;
+        }
+        catch (Exception e) when (PostgresFailures.IsUnavailable(e, CancellationToken.None))
+        {
+            return e;
         }
     }
 }

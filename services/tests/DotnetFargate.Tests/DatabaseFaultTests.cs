@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Net;
+using Xunit.Abstractions;
+
+namespace DotnetFargate.Tests;
+
+/// <summary>
+/// The BookStore under load while its PostgreSQL server freezes or refuses it: every request ends within its
+/// budget with a success or a labelled 503, /healthz keeps answering, /ready follows the database, and the
+/// process never exits. Each test prints its figures (statuses, longest request, longest /healthz, time to ready).
+/// </summary>
+public sealed class DatabaseFaultTests(ITestOutputHelper output)
+{
+    // Short timeouts keep the test quick; the freeze outlasts the command timeout by twice over.
+    private const int ConnectTimeoutSeconds = 2;
+    private const int CommandTimeoutSeconds = 3;
+    private static readonly TimeSpan Freeze = TimeSpan.FromSeconds(5);
+    // The store's default Maximum Pool Size (StoreRegistration).
+    private const int MaxPoolSize = 20;
+    // What a request may take past its budget: the answer's own way through the process and the load's client.
+    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(1);
+
+    [Fact]
+    public async Task A_frozen_database_under_load_is_503s_within_the_budget_while_healthz_answers_and_ready_follows()
+    {
+        var server = await TestPostgres.StartOwnAsync();
+        try
+        {
+            await server.CreateDatabaseAsync("bookstore");
+            var environment = new Dictionary<string, string>(server.BookStoreEnvironment("bookstore"));
+            environment["ConnectionStrings__BookStore"] += $";Timeout={ConnectTimeoutSeconds};Command Timeout={CommandTimeoutSeconds}";
+            await using var service = await ServiceProcess.StartAsync("BookStore.Api", environment);
+            await TestPostgres.WaitUntilReadyAsync(service);
+            var book = await new BookStoreClient(service.Client).CreateStockedBookAsync(100_000);
+
+            await using var load = FaultLoad.Start(service, book);
+            await FaultLoad.UntilAsync(() => load.Answers.Any(a => a.Status == 201) && load.Ready.Any(p => p.Status == 200),
+                TimeSpan.FromSeconds(10), "no order placed before the freeze");
+            await Task.Delay(500);
+            await server.FreezeAsync();
+            var frozenAt = load.Now; // every server process is stopped from here on
+            TimeSpan thawedAt;
+            try
+            {
+                await Task.Delay(Freeze);
+            }
+            finally
+            {
+                await server.ThawAsync();
+                thawedAt = load.Now;
+            }
+            // A resumed server first works through the connections queued while it was stopped: "the database
+            // answers again" is when a new connection of the test's own gets an answer.
+            await server.ExecuteAsync("SELECT 1", null);
+            var answersAt = load.Now;
+            await FaultLoad.UntilAsync(() => load.FirstReady(thawedAt, 200) is not null
+                && load.Between(thawedAt, load.Now).Any(a => a.Status == 201), TimeSpan.FromSeconds(15), "no recovery after the thaw");
+            await Task.Delay(500);
+            await load.StopAsync();
+
+            var baseline = load.Threads.Where(t => t.At < frozenAt).Max(t => t.Count);
+            var peak = load.Threads.Where(t => t.At >= frozenAt && t.At < thawedAt + TimeSpan.FromSeconds(2)).Max(t => t.Count);
+            var figures = Figures(load, frozenAt, thawedAt)
+                + $"; the database answered {(answersAt - thawedAt).TotalSeconds:0.00} s after the thaw; threads {baseline} before, at most {peak} during";
+            output.WriteLine(figures);
+
+            Assert.Empty(load.Failures);
+            Assert.Empty(load.Answers.Select(a => a.Status).Distinct().Except([200, 201, 503]));
+            Assert.All(load.Answers, a => Assert.True(a.Labelled, "a 503 without Retry-After or problem details"));
+            Assert.Contains(load.Between(frozenAt, thawedAt), a => a.Status == 503);
+            var budget = TimeSpan.FromSeconds(CommandTimeoutSeconds) + Slack;
+            Assert.True(load.Answers.Max(a => a.Took) <= budget, $"a request took longer than {budget.TotalSeconds} s: {figures}");
+            Assert.True(load.Healthz.Max(p => p.Took) < TimeSpan.FromSeconds(1), figures);
+            Assert.All(load.Healthz, p => Assert.Equal(200, p.Status));
+            var unready = load.FirstReady(frozenAt, 503);
+            Assert.True(unready is not null && unready.At + unready.Took - frozenAt <= TimeSpan.FromSeconds(2), $"/ready not 503 within 2 s of the freeze: {figures}");
+            var ready = load.FirstReady(thawedAt, 200)!;
+            Assert.True(ready.At + ready.Took - answersAt <= TimeSpan.FromSeconds(2), $"/ready not back within 2 s of the database answering: {figures}");
+            // Threads blocked in Npgsql's cancel requests: at most two per pooled connection, each for at most the
+            // connect timeout (StoreRegistration.ReserveThreadsForCancelRequests); nothing of ours blocks one.
+            Assert.True(peak - baseline <= 2 * MaxPoolSize, figures);
+            Assert.False(service.HasExited);
+        }
+        finally
+        {
+            await server.CleanAsync();
+        }
+    }
+
+    private static string Figures(FaultLoad load, TimeSpan faultAt, TimeSpan endAt)
+    {
+        var unready = load.FirstReady(faultAt, 503);
+        var ready = load.FirstReady(endAt, 200);
+        string Seconds(TimeSpan? t) => t is { } v ? v.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s" : "never";
+        return $"statuses before {FaultLoad.Statuses(load.Between(TimeSpan.Zero, faultAt))}; "
+            + $"during {FaultLoad.Statuses(load.Between(faultAt, endAt))}; after {FaultLoad.Statuses(load.Between(endAt, TimeSpan.MaxValue))}; "
+            + $"longest request {Seconds(load.Answers.Max(a => a.Took))}; longest /healthz {Seconds(load.Healthz.Max(p => p.Took))}; "
+            + $"/ready 503 {Seconds(unready is null ? null : unready.At + unready.Took - faultAt)} after the fault; "
+            + $"ready {Seconds(ready is null ? null : ready.At + ready.Took - endAt)} after it ended";
+    }
+}
