@@ -87,6 +87,81 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData("allow-connections", "55000")]
+    [InlineData("revoke-connect", "42501")]
+    public async Task A_database_that_refuses_the_task_at_start_and_under_load_is_503s_and_the_task_is_ready_again_once_let_in(
+        string refusal, string sqlState)
+    {
+        // A role of its own: the superuser keeps its CONNECT right whatever is revoked.
+        var server = TestPostgres.Shared;
+        var role = "bookstore_app_" + Guid.NewGuid().ToString("N")[..8];
+        var password = Guid.NewGuid().ToString("N");
+        await server.ExecuteAsync($"CREATE ROLE {role} LOGIN PASSWORD '{password}'", null);
+        try
+        {
+            await server.WithDatabaseAsync(async (_, database) =>
+            {
+                await server.ExecuteAsync($"GRANT ALL ON SCHEMA public TO {role}", database);
+                var (refuse, letIn) = refusal == "allow-connections"
+                    ? ($"ALTER DATABASE {database} ALLOW_CONNECTIONS false", $"ALTER DATABASE {database} ALLOW_CONNECTIONS true")
+                    : ($"REVOKE CONNECT ON DATABASE {database} FROM PUBLIC", $"GRANT CONNECT ON DATABASE {database} TO PUBLIC");
+                // Neither ends the sessions already open: the task's are ended as a failover or a restart would.
+                var endSessions = $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'";
+
+                // At start-up: the task stays up, unready, answering 503, and says why.
+                await server.ExecuteAsync(refuse, null);
+                var environment = server.BookStoreEnvironment(database, role, password,
+                    $";Timeout={ConnectTimeoutSeconds};Command Timeout={CommandTimeoutSeconds}");
+                await using var service = await ServiceProcess.StartAsync("BookStore.Api", environment);
+                await FaultLoad.UntilAsync(() => service.StdoutLines.Any(l => l.Contains("is unavailable (attempt", StringComparison.Ordinal)
+                    && l.Contains(sqlState, StringComparison.Ordinal)), TimeSpan.FromSeconds(10), $"no retry logged with SQLSTATE {sqlState}");
+                var refused = await service.Client.GetAsync("/api/books");
+                Assert.NotNull(refused.Headers.RetryAfter);
+                await HttpAssert.ProblemAsync(refused, 503);
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, (await service.Client.GetAsync("/ready")).StatusCode);
+                Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/healthz")).StatusCode);
+                Assert.False(service.HasExited, "the task stopped on a refusal at start");
+                await server.ExecuteAsync(letIn, null);
+                var startWatch = System.Diagnostics.Stopwatch.StartNew();
+                await TestPostgres.WaitUntilReadyAsync(service, TimeSpan.FromSeconds(20));
+                var readyAtStart = startWatch.Elapsed;
+
+                // Under load: 503s while refused, service again once let in.
+                var book = await new BookStoreClient(service.Client).CreateStockedBookAsync(100_000);
+                await using var load = FaultLoad.Start(service, book);
+                await FaultLoad.UntilAsync(() => load.Answers.Any(a => a.Status == 201), TimeSpan.FromSeconds(10), "no order placed before the refusal");
+                var refusedAt = load.Now;
+                await server.ExecuteAsync(refuse, null);
+                await server.ExecuteAsync(endSessions, null);
+                await FaultLoad.UntilAsync(() => load.FirstReady(refusedAt, 503) is not null
+                    && load.Between(refusedAt, load.Now).Count(a => a.Status == 503) >= 20, TimeSpan.FromSeconds(10), "no outage seen");
+                var letInAt = load.Now;
+                await server.ExecuteAsync(letIn, null);
+                await FaultLoad.UntilAsync(() => load.FirstReady(letInAt, 200) is not null
+                    && load.Between(letInAt, load.Now).Any(a => a.Status == 201), TimeSpan.FromSeconds(15), "no recovery once let in");
+                await load.StopAsync();
+
+                var figures = Figures(load, refusedAt, letInAt) + $"; ready {readyAtStart.TotalSeconds:0.00} s after being let in at start";
+                output.WriteLine($"{refusal}: {figures}");
+                Assert.Empty(load.Failures);
+                Assert.Empty(load.Answers.Select(a => a.Status).Distinct().Except([200, 201, 503]));
+                Assert.All(load.Answers, a => Assert.True(a.Labelled, "a 503 without Retry-After or problem details"));
+                Assert.True(load.Answers.Max(a => a.Took) <= TimeSpan.FromSeconds(CommandTimeoutSeconds) + Slack, figures);
+                Assert.All(load.Healthz, p => Assert.Equal(200, p.Status));
+                Assert.True(load.Healthz.Max(p => p.Took) < TimeSpan.FromSeconds(1), figures);
+                Assert.False(service.HasExited);
+                // Logged with the reason, as a warning: an outage, not a bug.
+                Assert.Contains(service.StdoutLines, l => l.Contains("with 503", StringComparison.Ordinal) && l.Contains(sqlState, StringComparison.Ordinal));
+                Assert.DoesNotContain(service.StdoutLines, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+            });
+        }
+        finally
+        {
+            await server.ExecuteAsync($"DROP ROLE IF EXISTS {role}", null);
+        }
+    }
+
     private static string Figures(FaultLoad load, TimeSpan faultAt, TimeSpan endAt)
     {
         var unready = load.FirstReady(faultAt, 503);

@@ -197,16 +197,21 @@ public sealed class PostgresStoreTests
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_malformed_connection_string_is_refused_without_echoing_it()
+    [Theory]
+    [InlineData("Host=db;Database=bookstore;Password=hunter2;Nonsense=1", "ConnectionStrings:BookStore is not a valid connection string")]
+    [InlineData("Host=db;Database=bookstore;Password=hunter2;Command Timeout=0", "ConnectionStrings:BookStore must keep Timeout and Command Timeout at 1 second or more")]
+    public async Task A_connection_string_retrying_cannot_fix_stops_the_task_with_a_non_zero_exit_naming_the_setting(string connection, string message)
     {
+        // Unlike a database that refuses the task (an outage, retried), this can only be fixed by a new task
+        // definition: a non-zero exit, which ECS reports as a failed task, not a clean one.
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceProcess.StartAsync(
             "BookStore.Api", new Dictionary<string, string>
             {
                 ["BookStore__Store"] = "postgres",
-                ["ConnectionStrings__BookStore"] = "Host=db;Database=bookstore;Password=hunter2;Nonsense=1",
+                ["ConnectionStrings__BookStore"] = connection,
             }));
-        Assert.Contains("ConnectionStrings:BookStore is not a valid connection string", error.Message, StringComparison.Ordinal);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.Matches("exited with code [1-9][0-9]* before listening", error.Message);
         Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
     }
 
