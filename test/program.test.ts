@@ -156,7 +156,11 @@ for (const stack of ARCHITECTURES) {
                 assert.strictEqual(app.readonlyRootFilesystem, true);
                 assert.deepStrictEqual(app.mountPoints, [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }]);
                 assert.deepStrictEqual(app.portMappings, [{ name: "http", containerPort: 8080, protocol: "tcp" }]);
-                assert.deepStrictEqual(app.environment, [{ name: "ASPNETCORE_HTTP_PORTS", value: "8080" }]);
+                assert.deepStrictEqual(app.environment, [
+                    { name: "ShutdownDrainSeconds", value: "5" },
+                    { name: "ShutdownTimeoutSeconds", value: "20" },
+                    { name: "ASPNETCORE_HTTP_PORTS", value: "8080" },
+                ]);
                 assert.deepStrictEqual(app.linuxParameters, { capabilities: { drop: ["ALL"] } });
                 assert.strictEqual(app.stopTimeout, 30);
                 assert.deepStrictEqual(app.logConfiguration, {
@@ -164,6 +168,27 @@ for (const stack of ARCHITECTURES) {
                     options: { "awslogs-group": `/ecs/${name}`, "awslogs-region": MOCK_REGION, "awslogs-stream-prefix": name, mode: "non-blocking", "max-buffer-size": "4m" },
                 });
                 assert.strictEqual(one(resources, T.logGroup, `${name}-logs`).inputs.retentionInDays, 14);
+            }
+        });
+
+        it("sets how a task stops in one timeline: the target drains, then the service drains and stops, all before ECS kills it", () => {
+            // The order of the phases is ECS's (a service's task is deregistered from its target groups before
+            // SIGTERM: AWS ECS Developer Guide, "Amazon ECS task lifecycle"); the values are ours. What the mocks
+            // cannot show is that ECS and the load balancer keep to that order; services/tests/ShutdownTests shows
+            // the service's part (answers with Connection: close while draining, no reset).
+            for (const service of ["bookstore", "prime"]) {
+                const name = `${prefix}-${service}`;
+                const [app] = json(one(resources, T.taskDef, `${name}-task`).inputs.containerDefinitions);
+                const env = Object.fromEntries(app.environment.map((e: { name: string; value: string }) => [e.name, Number(e.value)]));
+                const tg = one(resources, T.tg, `${name}-tg`);
+                assert.deepStrictEqual(
+                    [tg.inputs.deregistrationDelay, env.ShutdownDrainSeconds, env.ShutdownTimeoutSeconds, app.stopTimeout],
+                    [15, 5, 20, 30],
+                );
+                // The drain is part of the host's shutdown timeout, which ends before ECS's SIGKILL (Fargate allows 120 s).
+                assert.ok(env.ShutdownDrainSeconds < env.ShutdownTimeoutSeconds && env.ShutdownTimeoutSeconds < app.stopTimeout && app.stopTimeout <= 120);
+                // The BookStore's data requests end within their 10 s budget: inside the target's draining.
+                assert.ok(tg.inputs.deregistrationDelay > 10);
             }
         });
 
