@@ -187,6 +187,33 @@ public sealed class PostgresStoreTests
             Assert.DoesNotContain(service.StdoutLines, l => l.Contains("not-the-password", StringComparison.Ordinal));
         });
 
+    [Fact]
+    public async Task A_schema_the_task_may_not_create_stops_it_with_exit_code_1_not_a_clean_exit()
+    {
+        // Let in (CONNECT) but not allowed to create tables (PostgreSQL 15 and later give PUBLIC no CREATE on
+        // schema public): 42501 on a statement is no outage to wait out, and ECS must see a failed task.
+        var server = TestPostgres.Shared;
+        var role = "bookstore_ro_" + Guid.NewGuid().ToString("N")[..8];
+        var password = Guid.NewGuid().ToString("N");
+        await server.ExecuteAsync($"CREATE ROLE {role} LOGIN PASSWORD '{password}'", null);
+        try
+        {
+            await server.WithDatabaseAsync(async (_, database) =>
+            {
+                await server.ExecuteAsync($"REVOKE CREATE ON SCHEMA public FROM PUBLIC", database);
+                await using var service = await ServiceProcess.StartAsync("BookStore.Api", server.BookStoreEnvironment(database, role, password));
+                Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(20)), "the task kept running without a schema");
+                Assert.Equal(1, service.ExitCode);
+                Assert.Contains(service.StdoutLines, l => l.Contains("the schema cannot be created", StringComparison.Ordinal)
+                    && l.Contains("42501", StringComparison.Ordinal));
+            });
+        }
+        finally
+        {
+            await server.ExecuteAsync($"DROP ROLE IF EXISTS {role}", null);
+        }
+    }
+
     [Theory]
     [InlineData("BookStore__Store", "mysql", "BookStore:Store must be 'memory' or 'postgres'; got 'mysql'")]
     [InlineData("BookStore__Store", "postgres", "ConnectionStrings:BookStore (environment ConnectionStrings__BookStore) is not set")]
