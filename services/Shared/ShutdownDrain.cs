@@ -13,9 +13,10 @@ namespace DotnetFargate.Platform;
 /// (Kestrel disables keep-alive on that header: dotnet/aspnetcore, src/Servers/Kestrel/Core/src/Internal/Http/
 /// HttpProtocol.cs, CreateResponseHeaders), and /ready says 503.
 /// <para>
-/// <see cref="IHostedLifecycleService.StoppingAsync"/> runs before any hosted service's StopAsync, the web server's
-/// included, and within <c>ShutdownTimeoutSeconds</c>: what is left of that timeout after the drain is what
-/// in-flight requests get once Kestrel stops.
+/// <see cref="IHostedLifecycleService.StoppingAsync"/> runs before ApplicationStopping and before any hosted
+/// service's StopAsync, the web server's included, under the one <c>ShutdownTimeoutSeconds</c> token (Host.StopAsync,
+/// dotnet/runtime, src/libraries/Microsoft.Extensions.Hosting/src/Internal/Host.cs): what is left of that timeout
+/// after the drain is what in-flight requests get once Kestrel stops.
 /// </para>
 /// </summary>
 public sealed partial class ShutdownDrain(TimeSpan delay, ILogger<ShutdownDrain> logger) : IHostedLifecycleService

@@ -188,6 +188,21 @@ public sealed class PostgresStoreTests
         });
 
     [Fact]
+    public Task The_store_s_connections_to_the_database_use_tcp_keepalive() =>
+        TestPostgres.Shared.WithDatabaseAsync(async (server, database) =>
+        {
+            await using var service = await ServiceProcess.StartAsync("BookStore.Api", server.BookStoreEnvironment(database));
+            await TestPostgres.WaitUntilReadyAsync(service);
+            Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/api/books")).StatusCode);
+            // ss shows a keepalive timer on a socket with SO_KEEPALIVE; its countdown starts at TCP_KEEPIDLE (30 s).
+            var port = server.Settings(database).Port;
+            var sockets = await ToolProcess.RunAsync("ss", "ss", ["-tnpo", "state", "established", $"( dport = :{port} )"]);
+            var mine = sockets.Split('\n').Where(l => l.Contains($"pid={service.Pid},", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(mine);
+            Assert.All(mine, l => Assert.Matches(@"timer:\(keepalive,([0-9]|[12][0-9]|30)(\.[0-9]+)?sec", l));
+        });
+
+    [Fact]
     public async Task A_schema_the_task_may_not_create_stops_it_with_exit_code_1_not_a_clean_exit()
     {
         // Let in (CONNECT) but not allowed to create tables (PostgreSQL 15 and later give PUBLIC no CREATE on
