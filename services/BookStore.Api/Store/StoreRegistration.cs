@@ -69,6 +69,8 @@ public static class StoreRegistration
         services.AddSingleton<PostgresReadiness>();
         services.AddSingleton<IBookStore, PostgresBookStore>();
         services.AddHostedService<PostgresInitializer>();
+        // One instance: AddCheck<T> would otherwise make a new one per check, and the probe in flight is shared.
+        services.AddSingleton<PostgresReadyCheck>();
         services.AddHealthChecks().AddCheck<PostgresReadyCheck>("bookstore-database", tags: [ServiceDefaults.ReadyTag]);
     }
 

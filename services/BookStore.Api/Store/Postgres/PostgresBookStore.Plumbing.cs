@@ -23,6 +23,10 @@ public sealed partial class PostgresBookStore
         {
             return await running.WaitAsync(options.RequestBudget, ct);
         }
+        catch (TimeoutException) when (running.IsCompleted)
+        {
+            return await running; // finished as the budget ran out: its own answer
+        }
         catch (Exception e) when (!running.IsCompleted)
         {
             // Cancelling runs Npgsql's callbacks, which block on that cancel request: on the pool, not here. The
