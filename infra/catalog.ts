@@ -100,7 +100,7 @@ export const HEALTH_CHECK_PATH = "/healthz";
  * (AWS ECS Developer Guide, "Amazon ECS task lifecycle": a service's task is deregistered from its target group
  * in DEACTIVATING, before STOPPING sends SIGTERM):
  *   1. the target drains: no new requests; up to DEREGISTRATION_DELAY_SECONDS for the in-flight ones (the
- *      BookStore's data requests end within their 10 s budget);
+ *      BookStore's data requests end within their 15 s budget: 5 s to connect, 10 s on the database);
  *   2. SIGTERM: for SHUTDOWN_DRAIN_SECONDS the service still answers, each answer with Connection: close, for load
  *      balancer nodes and kept-alive connections that have not caught up with the deregistration;
  *   3. the server stops listening; in-flight requests get the rest of SHUTDOWN_TIMEOUT_SECONDS;
@@ -108,7 +108,7 @@ export const HEALTH_CHECK_PATH = "/healthz";
  */
 
 /** Seconds a deregistering target drains before ECS stops the task. */
-export const DEREGISTRATION_DELAY_SECONDS = 15;
+export const DEREGISTRATION_DELAY_SECONDS = 20;
 
 /** Seconds a built-in service keeps answering after SIGTERM before it stops listening (its ShutdownDrainSeconds). */
 export const SHUTDOWN_DRAIN_SECONDS = 5;

@@ -183,12 +183,13 @@ for (const stack of ARCHITECTURES) {
                 const tg = one(resources, T.tg, `${name}-tg`);
                 assert.deepStrictEqual(
                     [tg.inputs.deregistrationDelay, env.ShutdownDrainSeconds, env.ShutdownTimeoutSeconds, app.stopTimeout],
-                    [15, 5, 20, 30],
+                    [20, 5, 20, 30],
                 );
                 // The drain is part of the host's shutdown timeout, which ends before ECS's SIGKILL (Fargate allows 120 s).
                 assert.ok(env.ShutdownDrainSeconds < env.ShutdownTimeoutSeconds && env.ShutdownTimeoutSeconds < app.stopTimeout && app.stopTimeout <= 120);
-                // The BookStore's data requests end within their 10 s budget: inside the target's draining.
-                assert.ok(tg.inputs.deregistrationDelay > 10);
+                // The BookStore's data requests end within their 15 s budget (5 s to connect, 10 s on the database,
+                // services/BookStore.Api/Store/StoreRegistration.cs): inside the target's draining.
+                assert.ok(tg.inputs.deregistrationDelay > 15);
             }
         });
 
@@ -280,7 +281,7 @@ for (const stack of ARCHITECTURES) {
             for (const tg of ofType(resources, T.tg)) {
                 assert.strictEqual(tg.inputs.targetType, "ip");
                 assert.strictEqual(tg.inputs.port, 8080);
-                assert.strictEqual(tg.inputs.deregistrationDelay, 15);
+                assert.strictEqual(tg.inputs.deregistrationDelay, 20);
                 assert.strictEqual(tg.inputs.healthCheck.path, "/healthz");
                 assert.strictEqual(tg.inputs.healthCheck.matcher, "200");
             }

@@ -6,8 +6,8 @@ using Npgsql;
 namespace BookStore.Api.Store;
 
 /// <summary>What the PostgreSQL store was configured with (the password stays in the data source).</summary>
-/// <param name="RequestBudget">The longest a request waits on the database, connecting included (the Command Timeout):
-/// past it the request is answered 503, whatever the database does.</param>
+/// <param name="RequestBudget">The longest a request waits on the database: the connect Timeout (for a pooled or new
+/// connection) plus the Command Timeout. Past it the request is answered 503, whatever the database does.</param>
 public sealed record PostgresStoreOptions(bool Seed, string Endpoint, TimeSpan RequestBudget);
 
 /// <summary>
@@ -61,7 +61,7 @@ public static class StoreRegistration
     private static void AddPostgres(IServiceCollection services, NpgsqlConnectionStringBuilder connection, bool seed)
     {
         var endpoint = $"{connection.Host}:{connection.Port}/{connection.Database}";
-        services.AddSingleton(new PostgresStoreOptions(seed, endpoint, TimeSpan.FromSeconds(connection.CommandTimeout)));
+        services.AddSingleton(new PostgresStoreOptions(seed, endpoint, TimeSpan.FromSeconds(connection.Timeout + connection.CommandTimeout)));
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connection.ConnectionString).Build());
         var probe = new NpgsqlConnectionStringBuilder(connection.ConnectionString) { Pooling = false, ApplicationName = connection.ApplicationName + "-ready" };
         services.AddSingleton(_ => new PostgresProbeSource(new NpgsqlDataSourceBuilder(probe.ConnectionString).Build()));

@@ -53,8 +53,9 @@ internal sealed class FaultLoad : IAsyncDisposable
     public static string Statuses(IEnumerable<Answer> answers) => string.Join(", ",
         answers.GroupBy(a => a.Status).OrderBy(g => g.Key).Select(g => $"{g.Key}: {g.Count()}"));
 
-    /// <summary>The first /ready answer at or after <paramref name="from"/> with <paramref name="status"/>.</summary>
-    public Probe? FirstReady(TimeSpan from, int status) => Ready.Where(p => p.At >= from && p.Status == status).MinBy(p => p.At);
+    /// <summary>The first /ready answer with <paramref name="status"/> that arrived at or after <paramref name="from"/>.</summary>
+    public Probe? FirstReady(TimeSpan from, int status) =>
+        Ready.Where(p => p.At + p.Took >= from && p.Status == status).MinBy(p => p.At + p.Took);
 
     /// <summary>Waits until <paramref name="condition"/> holds, failing after <paramref name="limit"/>.</summary>
     public static async Task UntilAsync(Func<bool> condition, TimeSpan limit, string what)

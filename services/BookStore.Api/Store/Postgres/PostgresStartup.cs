@@ -92,8 +92,9 @@ public sealed class PostgresProbeSource(NpgsqlDataSource dataSource) : IAsyncDis
 
 /// <summary>
 /// /ready's check: the schema is in place and the database answers <c>SELECT 1</c> on a new connection within a
-/// second. Checks share the probe in flight while it is younger than that second, so a silent database costs one
-/// connection attempt per second, each ended by the connect Timeout; the first probe after the database answers
+/// second. Checks share the probe in flight until that second is up, so a silent database costs one connection
+/// attempt per second, each ended by the connect Timeout, and /ready says 503 a second after the database stops
+/// answering; the first probe after the database answers
 /// again makes the task ready. ServiceDefaults answers 503 for Degraded as for Unhealthy on /ready.
 /// </summary>
 public sealed class PostgresReadyCheck(PostgresProbeSource probes, PostgresReadiness readiness, TimeProvider clock) : IHealthCheck
@@ -113,18 +114,22 @@ public sealed class PostgresReadyCheck(PostgresProbeSource probes, PostgresReadi
                 : HealthCheckResult.Degraded("The database schema is being initialized.");
         }
         Task<Exception?> probe;
+        TimeSpan left;
         lock (_gate)
         {
-            if (_probe is null || _probe.IsCompleted || clock.GetElapsedTime(_probeStarted) >= Budget)
+            left = Budget - clock.GetElapsedTime(_probeStarted);
+            if (_probe is null || _probe.IsCompleted || left <= TimeSpan.Zero)
             {
                 _probeStarted = clock.GetTimestamp();
                 _probe = ProbeAsync();
+                left = Budget;
             }
             probe = _probe;
         }
         try
         {
-            return await probe.WaitAsync(Budget, cancellationToken) is { } error
+            // A probe joined in flight gets what is left of its second: no check waits past a second of silence.
+            return await probe.WaitAsync(left, clock, cancellationToken) is { } error
                 ? HealthCheckResult.Unhealthy("The database does not answer.", error)
                 : HealthCheckResult.Healthy();
         }
