@@ -33,6 +33,8 @@ public static class StoreRegistration
     private const int TcpKeepAliveTimeSeconds = 30;
     private const int TcpKeepAliveIntervalSeconds = 5;
     private const int MaxPoolSize = 20;
+    // /ready's probe has a pool of its own (PostgresProbeSource): a connection or two, apart from the requests'.
+    private const int ProbePoolSize = 2;
     // Statements run this often are prepared on each connection once (Npgsql's automatic preparation):
     // the server skips parsing and planning them again. The store has about 30 distinct statements.
     private const int MaxAutoPrepare = 32;
@@ -63,9 +65,13 @@ public static class StoreRegistration
         var endpoint = $"{connection.Host}:{connection.Port}/{connection.Database}";
         services.AddSingleton(new PostgresStoreOptions(seed, endpoint, TimeSpan.FromSeconds(connection.Timeout + connection.CommandTimeout)));
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connection.ConnectionString).Build());
-        var probe = new NpgsqlConnectionStringBuilder(connection.ConnectionString) { Pooling = false, ApplicationName = connection.ApplicationName + "-ready" };
+        var probe = new NpgsqlConnectionStringBuilder(connection.ConnectionString)
+        {
+            MaxPoolSize = ProbePoolSize,
+            ApplicationName = connection.ApplicationName + "-ready",
+        };
         services.AddSingleton(_ => new PostgresProbeSource(new NpgsqlDataSourceBuilder(probe.ConnectionString).Build()));
-        ReserveThreadsForCancelRequests(connection.MaxPoolSize);
+        ReserveThreadsForCancelRequests(connection.MaxPoolSize + ProbePoolSize);
         services.AddSingleton<PostgresReadiness>();
         services.AddSingleton<IBookStore, PostgresBookStore>();
         services.AddHostedService<PostgresInitializer>();
