@@ -87,7 +87,8 @@ server_pids() {
   pid="$(head -n1 "$data/postmaster.pid" 2>/dev/null || true)"
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
   echo "$pid"
-  pgrep -P "$pid" || true
+  # Its children, from /proc (no procps needed): every process whose parent it is.
+  grep -l "^PPid:[[:space:]]*$pid\$" /proc/[0-9]*/status 2>/dev/null | cut -d/ -f3 || true
 }
 signal_server() { local p; for p in $(server_pids); do kill "-$1" "$p" 2>/dev/null || true; done; }
 

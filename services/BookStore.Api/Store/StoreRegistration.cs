@@ -155,7 +155,8 @@ public static class StoreRegistration
         {
             connection.TcpKeepAliveTime = TcpKeepAliveTimeSeconds;
         }
-        if (!given.ContainsKey("Tcp Keepalive Interval") && !given.ContainsKey("TcpKeepAliveInterval"))
+        // Npgsql refuses an interval without a time (NpgsqlConnector.SetSocketOptions): none when keepalive is off.
+        if (connection.TcpKeepAliveTime > 0 && !given.ContainsKey("Tcp Keepalive Interval") && !given.ContainsKey("TcpKeepAliveInterval"))
         {
             connection.TcpKeepAliveInterval = TcpKeepAliveIntervalSeconds;
         }

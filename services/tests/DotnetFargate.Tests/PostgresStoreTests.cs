@@ -194,12 +194,22 @@ public sealed class PostgresStoreTests
             await using var service = await ServiceProcess.StartAsync("BookStore.Api", server.BookStoreEnvironment(database));
             await TestPostgres.WaitUntilReadyAsync(service);
             Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/api/books")).StatusCode);
-            // ss shows a keepalive timer on a socket with SO_KEEPALIVE; its countdown starts at TCP_KEEPIDLE (30 s).
+            // The kernel's socket table (/proc/net/tcp, proc(5)): for an idle socket with SO_KEEPALIVE the timer
+            // column says 02 (keepalive), counting down from TCP_KEEPIDLE in clock ticks (USER_HZ, 100 a second).
             var port = server.Settings(database).Port;
-            var sockets = await ToolProcess.RunAsync("ss", "ss", ["-tnpo", "state", "established", $"( dport = :{port} )"]);
-            var mine = sockets.Split('\n').Where(l => l.Contains($"pid={service.Pid},", StringComparison.Ordinal)).ToList();
-            Assert.NotEmpty(mine);
-            Assert.All(mine, l => Assert.Matches(@"timer:\(keepalive,([0-9]|[12][0-9]|30)(\.[0-9]+)?sec", l));
+            var mine = SocketInodes(service.Pid);
+            var sockets = File.ReadLines("/proc/net/tcp").Concat(File.ReadLines("/proc/net/tcp6")).Skip(1)
+                .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Where(f => f.Length > 9 && mine.Contains(f[9]) && f[3] == "01"
+                    && Convert.ToInt32(f[2].Split(':')[1], 16) == port)
+                .ToList();
+            Assert.NotEmpty(sockets);
+            Assert.All(sockets, f =>
+            {
+                var timer = f[5].Split(':');
+                Assert.Equal("02", timer[0]);
+                Assert.InRange(Convert.ToInt64(timer[1], 16), 1, 30 * 100);
+            });
         });
 
     [Fact]
@@ -256,6 +266,14 @@ public sealed class PostgresStoreTests
         Assert.Matches("exited with code [1-9][0-9]* before listening", error.Message);
         Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>The inodes of the sockets process <paramref name="pid"/> holds (its fds link to "socket:[inode]").</summary>
+    private static HashSet<string> SocketInodes(int pid) =>
+        Directory.GetFiles($"/proc/{pid}/fd")
+            .Select(fd => new FileInfo(fd).LinkTarget ?? "")
+            .Where(t => t.StartsWith("socket:[", StringComparison.Ordinal))
+            .Select(t => t["socket:[".Length..^1])
+            .ToHashSet();
 
     private static async Task<object?> ScalarAsync(Npgsql.NpgsqlConnection connection, string sql)
     {
