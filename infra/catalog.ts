@@ -95,8 +95,32 @@ export const CONTAINER_PORT = 8080;
 /** The path every service answers 200 on when healthy. */
 export const HEALTH_CHECK_PATH = "/healthz";
 
-/**
- * Seconds ECS waits after SIGTERM before SIGKILL. The services' own shutdown timeout (20 s by default)
- * is shorter, so in-flight requests finish before the container is killed.
+/*
+ * How a task stops, set together so that the load balancer stops sending before the process stops answering
+ * (AWS ECS Developer Guide, "Amazon ECS task lifecycle": a service's task is deregistered from its target group
+ * in DEACTIVATING, before STOPPING sends SIGTERM):
+ *   1. the target drains: no new requests; up to DEREGISTRATION_DELAY_SECONDS for the in-flight ones (the
+ *      BookStore's data requests end within their 15 s budget: 5 s to connect, 10 s on the database);
+ *   2. SIGTERM: for SHUTDOWN_DRAIN_SECONDS the service still answers, each answer with Connection: close, for load
+ *      balancer nodes and kept-alive connections that have not caught up with the deregistration;
+ *   3. the server stops listening; in-flight requests get the rest of SHUTDOWN_TIMEOUT_SECONDS;
+ *   4. STOP_TIMEOUT_SECONDS after SIGTERM, ECS kills the container: later than step 3 ends.
  */
+
+/** Seconds a deregistering target drains before ECS stops the task. */
+export const DEREGISTRATION_DELAY_SECONDS = 20;
+
+/** Seconds a built-in service keeps answering after SIGTERM before it stops listening (its ShutdownDrainSeconds). */
+export const SHUTDOWN_DRAIN_SECONDS = 5;
+
+/** Seconds a built-in service's host may take to stop after SIGTERM, the drain included (its ShutdownTimeoutSeconds). */
+export const SHUTDOWN_TIMEOUT_SECONDS = 20;
+
+/** Seconds ECS waits after SIGTERM before SIGKILL: longer than the services' own shutdown timeout. */
 export const STOP_TIMEOUT_SECONDS = 30;
+
+/** What tells a built-in service's host the timeline above (services/Shared/ServiceDefaults.cs reads it). */
+export const SHUTDOWN_ENVIRONMENT: Readonly<Record<string, string>> = {
+    ShutdownDrainSeconds: String(SHUTDOWN_DRAIN_SECONDS),
+    ShutdownTimeoutSeconds: String(SHUTDOWN_TIMEOUT_SECONDS),
+};

@@ -4,6 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { DEREGISTRATION_DELAY_SECONDS } from "./catalog";
 import { ArgumentError } from "./validation";
 
 /** An ACM certificate ARN, the one form the load balancer's HTTPS listeners take. */
@@ -146,7 +147,7 @@ export interface IpTargetGroupArgs {
 
 /**
  * A target group of task IPs (awsvpc). No fixed name: autonaming lets a replacement exist beside the
- * old one. A short deregistration delay, since the tasks finish in-flight requests on SIGTERM anyway.
+ * old one. The deregistration delay is part of how a task stops (see DEREGISTRATION_DELAY_SECONDS).
  */
 export function ipTargetGroup(name: string, args: IpTargetGroupArgs, opts: pulumi.CustomResourceOptions): aws.lb.TargetGroup {
     return new aws.lb.TargetGroup(
@@ -156,7 +157,7 @@ export function ipTargetGroup(name: string, args: IpTargetGroupArgs, opts: pulum
             targetType: "ip",
             protocol: args.protocol ?? "HTTP",
             port: args.port,
-            deregistrationDelay: 15,
+            deregistrationDelay: DEREGISTRATION_DELAY_SECONDS,
             healthCheck: {
                 path: args.healthCheckPath,
                 port: args.healthCheckPort === undefined ? "traffic-port" : String(args.healthCheckPort),

@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CONTAINER_PORT, HEALTH_CHECK_PATH, projectFile, SERVICE_CATALOG, SERVICE_DOCKERFILE, SERVICE_NAMES } from "../infra/catalog";
+import { CONTAINER_PORT, HEALTH_CHECK_PATH, projectFile, SERVICE_CATALOG, SERVICE_DOCKERFILE, SERVICE_NAMES, SHUTDOWN_ENVIRONMENT } from "../infra/catalog";
 import { ConfigError } from "../infra/validation";
 import { servicesDir } from "./paths";
 import { PATH_PATTERN_CHARACTERS, PATH_PATTERN_MAX_LENGTH, patternsOverlap } from "./path-patterns";
@@ -113,7 +113,8 @@ function builtIn(name: string, list: unknown): ServiceSpec {
         priority: definition.priority,
         port: CONTAINER_PORT,
         healthCheckPath: HEALTH_CHECK_PATH,
-        environment: {},
+        // Its drain and shutdown timeout, set with the task's stop timeout and the target group's deregistration delay.
+        environment: { ...SHUTDOWN_ENVIRONMENT },
         secrets: [],
         // A built-in service is this repository's, wherever the config was read from (the bench reads stack files elsewhere).
         framework: targetFramework(KEY, path.join(servicesDir(), projectFile(definition.project)), servicesDir()),

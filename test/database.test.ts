@@ -103,7 +103,7 @@ for (const stack of ARCHITECTURES) {
 
             const prime = app(resources, `${prefix}-prime`);
             assert.strictEqual(prime.secrets, undefined);
-            assert.deepStrictEqual(Object.keys(env(prime)), ["ASPNETCORE_HTTP_PORTS"]);
+            assert.deepStrictEqual(Object.keys(env(prime)), ["ShutdownDrainSeconds", "ShutdownTimeoutSeconds", "ASPNETCORE_HTTP_PORTS"]);
         });
 
         it("lets the BookStore's execution role read exactly that secret, and no other role any", () => {

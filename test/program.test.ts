@@ -157,7 +157,11 @@ for (const stack of ARCHITECTURES) {
                 assert.strictEqual(app.readonlyRootFilesystem, true);
                 assert.deepStrictEqual(app.mountPoints, [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }]);
                 assert.deepStrictEqual(app.portMappings, [{ name: "http", containerPort: 8080, protocol: "tcp" }]);
-                assert.deepStrictEqual(app.environment, [{ name: "ASPNETCORE_HTTP_PORTS", value: "8080" }]);
+                assert.deepStrictEqual(app.environment, [
+                    { name: "ShutdownDrainSeconds", value: "5" },
+                    { name: "ShutdownTimeoutSeconds", value: "20" },
+                    { name: "ASPNETCORE_HTTP_PORTS", value: "8080" },
+                ]);
                 assert.deepStrictEqual(app.linuxParameters, { capabilities: { drop: ["ALL"] } });
                 assert.strictEqual(app.stopTimeout, 30);
                 assert.deepStrictEqual(app.logConfiguration, {
@@ -195,6 +199,28 @@ for (const stack of ARCHITECTURES) {
             assert.strictEqual(image.inputs.buildArgs.PROJECT, "TaskInfo/TaskInfo.csproj");
             const images = new Set(ofType(resources, T.taskDef).map((t) => json(t.inputs.containerDefinitions).find((c: { name: string }) => c.name === "task-info").image));
             assert.strictEqual(images.size, 1, "one TaskInfo image for every service");
+        });
+
+        it("sets how a task stops in one timeline: the target drains, then the service drains and stops, all before ECS kills it", () => {
+            // The order of the phases is ECS's (a service's task is deregistered from its target groups before
+            // SIGTERM: AWS ECS Developer Guide, "Amazon ECS task lifecycle"); the values are ours. What the mocks
+            // cannot show is that ECS and the load balancer keep to that order; services/tests/ShutdownTests shows
+            // the service's part (answers with Connection: close while draining, no reset).
+            for (const service of ["bookstore", "prime"]) {
+                const name = `${prefix}-${service}`;
+                const [app] = json(one(resources, T.taskDef, `${name}-task`).inputs.containerDefinitions);
+                const env = Object.fromEntries(app.environment.map((e: { name: string; value: string }) => [e.name, Number(e.value)]));
+                const tg = one(resources, T.tg, `${name}-tg`);
+                assert.deepStrictEqual(
+                    [tg.inputs.deregistrationDelay, env.ShutdownDrainSeconds, env.ShutdownTimeoutSeconds, app.stopTimeout],
+                    [20, 5, 20, 30],
+                );
+                // The drain is part of the host's shutdown timeout, which ends before ECS's SIGKILL (Fargate allows 120 s).
+                assert.ok(env.ShutdownDrainSeconds < env.ShutdownTimeoutSeconds && env.ShutdownTimeoutSeconds < app.stopTimeout && app.stopTimeout <= 120);
+                // The BookStore's data requests end within their 15 s budget (5 s to connect, 10 s on the database,
+                // services/BookStore.Api/Store/StoreRegistration.cs): inside the target's draining.
+                assert.ok(tg.inputs.deregistrationDelay > 15);
+            }
         });
 
         it("gives each task an execution role and a separate task role, each with only what it needs", () => {
@@ -288,7 +314,7 @@ for (const stack of ARCHITECTURES) {
             for (const tg of ofType(resources, T.tg)) {
                 assert.strictEqual(tg.inputs.targetType, "ip");
                 assert.strictEqual(tg.inputs.port, 8080);
-                assert.strictEqual(tg.inputs.deregistrationDelay, 15);
+                assert.strictEqual(tg.inputs.deregistrationDelay, 20);
                 assert.strictEqual(tg.inputs.healthCheck.path, "/healthz");
                 assert.strictEqual(tg.inputs.healthCheck.matcher, "200");
             }

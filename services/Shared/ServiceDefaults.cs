@@ -23,6 +23,9 @@ public static class ServiceDefaults
     /// <summary>Default host shutdown timeout: below the ECS task's 30 s stop timeout.</summary>
     public const int DefaultShutdownTimeoutSeconds = 20;
 
+    /// <summary>Default time the service keeps answering after SIGTERM before it stops listening (see <see cref="ShutdownDrain"/>).</summary>
+    public const int DefaultShutdownDrainSeconds = 2;
+
     /// <summary>Default limit on a request body, in bytes.</summary>
     public const long DefaultMaxRequestBodyBytes = 64 * 1024;
 
@@ -60,6 +63,16 @@ public static class ServiceDefaults
                 $"ShutdownTimeoutSeconds must be between 1 and 600; got {shutdownSeconds}.");
         }
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(shutdownSeconds));
+        // The drain comes out of the shutdown timeout: at least a second must be left for in-flight requests.
+        var drainSeconds = config.GetValue("ShutdownDrainSeconds", DefaultShutdownDrainSeconds);
+        if (drainSeconds < 0 || drainSeconds >= shutdownSeconds)
+        {
+            throw new InvalidOperationException(
+                $"ShutdownDrainSeconds must be between 0 and ShutdownTimeoutSeconds - 1 ({shutdownSeconds - 1}); got {drainSeconds}.");
+        }
+        builder.Services.AddSingleton(sp => new ShutdownDrain(
+            TimeSpan.FromSeconds(drainSeconds), sp.GetRequiredService<ILogger<ShutdownDrain>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ShutdownDrain>());
 
         // Kestrel listens on 8080 unless told otherwise (--urls, ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS).
         if (string.IsNullOrEmpty(config["urls"]) && string.IsNullOrEmpty(config["http_ports"])
@@ -89,7 +102,7 @@ public static class ServiceDefaults
         // The web defaults read numbers from JSON strings ("15"); a wrong JSON type is a 400 here.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
 
-        builder.Services.AddHealthChecks();
+        builder.Services.AddHealthChecks().AddCheck<ShutdownDrainCheck>("shutdown", tags: [ReadyTag]);
         builder.Services.AddAdmission(config);
 
         builder.Services.AddOpenTelemetry()
@@ -116,6 +129,7 @@ public static class ServiceDefaults
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<ShutdownDrainMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<CharsetGuard>();

@@ -6,6 +6,9 @@
 #                           one line: an Npgsql connection string for the superuser (with its password).
 #   postgres.sh stop DIR    stops the server (fast shutdown: clients are disconnected); DIR stays.
 #   postgres.sh clean DIR   stops the server if it runs and deletes DIR.
+#   postgres.sh freeze DIR  stops every server process with SIGSTOP (a storage stall, a network black hole: the
+#                           kernel still accepts connections, nothing answers); stop, clean and thaw resume them.
+#   postgres.sh thaw DIR    resumes them (SIGCONT).
 #   postgres.sh certificate DIR CERT KEY
 #                           makes the PEM files CERT and KEY the server's certificate and key (in place of the
 #                           self-signed one) and, if the server runs, restarts it: a restart, not a reload, so
@@ -16,7 +19,7 @@
 # to run as root, so as root the cluster belongs to the package's `postgres` user.
 set -euo pipefail
 
-usage() { echo "usage: postgres.sh start|stop|clean DIR | postgres.sh certificate DIR CERT KEY" >&2; exit 2; }
+usage() { echo "usage: postgres.sh start|stop|clean|freeze|thaw DIR | postgres.sh certificate DIR CERT KEY" >&2; exit 2; }
 [[ $# -ge 2 ]] || usage
 action="$1"
 dir="$2"
@@ -78,6 +81,17 @@ max_connections = 300
 EOF
 }
 
+# The postmaster first (so it forks no new backend), then its children; thawing sends SIGCONT to all of them.
+server_pids() {
+  local pid
+  pid="$(head -n1 "$data/postmaster.pid" 2>/dev/null || true)"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
+  echo "$pid"
+  # Its children, from /proc (no procps needed): every process whose parent it is.
+  grep -l "^PPid:[[:space:]]*$pid\$" /proc/[0-9]*/status 2>/dev/null | cut -d/ -f3 || true
+}
+signal_server() { local p; for p in $(server_pids); do kill "-$1" "$p" 2>/dev/null || true; done; }
+
 conf_port() { sed -nE 's/^port = ([0-9]+)$/\1/p' "$data/postgresql.conf" | tail -n1; }
 
 running() { [[ -f "$data/postmaster.pid" ]] && as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; }
@@ -110,7 +124,15 @@ case "$action" in
     running || start_server
     echo "Host=127.0.0.1;Port=$(conf_port);Username=postgres;Password=$(cat "$dir/password");SSL Mode=Require"
     ;;
+  freeze)
+    running || { echo "postgres.sh: no server runs in $dir" >&2; exit 1; }
+    signal_server STOP
+    ;;
+  thaw)
+    signal_server CONT
+    ;;
   stop)
+    signal_server CONT
     if running; then
       as_owner "$bindir/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null
     fi
@@ -119,6 +141,7 @@ case "$action" in
     install_certificate "$3" "$4"
     ;;
   clean)
+    signal_server CONT
     if [[ -d "$data" ]] && running; then
       as_owner "$bindir/pg_ctl" -D "$data" -m immediate -w -t 30 stop >/dev/null || true
     fi

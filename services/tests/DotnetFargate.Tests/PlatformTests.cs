@@ -52,12 +52,15 @@ public sealed class PlatformTests
         Assert.Matches("bookstore_orders_rejected_total\\{[^}]*reason=\"out_of_stock\"[^}]*\\} 1(\\s|$)", metrics);
     }
 
-    [Fact]
-    public async Task A_bad_shutdown_timeout_stops_the_service_at_start()
+    [Theory]
+    [InlineData("0", "2", "ShutdownTimeoutSeconds must be between 1 and 600; got 0.")]
+    [InlineData("5", "5", "ShutdownDrainSeconds must be between 0 and ShutdownTimeoutSeconds - 1 (4); got 5.")]
+    [InlineData("5", "-1", "ShutdownDrainSeconds must be between 0 and ShutdownTimeoutSeconds - 1 (4); got -1.")]
+    public async Task A_bad_shutdown_timeout_or_drain_stops_the_service_at_start(string timeout, string drain, string message)
     {
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceProcess.StartAsync(
-            "Prime.Api", new Dictionary<string, string> { ["ShutdownTimeoutSeconds"] = "0" }));
-        Assert.Contains("ShutdownTimeoutSeconds", error.Message, StringComparison.Ordinal);
+            "Prime.Api", new Dictionary<string, string> { ["ShutdownTimeoutSeconds"] = timeout, ["ShutdownDrainSeconds"] = drain }));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

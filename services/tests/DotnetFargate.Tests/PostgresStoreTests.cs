@@ -187,6 +187,58 @@ public sealed class PostgresStoreTests
             Assert.DoesNotContain(service.StdoutLines, l => l.Contains("not-the-password", StringComparison.Ordinal));
         });
 
+    [Fact]
+    public Task The_store_s_connections_to_the_database_use_tcp_keepalive() =>
+        TestPostgres.Shared.WithDatabaseAsync(async (server, database) =>
+        {
+            await using var service = await ServiceProcess.StartAsync("BookStore.Api", server.BookStoreEnvironment(database));
+            await TestPostgres.WaitUntilReadyAsync(service);
+            Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/api/books")).StatusCode);
+            // The kernel's socket table (/proc/net/tcp, proc(5)): for an idle socket with SO_KEEPALIVE the timer
+            // column says 02 (keepalive), counting down from TCP_KEEPIDLE in clock ticks (USER_HZ, 100 a second).
+            var port = server.Settings(database).Port;
+            var mine = SocketInodes(service.Pid);
+            var sockets = File.ReadLines("/proc/net/tcp").Concat(File.ReadLines("/proc/net/tcp6")).Skip(1)
+                .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Where(f => f.Length > 9 && mine.Contains(f[9]) && f[3] == "01"
+                    && Convert.ToInt32(f[2].Split(':')[1], 16) == port)
+                .ToList();
+            Assert.NotEmpty(sockets);
+            Assert.All(sockets, f =>
+            {
+                var timer = f[5].Split(':');
+                Assert.Equal("02", timer[0]);
+                Assert.InRange(Convert.ToInt64(timer[1], 16), 1, 30 * 100);
+            });
+        });
+
+    [Fact]
+    public async Task A_schema_the_task_may_not_create_stops_it_with_exit_code_1_not_a_clean_exit()
+    {
+        // Let in (CONNECT) but not allowed to create tables (PostgreSQL 15 and later give PUBLIC no CREATE on
+        // schema public): 42501 on a statement is no outage to wait out, and ECS must see a failed task.
+        var server = TestPostgres.Shared;
+        var role = "bookstore_ro_" + Guid.NewGuid().ToString("N")[..8];
+        var password = Guid.NewGuid().ToString("N");
+        await server.ExecuteAsync($"CREATE ROLE {role} LOGIN PASSWORD '{password}'", null);
+        try
+        {
+            await server.WithDatabaseAsync(async (_, database) =>
+            {
+                await server.ExecuteAsync($"REVOKE CREATE ON SCHEMA public FROM PUBLIC", database);
+                await using var service = await ServiceProcess.StartAsync("BookStore.Api", server.BookStoreEnvironment(database, role, password));
+                Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(20)), "the task kept running without a schema");
+                Assert.Equal(1, service.ExitCode);
+                Assert.Contains(service.StdoutLines, l => l.Contains("the schema cannot be created", StringComparison.Ordinal)
+                    && l.Contains("42501", StringComparison.Ordinal));
+            });
+        }
+        finally
+        {
+            await server.ExecuteAsync($"DROP ROLE IF EXISTS {role}", null);
+        }
+    }
+
     [Theory]
     [InlineData("BookStore__Store", "mysql", "BookStore:Store must be 'memory' or 'postgres'; got 'mysql'")]
     [InlineData("BookStore__Store", "postgres", "ConnectionStrings:BookStore (environment ConnectionStrings__BookStore) is not set")]
@@ -197,18 +249,31 @@ public sealed class PostgresStoreTests
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_malformed_connection_string_is_refused_without_echoing_it()
+    [Theory]
+    [InlineData("Host=db;Database=bookstore;Password=hunter2;Nonsense=1", "ConnectionStrings:BookStore is not a valid connection string")]
+    [InlineData("Host=db;Database=bookstore;Password=hunter2;Command Timeout=0", "ConnectionStrings:BookStore must keep Timeout and Command Timeout at 1 second or more")]
+    public async Task A_connection_string_retrying_cannot_fix_stops_the_task_with_a_non_zero_exit_naming_the_setting(string connection, string message)
     {
+        // Unlike a database that refuses the task (an outage, retried), this can only be fixed by a new task
+        // definition: a non-zero exit, which ECS reports as a failed task, not a clean one.
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceProcess.StartAsync(
             "BookStore.Api", new Dictionary<string, string>
             {
                 ["BookStore__Store"] = "postgres",
-                ["ConnectionStrings__BookStore"] = "Host=db;Database=bookstore;Password=hunter2;Nonsense=1",
+                ["ConnectionStrings__BookStore"] = connection,
             }));
-        Assert.Contains("ConnectionStrings:BookStore is not a valid connection string", error.Message, StringComparison.Ordinal);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.Matches("exited with code [1-9][0-9]* before listening", error.Message);
         Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>The inodes of the sockets process <paramref name="pid"/> holds (its fds link to "socket:[inode]").</summary>
+    private static HashSet<string> SocketInodes(int pid) =>
+        Directory.GetFiles($"/proc/{pid}/fd")
+            .Select(fd => new FileInfo(fd).LinkTarget ?? "")
+            .Where(t => t.StartsWith("socket:[", StringComparison.Ordinal))
+            .Select(t => t["socket:[".Length..^1])
+            .ToHashSet();
 
     private static async Task<object?> ScalarAsync(Npgsql.NpgsqlConnection connection, string sql)
     {

@@ -84,7 +84,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
                 // already disposed by the test
             }
             service._listening.TrySetException(new InvalidOperationException(
-                $"{project} exited before listening. stderr: {string.Join('\n', service._stderr)}"));
+                $"{project} exited with code {ExitCodeOf(process)} before listening. stderr: {string.Join('\n', service._stderr)}"));
         };
 
         process.Start();
@@ -112,6 +112,18 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         BaseAddress = BaseAddress,
         Timeout = timeout ?? TimeSpan.FromSeconds(60),
     };
+
+    private static string ExitCodeOf(Process process)
+    {
+        try
+        {
+            return process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (InvalidOperationException)
+        {
+            return "unknown";
+        }
+    }
 
     /// <summary>Sends SIGTERM, as ECS does when it stops a task.</summary>
     public async Task SendSigtermAsync()

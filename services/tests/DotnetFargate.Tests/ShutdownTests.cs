@@ -36,6 +36,77 @@ public sealed class ShutdownTests
     }
 
     [Fact]
+    public async Task Sigterm_under_keep_alive_load_answers_every_request_and_closes_every_connection_cleanly()
+    {
+        await using var service = await ServiceProcess.StartAsync("BookStore.Api", new Dictionary<string, string>
+        {
+            ["ShutdownDrainSeconds"] = "2",
+        });
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var busy = new List<KeepAliveConnection>();
+        var idle = new List<KeepAliveConnection>();
+        try
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                busy.Add(await KeepAliveConnection.OpenAsync(service.BaseAddress));
+            }
+            for (var i = 0; i < 4; i++)
+            {
+                var connection = await KeepAliveConnection.OpenAsync(service.BaseAddress);
+                Assert.Equal(200, (await connection.GetAsync("/api/books", stop.Token))!.Status);
+                idle.Add(connection);
+            }
+            var signalled = new TaskCompletionSource();
+            // Each busy connection sends requests back to back until an answer says Connection: close; what it
+            // must never see is a reset or a request the server dropped without answering.
+            var loops = busy.Select(async connection =>
+            {
+                var (answered, afterSignal) = (0, 0);
+                while (true)
+                {
+                    var response = await connection.GetAsync("/api/books", stop.Token);
+                    Assert.True(response is not null, $"the server closed a kept-alive connection without answering (after {answered} answers)");
+                    Assert.Equal(200, response.Status);
+                    answered++;
+                    afterSignal += signalled.Task.IsCompleted ? 1 : 0;
+                    if (response.Close)
+                    {
+                        Assert.True(await connection.ClosedByServerAsync(TimeSpan.FromSeconds(5)), "no clean close after Connection: close");
+                        return (answered, afterSignal);
+                    }
+                }
+            }).ToList();
+            await Task.Delay(500);
+            await service.SendSigtermAsync();
+            signalled.SetResult();
+
+            var ended = await Task.WhenAll(loops);
+            Assert.All(ended, e => Assert.True(e.afterSignal >= 1, "a busy connection was not answered after SIGTERM"));
+            // During the drain a kept-alive connection idle until now is still answered, and told to close.
+            var late = await idle[0].GetAsync("/api/books", stop.Token);
+            Assert.True(late is { Status: 200, Close: true }, $"a request during the drain got {late}");
+            Assert.True(await idle[0].ClosedByServerAsync(TimeSpan.FromSeconds(5)));
+            // /ready says the task is going; /healthz still answers.
+            using (var probe = await KeepAliveConnection.OpenAsync(service.BaseAddress))
+            {
+                Assert.Equal(503, (await probe.GetAsync("/ready", stop.Token))!.Status);
+            }
+            // Connections idle through the drain are closed cleanly when the server stops listening.
+            foreach (var connection in idle.Skip(1))
+            {
+                Assert.True(await connection.ClosedByServerAsync(TimeSpan.FromSeconds(10)), "an idle connection was not closed cleanly");
+            }
+            Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(20)), "the service did not exit after SIGTERM");
+            Assert.Equal(0, service.ExitCode);
+        }
+        finally
+        {
+            busy.Concat(idle).ToList().ForEach(c => c.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task Sigterm_waits_for_a_request_that_holds_a_lock()
     {
         await using var service = await ServiceProcess.StartAsync("Profiling.Api");
@@ -57,6 +128,7 @@ public sealed class ShutdownTests
         await using var service = await ServiceProcess.StartAsync("Profiling.Api", new Dictionary<string, string>
         {
             ["ShutdownTimeoutSeconds"] = "2",
+            ["ShutdownDrainSeconds"] = "0",
         });
         // Three 5 s holds queue on one lock: 15 s of work, far past the 2 s timeout.
         var requests = Enumerable.Range(0, 3).Select(_ => service.Client.GetAsync("/blocking-threads?holdMs=5000")).ToList();

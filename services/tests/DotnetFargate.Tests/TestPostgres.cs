@@ -129,6 +129,37 @@ public sealed class TestPostgres
 
     public Task CleanAsync() => RunScriptAsync("clean", OwnDirectory);
 
+    /// <summary>
+    /// Stops every server process (SIGSTOP) until <see cref="ThawAsync"/>; stop and clean thaw it too, and so does
+    /// the end of the test run, so a failing test never leaves a stopped server behind.
+    /// </summary>
+    public async Task FreezeAsync()
+    {
+        var directory = OwnDirectory;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => RunScriptAsync("thaw", directory).GetAwaiter().GetResult();
+        await RunScriptAsync("freeze", directory);
+    }
+
+    public Task ThawAsync() => RunScriptAsync("thaw", OwnDirectory);
+
+    /// <summary>Runs <paramref name="sql"/> as the superuser on <paramref name="database"/> (the server's own when null).</summary>
+    public async Task ExecuteAsync(string sql, string? database)
+    {
+        await using var connection = new NpgsqlConnection(Settings(database ?? _admin.Database!).ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The BookStore's environment for <paramref name="database"/> as role <paramref name="role"/> rather than the superuser.</summary>
+    public IReadOnlyDictionary<string, string> BookStoreEnvironment(string database, string role, string password, string extraSettings = "") =>
+        new Dictionary<string, string>(BookStoreEnvironment(database))
+        {
+            ["ConnectionStrings__BookStore"] =
+                $"Host={_admin.Host};Port={_admin.Port};Database={database};Username={role};SSL Mode=Require{extraSettings}",
+            ["BookStore__DatabasePassword"] = password,
+        };
+
     /// <summary>Serves the PEM <paramref name="certificate"/> and <paramref name="key"/> from now on (the server restarts).</summary>
     public Task UseCertificateAsync(string certificate, string key) => RunScriptAsync("certificate", OwnDirectory, certificate, key);
 

@@ -7,9 +7,52 @@ namespace BookStore.Api.Store.Postgres;
 // Connections, commands and failures: the part of the store that knows nothing of books.
 public sealed partial class PostgresBookStore
 {
+    /// <summary>
+    /// Runs <paramref name="work"/> on a pooled connection and answers within the request budget whatever the
+    /// database does. Npgsql's own timeouts are not enough against a silent server: after a timed-out statement it
+    /// sends PostgreSQL a cancel request over a new connection, synchronously (NpgsqlConnector.DoCancelRequest,
+    /// npgsql/npgsql src/Npgsql/Internal/NpgsqlConnector.cs, tag v10.0.3), and the request waits for that too.
+    /// So the request stops waiting at the budget, and the work is cancelled off the request's path.
+    /// </summary>
     private async ValueTask<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct)
     {
         readiness.ThrowIfNotInitialized();
+        var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var running = RunOnConnectionAsync(work, abort.Token);
+        try
+        {
+            return await running.WaitAsync(options.RequestBudget, ct);
+        }
+        catch (TimeoutException) when (running.IsCompleted)
+        {
+            return await running; // finished as the budget ran out: its own answer
+        }
+        catch (Exception e) when (!running.IsCompleted)
+        {
+            // Cancelling runs Npgsql's callbacks, which block on that cancel request: on the pool, not here. The
+            // cancellation also stops the work before its next statement, so nothing commits after this answer.
+            _ = abort.CancelAsync();
+            _ = running.ContinueWith(static (t, cts) =>
+            {
+                _ = t.Exception; // observed: the request has its answer already
+                ((CancellationTokenSource)cts!).Dispose();
+            }, abort, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            abort = null;
+            if (e is TimeoutException && !ct.IsCancellationRequested)
+            {
+                throw new DependencyUnavailableException(
+                    $"The BookStore's database did not answer within {options.RequestBudget.TotalSeconds:0.#} s.", e);
+            }
+            throw;
+        }
+        finally
+        {
+            abort?.Dispose();
+        }
+    }
+
+    private async Task<T> RunOnConnectionAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct)
+    {
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -20,6 +63,7 @@ public sealed partial class PostgresBookStore
             // Idle connections to a server that went away are broken too: drop them all, so the first
             // requests after it is back get fresh ones instead of failing one by one.
             dataSource.Clear();
+            // The body stays generic (a server's message names roles and databases); the log has the cause.
             throw new DependencyUnavailableException("The BookStore's database is unavailable.", e);
         }
     }
@@ -73,6 +117,22 @@ public sealed partial class PostgresBookStore
 /// <summary>Which failures mean "the database can't be reached now" (503) rather than a bug (500).</summary>
 public static class PostgresFailures
 {
+    /// <summary>
+    /// True when <paramref name="exception"/> says the database is unavailable to this task: an outage to wait out
+    /// (503 and not ready), never a bug in the request. SQLSTATEs as PostgreSQL's documentation lists them in
+    /// Appendix A, "PostgreSQL Error Codes" (Npgsql's PostgresErrorCodes names them):
+    /// <list type="bullet">
+    /// <item>class 08 Connection Exception, class 53 Insufficient Resources (too many connections, out of memory,
+    /// disk full), 57P01-57P05 (the server or the session is shutting down, starting, or its database dropped);</item>
+    /// <item>class 28 Invalid Authorization Specification (a wrong or changed password, a role not let in) and
+    /// class 3D Invalid Catalog Name (no such database): the database refuses this task;</item>
+    /// <item>55000 (the database does not accept connections: ALTER DATABASE ... ALLOW_CONNECTIONS false) and
+    /// 42501 (no CONNECT right) when they end the session at connect (severity FATAL): as a statement's error they
+    /// are a bug, not an outage;</item>
+    /// <item>40001 and 40P01: a serialization failure or deadlock, which a client may simply retry.</item>
+    /// </list>
+    /// Anything else Npgsql raises is about the connection: refused, reset, TLS, timeouts, the pool exhausted.
+    /// </summary>
     public static bool IsUnavailable(Exception exception, CancellationToken requestAborted)
     {
         ArgumentNullException.ThrowIfNull(exception);
@@ -82,23 +142,21 @@ public static class PostgresFailures
         }
         return exception switch
         {
-            // Class 08: connection exceptions; 57P01-57P03: the server is shutting down or starting;
-            // 53300: too many connections; 40001/40P01: a transaction the client may simply retry.
-            // SQLSTATE classes as PostgreSQL's errcodes list them (Npgsql's PostgresErrorCodes names them).
-            // Class 28 (a wrong or changed password, a role not allowed in) and 3D000 (no such database): the
-            // database refuses this task. Not a bug in the request: 503 and not ready, with the reason logged,
-            // rather than a 500 per request or, at start, an initializer that stops the process.
-            PostgresException p => p.SqlState.StartsWith("08", StringComparison.Ordinal)
-                || p.SqlState.StartsWith("28", StringComparison.Ordinal)
-                || p.SqlState is PostgresErrorCodes.InvalidCatalogName
-                || p.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
-                    or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections
-                    or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
-            // Everything else Npgsql raises is about the connection: refused, reset, TLS, timeouts, pool exhausted.
+            PostgresException p => IsUnavailable(p),
             NpgsqlException => true,
             TimeoutException => true,
             System.Net.Sockets.SocketException => true,
             _ => false,
         };
     }
+
+    private static bool IsUnavailable(PostgresException p) =>
+        p.SqlState.StartsWith("08", StringComparison.Ordinal)
+        || p.SqlState.StartsWith("28", StringComparison.Ordinal)
+        || p.SqlState.StartsWith("3D", StringComparison.Ordinal)
+        || p.SqlState.StartsWith("53", StringComparison.Ordinal)
+        || p.SqlState.StartsWith("57P", StringComparison.Ordinal)
+        || (p.SqlState is PostgresErrorCodes.ObjectNotInPrerequisiteState or PostgresErrorCodes.InsufficientPrivilege
+            && p.InvariantSeverity == "FATAL")
+        || p.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected;
 }

@@ -30,7 +30,8 @@ namespace BookStore.Api.Store.Postgres;
 /// Connection failures become <see cref="DependencyUnavailableException"/> (503 with Retry-After); the
 /// pool is cleared on them, so that service resumes on fresh connections once the database is back.
 /// </summary>
-public sealed partial class PostgresBookStore(NpgsqlDataSource dataSource, PostgresReadiness readiness) : IBookStore
+public sealed partial class PostgresBookStore(
+    NpgsqlDataSource dataSource, PostgresReadiness readiness, PostgresStoreOptions options) : IBookStore
 {
     private const string BookColumns =
         "b.id, b.category_id, b.name, b.author, b.description, b.value, b.publish_date, c.name";

@@ -30,11 +30,13 @@ public sealed class PostgresReadiness
 
 /// <summary>
 /// Creates the schema (and seeds it) in the background, retrying until the database answers, so the
-/// process starts and passes its liveness check even while the database is down; readiness waits.
+/// process starts and passes its liveness check even while the database is down or refuses this task
+/// (see <see cref="PostgresFailures.IsUnavailable"/>); readiness waits. Anything else is a fault that retrying
+/// cannot fix: the process stops with exit code 1, never 0, which ECS would take for a clean exit.
 /// </summary>
 public sealed partial class PostgresInitializer(
-    NpgsqlDataSource dataSource, PostgresReadiness readiness, PostgresStoreOptions options,
-    ILogger<PostgresInitializer> logger) : BackgroundService
+    NpgsqlDataSource dataSource, PostgresProbeSource probes, PostgresReadiness readiness, PostgresStoreOptions options,
+    IHostApplicationLifetime lifetime, ILogger<PostgresInitializer> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(15);
 
@@ -47,6 +49,9 @@ public sealed partial class PostgresInitializer(
             try
             {
                 var created = await PostgresSchema.EnsureAsync(dataSource, seed, stoppingToken);
+                // /ready's first probe finds a connection ready in its pool, rather than paying for TLS and
+                // authentication within its one second.
+                await (await probes.DataSource.OpenConnectionAsync(stoppingToken)).DisposeAsync();
                 readiness.MarkInitialized();
                 LogReady(logger, options.Endpoint, created ? "created" : "found", PostgresSchema.Version);
                 return;
@@ -56,6 +61,13 @@ public sealed partial class PostgresInitializer(
                 dataSource.Clear();
                 readiness.MarkFailed(e.Message);
                 LogRetry(logger, e, options.Endpoint, attempt, delay.TotalSeconds, e.Message);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogFatal(logger, e, options.Endpoint, e.Message);
+                Environment.ExitCode = 1;
+                lifetime.StopApplication();
+                return;
             }
             await Task.Delay(delay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
@@ -67,12 +79,34 @@ public sealed partial class PostgresInitializer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "BookStore database at {Endpoint} is unavailable (attempt {Attempt}: {Reason}); retrying in {DelaySeconds} s")]
     private static partial void LogRetry(ILogger logger, Exception exception, string endpoint, int attempt, double delaySeconds, string reason);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "BookStore database at {Endpoint}: the schema cannot be created ({Reason}); stopping with exit code 1")]
+    private static partial void LogFatal(ILogger logger, Exception exception, string endpoint, string reason);
 }
 
-/// <summary>/ready's check: the schema is in place and the database answers a query within two seconds.
-/// ServiceDefaults answers 503 for Degraded as for Unhealthy on /ready.</summary>
-public sealed class PostgresReadyCheck(NpgsqlDataSource dataSource, PostgresReadiness readiness) : IHealthCheck
+/// <summary>The connections /ready's probe uses: a small pool of their own, so a probe never waits behind the
+/// store's requests for a connection (which would make a busy task look unready).</summary>
+public sealed class PostgresProbeSource(NpgsqlDataSource dataSource) : IAsyncDisposable
 {
+    public NpgsqlDataSource DataSource { get; } = dataSource;
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+}
+
+/// <summary>
+/// /ready's check: the schema is in place and the database answers <c>SELECT 1</c> within a second. Checks share
+/// the probe in flight until that second is up, so a silent database costs at most one probe per second (and
+/// those wait for the probe's own two connections), and /ready says 503 a second after the database stops
+/// answering; the first probe after the database answers
+/// again makes the task ready. ServiceDefaults answers 503 for Degraded as for Unhealthy on /ready.
+/// </summary>
+public sealed class PostgresReadyCheck(PostgresProbeSource probes, PostgresReadiness readiness, TimeProvider clock) : IHealthCheck
+{
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(1);
+    private readonly Lock _gate = new();
+    private Task<Exception?>? _probe;
+    private long _probeStarted;
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         if (!readiness.IsInitialized)
@@ -82,17 +116,43 @@ public sealed class PostgresReadyCheck(NpgsqlDataSource dataSource, PostgresRead
                 ? HealthCheckResult.Unhealthy($"The database is unavailable: {failure}")
                 : HealthCheckResult.Degraded("The database schema is being initialized.");
         }
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        Task<Exception?> probe;
+        TimeSpan left;
+        lock (_gate)
+        {
+            left = Budget - clock.GetElapsedTime(_probeStarted);
+            if (_probe is null || _probe.IsCompleted || left <= TimeSpan.Zero)
+            {
+                _probeStarted = clock.GetTimestamp();
+                _probe = ProbeAsync();
+                left = Budget;
+            }
+            probe = _probe;
+        }
         try
         {
-            await using var command = dataSource.CreateCommand("SELECT 1");
-            await command.ExecuteScalarAsync(timeout.Token);
-            return HealthCheckResult.Healthy();
+            // A probe joined in flight gets what is left of its second: no check waits past a second of silence.
+            return await probe.WaitAsync(left, clock, cancellationToken) is { } error
+                ? HealthCheckResult.Unhealthy("The database does not answer.", error)
+                : HealthCheckResult.Healthy();
         }
-        catch (Exception e) when (e is OperationCanceledException || PostgresFailures.IsUnavailable(e, cancellationToken))
+        catch (TimeoutException e)
         {
-            return HealthCheckResult.Unhealthy("The database does not answer.", e);
+            return HealthCheckResult.Unhealthy($"The database did not answer within {Budget.TotalSeconds} s.", e);
+        }
+    }
+
+    private async Task<Exception?> ProbeAsync()
+    {
+        try
+        {
+            await using var command = probes.DataSource.CreateCommand("SELECT 1");
+            await command.ExecuteScalarAsync();
+            return null;
+        }
+        catch (Exception e) when (PostgresFailures.IsUnavailable(e, CancellationToken.None))
+        {
+            return e;
         }
     }
 }

@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Net;
+using Xunit.Abstractions;
+
+namespace DotnetFargate.Tests;
+
+/// <summary>
+/// The BookStore under load while its PostgreSQL server freezes or refuses it: every request ends within its
+/// budget with a success or a labelled 503, /healthz keeps answering, /ready follows the database, and the
+/// process never exits. Each test prints its figures (statuses, longest request, longest /healthz, time to ready).
+/// </summary>
+public sealed class DatabaseFaultTests(ITestOutputHelper output)
+{
+    // Short timeouts keep the test quick: a request's budget is their sum, 5 s, and the freeze outlasts it.
+    private const int ConnectTimeoutSeconds = 2;
+    private const int CommandTimeoutSeconds = 3;
+    private static readonly TimeSpan Freeze = TimeSpan.FromSeconds(6);
+    // The store's default Maximum Pool Size (StoreRegistration).
+    private const int MaxPoolSize = 20;
+    // What a request may take past its budget: the answer's own way through the process and the load's client.
+    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(1);
+
+    [Fact]
+    public async Task A_frozen_database_under_load_is_503s_within_the_budget_while_healthz_answers_and_ready_follows()
+    {
+        var server = await TestPostgres.StartOwnAsync();
+        try
+        {
+            await server.CreateDatabaseAsync("bookstore");
+            var environment = new Dictionary<string, string>(server.BookStoreEnvironment("bookstore"));
+            environment["ConnectionStrings__BookStore"] += $";Timeout={ConnectTimeoutSeconds};Command Timeout={CommandTimeoutSeconds}";
+            await using var service = await ServiceProcess.StartAsync("BookStore.Api", environment);
+            await TestPostgres.WaitUntilReadyAsync(service);
+            var book = await new BookStoreClient(service.Client).CreateStockedBookAsync(100_000);
+
+            await using var load = FaultLoad.Start(service, book);
+            await FaultLoad.UntilAsync(() => load.Answers.Any(a => a.Status == 201) && load.Ready.Any(p => p.Status == 200),
+                TimeSpan.FromSeconds(10), "no order placed before the freeze");
+            await Task.Delay(500);
+            await server.FreezeAsync();
+            var frozenAt = load.Now; // every server process is stopped from here on
+            TimeSpan thawedAt;
+            try
+            {
+                await Task.Delay(Freeze);
+            }
+            finally
+            {
+                await server.ThawAsync();
+                thawedAt = load.Now;
+            }
+            // A resumed server first works through the connections queued while it was stopped: "the database
+            // answers again" is when a new connection of the test's own gets an answer.
+            await server.ExecuteAsync("SELECT 1", null);
+            var answersAt = load.Now;
+            await FaultLoad.UntilAsync(() => load.FirstReady(thawedAt, 200) is not null
+                && load.Between(thawedAt, load.Now).Any(a => a.Status == 201), TimeSpan.FromSeconds(15), "no recovery after the thaw");
+            await Task.Delay(500);
+            await load.StopAsync();
+
+            var baseline = load.Threads.Where(t => t.At < frozenAt).Max(t => t.Count);
+            var peak = load.Threads.Where(t => t.At >= frozenAt && t.At < thawedAt + TimeSpan.FromSeconds(2)).Max(t => t.Count);
+            var figures = Figures(load, frozenAt, thawedAt)
+                + $"; the database answered {(answersAt - thawedAt).TotalSeconds:0.00} s after the thaw; threads {baseline} before, at most {peak} during";
+            output.WriteLine(figures);
+
+            Assert.Empty(load.Failures);
+            Assert.Empty(load.Answers.Select(a => a.Status).Distinct().Except([200, 201, 503]));
+            Assert.All(load.Answers, a => Assert.True(a.Labelled, "a 503 without Retry-After or problem details"));
+            Assert.Contains(load.Between(frozenAt, thawedAt), a => a.Status == 503);
+            var budget = TimeSpan.FromSeconds(ConnectTimeoutSeconds + CommandTimeoutSeconds) + Slack;
+            Assert.True(load.Answers.Max(a => a.Took) <= budget, $"a request took longer than {budget.TotalSeconds} s: {figures}");
+            Assert.True(load.Healthz.Max(p => p.Took) < TimeSpan.FromSeconds(1), figures);
+            Assert.All(load.Healthz, p => Assert.Equal(200, p.Status));
+            var unready = load.FirstReady(frozenAt, 503);
+            Assert.True(unready is not null && unready.At + unready.Took - frozenAt <= TimeSpan.FromSeconds(2), $"/ready not 503 within 2 s of the freeze: {figures}");
+            var ready = load.FirstReady(thawedAt, 200)!;
+            Assert.True(ready.At + ready.Took - answersAt <= TimeSpan.FromSeconds(2), $"/ready not back within 2 s of the database answering: {figures}");
+            // Threads blocked in Npgsql's cancel requests: at most two per pooled connection, each for at most the
+            // connect timeout (StoreRegistration.ReserveThreadsForCancelRequests); nothing of ours blocks one.
+            Assert.True(peak - baseline <= 2 * MaxPoolSize, figures);
+            Assert.False(service.HasExited);
+        }
+        finally
+        {
+            await server.CleanAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData("allow-connections", "55000")]
+    [InlineData("revoke-connect", "42501")]
+    public async Task A_database_that_refuses_the_task_at_start_and_under_load_is_503s_and_the_task_is_ready_again_once_let_in(
+        string refusal, string sqlState)
+    {
+        // A role of its own: the superuser keeps its CONNECT right whatever is revoked.
+        var server = TestPostgres.Shared;
+        var role = "bookstore_app_" + Guid.NewGuid().ToString("N")[..8];
+        var password = Guid.NewGuid().ToString("N");
+        await server.ExecuteAsync($"CREATE ROLE {role} LOGIN PASSWORD '{password}'", null);
+        try
+        {
+            await server.WithDatabaseAsync(async (_, database) =>
+            {
+                await server.ExecuteAsync($"GRANT ALL ON SCHEMA public TO {role}", database);
+                var (refuse, letIn) = refusal == "allow-connections"
+                    ? ($"ALTER DATABASE {database} ALLOW_CONNECTIONS false", $"ALTER DATABASE {database} ALLOW_CONNECTIONS true")
+                    : ($"REVOKE CONNECT ON DATABASE {database} FROM PUBLIC", $"GRANT CONNECT ON DATABASE {database} TO PUBLIC");
+                // Neither ends the sessions already open: the task's are ended as a failover or a restart would.
+                var endSessions = $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'";
+
+                // At start-up: the task stays up, unready, answering 503, and says why.
+                await server.ExecuteAsync(refuse, null);
+                var environment = server.BookStoreEnvironment(database, role, password,
+                    $";Timeout={ConnectTimeoutSeconds};Command Timeout={CommandTimeoutSeconds}");
+                await using var service = await ServiceProcess.StartAsync("BookStore.Api", environment);
+                await FaultLoad.UntilAsync(() => service.StdoutLines.Any(l => l.Contains("is unavailable (attempt", StringComparison.Ordinal)
+                    && l.Contains(sqlState, StringComparison.Ordinal)), TimeSpan.FromSeconds(10), $"no retry logged with SQLSTATE {sqlState}");
+                var refused = await service.Client.GetAsync("/api/books");
+                Assert.NotNull(refused.Headers.RetryAfter);
+                await HttpAssert.ProblemAsync(refused, 503);
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, (await service.Client.GetAsync("/ready")).StatusCode);
+                Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/healthz")).StatusCode);
+                Assert.False(service.HasExited, "the task stopped on a refusal at start");
+                await server.ExecuteAsync(letIn, null);
+                var startWatch = System.Diagnostics.Stopwatch.StartNew();
+                await TestPostgres.WaitUntilReadyAsync(service, TimeSpan.FromSeconds(20));
+                var readyAtStart = startWatch.Elapsed;
+
+                // Under load: 503s while refused, service again once let in.
+                var book = await new BookStoreClient(service.Client).CreateStockedBookAsync(100_000);
+                await using var load = FaultLoad.Start(service, book);
+                await FaultLoad.UntilAsync(() => load.Answers.Any(a => a.Status == 201), TimeSpan.FromSeconds(10), "no order placed before the refusal");
+                var refusedAt = load.Now;
+                await server.ExecuteAsync(refuse, null);
+                await server.ExecuteAsync(endSessions, null);
+                await FaultLoad.UntilAsync(() => load.FirstReady(refusedAt, 503) is not null
+                    && load.Between(refusedAt, load.Now).Count(a => a.Status == 503) >= 20, TimeSpan.FromSeconds(10), "no outage seen");
+                var letInAt = load.Now;
+                await server.ExecuteAsync(letIn, null);
+                await FaultLoad.UntilAsync(() => load.FirstReady(letInAt, 200) is not null
+                    && load.Between(letInAt, load.Now).Any(a => a.Status == 201), TimeSpan.FromSeconds(15), "no recovery once let in");
+                await load.StopAsync();
+
+                var figures = Figures(load, refusedAt, letInAt) + $"; ready {readyAtStart.TotalSeconds:0.00} s after being let in at start";
+                output.WriteLine($"{refusal}: {figures}");
+                Assert.Empty(load.Failures);
+                Assert.Empty(load.Answers.Select(a => a.Status).Distinct().Except([200, 201, 503]));
+                Assert.All(load.Answers, a => Assert.True(a.Labelled, "a 503 without Retry-After or problem details"));
+                Assert.True(load.Answers.Max(a => a.Took) <= TimeSpan.FromSeconds(ConnectTimeoutSeconds + CommandTimeoutSeconds) + Slack, figures);
+                Assert.All(load.Healthz, p => Assert.Equal(200, p.Status));
+                Assert.True(load.Healthz.Max(p => p.Took) < TimeSpan.FromSeconds(1), figures);
+                Assert.False(service.HasExited);
+                // Logged with the reason, as a warning: an outage, not a bug.
+                Assert.Contains(service.StdoutLines, l => l.Contains("with 503", StringComparison.Ordinal) && l.Contains(sqlState, StringComparison.Ordinal));
+                Assert.DoesNotContain(service.StdoutLines, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+            });
+        }
+        finally
+        {
+            await server.ExecuteAsync($"DROP ROLE IF EXISTS {role}", null);
+        }
+    }
+
+    private static string Figures(FaultLoad load, TimeSpan faultAt, TimeSpan endAt)
+    {
+        var unready = load.FirstReady(faultAt, 503);
+        var ready = load.FirstReady(endAt, 200);
+        string Seconds(TimeSpan? t) => t is { } v ? v.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s" : "never";
+        return $"statuses before {FaultLoad.Statuses(load.Between(TimeSpan.Zero, faultAt))}; "
+            + $"during {FaultLoad.Statuses(load.Between(faultAt, endAt))}; after {FaultLoad.Statuses(load.Between(endAt, TimeSpan.MaxValue))}; "
+            + $"longest request {Seconds(load.Answers.Max(a => a.Took))}; longest /healthz {Seconds(load.Healthz.Max(p => p.Took))}; "
+            + $"/ready 503 {Seconds(unready is null ? null : unready.At + unready.Took - faultAt)} after the fault; "
+            + $"ready {Seconds(ready is null ? null : ready.At + ready.Took - endAt)} after it ended";
+    }
+}
