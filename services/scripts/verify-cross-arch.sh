@@ -192,6 +192,22 @@ else
   echo "==> read-only root filesystem check skipped (needs root and unshare)"
 fi
 
+# 2c. The image's BookStore (the amd64 Native AOT binary, step 2's output) through the BookStore's own tests, as
+#     services/tests run them on the JIT build: the API's conformance on both stores, the seed data, the PostgreSQL
+#     store (its start-up, TLS) and shutdown. The tests start their own PostgreSQL when none is given.
+echo "==> BookStore.Api (amd64, Native AOT as the image holds it) through the BookStore's tests"
+mkdir -p "$WORK/published/BookStore.Api"
+cp -r "$WORK/out/BookStore.Api-amd64/." "$WORK/published/BookStore.Api/"
+mv "$WORK/published/BookStore.Api/service" "$WORK/published/BookStore.Api/BookStore.Api"
+tests="$SERVICES/tests/DotnetFargate.Tests/DotnetFargate.Tests.csproj"
+timeout 900 dotnet build "$tests" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 \
+  || { cat "$WORK/build.log" >&2; fail "could not build the tests."; }
+filter="$(printf 'FullyQualifiedName~%s|' BookTests CategoryTests InventoryTests OrderTests ErrorHandlingTests StrictInputTests \
+  ResponseLengthTests SeedDataTests PostgresStoreTests DatabaseTlsTests ShutdownTests)"
+SERVICES_TEST_PUBLISHED="$WORK/published" timeout 900 dotnet test "$tests" -c Release --no-build -nologo --filter "${filter%|}" \
+  >"$WORK/aot-tests.log" 2>&1 || { tail -n 80 "$WORK/aot-tests.log" >&2; fail "the Native AOT BookStore failed its tests."; }
+echo "    OK  $(grep -E 'Passed!|Failed!' "$WORK/aot-tests.log" | sed 's/ - DotnetFargate.Tests.dll.*//')"
+
 # 3. The arm64 Prime API under qemu-user-static.
 if [[ ! -e "$SYSROOT/lib/ld-linux-aarch64.so.1" ]]; then
   echo "==> fetching the arm64 C runtime (libc6, libgcc-s1, libstdc++6) into $SYSROOT"
