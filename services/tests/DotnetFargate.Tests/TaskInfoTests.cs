@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace DotnetFargate.Tests;
 
@@ -52,13 +51,6 @@ public sealed class TaskInfoTests
         Assert.Contains($"task-info: cannot read {missing}", error, StringComparison.Ordinal);
     }
 
-    private static async Task<(int ExitCode, string Output, string Error)> Run(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet", [Paths.ServiceDll("TaskInfo"), .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (process.ExitCode, await output, await error);
-    }
+    private static Task<(int ExitCode, string Output, string Error)> Run(params string[] arguments) =>
+        ToolProcess.CaptureAsync(TimeSpan.FromSeconds(60), "dotnet", [Paths.ServiceDll("TaskInfo"), .. arguments]);
 }

@@ -11,6 +11,17 @@ internal static class ToolProcess
     /// </summary>
     public static async Task<string> RunAsync(string description, string fileName, params string[] arguments)
     {
+        var (exitCode, output, error) = await CaptureAsync(TimeSpan.FromMinutes(10), fileName, arguments);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"{description} failed ({exitCode}): {error}{output}");
+        }
+        return output;
+    }
+
+    /// <summary>Runs <paramref name="fileName"/> to its end (at most <paramref name="timeout"/>) and returns its exit code and output, whatever the code.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> CaptureAsync(TimeSpan timeout, string fileName, params string[] arguments)
+    {
         var info = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
         {
@@ -19,11 +30,7 @@ internal static class ToolProcess
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{description} failed ({process.ExitCode}): {await stderr}{await stdout}");
-        }
-        return await stdout;
+        await process.WaitForExitAsync().WaitAsync(timeout);
+        return (process.ExitCode, await stdout, await stderr);
     }
 }
