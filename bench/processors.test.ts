@@ -16,6 +16,7 @@ describe("which processor a task ran on", () => {
         assert.strictEqual(processorModel(sample("graviton2.txt")), "AWS Graviton2 (Arm Neoverse-N1)");
         assert.strictEqual(processorModel(sample("graviton3.txt")), "AWS Graviton3 (Arm Neoverse-V1)");
         assert.strictEqual(processorModel(sample("graviton4.txt")), "AWS Graviton4 (Arm Neoverse-V2)");
+        assert.strictEqual(processorModel(sample("graviton4.txt").replace(/0xd4f/g, "0xd84")), "AWS Graviton5 (Arm Neoverse-V3)");
         assert.strictEqual(processorModel(sample("xeon-8259cl.txt")), "Intel(R) Xeon(R) Platinum 8259CL CPU @ 2.50GHz");
         assert.strictEqual(processorModel(sample("epyc-7r13.txt")), "AMD EPYC 7R13 Processor");
     });

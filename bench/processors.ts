@@ -33,16 +33,18 @@ export interface ProcessorReading {
 }
 
 /**
- * Arm's part numbers as the Linux kernel names them (torvalds/linux, arch/arm64/include/asm/cputype.h, tag v6.12:
- * ARM_CPU_IMP_ARM 0x41, ARM_CPU_PART_NEOVERSE_*), and the Graviton generation AWS builds on each
- * (aws/aws-graviton-getting-started README.md: Graviton2 Neoverse-N1, Graviton3 Neoverse-V1, Graviton4 Neoverse-V2).
+ * Arm's part numbers as the Linux kernel names them (torvalds/linux arch/arm64/include/asm/cputype.h: ARM_CPU_IMP_ARM
+ * 0x41, ARM_CPU_PART_NEOVERSE_N1 0xD0C, _V1 0xD40, _N2 0xD49, _V2 0xD4F, _V3 0xD84; read in the stable-tree patches
+ * that add them, not at one tag), and the core each Graviton generation is built on (aws/aws-graviton-getting-started
+ * perfrunbook/debug_hw_perf.md at 301ba9c, its table of instance families: Graviton2 Neoverse N1, Graviton3 and 3E
+ * Neoverse V1, Graviton4 Neoverse V2, Graviton5 Neoverse V3).
  */
 const ARM_PARTS: Readonly<Record<string, string>> = {
     "0xd0c": "AWS Graviton2 (Arm Neoverse-N1)",
     "0xd40": "AWS Graviton3 (Arm Neoverse-V1)",
     "0xd4f": "AWS Graviton4 (Arm Neoverse-V2)",
     "0xd49": "Arm Neoverse-N2",
-    "0xd84": "Arm Neoverse-V3",
+    "0xd84": "AWS Graviton5 (Arm Neoverse-V3)",
 };
 
 /**
