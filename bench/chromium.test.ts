@@ -9,7 +9,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { armVsAmd, fixtureResults, fixtureRun } from "./fixtures";
+import { armVsAmd, bisectedArm64, fixtureResults, fixtureRun } from "./fixtures";
 import { countColour, decodePng } from "./png";
 import { renderHtml } from "./report";
 import { SERIES_COLOURS } from "./svg";
@@ -179,16 +179,7 @@ describe("bench report in headless Chromium", function () {
     }
 
     it("an arm64/amd64 report: a verdict sentence per capacity target, capacity points in rate order, each failure's reason drawn", async () => {
-        // arm64's search as a bisection tries it: 50 held, 100 failed on latency, 75 held, 87 failed on 503s, 81 held.
-        const arm = fixtureRun({
-            label: "arm64",
-            architecture: "arm64",
-            slowdown: 1,
-            capacityRates: [50, 100, 75, 87, 81],
-            capacityP99s: [20, 900, 60, 10, 90],
-            capacityFailures: [undefined, undefined, undefined, "admission", undefined],
-            repeats: [81, 84],
-        });
+        const arm = bisectedArm64({ repeats: [81, 84] });
         const amd = fixtureRun({
             label: "amd64",
             architecture: "amd64",

@@ -165,3 +165,19 @@ export function armVsAmd(utilisation = false): BenchResults {
         fixtureRun({ label: "amd64", architecture: "amd64", slowdown: 2, capacityRates: [40, 80, 120], capacityP99s: [40, 180, 1500], utilisation }),
     ]);
 }
+
+/**
+ * arm64's capacity search in the order a bisection tries it: 50 held, 100 failed on latency, 75 held, 87 failed on
+ * admission 503s, 81 held (the report must draw it in rate order, each failure with its reason).
+ */
+export function bisectedArm64(extra: Partial<FixtureRunOptions> = {}): TargetRun {
+    return fixtureRun({
+        label: "arm64",
+        architecture: "arm64",
+        slowdown: 1,
+        capacityRates: [50, 100, 75, 87, 81],
+        capacityP99s: [20, 900, 60, 10, 90],
+        capacityFailures: [undefined, undefined, undefined, "admission", undefined],
+        ...extra,
+    });
+}

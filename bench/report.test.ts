@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { armVsAmd, fixtureResults, fixtureRun, fixtureScenario } from "./fixtures";
+import { armVsAmd, bisectedArm64, fixtureResults, fixtureRun, fixtureScenario } from "./fixtures";
 import { buildReport, collectRuns, htmlOf, judgeNoise, markdownOf, pickComparison, pricePerformance, renderHtml, renderMarkdown, stepOutcome, writeReports } from "./report";
 import { reportMain } from "./report-cli";
 import { readResults, validateResults, writeResults } from "./results";
@@ -393,15 +393,7 @@ describe("bench report: verdict against the noise, hints, capacity charts", () =
     });
 
     describe("capacity charts", () => {
-        // A bisection's order: 50 held, 100 failed on latency, 75 held, 87 failed on 503s, 81 held.
-        const bisected = fixtureRun({
-            label: "arm64",
-            architecture: "arm64",
-            slowdown: 1,
-            capacityRates: [50, 100, 75, 87, 81],
-            capacityP99s: [20, 900, 60, 10, 90],
-            capacityFailures: [undefined, undefined, undefined, "admission", undefined],
-        });
+        const bisected = bisectedArm64();
         const html = renderHtml([{ file: "c.json", results: fixtureResults([bisected]) }]);
         const chart = /<svg[^>]*data-chart="capacity-GET-api-books-capacity"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? "";
 
