@@ -137,6 +137,9 @@ describe("the report's Processors section", () => {
     it("says why a run's processors are not known, and is left out for results that never recorded them", () => {
         const md = renderMarkdown([withProcessors({ arm64: { tasks: [], note: "not read: no AWS credentials in the environment" }, amd64: { tasks: [] } })]);
         assert.match(md, /\| arm64 \| arm64 \| - \| - \| not known: not read: no AWS credentials in the environment \|/);
+        const local = renderMarkdown([{ file: "l.json", results: fixtureResults([{ ...armVsAmd().runs[0], mode: "local", processors: localProcessors() }]) }]);
+        assert.match(local, /The processor the services ran on: this machine's, from \/proc\/cpuinfo\./);
+        assert.doesNotMatch(local, /task-info container/);
         const old = buildReport([{ file: "old.json", results: fixtureResults(armVsAmd().runs) }]);
         assert.ok(!old.sections.some((s) => s.heading === "Processors"));
     });

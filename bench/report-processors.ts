@@ -51,7 +51,12 @@ export function processorsSection({ runs }: ReportContext): ReportSection | null
     return {
         heading: "Processors",
         blocks: [
-            { kind: "p", text: "The processor each task was placed on, as the task itself read it from /proc/cpuinfo (its task-info container's log)." },
+            {
+                kind: "p",
+                text: recorded.every((r) => r.run.mode === "local")
+                    ? "The processor the services ran on: this machine's, from /proc/cpuinfo."
+                    : "The processor each task was placed on, as the task itself read it from /proc/cpuinfo (its task-info container's log).",
+            },
             { kind: "table", head: ["run", "architecture", "service", "task", "processor"], rows },
             ...notes.map((text) => ({ kind: "p" as const, text })),
         ],
