@@ -2,7 +2,7 @@
  * Fixed results with known answers, for the report tests and the Chromium screenshot test.
  * Built from made-up latencies, shaped as Artillery reports them, through the same code the runner uses.
  */
-import { Architecture } from "../infra/architecture";
+import { Architecture } from "../model/architecture";
 import { BenchResults, CapacityStep, RESULTS_FORMAT, ScenarioResult, TargetRun } from "./results";
 import { ArtilleryMetrics, summaryFromArtillery } from "./artillery";
 import { periods, quantiles } from "./runner";

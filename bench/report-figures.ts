@@ -1,11 +1,11 @@
 /**
  * The figures the report is made of, apart from how it is laid out: the runs and their labels, which two are
  * compared, the price-performance rows and the verdict, and the number formats every section uses. Prices
- * come from infra/pricing.ts, the module the stacks use.
+ * come from model/pricing.ts, the module the stacks use.
  */
 import * as path from "path";
-import { Architecture } from "../infra/architecture";
-import { costPerMillionRequests, DEFAULT_PRICES, percentDifference, PriceTable, taskHourUsd } from "../infra/pricing";
+import { Architecture } from "../model/architecture";
+import { costPerMillionRequests, DEFAULT_PRICES, percentDifference, PriceTable, taskHourUsd } from "../model/pricing";
 import { BenchResults, CapacityResult, CapacityStep, ScenarioResult, TargetRun, TasksSource } from "./results";
 import { SERIES_COLOURS } from "./svg";
 

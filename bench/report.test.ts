@@ -46,7 +46,7 @@ describe("bench report", () => {
     });
 
     describe("price-performance", () => {
-        it("prices each run's capacity with infra/pricing.ts: task-hour, per-task rate, cost per million", () => {
+        it("prices each run's capacity with model/pricing.ts: task-hour, per-task rate, cost per million", () => {
             const pp = pricePerformance(collectRuns(both));
             assert.deepStrictEqual(
                 pp.map((p) => [p.label, p.capacityRps, p.perTaskRps, p.atLeast, Number(p.taskHourUsd.toFixed(6)), Number(p.costPerMillionUsd?.toFixed(6))]),

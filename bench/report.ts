@@ -2,7 +2,7 @@
  * Renders the report (bench/report-model.ts builds it once from one or more results files) as Markdown and
  * as a self-contained HTML page, and writes both.
  */
-import { DEFAULT_PRICES, PriceTable } from "../infra/pricing";
+import { DEFAULT_PRICES, PriceTable } from "../model/pricing";
 import { Block, buildReport, ReportModel } from "./report-model";
 import { LoadedResults } from "./report-figures";
 import { writeFileAtomic } from "./results";

@@ -5,8 +5,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Architecture, isArchitecture } from "../infra/architecture";
-import { TaskSize } from "../infra/pricing";
+import { Architecture, isArchitecture } from "../model/architecture";
+import { TaskSize } from "../model/pricing";
 import { Summary } from "./stats";
 import { MachineNoise } from "./machine-noise";
 import type { ProcessorReading } from "./processors";

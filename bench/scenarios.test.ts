@@ -133,7 +133,7 @@ describe("bench scenarios (bench/scenarios/*.yml)", () => {
         }
     });
 
-    it("knows which paths the load balancer sends to the Profiling API (infra/catalog.ts's patterns)", () => {
+    it("knows which paths the load balancer sends to the Profiling API (model/catalog.ts's patterns)", () => {
         for (const id of PROFILING_SCENARIOS) {
             assert.ok(isProfilingPath(loadFixedScenario(id).url), id);
         }

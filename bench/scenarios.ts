@@ -6,7 +6,7 @@ import { roundRate } from "./capacity";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { SERVICE_CATALOG } from "../infra/catalog";
+import { SERVICE_CATALOG } from "../model/catalog";
 
 /** bench/scenarios/ in the repository, found from bin/bench/ (compiled) or bench/ (sources). */
 export const SCENARIO_DIR = path.resolve(__dirname, "../../bench/scenarios");
@@ -64,7 +64,7 @@ export function selectScenarios(list: string | undefined): string[] {
     return chosen;
 }
 
-/** Whether the load balancer sends this path to the Profiling API (its listener rule's patterns, from infra/catalog.ts). */
+/** Whether the load balancer sends this path to the Profiling API (its listener rule's patterns, from model/catalog.ts). */
 export function isProfilingPath(urlPath: string): boolean {
     const p = urlPath.split("?")[0];
     return SERVICE_CATALOG.profiling.pathPatterns.some((pattern) =>

@@ -4,8 +4,8 @@
  */
 import { LoadGeneratorPlacement } from "./fargate";
 import { execFile } from "child_process";
-import { Architecture, ARCHITECTURES, isArchitecture } from "../infra/architecture";
-import { TaskSize } from "../infra/pricing";
+import { Architecture, ARCHITECTURES, isArchitecture } from "../model/architecture";
+import { TaskSize } from "../model/pricing";
 
 export interface StackOutputs {
     readonly stack: string;

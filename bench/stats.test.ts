@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { costPerMillionRequests, percentDifference, taskHourUsd } from "../infra/pricing";
+import { costPerMillionRequests, percentDifference, taskHourUsd } from "../model/pricing";
 import { parseArtilleryReport, summaryFromArtillery } from "./artillery";
 import { percentile, percentileSorted } from "./stats";
 
@@ -67,7 +67,7 @@ describe("bench statistics", () => {
         });
     });
 
-    describe("cost per million requests (infra/pricing.ts, as the report uses it)", () => {
+    describe("cost per million requests (model/pricing.ts, as the report uses it)", () => {
         it("prices a 0.5 vCPU / 1 GB task per hour per architecture", () => {
             assert.ok(Math.abs(taskHourUsd("arm64", { cpu: 512, memory: 1024 }) - 0.01975) < 1e-12);
             assert.ok(Math.abs(taskHourUsd("amd64", { cpu: 512, memory: 1024 }) - 0.024685) < 1e-12);

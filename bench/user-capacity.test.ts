@@ -4,7 +4,7 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { costPerMillionRequests, taskHourUsd } from "../infra/pricing";
+import { costPerMillionRequests, taskHourUsd } from "../model/pricing";
 import { ArtilleryMetrics, flowFigures, summaryFromArtillery } from "./artillery";
 import { judgeStep } from "./capacity";
 import { isProcessAlive, REPO_ROOT, startServices, STRICT_HEALTH_GRACE_MS, waitForHealthy } from "./local";

@@ -1,14 +1,14 @@
 /**
  * A user's own service in the benchmark. On stacks the load balancer already routes its paths, so only its
  * scenario files are needed (`--scenario file.yml`). For `--local`, `--service '<object>'` takes the same
- * object as an entry of `dotnet-fargate:services` (checked by stacks/services.ts, as `pulumi up` checks it):
+ * object as an entry of `dotnet-fargate:services` (checked by model/services.ts, as `pulumi up` checks it):
  * the benchmark publishes the project in Release, starts it on 127.0.0.1 like ours, and routes its paths to it.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { SERVICE_CATALOG } from "../infra/catalog";
-import { parseServices, ServiceSpec } from "../stacks/services";
+import { SERVICE_CATALOG } from "../model/catalog";
+import { parseServices, ServiceSpec } from "../model/services";
 import { LocalError, REPO_ROOT, runToCompletion } from "./local";
 
 export class ServiceFlagError extends Error {

@@ -1,12 +1,12 @@
 /**
  * What a comparison costs, before and after. A stack's hourly cost is the program's own
- * `estimatedMonthlyCostUsd` (stacks/program.ts with infra/pricing.ts, the stack file's config and its `prices`
+ * `estimatedMonthlyCostUsd` (stacks/program.ts with model/pricing.ts, the stack file's config and its `prices`
  * overrides), evaluated offline as `npm run synth` does, divided by the hours of a month: nothing is priced here
  * twice. The load workers of `--engine fargate` are priced with the same table's Fargate prices.
  */
-import { Architecture } from "../infra/architecture";
-import { HOURS_PER_MONTH, mergePrices, MonthlyCost, PriceTable, TaskSize, taskHourUsd } from "../infra/pricing";
-import { evaluate, stackFileConfig } from "../stacks/offline";
+import { Architecture } from "../model/architecture";
+import { HOURS_PER_MONTH, mergePrices, MonthlyCost, PriceTable, TaskSize, taskHourUsd } from "../model/pricing";
+import { evaluate, stackFileConfig } from "../tools/offline";
 import { key, PROJECT } from "../stacks/settings";
 import type { CapacityTarget, FixedScenario } from "../bench/scenarios";
 import { WARMUP_CHUNK_S, WARMUP_MAX_CHUNKS } from "../bench/runner";
@@ -112,7 +112,7 @@ export function experimentCost(stacks: readonly StackCost[], d: Durations, worke
 export function formatCost(c: CostEstimate): string[] {
     return [
         ...c.lines.map((l) => `  ${l.what}: ${l.hours.toFixed(2)} h, $${l.usd.toFixed(2)}`),
-        `  total: $${c.totalUsd.toFixed(2)} (list prices from infra/pricing.ts; traffic-priced items (LCUs, NAT data, logs) not included)`,
+        `  total: $${c.totalUsd.toFixed(2)} (list prices from model/pricing.ts; traffic-priced items (LCUs, NAT data, logs) not included)`,
     ];
 }
 

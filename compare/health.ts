@@ -4,7 +4,7 @@
  * healthy, and the benchmark must not measure that.
  */
 import { sendRequest } from "../bench/http-once";
-import { SERVICE_CATALOG } from "../infra/catalog";
+import { SERVICE_CATALOG } from "../model/catalog";
 import { formatDuration } from "./progress";
 
 export interface HealthCheck {

@@ -2,7 +2,7 @@
  * A user's own services and their load balancer paths, from the stack files' `dotnet-fargate:services` (objects
  * with name and paths; ours are plain names, whose paths are in services/services.json).
  */
-import { stackFileConfig } from "../stacks/offline";
+import { stackFileConfig } from "../tools/offline";
 import { key } from "../stacks/settings";
 
 export function readUserPaths(stacks: readonly string[]): Record<string, readonly string[]> {

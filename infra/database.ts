@@ -6,7 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ArgumentError } from "./validation";
+import { ArgumentError } from "../model/validation";
 
 /** PostgreSQL's port; RDS's default. */
 export const DATABASE_PORT = 5432;

@@ -4,10 +4,10 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_PORT, HEALTH_CHECK_PATH, STOP_TIMEOUT_SECONDS } from "./catalog";
+import { CONTAINER_PORT, HEALTH_CHECK_PATH, STOP_TIMEOUT_SECONDS } from "../model/catalog";
 import { ecsTasksTrustPolicy, policyDocument, PolicyStatement } from "./iam";
 import { ipTargetGroup } from "./load-balancer";
-import { ArgumentError } from "./validation";
+import { ArgumentError } from "../model/validation";
 
 /** The non-root user the .NET images run as (`APP_UID` of the official images). */
 export const APP_UID = "1654";

@@ -11,7 +11,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { SERVICE_CATALOG, SERVICE_NAMES } from "./catalog";
+import { SERVICE_CATALOG, SERVICE_NAMES } from "../model/catalog";
 import { contextHash, goFileMode } from "./context-hash";
 import { IgnoreRules, readIgnoreFile } from "./dockerignore";
 import { contextSources, ImageContext, stageImageContext, STAGED_DIR } from "./image-context";

@@ -4,8 +4,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DEREGISTRATION_DELAY_SECONDS } from "./catalog";
-import { ArgumentError } from "./validation";
+import { DEREGISTRATION_DELAY_SECONDS } from "../model/catalog";
+import { ArgumentError } from "../model/validation";
 
 /** An ACM certificate ARN, the one form the load balancer's HTTPS listeners take. */
 export const isCertificateArn = (value: unknown): value is string =>

@@ -13,7 +13,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyStatement, policyDocument } from "./iam";
 import { MONITOR_API_KEY_ISSUER, monitorJwkFromSpki } from "./monitor-jwt";
-import { ArgumentError } from "./validation";
+import { ArgumentError } from "../model/validation";
 
 export { MONITOR_API_KEY_ISSUER, MONITOR_AUDIENCE } from "./monitor-jwt";
 

@@ -7,8 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { APP_UID, ContainerDefinition, SidecarArgs } from "./fargate-service";
 import { policyDocument } from "./iam";
 import { ipTargetGroup } from "./load-balancer";
-import { isPinnedTag } from "./naming";
-import { ArgumentError } from "./validation";
+import { isPinnedTag } from "../model/naming";
+import { ArgumentError } from "../model/validation";
 
 export const MONITOR_IMAGE_REPOSITORY = "mcr.microsoft.com/dotnet/monitor";
 export const MONITOR_CONTAINER = "dotnet-monitor";

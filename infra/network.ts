@@ -4,7 +4,7 @@
  */
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import { ArgumentError } from "./validation";
+import { ArgumentError } from "../model/validation";
 
 /** The NAT layouts the network offers: one gateway (cheaper) or one per availability zone (survives a zone outage). */
 export const NAT_STRATEGIES = ["single", "onePerAz"] as const;

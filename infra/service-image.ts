@@ -5,8 +5,8 @@
 import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { isImageTag } from "./naming";
-import { ArgumentError } from "./validation";
+import { isImageTag } from "../model/naming";
+import { ArgumentError } from "../model/validation";
 
 export interface ServiceImageArgs {
     /** ECR repository name, e.g. "dotnet-fargate-arm64/bookstore". Required. */

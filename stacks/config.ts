@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ACCESS_KEY_ID_KEY, AzureDevOpsSettings, parseAzureDevOpsConfig, SECRET_ACCESS_KEY_KEY } from "../infra/azuredevops/config";
-import { ConfigError } from "../infra/validation";
+import { ConfigError } from "../model/validation";
 import { CONFIG_KEYS, key, parseSettings, PROJECT, StackSettings } from "./settings";
 
 export interface StackConfig {

@@ -5,12 +5,12 @@
  * what the pipeline's build check compiles is what a deploy pushes.
  */
 import * as path from "path";
-import { architectureTraits } from "../infra/architecture";
+import { architectureTraits } from "../model/architecture";
 import { stageImageContext } from "../infra/image-context";
-import { repositoryName } from "../infra/naming";
+import { repositoryName } from "../model/naming";
 import { ServiceImage } from "../infra/service-image";
-import { projectRoot } from "./paths";
-import { ServiceSpec } from "./services";
+import { projectRoot } from "../model/paths";
+import { ServiceSpec } from "../model/services";
 import { PROJECT, StackSettings } from "./settings";
 
 /** Overrides where staged contexts go (absolute), e.g. a temporary folder for tests. Default: `<project>/.build/images`. */

@@ -10,9 +10,9 @@ import { MonitorSigningKey } from "../infra/monitor-api-key";
 import { DiagnosticsBucket, MONITOR_CONTAINER, MONITOR_PORT, MONITOR_TLS_PROJECT, MonitorListener, monitorSidecar } from "../infra/monitor";
 import * as path from "path";
 import { ImageSource, stackImage } from "./image-build";
-import { servicesDir } from "./paths";
-import { targetFramework } from "./target-framework";
-import { ServiceSpec } from "./services";
+import { servicesDir } from "../model/paths";
+import { targetFramework } from "../model/target-framework";
+import { ServiceSpec } from "../model/services";
 import { StackSettings } from "./settings";
 
 /** Where the MonitorTls image is built from: a project in services/, with the services' Dockerfile. */

@@ -4,16 +4,16 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { architectureTraits } from "../infra/architecture";
+import { architectureTraits } from "../model/architecture";
 import { createDelivery } from "../infra/azuredevops/delivery";
 import { connectionStringFor, Database } from "../infra/database";
 import { FargateService, SecretEnvironment } from "../infra/fargate-service";
 import { LoadBalancer } from "../infra/load-balancer";
 import { MONITOR_AUDIENCE } from "../infra/monitor-jwt";
 import { Network } from "../infra/network";
-import { estimateMonthlyCost, MonthlyCost } from "../infra/pricing";
+import { estimateMonthlyCost, MonthlyCost } from "../model/pricing";
 import { StackConfig } from "./config";
-import { ServiceSecret, ServiceSpec } from "./services";
+import { ServiceSecret, ServiceSpec } from "../model/services";
 import { attachMonitor, createMonitorShared } from "./monitoring";
 import { stackImage } from "./image-build";
 import { taskInfoImage } from "./task-info";

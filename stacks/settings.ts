@@ -2,20 +2,20 @@
  * The stack's settings: every config key, its default, and its validation, as pure functions.
  * `stacks/config.ts` feeds these from `pulumi.Config`; tests feed them directly.
  */
-import { Architecture, ARCHITECTURES, DATABASE_SIZES, DatabaseSize, isArchitecture } from "../infra/architecture";
+import { Architecture, ARCHITECTURES, DATABASE_SIZES, DatabaseSize, isArchitecture } from "../model/architecture";
 import { DATABASE_ENGINE_VERSIONS } from "../infra/database";
-import { DEFAULT_SERVICES, ServiceName } from "../infra/catalog";
+import { DEFAULT_SERVICES, ServiceName } from "../model/catalog";
 import { CollectionRuleSettings } from "../infra/monitor";
 import { SIGNER_ARN, SIGNER_ARN_EXPECTED } from "../infra/monitor-api-key";
-import { validateTaskSize } from "../infra/fargate";
+import { validateTaskSize } from "../model/task-sizes";
 import { autoscalingProblem } from "../infra/fargate-service";
 import { CERTIFICATE_ARN_EXPECTED, isCertificateArn } from "../infra/load-balancer";
-import { isPinnedTag } from "../infra/naming";
+import { isPinnedTag } from "../model/naming";
 import { NAT_STRATEGIES } from "../infra/network";
-import { mergePrices, PriceTable } from "../infra/pricing";
-import { ConfigError } from "../infra/validation";
-import { projectRoot } from "./paths";
-import { parseServices, ServiceSpec, withMonitorBuild } from "./services";
+import { mergePrices, PriceTable } from "../model/pricing";
+import { ConfigError } from "../model/validation";
+import { projectRoot } from "../model/paths";
+import { parseServices, ServiceSpec, withMonitorBuild } from "../model/services";
 
 export const PROJECT = "dotnet-fargate";
 
@@ -76,7 +76,7 @@ export interface MonitorSettings {
 /** The BookStore's PostgreSQL on RDS; `enabled: false` keeps the in-memory store. */
 export interface DatabaseSettings {
     readonly enabled: boolean;
-    /** Instance size; the stack's architecture turns it into a class (infra/architecture.ts). */
+    /** Instance size; the stack's architecture turns it into a class (model/architecture.ts). */
     readonly size: DatabaseSize;
     /** PostgreSQL major version. */
     readonly engineVersion: string;
@@ -182,7 +182,7 @@ export function parseSettings(raw: RawSettings, root: string = projectRoot()): S
     }
 
     const monitor = parseMonitor(raw.monitor, parsedSpecs, certificateArn as string | undefined);
-    // A monitored service is built the way dotnet-monitor can collect every artifact from (stacks/services.ts).
+    // A monitored service is built the way dotnet-monitor can collect every artifact from (model/services.ts).
     const serviceSpecs = parsedSpecs.map((spec) => withMonitorBuild(spec, monitor.services.includes(spec.name)));
 
     return {

@@ -5,9 +5,9 @@
 import * as path from "path";
 import { ServiceImage } from "../infra/service-image";
 import { ImageSource, stackImage } from "./image-build";
-import { servicesDir } from "./paths";
+import { servicesDir } from "../model/paths";
 import { StackSettings } from "./settings";
-import { targetFramework } from "./target-framework";
+import { targetFramework } from "../model/target-framework";
 
 /** The image's name (its repository is `<project>-<stack>/task-info`); no user's service may take it. */
 export const TASK_INFO_IMAGE = "task-info";

@@ -10,14 +10,14 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { ARCHITECTURES } from "../infra/architecture";
+import { ARCHITECTURES } from "../model/architecture";
 import { boundaryPolicy, SESSION_DURATION_VARIABLE, SESSION_SECONDS } from "../infra/azuredevops/aws-roles";
 import { oidcIssuer } from "../infra/azuredevops/config";
 import * as binding from "../infra/azuredevops/provider";
 import { definitionId, PIPELINE_FILES, pipelineNames } from "../infra/azuredevops/pipelines";
-import { projectRoot } from "../stacks/paths";
-import { MOCK_ACCOUNT_ID } from "../stacks/offline";
-import { mockProjectId, mockRepositoryId, mockVariableGroupId } from "../infra/azuredevops/offline";
+import { projectRoot } from "../model/paths";
+import { MOCK_ACCOUNT_ID } from "../tools/offline";
+import { mockProjectId, mockRepositoryId, mockVariableGroupId } from "../tools/azuredevops-offline";
 import { allStrings, countByType, json, ofType, RecordedResource, runProgram, unwrap } from "./harness";
 
 const T = {

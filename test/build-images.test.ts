@@ -7,8 +7,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { buildCommands, main, parseArgs } from "../stacks/build-images";
-import { projectRoot } from "../stacks/paths";
+import { buildCommands, main, parseArgs } from "../tools/build-images";
+import { projectRoot } from "../model/paths";
 import { ofType, runProgram } from "./harness";
 
 describe("npm run build:images", () => {

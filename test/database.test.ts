@@ -12,10 +12,10 @@
  * property names are @pulumi/aws's (rds/instance.d.ts, the version in package-lock.json).
  */
 import * as assert from "assert";
-import { ARCHITECTURES, architectureTraits } from "../infra/architecture";
+import { ARCHITECTURES, architectureTraits } from "../model/architecture";
 import { Database, DATABASE_ROOT_CERTIFICATE } from "../infra/database";
-import { DEFAULT_PRICES, HOURS_PER_MONTH } from "../infra/pricing";
-import { MOCK_ACCOUNT_ID, MOCK_REGION } from "../stacks/offline";
+import { DEFAULT_PRICES, HOURS_PER_MONTH } from "../model/pricing";
+import { MOCK_ACCOUNT_ID, MOCK_REGION } from "../tools/offline";
 import { json, ofType, one, RecordedResource, runProgram } from "./harness";
 
 const T = {

@@ -8,9 +8,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { DATABASE_ROOT_CERTIFICATE } from "../infra/database";
-import { projectFile, SERVICE_CATALOG, SERVICE_DOCKERFILE, SERVICE_NAMES } from "../infra/catalog";
+import { projectFile, SERVICE_CATALOG, SERVICE_DOCKERFILE, SERVICE_NAMES } from "../model/catalog";
 import { json, ofType, runProgram } from "./harness";
-import { projectRoot } from "../stacks/paths";
+import { projectRoot } from "../model/paths";
 
 function stages(dockerfile: string): string[][] {
     const lines = dockerfile.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));

@@ -2,11 +2,11 @@
  * Runs the whole program offline for a stack file, with optional config on top, and helps read the
  * recorded graph. Every test of the program goes through here.
  */
-import { evaluate, Evaluation, InvokeHandler, isSecretValue, RecordedResource, stackFileConfig } from "../stacks/offline";
+import { evaluate, Evaluation, InvokeHandler, isSecretValue, RecordedResource, stackFileConfig } from "../tools/offline";
 import { PROJECT } from "../stacks/settings";
 
-export type { RecordedResource } from "../stacks/offline";
-export { stackFileConfig } from "../stacks/offline";
+export type { RecordedResource } from "../tools/offline";
+export { stackFileConfig } from "../tools/offline";
 
 export interface RunOptions {
     /** Config over the stack file's, keys without the project prefix; `undefined` removes a key. */

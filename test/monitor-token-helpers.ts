@@ -4,13 +4,13 @@
  * The stand-in for KMS Sign: a local P-384 private key signs with node:crypto in DER (`dsaEncoding: "der"`), the
  * encoding KMS returns for ECDSA_SHA_384 (AWS KMS API Reference, Sign, response `Signature`). It refuses what KMS
  * would refuse for this key (another algorithm, a message over 4096 bytes) and records every request.
- * By default it holds the offline KMS's key for the requested key ID (stacks/offline.ts), the same key whose public
+ * By default it holds the offline KMS's key for the requested key ID (tools/offline.ts), the same key whose public
  * half the program's offline evaluation reads through GetPublicKey.
  */
 import { SignCommand, SignCommandInput } from "@aws-sdk/client-kms";
 import * as assert from "assert";
 import { createPublicKey, KeyObject, sign, verify } from "crypto";
-import { offlineKmsSigningKey } from "../stacks/offline";
+import { offlineKmsSigningKey } from "../tools/offline";
 import { SignClient } from "../tools/monitor-token";
 
 export class StandInKms implements SignClient {

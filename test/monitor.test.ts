@@ -8,11 +8,11 @@
  * src/Tools/dotnet-monitor/Auth/ApiKey.
  */
 import * as assert from "assert";
-import { ARCHITECTURES } from "../infra/architecture";
+import { ARCHITECTURES } from "../model/architecture";
 import { MONITOR_API_KEY_ISSUER, MONITOR_KEY_DEPLOYER_ACTIONS } from "../infra/monitor-api-key";
 import { monitorJwkFromSpki } from "../infra/monitor-jwt";
 import { collectionRules } from "../infra/monitor";
-import { offlineKmsSigningKey } from "../stacks/offline";
+import { offlineKmsSigningKey } from "../tools/offline";
 import { mintMonitorToken } from "../tools/monitor-token";
 import { allStrings, countByType, json, ofType, one, plainStrings, RecordedResource, runProgram } from "./harness";
 import { StandInKms, verifyMonitorToken } from "./monitor-token-helpers";

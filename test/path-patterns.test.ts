@@ -3,7 +3,7 @@
 // `?` exactly one. The overlap answer is checked against brute force: every path up to a length over a small
 // alphabet, matched by both patterns with a regular expression (an implementation apart from ours).
 import * as assert from "assert";
-import { matchesPath, patternsOverlap } from "../stacks/path-patterns";
+import { matchesPath, patternsOverlap } from "../model/path-patterns";
 
 /** The pattern as a regular expression: `*` is `.*`, `?` is `.`, everything else itself. */
 const regex = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);

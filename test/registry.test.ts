@@ -1,11 +1,11 @@
-// services/services.json is the one list of services: the stacks read it (infra/catalog.ts), and so does the
+// services/services.json is the one list of services: the stacks read it (model/catalog.ts), and so does the
 // cross-architecture check; what cannot read it (the solution, the test project, the docs) is held to it here.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadRegistry, SERVICE_CATALOG, SERVICE_NAMES } from "../infra/catalog";
-import { projectRoot } from "../stacks/paths";
+import { loadRegistry, SERVICE_CATALOG, SERVICE_NAMES } from "../model/catalog";
+import { projectRoot } from "../model/paths";
 
 const root = projectRoot(__dirname);
 const read = (file: string) => fs.readFileSync(path.join(root, file), "utf8");

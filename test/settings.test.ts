@@ -2,9 +2,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { projectRoot } from "../stacks/paths";
+import { projectRoot } from "../model/paths";
 import { CONFIG_KEYS, DEFAULTS, isPrivateCidr, parseSettings } from "../stacks/settings";
-import { ARCHITECTURES } from "../infra/architecture";
+import { ARCHITECTURES } from "../model/architecture";
 
 const base = { architecture: "arm64" };
 

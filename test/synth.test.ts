@@ -3,8 +3,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { SECRET_SIG, SECRET_SIG_KEY } from "../stacks/offline";
-import { main, parseArgs, redact, summarize, TEXT_WIDTH, wrapPairs } from "../stacks/synth";
+import { SECRET_SIG, SECRET_SIG_KEY } from "../tools/offline";
+import { main, parseArgs, redact, summarize, TEXT_WIDTH, wrapPairs } from "../tools/synth";
 
 describe("npm run synth", () => {
     it("reads --stack and --json", () => {
@@ -96,7 +96,7 @@ describe("npm run synth", () => {
     });
 
     it("runs as a command without the engine's warning about an undefined output", () => {
-        const script = path.join(__dirname, "..", "stacks", "synth.js");
+        const script = path.join(__dirname, "..", "tools", "synth.js");
         const result = spawnSync(process.execPath, [script, "--stack", "arm64"], { encoding: "utf8", timeout: 60_000 });
         assert.strictEqual(result.status, 0, result.stderr);
         assert.match(result.stdout, /^Stack arm64: \d+ resources/);

@@ -9,9 +9,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { MOCK_ACCOUNT_ID, MOCK_REGION } from "../stacks/offline";
-import { parseServices } from "../stacks/services";
-import { SUPPORTED_FRAMEWORKS } from "../stacks/target-framework";
+import { MOCK_ACCOUNT_ID, MOCK_REGION } from "../tools/offline";
+import { parseServices } from "../model/services";
+import { SUPPORTED_FRAMEWORKS } from "../model/target-framework";
 import { json, ofType, one, RecordedResource, runProgram } from "./harness";
 
 const echo = { name: "echo", project: "test/fixtures/echo/Echo.Api", paths: ["/echo/*"] };

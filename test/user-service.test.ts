@@ -4,10 +4,10 @@
 // The cross-architecture check (services/scripts/verify-cross-arch.sh) publishes the same project for x64
 // and arm64 with that Dockerfile's own commands.
 import * as assert from "assert";
-import { ARCHITECTURES, architectureTraits } from "../infra/architecture";
+import { ARCHITECTURES, architectureTraits } from "../model/architecture";
 import * as fs from "fs";
 import * as path from "path";
-import { projectRoot } from "../stacks/paths";
+import { projectRoot } from "../model/paths";
 import { json, ofType, one, runProgram } from "./harness";
 
 const echo = { name: "echo", project: "test/fixtures/echo/Echo.Api", paths: ["/echo/*"], healthCheckPath: "/healthz", environment: { GREETING: "hello" } };

@@ -426,8 +426,8 @@ done
 
 # Fargate's smallest task, 0.25 vCPU / 512 MiB: a service fits when its memory after load is at most half of it (room
 # for the GC's growth and bursts). The cost per task-month at that size and at the stacks' default (512 CPU units /
-# 1024 MiB, stacks/settings.ts) comes from the stacks' own price table (infra/pricing.ts, compiled by `npm run build`).
-PRICING="$ROOT/bin/infra/pricing.js"
+# 1024 MiB, stacks/settings.ts) comes from the stacks' own price table (model/pricing.ts, compiled by `npm run build`).
+PRICING="$ROOT/bin/model/pricing.js"
 echo
 echo "Fargate's smallest task (256 CPU units / 512 MiB), for a service whose memory after load is at most 256 MiB:"
 echo
@@ -445,5 +445,5 @@ if [[ -f "$PRICING" ]] && command -v node >/dev/null; then
       console.log(`- ${arch}: $${month(256, 512)} per task-month at 256/512 against $${month(512, 1024)} at the default 512/1024`);
     }' "$PRICING"
 else
-  echo "- costs skipped: run \`npm run build\` first (bin/infra/pricing.js)"
+  echo "- costs skipped: run \`npm run build\` first (bin/model/pricing.js)"
 fi

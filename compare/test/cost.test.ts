@@ -4,7 +4,7 @@
  * with the database on.
  */
 import * as assert from "assert";
-import { DEFAULT_PRICES, HOURS_PER_MONTH } from "../../infra/pricing";
+import { DEFAULT_PRICES, HOURS_PER_MONTH } from "../../model/pricing";
 import { planTests } from "../../bench/run";
 import { ARTILLERY_WORKER, benchSeconds, experimentCost, stackCost, teardownWarnings } from "../cost";
 import { expectedDurations } from "../main";

@@ -27,10 +27,10 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Architecture, ARCHITECTURES, isArchitecture } from "../architecture";
+import { Architecture, ARCHITECTURES, isArchitecture } from "../../model/architecture";
 import { policyDocument, PolicyStatement } from "../iam";
 import { MONITOR_KEY_DEPLOYER_ACTIONS, MONITOR_KEY_SPEC, MONITOR_KEY_STACK_TAG } from "../monitor-api-key";
-import { ArgumentError } from "../validation";
+import { ArgumentError } from "../../model/validation";
 import { OIDC_AUDIENCE, oidcIssuer } from "./config";
 
 /**

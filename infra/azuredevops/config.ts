@@ -3,8 +3,8 @@
  * AzureDevOpsPipelines component takes (and refuses the retired static-key config keys). Pure: it reads nothing
  * itself; the program's config module hands it the raw values, the stack name and the environment.
  */
-import { Architecture, ARCHITECTURES, isArchitecture } from "../architecture";
-import { ConfigError } from "../validation";
+import { Architecture, ARCHITECTURES, isArchitecture } from "../../model/architecture";
+import { ConfigError } from "../../model/validation";
 
 /** The config key of the object, as errors name it. */
 export const CONFIG_KEY = "dotnet-fargate:azureDevOps";

@@ -5,8 +5,8 @@
  * connections and variable groups they use.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Architecture, ARCHITECTURES, isArchitecture } from "../architecture";
-import { ArgumentError } from "../validation";
+import { Architecture, ARCHITECTURES, isArchitecture } from "../../model/architecture";
+import { ArgumentError } from "../../model/validation";
 import { SESSION_DURATION_VARIABLE, SESSION_SECONDS } from "./aws-roles";
 import { AZURE_DEVOPS_DEFAULTS, type RepositorySettings } from "./config";
 // Only names the generated @pulumi/azuredevops package exports too, so swapping the binding is an import change.

@@ -10,7 +10,7 @@
 #      that the service's own dll is ReadyToRun code for that architecture (its PE machine field; crossgen2
 #      runs on this x64 host for both targets); for Native AOT, that no dll is left (the binary is the app).
 #      A service the registry builds Native AOT is built with services/Dockerfile too (as "<project>, monitored"):
-#      the program builds it that way when a dotnet-monitor sidecar watches it (stacks/services.ts withMonitorBuild).
+#      the program builds it that way when a dotnet-monitor sidecar watches it (model/services.ts withMonitorBuild).
 #      Dockerfile.aot's first RUN line installs the cross toolchain in the image; here the host has it
 #      (.ci/run installs clang, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross), so that line is not run;
 #   2b. runs the amd64 BookStore with the root filesystem read-only and a tmpfs /tmp (as in the task);

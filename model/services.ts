@@ -5,8 +5,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CONTAINER_PORT, HEALTH_CHECK_PATH, projectFile, SERVICE_CATALOG, SERVICE_DOCKERFILE, SERVICE_NAMES, SHUTDOWN_ENVIRONMENT } from "../infra/catalog";
-import { ConfigError } from "../infra/validation";
+import { CONTAINER_PORT, HEALTH_CHECK_PATH, projectFile, SERVICE_CATALOG, SERVICE_DOCKERFILE, SERVICE_NAMES, SHUTDOWN_ENVIRONMENT } from "./catalog";
+import { ConfigError } from "./validation";
 import { servicesDir } from "./paths";
 import { PATH_PATTERN_CHARACTERS, PATH_PATTERN_MAX_LENGTH, patternsOverlap } from "./path-patterns";
 import { credentialShape, parseSecretReference, SecretReference } from "./service-secrets";

@@ -12,11 +12,11 @@ import { createECDH, createHash, createPrivateKey, createPublicKey, KeyObject } 
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { azureDevOpsInvokeMock, fakeGuid } from "../infra/azuredevops/offline";
-import { loadConfig } from "./config";
-import { createStack } from "./program";
-import { projectRoot } from "./paths";
-import { PROJECT } from "./settings";
+import { azureDevOpsInvokeMock, fakeGuid } from "./azuredevops-offline";
+import { loadConfig } from "../stacks/config";
+import { createStack } from "../stacks/program";
+import { projectRoot } from "../model/paths";
+import { PROJECT } from "../stacks/settings";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
 export const MOCK_REGION = "eu-west-1";

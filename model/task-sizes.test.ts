@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { allowedMemory, FARGATE_CPU_UNITS, validateTaskSize } from "./fargate";
+import { allowedMemory, FARGATE_CPU_UNITS, validateTaskSize } from "./task-sizes";
 
 describe("Fargate task sizes", () => {
     const accepted: [number, number][] = [

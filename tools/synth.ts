@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import { PAT_ENV } from "../infra/azuredevops/config";
 import { evaluate, Evaluation, isSecretValue, OFFLINE_SECRET, RecordedResource, stackFileConfig, stackNames } from "./offline";
-import { PROJECT } from "./settings";
+import { PROJECT } from "../stacks/settings";
 
 export interface SynthOptions {
     readonly stack: string;

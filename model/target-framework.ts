@@ -13,7 +13,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError } from "../infra/validation";
+import { ConfigError } from "./validation";
 
 /**
  * Frameworks the Dockerfile builds and runs, with the aspnet runtime image's tag for each. .NET 8 and 9

@@ -7,8 +7,8 @@
  */
 import { spawnSync } from "child_process";
 import { stackNames } from "./offline";
-import { projectRoot } from "./paths";
-import { PROJECT } from "./settings";
+import { projectRoot } from "../model/paths";
+import { PROJECT } from "../stacks/settings";
 import { configPair, evaluateStack } from "./synth";
 
 export interface BuildImagesOptions {

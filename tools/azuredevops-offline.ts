@@ -3,7 +3,7 @@
  * The ids are made up but stable: derived from the names asked for, so tests can predict them.
  */
 import { createHash } from "crypto";
-import { TOKENS } from "./provider";
+import { TOKENS } from "../infra/azuredevops/provider";
 
 /** A GUID-shaped id derived from `text`. */
 export function fakeGuid(text: string): string {

@@ -8,7 +8,7 @@
  * name for one in the task's Region); Secrets Manager's "Resource: secret ARN" IAM guidance (a secret's ARN
  * ends in `-` and six random characters, so a partial ARN is granted as `<partial ARN>-??????`).
  */
-import { ConfigError } from "../infra/validation";
+import { ConfigError } from "./validation";
 
 /** A Secrets Manager secret, or a JSON key (and version) of it. */
 export interface SecretsManagerReference {
