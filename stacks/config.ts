@@ -3,7 +3,8 @@
  * validators in `settings.ts`, and fails before any resource is declared when a value is wrong.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ACCESS_KEY_ID_KEY, AzureDevOpsSettings, parseAzureDevOpsConfig, SECRET_ACCESS_KEY_KEY } from "../infra/azuredevops/config";
+import type { AzureDevOpsSettings } from "../infra/azuredevops/settings";
+import { ACCESS_KEY_ID_KEY, parseAzureDevOpsConfig, SECRET_ACCESS_KEY_KEY } from "./azuredevops-config";
 import { ConfigError } from "../model/validation";
 import { CONFIG_KEYS, key, parseSettings, PROJECT, StackSettings } from "./settings";
 

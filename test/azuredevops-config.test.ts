@@ -1,7 +1,7 @@
 // Table-driven tests of the azureDevOps config parser: defaults, every refusal with its exact text, the
 // retired fields, and the rule for the personal access token.
 import * as assert from "assert";
-import { parseAzureDevOpsConfig, ParseContext, requiredSecretVariables } from "../infra/azuredevops/config";
+import { parseAzureDevOpsConfig, ParseContext, requiredSecretVariables } from "../stacks/azuredevops-config";
 
 const PAT = "pat-value-never-printed";
 const ENV = { AZDO_PERSONAL_ACCESS_TOKEN: PAT };

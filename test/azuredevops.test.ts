@@ -12,7 +12,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { ARCHITECTURES } from "../model/architecture";
 import { boundaryPolicy, SESSION_DURATION_VARIABLE, SESSION_SECONDS } from "../infra/azuredevops/aws-roles";
-import { oidcIssuer } from "../infra/azuredevops/config";
+import { oidcIssuer } from "../infra/azuredevops/settings";
 import * as binding from "../infra/azuredevops/provider";
 import { definitionId, PIPELINE_FILES, pipelineNames } from "../infra/azuredevops/pipelines";
 import { projectRoot } from "../model/paths";

@@ -14,7 +14,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { Architecture, ARCHITECTURES } from "../model/architecture";
 import { SESSION_DURATION_VARIABLE } from "../infra/azuredevops/aws-roles";
-import { requiredSecretVariables } from "../infra/azuredevops/config";
+import { requiredSecretVariables } from "../stacks/azuredevops-config";
 import { PIPELINE_FILES, pipelineNames } from "../infra/azuredevops/pipelines";
 import { PROVIDER_VERSION } from "../infra/azuredevops/provider";
 import { projectRoot } from "../model/paths";

@@ -4,7 +4,7 @@
  * are stand-ins; inputs and the cost estimate are the program's own.
  */
 import * as fs from "fs";
-import { PAT_ENV } from "../infra/azuredevops/config";
+import { PAT_ENV } from "../stacks/azuredevops-config";
 import { evaluate, Evaluation, isSecretValue, OFFLINE_SECRET, RecordedResource, stackFileConfig, stackNames } from "./offline";
 import { PROJECT } from "../stacks/settings";
 

@@ -31,7 +31,7 @@ import { Architecture, ARCHITECTURES, isArchitecture } from "../../model/archite
 import { policyDocument, PolicyStatement } from "../iam";
 import { MONITOR_KEY_DEPLOYER_ACTIONS, MONITOR_KEY_SPEC, MONITOR_KEY_STACK_TAG } from "../monitor-api-key";
 import { ArgumentError } from "../../model/validation";
-import { OIDC_AUDIENCE, oidcIssuer } from "./config";
+import { OIDC_AUDIENCE, oidcIssuer } from "./settings";
 
 /**
  * Seconds the pipelines' AWS credentials last. A first `pulumi up` (image builds, NAT gateway, load

@@ -3,7 +3,7 @@
  * the pipelines, service connections and guards (Azure DevOps), wired so each connection assumes its own role.
  */
 import { PipelineRoles, connectionSubject, stateBucket } from "./aws-roles";
-import type { AzureDevOpsSettings } from "./config";
+import type { AzureDevOpsSettings } from "./settings";
 import { AzureDevOpsPipelines, pipelineNames } from "./pipelines";
 
 /** Creates both sides; `roles.permissionsBoundaryArn` is the boundary every other role of the stack must carry. */

@@ -1,5 +1,5 @@
 // The Azure DevOps part of the program: config parsing, the component, and the provider binding.
-export * from "./config";
+export * from "./settings";
 export * from "./pipelines";
 export * as azuredevops from "./provider";
 export * from "./aws-roles";

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Architecture, ARCHITECTURES, isArchitecture } from "../../model/architecture";
 import { ArgumentError } from "../../model/validation";
 import { SESSION_DURATION_VARIABLE, SESSION_SECONDS } from "./aws-roles";
-import { AZURE_DEVOPS_DEFAULTS, type RepositorySettings } from "./config";
+import { AZURE_DEVOPS_DEFAULTS, type RepositorySettings } from "./settings";
 // Only names the generated @pulumi/azuredevops package exports too, so swapping the binding is an import change.
 import {
     BranchPolicyBuildValidation,
