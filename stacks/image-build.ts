@@ -5,7 +5,6 @@
  * what the pipeline's build check compiles is what a deploy pushes.
  */
 import * as path from "path";
-import { architectureTraits } from "../model/architecture";
 import { stageImageContext } from "../infra/image-context";
 import { repositoryName } from "../model/naming";
 import { ServiceImage } from "../infra/service-image";
@@ -57,8 +56,8 @@ export function imageBuild(stack: string, spec: ImageSource, platform: string): 
  * The stack's image of `source`, built for the stack's platform from its staged context and pushed to its own
  * repository (`<project>-<stack>/<source.name>`): the services' images and the program's own (MonitorTls, TaskInfo).
  */
-export function stackImage(resourceName: string, stack: string, source: ImageSource, settings: Pick<StackSettings, "architecture" | "imageRetentionCount">): ServiceImage {
-    const platform = architectureTraits(settings.architecture).platform;
+export function stackImage(resourceName: string, stack: string, source: ImageSource, settings: Pick<StackSettings, "traits" | "imageRetentionCount">): ServiceImage {
+    const platform = settings.traits.platform;
     const build = imageBuild(stack, source, platform);
     return new ServiceImage(resourceName, {
         repositoryName: repositoryName(PROJECT, stack, source.name),

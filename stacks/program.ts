@@ -4,7 +4,6 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { architectureTraits } from "../model/architecture";
 import { createDelivery } from "../infra/azuredevops/delivery";
 import { connectionStringFor, Database } from "../infra/database";
 import { FargateService, SecretEnvironment } from "../infra/fargate-service";
@@ -175,7 +174,7 @@ function createDatabase(prefix: string, settings: StackConfig["settings"], netwo
         ...own,
         vpcId: network.vpcId,
         subnetIds: network.privateSubnetIds,
-        instanceClass: architectureTraits(settings.architecture).databaseClasses[database.size],
+        instanceClass: settings.traits.databaseClasses[database.size],
         engineVersion: database.engineVersion,
         allocatedStorageGb: database.allocatedStorageGb,
         backupRetentionDays: database.backupRetentionDays,
@@ -242,7 +241,6 @@ function deployService(spec: ServiceSpec, shared: Shared) {
     const { stack, prefix, settings, network, loadBalancer, cluster, identity, region, monitor, database, permissionsBoundary, taskInfo } = shared;
     const ownDatabase = spec.database ? createDatabase(prefix, settings, network, spec.name) : undefined;
     const store = database && spec.name === DATABASE_SERVICE ? databaseAccess(database) : ownDatabase && ownDatabaseAccess(spec, ownDatabase);
-    const traits = architectureTraits(settings.architecture);
     const name = `${prefix}-${spec.name}`;
     const image = stackImage(name, stack, spec, settings);
     const monitoring = monitor && settings.monitor.services.includes(spec.name)
@@ -265,7 +263,7 @@ function deployService(spec: ServiceSpec, shared: Shared) {
         repositoryArn: image.repositoryArn,
         cpu: settings.taskCpu,
         memory: settings.taskMemory,
-        cpuArchitecture: traits.cpuArchitecture,
+        cpuArchitecture: settings.traits.cpuArchitecture,
         desiredCount: settings.desiredCount,
         logRetentionDays: settings.logRetentionDays,
         autoscaling: settings.autoscaling.enabled ? settings.autoscaling : undefined,

@@ -2,7 +2,7 @@
  * The stack's settings: every config key, its default, and its validation, as pure functions.
  * `stacks/config.ts` feeds these from `pulumi.Config`; tests feed them directly.
  */
-import { Architecture, ARCHITECTURES, DATABASE_SIZES, DatabaseSize, isArchitecture } from "../model/architecture";
+import { Architecture, ARCHITECTURES, architectureTraits, ArchitectureTraits, DATABASE_SIZES, DatabaseSize, isArchitecture } from "../model/architecture";
 import { DATABASE_ENGINE_VERSIONS } from "../infra/database";
 import { DEFAULT_SERVICES, ServiceName } from "../model/catalog";
 import { CollectionRuleSettings } from "../infra/monitor";
@@ -88,6 +88,8 @@ export interface DatabaseSettings {
 
 export interface StackSettings {
     readonly architecture: Architecture;
+    /** What the architecture decides (platform, cpuArchitecture, database classes), resolved once here for every consumer. */
+    readonly traits: ArchitectureTraits;
     /** The deployed services' names, in config order. */
     readonly services: readonly ServiceName[];
     /** Each deployed service as the program builds, routes and runs it (built-in or the user's own). */
@@ -187,6 +189,7 @@ export function parseSettings(raw: RawSettings, root: string = projectRoot()): S
 
     return {
         architecture,
+        traits: architectureTraits(architecture),
         services,
         serviceSpecs,
         taskCpu: taskCpu as number,

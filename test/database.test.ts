@@ -12,11 +12,11 @@
  * property names are @pulumi/aws's (rds/instance.d.ts, the version in package-lock.json).
  */
 import * as assert from "assert";
-import { ARCHITECTURES, architectureTraits } from "../model/architecture";
+import { ARCHITECTURES } from "../model/architecture";
 import { Database, DATABASE_ROOT_CERTIFICATE } from "../infra/database";
 import { DEFAULT_PRICES, HOURS_PER_MONTH } from "../model/pricing";
 import { MOCK_ACCOUNT_ID, MOCK_REGION } from "../tools/offline";
-import { json, ofType, one, RecordedResource, runProgram } from "./harness";
+import { EXPECTED, json, ofType, one, RecordedResource, runProgram } from "./harness";
 
 const T = {
     instance: "aws:rds/instance:Instance",
@@ -46,7 +46,7 @@ for (const stack of ARCHITECTURES) {
         it("runs PostgreSQL 17 on the architecture's instance class, private, encrypted, backed up, protected", () => {
             const instance = one(resources, T.instance, `${db}-db`).inputs;
             assert.strictEqual(instance.instanceClass, stack === "arm64" ? "db.t4g.small" : "db.t3.small");
-            assert.strictEqual(instance.instanceClass, architectureTraits(stack).databaseClasses.small);
+            assert.strictEqual(instance.instanceClass, EXPECTED[stack].smallDatabase);
             assert.deepStrictEqual(
                 [instance.engine, instance.engineVersion, instance.dbName, instance.username, instance.port],
                 ["postgres", "17", "bookstore", "bookstore_admin", 5432],
@@ -119,7 +119,7 @@ for (const stack of ARCHITECTURES) {
             assert.deepStrictEqual({ ...outputs.database, secretArn: undefined }, {
                 engine: "postgres",
                 engineVersion: "17",
-                instanceClass: architectureTraits(stack).databaseClasses.small,
+                instanceClass: EXPECTED[stack].smallDatabase,
                 address: `${db}.abcdefghijkl.${MOCK_REGION}.rds.amazonaws.com`,
                 port: 5432,
                 secretArn: undefined,

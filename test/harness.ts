@@ -6,6 +6,15 @@ import { evaluate, Evaluation, InvokeHandler, isSecretValue, RecordedResource, s
 import { PROJECT } from "../stacks/settings";
 
 export type { RecordedResource } from "../tools/offline";
+
+/**
+ * What each stack must get from its architecture, written out as AWS and BuildKit spell it (not read from
+ * model/architecture.ts), so a wrong entry there fails the tests instead of moving them along.
+ */
+export const EXPECTED = {
+    arm64: { platform: "linux/arm64", cpuArchitecture: "ARM64", smallDatabase: "db.t4g.small" },
+    amd64: { platform: "linux/amd64", cpuArchitecture: "X86_64", smallDatabase: "db.t3.small" },
+} as const;
 export { stackFileConfig } from "../tools/offline";
 
 export interface RunOptions {

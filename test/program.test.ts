@@ -6,13 +6,13 @@
  * what awsx's Vpc builds inside itself (a remote component: only its inputs are visible here).
  */
 import * as assert from "assert";
-import { ARCHITECTURES, architectureTraits } from "../model/architecture";
+import { ARCHITECTURES } from "../model/architecture";
 import { DEFAULT_PRICES, HOURS_PER_MONTH } from "../model/pricing";
 import * as fs from "fs";
 import * as path from "path";
 import { projectRoot, servicesDir } from "../model/paths";
 import { MOCK_ACCOUNT_ID, MOCK_REGION, RecordingMocks } from "../tools/offline";
-import { allStrings, countByType, isSecret, json, ofType, one, plainStrings, RecordedResource, runProgram, unwrap } from "./harness";
+import { allStrings, countByType, EXPECTED, isSecret, json, ofType, one, plainStrings, RecordedResource, runProgram, unwrap } from "./harness";
 
 const sorted = <U>(items: U[]): U[] => [...items].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
 
@@ -40,7 +40,7 @@ const T = {
 
 for (const stack of ARCHITECTURES) {
     describe(`stack ${stack} (Pulumi.${stack}.yaml)`, () => {
-        const traits = architectureTraits(stack);
+        const traits = EXPECTED[stack];
         const prefix = `dotnet-fargate-${stack}`;
         let resources: RecordedResource[];
         let outputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -4,11 +4,11 @@
 // The cross-architecture check (services/scripts/verify-cross-arch.sh) publishes the same project for x64
 // and arm64 with that Dockerfile's own commands.
 import * as assert from "assert";
-import { ARCHITECTURES, architectureTraits } from "../model/architecture";
+import { ARCHITECTURES } from "../model/architecture";
 import * as fs from "fs";
 import * as path from "path";
 import { projectRoot } from "../model/paths";
-import { json, ofType, one, runProgram } from "./harness";
+import { EXPECTED, json, ofType, one, runProgram } from "./harness";
 
 const echo = { name: "echo", project: "test/fixtures/echo/Echo.Api", paths: ["/echo/*"], healthCheckPath: "/healthz", environment: { GREETING: "hello" } };
 
@@ -23,7 +23,7 @@ for (const stack of ARCHITECTURES) {
         it("gets its own repository and an image built from its folder with our Dockerfile, for the stack's platform", () => {
             assert.strictEqual(one(resources, "aws:ecr/repository:Repository", `${name}-repo`).inputs.name, `dotnet-fargate-${stack}/echo`);
             const image = one(resources, "docker-build:index:Image", `${name}-image`);
-            assert.deepStrictEqual(image.inputs.platforms, [architectureTraits(stack).platform]);
+            assert.deepStrictEqual(image.inputs.platforms, [EXPECTED[stack].platform]);
             // Its own staged context, laid out from test/fixtures/echo, with our Dockerfile.
             assert.strictEqual(image.inputs.context.location, `.build/images/${stack}/echo`);
             assert.ok(fs.existsSync(path.join(projectRoot(), image.inputs.context.location, "Echo.Api", "Program.cs")));
@@ -37,7 +37,7 @@ for (const stack of ARCHITECTURES) {
 
         it("runs as a Fargate service on the stack's CPU architecture, with its environment, routed by its paths", () => {
             const task = one(resources, "aws:ecs/taskDefinition:TaskDefinition", `${name}-task`);
-            assert.strictEqual(task.inputs.runtimePlatform.cpuArchitecture, architectureTraits(stack).cpuArchitecture);
+            assert.strictEqual(task.inputs.runtimePlatform.cpuArchitecture, EXPECTED[stack].cpuArchitecture);
             const [app] = json(task.inputs.containerDefinitions);
             assert.strictEqual(app.user, "1654");
             assert.strictEqual(app.readonlyRootFilesystem, true);
