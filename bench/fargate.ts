@@ -16,15 +16,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
+import type { LoadGeneratorPlacement } from "../model/stack-outputs";
 import { ArtilleryError, ArtilleryRun, artilleryBin, parseArtilleryReport } from "./artillery";
 
 /** Where the stack lets the workers run (the stack output `loadGenerator`). */
-export interface LoadGeneratorPlacement {
-    readonly region: string;
-    readonly subnetIds: readonly string[];
-    readonly securityGroupId: string;
-}
-
 export interface FargateOptions {
     readonly count: number;
     readonly region: string;

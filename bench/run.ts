@@ -7,6 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { Architecture } from "../model/architecture";
+import { DEFAULT_TASK_SIZE } from "../model/task-sizes";
 import { notMeasured, readContainerInsights } from "./cloudwatch";
 import { cloudWatchNatReader, NatReader } from "./nat-gateway";
 import { buildServices, dotnetCommand, LOCAL_SERVICES, ProcSampler, REPO_ROOT, RunningService, startServices, stopProcess } from "./local";
@@ -17,7 +18,8 @@ import { awsProcessors, localProcessors, ProcessorReading, StackTasks } from "./
 import { artilleryBin, runArtillery } from "./artillery";
 import { MIN_PHASE_STEP_S } from "./capacity-phases";
 import { CpuCap, createCpuCap, NoCpuCap } from "./cpu-cap";
-import { checkAwsCredentials, fargateRunner, LoadGeneratorPlacement } from "./fargate";
+import { checkAwsCredentials, fargateRunner } from "./fargate";
+import type { LoadGeneratorPlacement } from "../model/stack-outputs";
 import { writeReports } from "./report";
 import { BenchResults, currentMachine, RESULTS_DIR, RESULTS_FORMAT, TasksSource, writeResults } from "./results";
 import { preflight, runBenchmark, ScriptRunner, Target } from "./runner";
@@ -478,11 +480,8 @@ function localUserServices(options: CliOptions, architecture: Architecture, log:
     }
 }
 
-/**
- * What a local run stands for: the stacks' default task (stacks/settings.ts DEFAULTS.taskCpu / taskMemory; a
- * test keeps them equal). Its CPU is the services' cap; both price the local figures.
- */
-export const LOCAL_TASK_SIZE = { cpu: 512, memory: 1024 } as const;
+/** What a local run stands for: the stacks' default task. Its CPU is the services' cap; both price the local figures. */
+export const LOCAL_TASK_SIZE = DEFAULT_TASK_SIZE;
 
 /**
  * --local: a CPU cgroup per service that holds it to a task's CPU (LOCAL_TASK_SIZE.cpu units), as each service is

@@ -2,10 +2,11 @@
  * Reads a stack's outputs with `pulumi stack output --json --stack <name>`. The command runner is
  * injectable so tests can fake the CLI; every failure becomes a StackError that says what to do.
  */
-import { LoadGeneratorPlacement } from "./fargate";
 import { execFile } from "child_process";
 import { Architecture, ARCHITECTURES, isArchitecture } from "../model/architecture";
 import { TaskSize } from "../model/pricing";
+import { LoadGeneratorPlacement, StackOutputValues } from "../model/stack-outputs";
+import { DEFAULT_TASK_SIZE } from "../model/task-sizes";
 
 export interface StackOutputs {
     readonly stack: string;
@@ -90,7 +91,8 @@ export function parseStackOutputs(stack: string, outputs: unknown): StackOutputs
     if (typeof outputs !== "object" || outputs === null || Array.isArray(outputs)) {
         throw new StackError(`Stack "${stack}" has no outputs; has it been deployed (\`pulumi up --stack ${stack}\`)?`);
     }
-    const o = outputs as Record<string, unknown>;
+    // The contract's names (model/stack-outputs.ts): a renamed output fails to compile here.
+    const o = outputs as { readonly [K in keyof StackOutputValues]?: unknown };
     if (typeof o.url !== "string" || o.url === "") {
         throw new StackError(
             `Stack "${stack}" has no \`url\` output; has it been deployed (\`pulumi up --stack ${stack}\`)? Outputs present: ${
@@ -112,7 +114,7 @@ export function parseStackOutputs(stack: string, outputs: unknown): StackOutputs
     }
     const ts = o.taskSize as { cpu?: unknown; memory?: unknown } | undefined;
     const taskSize: TaskSize =
-        ts && typeof ts.cpu === "number" && typeof ts.memory === "number" ? { cpu: ts.cpu, memory: ts.memory } : { cpu: 512, memory: 1024 };
+        ts && typeof ts.cpu === "number" && typeof ts.memory === "number" ? { cpu: ts.cpu, memory: ts.memory } : DEFAULT_TASK_SIZE;
     const serviceNames = stringRecord(o.serviceNames);
     const logGroupNames = o.logGroupNames === undefined ? undefined : stringRecord(o.logGroupNames);
     const desiredCount = o.desiredCount;

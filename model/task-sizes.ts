@@ -23,6 +23,9 @@ const SIZES: ReadonlyMap<number, MemoryRange> = new Map<number, MemoryRange>([
     [16384, { min: 32768, max: 122880, step: 8192 }],
 ]);
 
+/** The task size a stack gets when its file sets none (`taskCpu`, `taskMemory`), and the size a local run is priced as. */
+export const DEFAULT_TASK_SIZE = { cpu: 512, memory: 1024 } as const;
+
 /** The CPU values Fargate accepts, in CPU units. */
 export const FARGATE_CPU_UNITS: readonly number[] = [...SIZES.keys()];
 

@@ -16,13 +16,14 @@ import { ServiceSecret, ServiceSpec } from "../model/services";
 import { attachMonitor, createMonitorShared } from "./monitoring";
 import { stackImage } from "./image-build";
 import { taskInfoImage } from "./task-info";
+import type { Architecture } from "../model/architecture";
+import type { StackOutputValues } from "../model/stack-outputs";
 import { ServiceImage } from "../infra/service-image";
 import { DATABASE_SERVICE, PROJECT } from "./settings";
 
-
 export interface StackOutputs {
     readonly url: pulumi.Output<string>;
-    readonly architecture: string;
+    readonly architecture: Architecture;
     readonly images: Record<string, pulumi.Output<string>>;
     readonly clusterName: pulumi.Output<string>;
     readonly serviceNames: Record<string, pulumi.Output<string>>;
@@ -64,6 +65,9 @@ export interface StackOutputs {
         readonly securityGroupId: pulumi.Output<string>;
     };
 }
+
+/** Compile-time only: the outputs, once resolved, are what model/stack-outputs.ts promises the benchmark and compare. */
+export const resolvedOutputs = (outputs: pulumi.Unwrap<StackOutputs>): StackOutputValues => outputs;
 
 export function createStack(config: StackConfig): StackOutputs {
     const { settings, stack } = config;

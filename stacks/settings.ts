@@ -7,7 +7,7 @@ import { DATABASE_ENGINE_VERSIONS } from "../infra/database";
 import { DEFAULT_SERVICES, ServiceName } from "../model/catalog";
 import { CollectionRuleSettings } from "../infra/monitor";
 import { SIGNER_ARN, SIGNER_ARN_EXPECTED } from "../infra/monitor-api-key";
-import { validateTaskSize } from "../model/task-sizes";
+import { DEFAULT_TASK_SIZE, validateTaskSize } from "../model/task-sizes";
 import { autoscalingProblem } from "../infra/fargate-service";
 import { CERTIFICATE_ARN_EXPECTED, isCertificateArn } from "../infra/load-balancer";
 import { isPinnedTag } from "../model/naming";
@@ -114,8 +114,8 @@ export type RawSettings = Readonly<Record<string, unknown>>;
 /** Defaults, also declared in Pulumi.yaml (a test keeps the two equal). */
 export const DEFAULTS = {
     services: [...DEFAULT_SERVICES] as ServiceName[],
-    taskCpu: 512,
-    taskMemory: 1024,
+    taskCpu: DEFAULT_TASK_SIZE.cpu as number,
+    taskMemory: DEFAULT_TASK_SIZE.memory as number,
     desiredCount: 1,
     autoscaling: { enabled: false, minCount: 1, maxCount: 4, targetCpuPercent: 60 },
     natStrategy: "single" as NatStrategy,
