@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { cpuTicks, TICKS_PER_S } from "./artillery";
 import { CFS_PERIOD_US, createCpuCap, findHierarchy, quotaFor } from "./cpu-cap";
-import { LOCAL_TASK_SIZE } from "./run";
+import { LOCAL_TASK_SIZE } from "./local-run";
 import { DEFAULTS } from "../stacks/settings";
 
 /** A fake /sys/fs/cgroup and /proc/self/cgroup in a temp dir. */

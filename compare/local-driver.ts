@@ -7,7 +7,9 @@
  */
 import * as fs from "fs";
 import { isProcessAlive } from "../bench/local";
-import { CliOptions, corePinning, LocalState, MainDeps, parseCli, planTests, startLocal, stopLocal } from "../bench/run";
+import { CliOptions, MainDeps, parseCli } from "../bench/options";
+import { corePinning, LocalState, startLocal, stopLocal } from "../bench/local-run";
+import { planTests } from "../bench/run";
 import { currentMachine } from "../bench/results";
 import { Target } from "../bench/runner";
 import { Driver } from "./flow";

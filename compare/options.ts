@@ -2,7 +2,7 @@
  * `npm run compare -- [--local] [--yes] [--keep] [--cleanup] [benchmark flags]`: compare's own flags; every
  * other flag is the benchmark's (bench/run.ts), checked by its parser before anything starts.
  */
-import { CliOptions, parseCli } from "../bench/run";
+import { CliOptions, parseCli } from "../bench/options";
 
 export const COMPARE_STACKS = ["arm64", "amd64"] as const;
 
