@@ -17,9 +17,19 @@ const root = projectRoot(__dirname);
 const packageDir = path.join(root, PACKAGE_DIR);
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, "utf8"));
 
+const scratchDirs: string[] = [];
+after(() => scratchDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+/** An empty folder under the system's temporary folder, removed when the tests end. */
+function scratchDir(prefix: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    scratchDirs.push(dir);
+    return dir;
+}
+
 /** A copy of the package under a scratch repository root, for runs that write. */
 function scratchRoot(): string {
-    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "azuredevops-sdk-"));
+    const scratch = scratchDir("azuredevops-sdk-");
     fs.cpSync(packageDir, path.join(scratch, PACKAGE_DIR), { recursive: true });
     return scratch;
 }
@@ -94,7 +104,7 @@ describe("Azure DevOps binding: the generated package", () => {
 
 describe("Azure DevOps binding: bad schema input fails naming what is wrong", () => {
     it("a subset with a malformed version", () => {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "azuredevops-schema-")), SCHEMA_FILE);
+        const file = path.join(scratchDir("azuredevops-schema-"), SCHEMA_FILE);
         fs.writeFileSync(file, JSON.stringify({ ...readJson(path.join(packageDir, SCHEMA_FILE)), version: "3.15" }));
         assert.throws(() => readSubset(file), { message: `${file}: "version" is "3.15"; expected the plugin version, e.g. "3.15.0".` });
     });
@@ -185,7 +195,7 @@ describe("Azure DevOps binding: the declarations", () => {
     it("type-check strictly, and refuse a resource without its required inputs", () => {
         // Declaration files are never checked with skipLibCheck, and checking @pulumi/pulumi's too takes too long:
         // the package's declarations are checked as .ts copies, @pulumi/pulumi taken from the repository's install.
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "azuredevops-use-"));
+        const dir = scratchDir("azuredevops-use-");
         for (const file of (fs.readdirSync(packageDir, { recursive: true }) as string[]).filter((f) => f.endsWith(".d.ts"))) {
             fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
             fs.copyFileSync(path.join(packageDir, file), path.join(dir, file.replace(/\.d\.ts$/, ".ts")));
