@@ -1,7 +1,7 @@
 /**
  * The part of a Pulumi package schema the Azure DevOps binding generator reads, the subset of the provider's
  * schema it keeps in the repository, and the TypeScript spelling of the schema's types as the published Node.js
- * SDKs spell them (pulumi/pulumi pkg/codegen/nodejs/gen.go: `pulumi.Input<T | undefined>` for an optional input,
+ * SDKs spell them (pulumi/pulumi v3.259.0 pkg/codegen/nodejs/gen.go: `pulumi.Input<T | undefined>` for an optional input,
  * `inputs.X` and `outputs.X` for object types).
  */
 
