@@ -1,5 +1,5 @@
 /**
- * Entry point `pulumi up` runs (Pulumi.yaml `main: stacks/`): read and validate the stack's config,
+ * Entry point `pulumi up` runs (package.json `main`; Pulumi.yaml names none, so the CLI's program directory is the root): read and validate the stack's config,
  * declare the resources, export the outputs.
  */
 import { loadConfig } from "./config";

@@ -1,9 +1,9 @@
 // The whole program with Azure DevOps enabled and disabled, for both stack files: what each stack creates
 // in Azure DevOps and in IAM, where the pipelines point, who may assume which role, and that no secret
 // travels in plain text.
-// What the mocks cannot prove: that Azure DevOps and IAM accept these inputs, the provider plugin version the
-// engine would download (resource options are not visible to mocks; see the binding test below), URNs and
-// parentage, or that a real definition id is an integer (the mocks make ids up). The trust policy follows
+// What the mocks cannot prove: that Azure DevOps and IAM accept these inputs, that the engine finds and runs the
+// plugin version the requests ask for (the first describe reads those requests), URNs and parentage, or that a
+// real definition id is an integer (the mocks make ids up). The trust policy follows
 // aws/aws-toolkit-azure-devops v1.24.0 (README.md, example_cfn.yaml: issuer, audience, `sc://` subject) and the
 // session length src/lib/awsConnectionParameters.ts (aws.rolecredential.maxduration, 900 s when unset).
 import * as assert from "assert";
@@ -13,7 +13,7 @@ import { parse } from "yaml";
 import { ARCHITECTURES } from "../model/architecture";
 import { boundaryPolicy, SESSION_DURATION_VARIABLE, SESSION_SECONDS } from "../infra/azuredevops/aws-roles";
 import { oidcIssuer } from "../infra/azuredevops/settings";
-import * as binding from "../infra/azuredevops/provider";
+import * as mocksModule from "@pulumi/pulumi/runtime/mocks";
 import { definitionId, PIPELINE_FILES, pipelineNames } from "../infra/azuredevops/pipelines";
 import { projectRoot } from "../model/paths";
 import { MOCK_ACCOUNT_ID } from "../tools/offline";
@@ -96,37 +96,72 @@ function definitionVariablesUsed(file: string): string[] {
     return [...used].filter((name) => !defined.has(name) && !/^(Build|System|Agent|Pipeline)\./.test(name)).sort();
 }
 
-describe("Azure DevOps: the provider binding", () => {
-    const schema = JSON.parse(fs.readFileSync(path.join(root, "test/fixtures/azuredevops-schema-3.15.0.json"), "utf8"));
+/** What the engine is asked for, beyond what the mocks see: the plugin version and the options the package adds. */
+interface Request {
+    readonly type: string;
+    readonly name: string;
+    readonly version: string;
+    readonly additionalSecretOutputs: string[];
+    readonly aliasTypes: string[];
+}
 
-    it("pins plugin 3.15.0 and uses the provider's exact tokens", () => {
-        assert.strictEqual(binding.PROVIDER_VERSION, schema.pluginVersion);
-        const { provider, getProject, getGitRepository, getVariableGroup, ...resources } = binding.TOKENS;
-        assert.strictEqual(provider, schema.name);
-        assert.deepStrictEqual(Object.values(resources).sort(), Object.keys(schema.resources).sort());
-        assert.deepStrictEqual([getProject, getGitRepository, getVariableGroup].sort(), Object.keys(schema.functions).sort());
+/**
+ * Runs `body` while recording each resource registration and invoke the mock monitor receives. The mocks hand
+ * tests a resource's type, name and inputs only; the version, secret outputs and aliases travel in the request
+ * (@pulumi/pulumi runtime/resource.js sets them on RegisterResourceRequest, runtime/invoke.js the invoke's version).
+ */
+async function recordingRequests<T>(body: () => Promise<T>): Promise<{ result: T; resources: Request[]; invokes: Request[] }> {
+    const monitor = mocksModule.MockMonitor.prototype as any;
+    const [register, invoke] = [monitor.registerResource, monitor.invoke];
+    const resources: Request[] = [];
+    const invokes: Request[] = [];
+    monitor.registerResource = function (req: any, callback: unknown) {
+        resources.push({
+            type: req.getType(), name: req.getName(), version: req.getVersion(),
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+            aliasTypes: req.getAliasesList().map((a: any) => a.getSpec()?.getType()).filter((t: string | undefined) => t),
+        });
+        return register.call(this, req, callback);
+    };
+    monitor.invoke = function (req: any, callback: unknown) {
+        invokes.push({ type: req.getTok(), name: "", version: req.getVersion(), additionalSecretOutputs: [], aliasTypes: [] });
+        return invoke.call(this, req, callback);
+    };
+    try {
+        return { result: await body(), resources, invokes };
+    } finally {
+        [monitor.registerResource, monitor.invoke] = [register, invoke];
+    }
+}
+
+describe("Azure DevOps: what the program asks the engine for through @pulumi/azuredevops (sdk/azuredevops)", () => {
+    const requests: { resources: Request[]; invokes: Request[] } = { resources: [], invokes: [] };
+    const subset = JSON.parse(fs.readFileSync(path.join(root, "sdk/azuredevops/schema.json"), "utf8"));
+    before(async () => {
+        ({ resources: requests.resources, invokes: requests.invokes } = await recordingRequests(() => run("arm64", ENABLED)));
+    });
+    const azdo = (r: Request) => r.type.startsWith("azuredevops:") || r.type === T.provider;
+
+    it("asks for plugin azuredevops 3.15.0 for every Azure DevOps resource, the provider and every invoke", () => {
+        const requested = [...requests.resources.filter(azdo), ...requests.invokes.filter(azdo)];
+        assert.strictEqual(requested.length, 1 + 2 + 2 + 1 + 2 + 4 + 4, requested.map((r) => r.type).join(", "));
+        assert.deepStrictEqual([...new Set(requested.map((r) => r.version))], ["3.15.0"]);
+        // Every other resource keeps its own package's version: the pin is the package's, not a global one.
+        assert.ok(requests.resources.some((r) => r.type.startsWith("aws:") && r.version !== "3.15.0"));
     });
 
-    it("sends only properties the schema declares, and every one it requires, for each resource the program creates", async () => {
-        const { resources } = await run("arm64", ENABLED);
-        for (const r of resources.filter((x) => x.type in schema.resources)) {
-            const declared = schema.resources[r.type];
-            const sent = Object.keys(r.inputs).filter((k) => r.inputs[k] !== undefined);
-            assert.deepStrictEqual(sent.filter((k) => !declared.inputs.includes(k)), [], `${r.type}: undeclared inputs`);
-            assert.deepStrictEqual(declared.required.filter((k: string) => !sent.includes(k)), [], `${r.type}: missing required inputs`);
-        }
+    it("uses exactly the resources and invokes the schema subset holds, by the provider's tokens", () => {
+        const used = (list: Request[]) => [...new Set(list.filter(azdo).map((r) => r.type))].sort();
+        assert.deepStrictEqual(used(requests.resources), [T.provider, ...Object.keys(subset.resources)].sort());
+        assert.deepStrictEqual(used(requests.invokes), Object.keys(subset.functions).sort());
     });
 
-    it("matches the mirrored schema excerpt in the shared reference where both have a token", function () {
-        const file = path.join(root, "..", "shared", "reference", "azuredevops-provider-schema.json");
-        if (!fs.existsSync(file)) {
-            this.skip();
+    it("marks the AWS connection's key outputs secret, and carries the branch policy's former token as an alias", () => {
+        for (const r of requests.resources.filter((x) => x.type === T.endpoint)) {
+            assert.deepStrictEqual(r.additionalSecretOutputs, ["secretAccessKey", "sessionToken"], r.name);
         }
-        const reference = JSON.parse(fs.readFileSync(file, "utf8"));
-        assert.strictEqual(reference.pluginVersion, schema.pluginVersion);
-        for (const token of Object.keys(reference.resources).filter((t) => t in schema.resources)) {
-            assert.deepStrictEqual(Object.keys(reference.resources[token].inputProperties ?? {}).filter((k) => !schema.resources[token].inputs.includes(k)), [], token);
-        }
+        const [policy] = requests.resources.filter((x) => x.type === T.policy);
+        assert.deepStrictEqual(policy.aliasTypes, ["azuredevops:Policy/branchPolicyBuildValidation:BranchPolicyBuildValidation"]);
     });
 
     it("turns a definition id into the number the branch policy takes", () => {

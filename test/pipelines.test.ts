@@ -16,7 +16,8 @@ import { Architecture, ARCHITECTURES } from "../model/architecture";
 import { SESSION_DURATION_VARIABLE } from "../infra/azuredevops/aws-roles";
 import { requiredSecretVariables } from "../stacks/azuredevops-config";
 import { PIPELINE_FILES, pipelineNames } from "../infra/azuredevops/pipelines";
-import { PROVIDER_VERSION } from "../infra/azuredevops/provider";
+// The plugin version the package asks the engine for (its utilities.getVersion reads this field).
+import { version as PROVIDER_VERSION } from "@pulumi/azuredevops/package.json";
 import { projectRoot } from "../model/paths";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

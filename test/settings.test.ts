@@ -120,7 +120,12 @@ describe("project and stack files", () => {
         for (const [name, entry] of Object.entries(declared)) {
             assert.ok(entry.description && entry.description.length > 20, `${name} needs a description`);
         }
-        assert.strictEqual(project.main, "stacks/");
+        // No `main`: the program directory is the root, where node_modules is, so `pulumi install` and
+        // `pulumi plugin ls --project` find the plugins; the entry point is package.json's `main`
+        // (pulumi/pulumi v3.259.0 sdk/nodejs/cmd/run/run.ts reads it when Pulumi.yaml names none).
+        assert.strictEqual(project.main, undefined);
+        const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+        assert.ok(fs.existsSync(path.join(root, manifest.main)), `package.json main ${manifest.main}`);
         assert.strictEqual(project.name, "dotnet-fargate");
     });
 

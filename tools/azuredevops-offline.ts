@@ -3,7 +3,6 @@
  * The ids are made up but stable: derived from the names asked for, so tests can predict them.
  */
 import { createHash } from "crypto";
-import { TOKENS } from "../infra/azuredevops/provider";
 
 /** A GUID-shaped id derived from `text`. */
 export function fakeGuid(text: string): string {
@@ -19,6 +18,13 @@ export const mockRepositoryId = (projectId: string, name: string): string => fak
 /** The id the mocks give the variable group named `name`: a positive integer in a string, as the provider reports it. */
 export const mockVariableGroupId = (projectId: string, name: string): string =>
     String(1 + (parseInt(fakeGuid(`group:${projectId}/${name}`).slice(0, 6), 16) % 1000));
+
+/** The invoke tokens answered here, as the provider's schema (sdk/azuredevops/schema.json) names them. */
+const TOKENS = {
+    getProject: "azuredevops:index/getProject:getProject",
+    getGitRepository: "azuredevops:index/getGitRepository:getGitRepository",
+    getVariableGroup: "azuredevops:index/getVariableGroup:getVariableGroup",
+} as const;
 
 /** Answers getProject, getGitRepository and getVariableGroup; undefined for any other token (not mine). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

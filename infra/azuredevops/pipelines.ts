@@ -9,12 +9,10 @@ import { Architecture, ARCHITECTURES, isArchitecture } from "../../model/archite
 import { ArgumentError } from "../../model/validation";
 import { SESSION_DURATION_VARIABLE, SESSION_SECONDS } from "./aws-roles";
 import { AZURE_DEVOPS_DEFAULTS, type RepositorySettings } from "./settings";
-// Only names the generated @pulumi/azuredevops package exports too, so swapping the binding is an import change.
+// The generated binding (sdk/azuredevops), under the published SDK's names: swapping in the published package changes nothing here.
 import {
     BranchPolicyBuildValidation,
     BuildDefinition,
-    BuildDefinitionRepository,
-    BuildDefinitionVariable,
     CheckBranchControl,
     getGitRepositoryOutput,
     getProjectOutput,
@@ -22,7 +20,8 @@ import {
     PipelineAuthorization,
     Provider,
     ServiceEndpointAws,
-} from "./provider";
+    types,
+} from "@pulumi/azuredevops";
 
 /** The pipeline YAML files, relative to the repository root: one deploy file per stack, one for pull requests. */
 export const PIPELINE_FILES = {
@@ -87,8 +86,8 @@ interface Context {
     readonly name: string;
     readonly projectId: pulumi.Output<string>;
     readonly childOpts: pulumi.CustomResourceOptions;
-    readonly withYaml: (ymlPath: string) => BuildDefinitionRepository;
-    readonly variables: (sessionSeconds: number) => BuildDefinitionVariable[];
+    readonly withYaml: (ymlPath: string) => types.input.BuildDefinitionRepository;
+    readonly variables: (sessionSeconds: number) => types.input.BuildDefinitionVariable[];
     readonly defaultBranchRef: pulumi.Output<string>;
 }
 
@@ -120,7 +119,7 @@ export class AzureDevOpsPipelines extends pulumi.ComponentResource {
             args.repository.type === "azureRepos"
                 ? getGitRepositoryOutput({ projectId, name: args.repository.name }, childOpts).id
                 : undefined;
-        const repository: BuildDefinitionRepository =
+        const repository: types.input.BuildDefinitionRepository =
             args.repository.type === "azureRepos"
                 ? { repoType: "TfsGit", repoId: repositoryId as pulumi.Output<string>, branchName: defaultBranchRef }
                 : { repoType: "GitHub", repoId: args.repository.name, branchName: defaultBranchRef, serviceConnectionId: args.repository.serviceConnectionId };

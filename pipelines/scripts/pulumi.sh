@@ -24,13 +24,13 @@ for name in PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE PULUMI_ACCESS_TOKEN AZDO
   fi
 done
 
-# The plugin version the program pins (PROVIDER_VERSION in infra/azuredevops/provider.ts), read from there so it
-# is written in one place. The program's binding is not the generated npm package, so the CLI cannot learn from
-# package.json that it needs the plugin: it is installed before any other command.
-provider_file="infra/azuredevops/provider.ts"
-[[ -f "$provider_file" ]] || fail "$provider_file not found: run this from the repository root"
-plugin_version="$(sed -n 's/^export const PROVIDER_VERSION = "\([0-9][0-9.]*\)";$/\1/p' "$provider_file")"
-[[ -n "$plugin_version" ]] || fail "no 'export const PROVIDER_VERSION = \"x.y.z\";' line in $provider_file"
+# The plugin version the program's @pulumi/azuredevops package asks for (sdk/azuredevops/pulumi-plugin.json, written
+# by its generator), read from there so it is written in one place. Installed before any other command, so a plugin
+# the agent cannot fetch fails here, named, rather than in the middle of a preview.
+plugin_file="sdk/azuredevops/pulumi-plugin.json"
+[[ -f "$plugin_file" ]] || fail "$plugin_file not found: run this from the repository root"
+plugin_version="$(sed -n 's/^  "version": "\([0-9][0-9.]*\)",\{0,1\}$/\1/p' "$plugin_file")"
+[[ -n "$plugin_version" ]] || fail "no '\"version\": \"x.y.z\"' line in $plugin_file"
 
 [[ -n "${PULUMI_BACKEND_URL-}" ]] || fail "PULUMI_BACKEND_URL is not set: the pipeline definition's variable is missing (the program sets it)"
 case "$PULUMI_BACKEND_URL" in
