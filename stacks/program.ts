@@ -115,21 +115,8 @@ export function createStack(config: StackConfig): StackOutputs {
 
     const loadGenerator = loadGeneratorPlacement(prefix, network, region.region);
 
-    // The BookStore's instance and each user's service's own, all sized by the `database` key.
-    const databaseCount = (database ? 1 : 0) + settings.serviceSpecs.filter((spec) => spec.database).length;
     const desiredCount = settings.autoscaling.enabled ? settings.autoscaling.minCount : settings.desiredCount;
-    const estimatedMonthlyCostUsd = estimateMonthlyCost(
-        {
-            architecture: settings.architecture,
-            services: settings.services.map(() => ({ cpu: settings.taskCpu, memory: settings.taskMemory, count: desiredCount })),
-            natGateways: network.natGatewayCount,
-            loadBalancers: 1,
-            // One address per NAT gateway, one per load balancer subnet.
-            publicIpv4Addresses: network.natGatewayCount + 2,
-            database: databaseCount > 0 ? { size: settings.database.size, storageGb: settings.database.allocatedStorageGb, count: databaseCount } : undefined,
-        },
-        settings.prices,
-    );
+    const estimatedMonthlyCostUsd = monthlyCost(settings, desiredCount, network.natGatewayCount, database !== undefined);
 
     return {
         url: loadBalancer.url,
@@ -165,6 +152,24 @@ export function createStack(config: StackConfig): StackOutputs {
             },
         }),
     };
+}
+
+/** The stack's fixed monthly cost at list prices (or the stack's `prices`), for the `estimatedMonthlyCostUsd` output. */
+function monthlyCost(settings: StackConfig["settings"], desiredCount: number, natGateways: number, bookStoreDatabase: boolean): MonthlyCost {
+    // The BookStore's instance and each user's service's own, all sized by the `database` key.
+    const databaseCount = (bookStoreDatabase ? 1 : 0) + settings.serviceSpecs.filter((spec) => spec.database).length;
+    return estimateMonthlyCost(
+        {
+            architecture: settings.architecture,
+            services: settings.services.map(() => ({ cpu: settings.taskCpu, memory: settings.taskMemory, count: desiredCount })),
+            natGateways,
+            loadBalancers: 1,
+            // One address per NAT gateway, one per load balancer subnet.
+            publicIpv4Addresses: natGateways + 2,
+            database: databaseCount > 0 ? { size: settings.database.size, storageGb: settings.database.allocatedStorageGb, count: databaseCount } : undefined,
+        },
+        settings.prices,
+    );
 }
 
 /**
