@@ -6,7 +6,7 @@ import * as path from "path";
 import { cpuTicks, TICKS_PER_S } from "./artillery";
 import { CFS_PERIOD_US, createCpuCap, findHierarchy, quotaFor } from "./cpu-cap";
 import { LOCAL_TASK_SIZE } from "./local-run";
-import { DEFAULTS } from "../stacks/settings";
+import { parse } from "yaml";
 
 /** A fake /sys/fs/cgroup and /proc/self/cgroup in a temp dir. */
 function fakeTree(dir: string, layout: "v1" | "v2" | "none"): { root: string; proc: string } {
@@ -42,8 +42,9 @@ describe("bench: the services' CPU cap (--local)", () => {
         assert.throws(() => quotaFor(512.5), /got 512.5/);
     });
 
-    it("stands for the stacks' default task", () => {
-        assert.deepStrictEqual(LOCAL_TASK_SIZE, { cpu: DEFAULTS.taskCpu, memory: DEFAULTS.taskMemory });
+    it("stands for the task a stack gets by default, as Pulumi.yaml documents it", () => {
+        const config = parse(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8")).config;
+        assert.deepStrictEqual(LOCAL_TASK_SIZE, { cpu: config["dotnet-fargate:taskCpu"].default, memory: config["dotnet-fargate:taskMemory"].default });
     });
 
     it("finds this process's group in a v2 or a v1 hierarchy, or says why there is none", () => {
