@@ -4,7 +4,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadRegistry, SERVICE_CATALOG, SERVICE_NAMES } from "../model/catalog";
+import { DEFAULT_SERVICES, loadRegistry } from "../model/catalog";
+import { matchesPath } from "../model/path-patterns";
 import { projectRoot } from "../model/paths";
 
 const root = projectRoot(__dirname);
@@ -13,12 +14,17 @@ const read = (file: string) => fs.readFileSync(path.join(root, file), "utf8");
 describe("the service registry", () => {
     const registry = loadRegistry(path.join(root, "services/services.json"));
 
-    it("is what the stacks deploy from", () => {
-        assert.deepStrictEqual([...SERVICE_NAMES], registry.map((s) => s.name));
+    it("names projects that exist, and services the load balancer can tell apart", () => {
         for (const s of registry) {
-            assert.deepStrictEqual(SERVICE_CATALOG[s.name], s);
             assert.ok(fs.existsSync(path.join(root, "services", s.project, `${s.project}.csproj`)), `${s.project} exists`);
+            // The smoke check's path (rules match the path, not the query) reaches this service and no other.
+            const smoke = s.smokePath.split("?")[0];
+            const owners = registry.filter((o) => o.pathPatterns.some((p) => matchesPath(p, smoke))).map((o) => o.name);
+            assert.deepStrictEqual(owners, [s.name], `${s.smokePath} routes to ${s.name} only`);
         }
+        const priorities = registry.map((s) => s.priority);
+        assert.strictEqual(new Set(priorities).size, priorities.length, "one listener rule priority per service");
+        assert.deepStrictEqual([...DEFAULT_SERVICES], ["bookstore", "prime"], "what a stack deploys when it names no services");
     });
 
     it("agrees with the solution and the test project", () => {
