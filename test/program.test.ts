@@ -343,7 +343,7 @@ for (const stack of ARCHITECTURES) {
                 securityGroupId: `${prefix}-loadgen-sg-id`,
             });
             const cost = outputs.estimatedMonthlyCostUsd;
-            // Two services of one 0.5 vCPU / 1 GB task each, 730 h at eu-west-1 list prices, worked out by hand:
+            // Two services of one 0.5 vCPU / 1 GB task each, 730 h at the list prices, worked out by hand:
             // arm64 $0.03238/vCPU-h and $0.00356/GB-h, amd64 $0.04048 and $0.004445.
             const fargate = { arm64: { vcpu: 23.64, memory: 5.2 }, amd64: { vcpu: 29.55, memory: 6.49 } }[stack];
             assert.strictEqual(cost.fargateVcpu, fargate.vcpu);
