@@ -91,27 +91,15 @@ export function createStack(config: StackConfig): StackOutputs {
         // The partition is the caller's (arn:<partition>:...), so the key policy names the right root principal.
         ? createMonitorShared(prefix, stack, settings, { accountId: identity.accountId, partition: identity.arn.apply((arn) => arn.split(":")[1]) })
         : undefined;
-    const monitorEndpoints: Record<string, pulumi.Output<string>> = {};
     const database = settings.database.enabled ? createDatabase(prefix, settings, network) : undefined;
 
     // With pipelines, every role the stack creates carries their boundary: the deploy role may create no other.
     const delivery = config.azureDevOps !== undefined ? createDelivery(prefix, config.azureDevOps) : undefined;
     const permissionsBoundary = delivery?.roles.permissionsBoundaryArn;
 
-    const images: Record<string, pulumi.Output<string>> = {};
-    const serviceNames: Record<string, pulumi.Output<string>> = {};
-    const logGroupNames: Record<string, pulumi.Output<string>> = {};
     const taskInfo = taskInfoImage(prefix, stack, settings);
     const shared: Shared = { stack, prefix, settings, network, loadBalancer, cluster, identity, region, monitor, database, permissionsBoundary, taskInfo };
-    for (const spec of settings.serviceSpecs) {
-        const deployed = deployService(spec, shared);
-        images[spec.name] = deployed.image.imageRef;
-        serviceNames[spec.name] = deployed.service.serviceName;
-        logGroupNames[spec.name] = deployed.service.logGroupName;
-        if (deployed.monitorEndpoint) {
-            monitorEndpoints[spec.name] = deployed.monitorEndpoint;
-        }
-    }
+    const { images, serviceNames, logGroupNames, monitorEndpoints } = deployServices(settings.serviceSpecs, shared);
 
     const loadGenerator = loadGeneratorPlacement(prefix, network, region.region);
 
@@ -243,6 +231,24 @@ interface Shared {
     /** The permissions boundary of every role, when the pipelines' deploy role creates them. */
     readonly permissionsBoundary: pulumi.Output<string> | undefined;
     readonly taskInfo: ServiceImage;
+}
+
+/** Every service of the stack, and what the outputs say of each, by service name. */
+function deployServices(specs: readonly ServiceSpec[], shared: Shared) {
+    const images: Record<string, pulumi.Output<string>> = {};
+    const serviceNames: Record<string, pulumi.Output<string>> = {};
+    const logGroupNames: Record<string, pulumi.Output<string>> = {};
+    const monitorEndpoints: Record<string, pulumi.Output<string>> = {};
+    for (const spec of specs) {
+        const deployed = deployService(spec, shared);
+        images[spec.name] = deployed.image.imageRef;
+        serviceNames[spec.name] = deployed.service.serviceName;
+        logGroupNames[spec.name] = deployed.service.logGroupName;
+        if (deployed.monitorEndpoint) {
+            monitorEndpoints[spec.name] = deployed.monitorEndpoint;
+        }
+    }
+    return { images, serviceNames, logGroupNames, monitorEndpoints };
 }
 
 /** One service: its image (for the stack's platform), its monitor when it has one, and its Fargate service. */
