@@ -103,14 +103,18 @@ signal_server() { local p; for p in $(server_pids); do kill "-$1" "$p" 2>/dev/nu
 
 # A process's start time (clock ticks since boot, /proc/PID/stat field 22): with the PID, it names the process
 # even after the PID is reused. The command name (field 2) may hold spaces, so count from its closing parenthesis.
-start_time() { sed -E 's/^.*\) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+start_time() { local stat; stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0; sed -E 's/^.*\) //' <<<"$stat" | cut -d' ' -f20; }
 
 # Detaches a watcher (its own session, no inherited output: a caller reading our output to its end is not held)
 # that cleans DIR once OWNER_PID has exited.
 watch_owner() {
   local owner="$1" since
   since="$(start_time "$owner")"
-  [[ -n "$since" ]] || { echo "postgres.sh: no process $owner to watch" >&2; exit 1; }
+  if [[ -z "$since" ]]; then
+    rm -rf "$dir"  # the owner is gone already: nobody will use or clean this cluster
+    echo "postgres.sh: process $owner (OWNER_PID) is not running" >&2
+    exit 1
+  fi
   setsid bash "${BASH_SOURCE[0]}" watch "$dir" "$owner" "$since" </dev/null >/dev/null 2>&1 &
 }
 
