@@ -44,6 +44,8 @@ CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/dotnet-fargate"
 SYSROOT="$CACHE/arm64-sysroot"
 
 fail() { echo "verify-cross-arch: FAIL: $*" >&2; exit 1; }
+# Each step's header carries the seconds since the start, so a slow step shows in CI's log.
+step() { echo "==> [$(( $(date +%s) - started ))s] $*"; }
 for tool in dotnet curl file tar node; do
   command -v "$tool" >/dev/null || fail "'$tool' is not installed."
 done
@@ -144,7 +146,7 @@ build_job() {
   out="$WORK/out/$job"
   grep -qE '^RUN dotnet publish .*-p:PublishAot=true' "$dockerfile" && aot=yes
   {
-    echo "==> $project, TARGETARCH=$arch ($label)"
+    step "$project, TARGETARCH=$arch ($label)"
     src="$(run_stages "$context" "$dockerfile" "$project" "$arch" "$out" "$WORK/stages/$job")" || return 1
     assembly="$(cd "$src" && dotnet msbuild "$project/$project.csproj" -getProperty:AssemblyName)"
     [[ -f "$out/service" ]] || { echo "$job: no entry point (service) in the publish output." >&2; return 1; }
@@ -201,7 +203,7 @@ self_contained() {
 }
 PARALLEL="${VERIFY_PARALLEL:-2}"
 builds_started=$(date +%s)
-echo "==> ${#JOBS[@]} Dockerfile builds, the tests' build and two self-contained arm64 publishes, $PARALLEL at a time"
+step "${#JOBS[@]} Dockerfile builds, the tests' build and two self-contained arm64 publishes, $PARALLEL at a time"
 pool=()
 for job in "${JOBS[@]}" "tests" "self-contained $WORK/contexts/BookStore.Api-monitored BookStore.Api" "self-contained $WORK/contexts/Echo.Api Echo.Api"; do
   while (( $(jobs -rp | wc -l) >= PARALLEL )); do wait -n || true; done
@@ -227,7 +229,7 @@ echo "    builds took $(( $(date +%s) - builds_started ))s"
 #     /tmp writable (as the ECS task mounts it). Needs root for a private mount namespace
 #     (unshare -m); skipped with a note otherwise.
 if [[ $(id -u) -eq 0 ]] && command -v unshare >/dev/null && [[ -d /mnt ]]; then
-  echo "==> BookStore.Api (amd64) on a read-only root filesystem with a tmpfs /tmp"
+  step "BookStore.Api (amd64) on a read-only root filesystem with a tmpfs /tmp"
   ro_log="$WORK/readonly.log"
   ro_app="$WORK/out/BookStore.Api-amd64"
   # shellcheck disable=SC2016
@@ -257,13 +259,13 @@ if [[ $(id -u) -eq 0 ]] && command -v unshare >/dev/null && [[ -d /mnt ]]; then
   ' sh "$ro_app" >"$ro_log" 2>&1 || { cat "$ro_log" >&2; fail "BookStore.Api did not run on a read-only root filesystem."; }
   echo "    OK  $(tail -n1 "$ro_log")"
 else
-  echo "==> read-only root filesystem check skipped (needs root and unshare)"
+  step "read-only root filesystem check skipped (needs root and unshare)"
 fi
 
 # 2c. The image's BookStore (the amd64 Native AOT binary, step 2's output) through the BookStore's own tests, as
 #     services/tests run them on the JIT build: the API's conformance, the seed data, the PostgreSQL store (its
 #     start-up, TLS) and shutdown. The tests start their own PostgreSQL when none is given.
-echo "==> BookStore.Api (amd64, Native AOT as the image holds it) through the BookStore's tests"
+step "BookStore.Api (amd64, Native AOT as the image holds it) through the BookStore's tests"
 mkdir -p "$WORK/published/BookStore.Api"
 cp -r "$WORK/out/BookStore.Api-amd64/." "$WORK/published/BookStore.Api/"
 mv "$WORK/published/BookStore.Api/service" "$WORK/published/BookStore.Api/BookStore.Api"
@@ -279,7 +281,7 @@ echo "    OK  $(grep -E 'Passed!|Failed!' "$WORK/aot-tests.log" | sed 's/ - Dotn
 
 # 3. The arm64 Prime API under qemu-user-static.
 if [[ ! -e "$SYSROOT/lib/ld-linux-aarch64.so.1" ]]; then
-  echo "==> fetching the arm64 C runtime (libc6, libgcc-s1, libstdc++6) into $SYSROOT"
+  step "fetching the arm64 C runtime (libc6, libgcc-s1, libstdc++6) into $SYSROOT"
   apt_dir="$WORK/apt"
   mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs" "$SYSROOT.tmp"
   touch "$apt_dir/status"
@@ -315,14 +317,14 @@ start_under_qemu() {
 }
 stop_qemu() { kill "$QEMU_PID" 2>/dev/null || true; wait "$QEMU_PID" 2>/dev/null || true; QEMU_PID=""; }
 
-echo "==> Prime.Api arm64, Native AOT (the image's binary), under qemu-aarch64-static"
+step "Prime.Api arm64, Native AOT (the image's binary), under qemu-aarch64-static"
 start_under_qemu "$WORK/out/Prime.Api-arm64" service "Prime API"
 primes="$(curl -s --max-time 120 "$URL/prime?n=1000000" || true)"
 [[ "$primes" == "78498" ]] || fail "GET /prime?n=1000000 on arm64 answered '$primes', expected 78498."
 echo "    OK  GET /prime?n=1000000 -> 78498"
 stop_qemu
 
-echo "==> TaskInfo, both architectures' Native AOT binaries (arm64 under qemu-aarch64-static): one task-info line each"
+step "TaskInfo, both architectures' Native AOT binaries (arm64 under qemu-aarch64-static): one task-info line each"
 for arch in amd64 arm64; do
   runner=(); [[ "$arch" == arm64 ]] && runner=(env QEMU_LD_PREFIX="$SYSROOT" qemu-aarch64-static)
   line="$(timeout 60 "${runner[@]}" "$WORK/out/TaskInfo-$arch/service")" || fail "TaskInfo ($arch) failed: $line"
@@ -337,12 +339,12 @@ check_books() {
   echo "    OK  GET /api/books -> the seed's 15 books"
 }
 
-echo "==> BookStore.Api arm64, Native AOT (the image's binary), under qemu-aarch64-static"
+step "BookStore.Api arm64, Native AOT (the image's binary), under qemu-aarch64-static"
 start_under_qemu "$WORK/out/BookStore.Api-arm64" service "Native AOT BookStore API"
 check_books "Native AOT BookStore"
 stop_qemu
 
-echo "==> BookStore.Api arm64 as built with a monitor: self-contained and ReadyToRun, under qemu-aarch64-static"
+step "BookStore.Api arm64 as built with a monitor: self-contained and ReadyToRun, under qemu-aarch64-static"
 sc_out="$WORK/out/BookStore.Api-arm64-self-contained"
 kind="$(file -b "$sc_out/libcoreclr.so")"
 [[ "$kind" == *"ARM aarch64"* ]] || fail "libcoreclr.so is '$kind', expected AArch64."
@@ -352,7 +354,7 @@ stop_qemu
 
 # A user's own project (test/fixtures/echo, built above from its own folder for both architectures) runs on arm64
 # too: self-contained for the same reason as the BookStore, published from the same build context.
-echo "==> Echo.Api (a user's project) arm64, self-contained and ReadyToRun, under qemu-aarch64-static"
+step "Echo.Api (a user's project) arm64, self-contained and ReadyToRun, under qemu-aarch64-static"
 user_out="$WORK/out/Echo.Api-arm64-self-contained"
 kind="$(file -b "$user_out/Echo.Api")"
 [[ "$kind" == *"ARM aarch64"* ]] || fail "the user's Echo.Api is '$kind', expected AArch64."
