@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # A throw-away PostgreSQL server for tests and local benchmarks: loopback only, TLS on, password auth.
 #
-#   postgres.sh start DIR   creates a cluster in DIR (initdb, a self-signed certificate, a random password)
+#   postgres.sh start DIR [OWNER_PID]
+#                           creates a cluster in DIR (initdb, a self-signed certificate, a random password)
 #                           unless DIR already holds one, starts it on a free 127.0.0.1 port and prints
 #                           one line: an Npgsql connection string for the superuser (with its password).
+#                           With OWNER_PID, a detached watcher cleans DIR (server and folder) once that process
+#                           has exited, however it ended (a test host killed with SIGKILL runs no exit handler).
 #   postgres.sh stop DIR    stops the server (fast shutdown: clients are disconnected); DIR stays.
 #   postgres.sh clean DIR   stops the server if it runs and deletes DIR.
 #   postgres.sh freeze DIR  stops every server process with SIGSTOP (a storage stall, a network black hole: the
@@ -19,11 +22,16 @@
 # to run as root, so as root the cluster belongs to the package's `postgres` user.
 set -euo pipefail
 
-usage() { echo "usage: postgres.sh start|stop|clean|freeze|thaw DIR | postgres.sh certificate DIR CERT KEY" >&2; exit 2; }
+usage() { echo "usage: postgres.sh start DIR [OWNER_PID] | postgres.sh stop|clean|freeze|thaw DIR | postgres.sh certificate DIR CERT KEY" >&2; exit 2; }
 [[ $# -ge 2 ]] || usage
 action="$1"
 dir="$2"
-if [[ "$action" == certificate ]]; then [[ $# -eq 4 ]] || usage; else [[ $# -eq 2 ]] || usage; fi
+case "$action" in
+  certificate) [[ $# -eq 4 ]] || usage ;;
+  start) [[ $# -le 3 ]] || usage ;;
+  watch) [[ $# -eq 4 ]] || usage ;;  # internal: the watcher that `start DIR OWNER_PID` detaches
+  *) [[ $# -eq 2 ]] || usage ;;
+esac
 
 bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
 if [[ -z "$bindir" || ! -x "$bindir/pg_ctl" ]]; then
@@ -33,7 +41,8 @@ fi
 
 as_owner() {
   if [[ "$(id -u)" -eq 0 ]]; then
-    runuser -u postgres -- "$@"
+    # runuser lives in sbin, which a non-login shell's PATH may lack.
+    "$(command -v runuser || echo /usr/sbin/runuser)" -u postgres -- "$@"
   else
     "$@"
   fi
@@ -92,6 +101,23 @@ server_pids() {
 }
 signal_server() { local p; for p in $(server_pids); do kill "-$1" "$p" 2>/dev/null || true; done; }
 
+# A process's start time (clock ticks since boot, /proc/PID/stat field 22): with the PID, it names the process
+# even after the PID is reused. The command name (field 2) may hold spaces, so count from its closing parenthesis.
+start_time() { local stat; stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0; sed -E 's/^.*\) //' <<<"$stat" | cut -d' ' -f20; }
+
+# Detaches a watcher (its own session, no inherited output: a caller reading our output to its end is not held)
+# that cleans DIR once OWNER_PID has exited.
+watch_owner() {
+  local owner="$1" since
+  since="$(start_time "$owner")"
+  if [[ -z "$since" ]]; then
+    rm -rf "$dir"  # the owner is gone already: nobody will use or clean this cluster
+    echo "postgres.sh: process $owner (OWNER_PID) is not running" >&2
+    exit 1
+  fi
+  setsid bash "${BASH_SOURCE[0]}" watch "$dir" "$owner" "$since" </dev/null >/dev/null 2>&1 &
+}
+
 conf_port() { sed -nE 's/^port = ([0-9]+)$/\1/p' "$data/postgresql.conf" | tail -n1; }
 
 running() { [[ -f "$data/postmaster.pid" ]] && as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; }
@@ -120,7 +146,10 @@ install_certificate() {
 
 case "$action" in
   start)
-    [[ -f "$data/PG_VERSION" ]] || create_cluster
+    if [[ ! -f "$data/PG_VERSION" ]]; then
+      create_cluster
+      [[ $# -lt 3 ]] || watch_owner "$3"
+    fi
     running || start_server
     echo "Host=127.0.0.1;Port=$(conf_port);Username=postgres;Password=$(cat "$dir/password");SSL Mode=Require"
     ;;
@@ -139,6 +168,10 @@ case "$action" in
     ;;
   certificate)
     install_certificate "$3" "$4"
+    ;;
+  watch)
+    while [[ -d "$dir" && "$(start_time "$3")" == "$4" ]]; do sleep 1; done
+    exec bash "${BASH_SOURCE[0]}" clean "$dir"
     ;;
   clean)
     signal_server CONT

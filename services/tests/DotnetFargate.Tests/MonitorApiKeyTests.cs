@@ -30,7 +30,7 @@ public sealed class MonitorApiKeyTests
         SecurityAlgorithms.RsaSha512, SecurityAlgorithms.RsaSha512Signature,
     ];
 
-    private static readonly Lazy<JsonElement> Fixture = new(LoadFixture);
+    private static readonly Lazy<JsonElement> Fixture = new(() => NodeFixture.Run("monitor-key.js"));
 
     [Fact]
     public async Task A_minted_token_passes_dotnet_monitor_validation_with_the_sidecar_settings()
@@ -95,24 +95,5 @@ public sealed class MonitorApiKeyTests
         };
         parameters.EnableAadSigningKeyIssuerValidation();
         return await new JsonWebTokenHandler().ValidateTokenAsync(token, parameters);
-    }
-
-    private static JsonElement LoadFixture()
-    {
-        var root = AppContext.BaseDirectory;
-        while (root is not null && !File.Exists(Path.Combine(root, "package.json")))
-        {
-            root = Path.GetDirectoryName(root);
-        }
-        Assert.NotNull(root);
-        var script = Path.Combine(root!, "bin", "test", "fixtures", "monitor-key.js");
-        Assert.True(File.Exists(script), $"{script} is missing: run `npm run build` first (npm test does).");
-        var start = new ProcessStartInfo("node", [script]) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
-        using var node = Process.Start(start)!;
-        var output = node.StandardOutput.ReadToEndAsync();
-        var error = node.StandardError.ReadToEndAsync();
-        Assert.True(node.WaitForExit(TimeSpan.FromSeconds(60)), "node finished within a minute");
-        Assert.True(node.ExitCode == 0, $"node {script} failed: {error.Result}");
-        return JsonDocument.Parse(output.Result).RootElement.Clone();
     }
 }

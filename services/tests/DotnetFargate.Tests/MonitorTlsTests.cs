@@ -133,26 +133,3 @@ public sealed class MonitorTlsTests : IDisposable
         return app;
     }
 }
-
-/// <summary>Runs a node fixture of the Pulumi program (bin/test/fixtures, built by `npm run build`) and parses its JSON.</summary>
-internal static class NodeFixture
-{
-    public static JsonElement Run(string fixture, params string[] arguments)
-    {
-        var root = AppContext.BaseDirectory;
-        while (root is not null && !File.Exists(Path.Combine(root, "package.json")))
-        {
-            root = Path.GetDirectoryName(root);
-        }
-        Assert.NotNull(root);
-        var script = Path.Combine(root!, "bin", "test", "fixtures", fixture);
-        Assert.True(File.Exists(script), $"{script} is missing: run `npm run build` first (npm test does).");
-        var start = new ProcessStartInfo("node", [script, .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
-        using var node = Process.Start(start)!;
-        var output = node.StandardOutput.ReadToEndAsync();
-        var error = node.StandardError.ReadToEndAsync();
-        Assert.True(node.WaitForExit(TimeSpan.FromSeconds(60)), "node finished within a minute");
-        Assert.True(node.ExitCode == 0, $"node {script} failed: {error.Result}");
-        return JsonDocument.Parse(output.Result).RootElement.Clone();
-    }
-}

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using Npgsql;
 
@@ -21,8 +22,8 @@ public sealed class TestPostgres
         {
             return new TestPostgres(connection, directory: null);
         }
-        // A plain `dotnet test`: start a throw-away server with the same script, removed when the test run exits.
-        // (test.sh also bounds the run's time and removes the server if the run is killed.)
+        // A plain `dotnet test`: start a throw-away server with the same script, removed when the test run exits
+        // (or, if it is killed, by the script's watcher).
         var own = StartOwnAsync().GetAwaiter().GetResult();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => own.CleanAsync().GetAwaiter().GetResult();
         return own;
@@ -107,13 +108,16 @@ public sealed class TestPostgres
 
     // ---- a private server ----
 
-    /// <summary>Starts a server of its own in a new temporary folder; <see cref="CleanAsync"/> removes it.</summary>
+    /// <summary>
+    /// Starts a server of its own in a new temporary folder; <see cref="CleanAsync"/> removes it, and so does the
+    /// script once this test host has exited, even killed (a test that fails or hangs would otherwise leak it).
+    /// </summary>
     public static async Task<TestPostgres> StartOwnAsync()
     {
         var directory = Path.Combine(Path.GetTempPath(), "bookstore-pg-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            var connection = await RunScriptAsync("start", directory);
+            var connection = await RunScriptAsync("start", directory, Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
             return new TestPostgres(connection.Trim(), directory);
         }
         catch

@@ -9,9 +9,9 @@ internal static class ToolProcess
     /// Runs <paramref name="fileName"/> with <paramref name="arguments"/>; on a non-zero exit, throws with
     /// "<paramref name="description"/> failed (code): " followed by its standard error and standard output.
     /// </summary>
-    public static async Task<string> RunAsync(string description, string fileName, params string[] arguments)
+    public static async Task<string> RunAsync(string description, string fileName, string[] arguments, string? workingDirectory = null)
     {
-        var (exitCode, output, error) = await CaptureAsync(TimeSpan.FromMinutes(10), fileName, arguments);
+        var (exitCode, output, error) = await CaptureAsync(TimeSpan.FromMinutes(10), fileName, arguments, workingDirectory);
         if (exitCode != 0)
         {
             throw new InvalidOperationException($"{description} failed ({exitCode}): {error}{output}");
@@ -20,9 +20,14 @@ internal static class ToolProcess
     }
 
     /// <summary>Runs <paramref name="fileName"/> to its end (at most <paramref name="timeout"/>) and returns its exit code and output, whatever the code.</summary>
-    public static async Task<(int ExitCode, string Output, string Error)> CaptureAsync(TimeSpan timeout, string fileName, params string[] arguments)
+    public static async Task<(int ExitCode, string Output, string Error)> CaptureAsync(
+        TimeSpan timeout, string fileName, string[] arguments, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null)
+        {
+            info.WorkingDirectory = workingDirectory;
+        }
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
