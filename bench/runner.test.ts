@@ -10,6 +10,7 @@ import { main, parseCli } from "./run";
 import { preflight, runBenchmark, runCapacity, Target } from "./runner";
 import { loadFixedScenario, PROFILING_SCENARIOS } from "./scenarios";
 import { CommandRunner, runCommand } from "./stack-outputs";
+import { standInArtillery } from "./stand-in-artillery";
 import { startStub, Stub } from "./stub-server";
 
 const STUB_SCRIPT = path.resolve(__dirname, "stub-server.js");
@@ -141,9 +142,7 @@ describe("bench runner against a local server", function () {
         }
     });
 
-    it("--stacks: reads both stacks' outputs, runs both, writes results and the report", async function () {
-        // Eight Artillery runs per target (two tests, a warm-up of two chunks, the ramp), each with a few seconds of start-up.
-        this.timeout(240_000);
+    it("--stacks: reads both stacks' outputs, runs both, writes results and the report", async () => {
         const out = path.join(dir, "two.json");
         const outputs = {
             arm64: { url: stub.url, architecture: "arm64", taskSize: { cpu: 512, memory: 1024 }, estimatedMonthlyCostUsd: { total: 101.5 } },
@@ -155,7 +154,7 @@ describe("bench runner against a local server", function () {
         const lines: string[] = [];
         const file = await main(
             ["--stacks", "arm64,amd64", "--scale", "0.01", "--scenarios", "books,prime,capacity", "--capacity-start", "5", "--capacity-max", "10", "--capacity-step-duration", "2", "--out", out],
-            { runCommand: fakePulumi(outputs), log: (l) => lines.push(l), quiet: true, warmupChunkS: 2, warmupMaxChunks: 2 },
+            { runCommand: fakePulumi(outputs), log: (l) => lines.push(l), quiet: true, warmupChunkS: 2, warmupMaxChunks: 2, runScript: standInArtillery },
         );
         assert.strictEqual(file, out);
         const results = readResults(out);
@@ -384,6 +383,7 @@ describe("bench runner against a local server", function () {
                 }),
                 log: (l) => lines.push(l),
                 quiet: true,
+                runScript: standInArtillery,
             });
             // 120 s x 0.02 = 2 s at 25/s: 50 calls, plus the preflight's one, then the reset.
             for (const [s, deletes] of [
@@ -437,6 +437,7 @@ describe("bench runner against a local server", function () {
                 runCommand: fakePulumi(outputs),
                 log: (l) => lines.push(l),
                 quiet: true,
+                runScript: standInArtillery,
             });
             return { results: readResults(out), lines, md: fs.readFileSync(path.join(dir, `${name}.md`), "utf8") };
         };
@@ -477,6 +478,7 @@ describe("bench runner against a local server", function () {
             log: (l) => lines.push(l),
             quiet: true,
             localCommand: (_name, port) => ({ command: process.execPath, args: [STUB_SCRIPT, String(port)] }),
+            runScript: standInArtillery,
         });
         const run = readResults(out).runs[0];
         assert.deepStrictEqual(Object.keys(run.urls), ["Profiling.Api"]);
