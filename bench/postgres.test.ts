@@ -58,6 +58,8 @@ describe("the BookStore on PostgreSQL in --local runs", function () {
             assert.match(fs.readFileSync(path.join(dir, "pg.md"), "utf8"), /\| postgres \(local PostgreSQL \d+, TLS/);
             assert.ok(lines.some((l) => /^BookStore store: a throw-away PostgreSQL \d+/.test(l)), lines.join("\n"));
             assert.ok(lines.includes("stopped the BookStore's PostgreSQL"), lines.join("\n"));
+            // Only the service the test needs is built, in Release, and its build is what ran.
+            assert.deepStrictEqual(lines.filter((l) => l.startsWith("building ")), ["building BookStore.Api: dotnet build -c Release services/BookStore.Api/BookStore.Api.csproj"]);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
