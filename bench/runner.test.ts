@@ -120,14 +120,14 @@ describe("bench runner against a local server", function () {
         this.timeout(300_000);
         // One worker, 100 ms a request, the rest queued: 10/s, low enough that Artillery on this shared 2-core
         // machine is never the limit (at 40/s it was: its own core at ~100%, so the step was client-bound).
-        // Past 10/s the queue grows by (rate - 10) a second, so a 4 s step at 11/s ends 4 requests (400 ms)
+        // Past 10/s the queue grows by (rate - 10) a second, so a 3 s step at 11/s ends 3 requests (300 ms)
         // behind: above the 250 ms target; at 10/s a request takes ~100 ms. Starting at 10/s with a bound of 12/s
         // keeps the search to three steps (its ramp and bisection are tested on model servers in capacity.test.ts).
         const slow = await startStub({ serialMs: 100 });
         try {
             const result = await runCapacity(
                 stubTarget("stub", slow.url),
-                { name: "cap", url: "/api/books", startRate: 10, maxRate: 12, stepDuration: 4, p99TargetMs: 250, maxErrorRate: 0.01 },
+                { name: "cap", url: "/api/books", startRate: 10, maxRate: 12, stepDuration: 3, p99TargetMs: 250, maxErrorRate: 0.01 },
                 { timeoutMs: 5000, log: quiet, runScript: (script) => runArtillery({ script }), repeat: 1, warmupChunkS: 2, warmupMaxChunks: 1 },
             );
             const steps = JSON.stringify(result.steps.map((s) => [s.rate, s.held, s.reason]));
