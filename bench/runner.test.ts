@@ -74,18 +74,18 @@ describe("bench runner against a local server", function () {
 
     it("a phase Artillery cannot create in time is taken over the time it took: the rate it really sent, client-bound", async function () {
         this.timeout(120_000);
-        // 7,000 arrivals in a "1 s" phase: one Artillery core here creates about 1,200 a second, and the phase
-        // ends only when all exist. Taken over the nominal second, the step would claim 7,000/s sent.
-        const run = await runArtillery({ script: artilleryScript(stub.url, "/api/categories", [{ name: "burst", duration: 1, arrivalRate: 7_000 }], 10_000) });
-        assert.ok(run.sendingS !== null && run.sendingS > 1.5, `Artillery took ${run.sendingS} s to create the arrivals of a 1 s phase`);
+        // 3,500 arrivals in a "1 s" phase: one Artillery core here creates about 1,200 a second, and the phase
+        // ends only when all exist. Taken over the nominal second, the step would claim 3,500/s sent.
+        const run = await runArtillery({ script: artilleryScript(stub.url, "/api/categories", [{ name: "burst", duration: 1, arrivalRate: 3_500 }], 10_000) });
+        assert.ok(run.sendingS !== null && run.sendingS > 1.05, `Artillery took ${run.sendingS} s to create the arrivals of a 1 s phase`);
         const summary = summaryFromArtillery(run.report.aggregate, sendingSeconds(1, run));
         // Artillery rounds the interval between arrivals down to whole microseconds (artilleryio/arrivals 2.1.2
-        // lib/index.js): 142 us at 7,000/s, so 7,042 arrivals in the second.
-        assert.strictEqual(summary.requests, 7_042);
-        assert.ok(summary.offeredRps < 0.95 * 7_000, `offered ${summary.offeredRps}/s`);
-        const verdict = judgeStep(7_000, { summary, clientCpuPercent: run.clientCpuPercent }, { p99TargetMs: 10_000, maxErrorRate: 1 });
+        // lib/index.js): 285 us at 3,500/s, so 3,508 arrivals in the second.
+        assert.strictEqual(summary.requests, 3_508);
+        assert.ok(summary.offeredRps < 0.95 * 3_500, `offered ${summary.offeredRps}/s`);
+        const verdict = judgeStep(3_500, { summary, clientCpuPercent: run.clientCpuPercent }, { p99TargetMs: 10_000, maxErrorRate: 1 });
         assert.deepStrictEqual([verdict.held, verdict.clientBound], [false, true]);
-        assert.match(verdict.reason ?? "", /^client-bound: sent \d+(\.\d)?\/s of 7000\/s$/);
+        assert.match(verdict.reason ?? "", /^client-bound: sent \d+(\.\d)?\/s of 3500\/s$/);
     });
 
     it("takes rates over the nominal length unless Artillery took more than 5% longer to send them", () => {
@@ -203,7 +203,6 @@ describe("bench runner against a local server", function () {
         // The BookStore's store, from each stack's `database` output: the report names it per run.
         assert.deepStrictEqual(results.runs.map((r) => r.store), ["memory", "postgres (RDS db.t3.small, PostgreSQL 17)"]);
         assert.match(fs.readFileSync(path.join(dir, "two.md"), "utf8"), /\| amd64 \| stack \| amd64 \| [^|]+ \| postgres \(RDS db\.t3\.small, PostgreSQL 17\) \|/);
-        assert.ok(books.clientCpuPercent === null || books.clientCpuPercent >= 0);
         assert.ok(fs.readFileSync(path.join(dir, "two.md"), "utf8").includes("| $101.50 (stack output) |"));
         assert.ok(fs.existsSync(path.join(dir, "two.md")) && fs.existsSync(path.join(dir, "two.html")));
         assert.ok(lines.some((l) => /\[1\/4\] GET \/api\/books on arm64: 50\/s for 2 s/.test(l)), lines.join("\n"));
