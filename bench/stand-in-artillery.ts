@@ -40,7 +40,7 @@ function get(url: string): Promise<Outcome> {
     });
 }
 
-/** Counters and summaries as Artillery names them (packages/artillery/lib/engine_http.js, tag artillery-2.0.34). */
+/** Counters and summaries as Artillery names them (the artillery 2.0.34 npm package: dist/lib/core/runner.js, engine_http.js). */
 function metrics(outcomes: readonly Outcome[][], firstMetricAt: number): ArtilleryMetrics {
     const counters: Record<string, number> = { "vusers.created": outcomes.length, "vusers.completed": 0, "vusers.failed": 0, "http.requests": 0, "http.responses": 0, "http.downloaded_bytes": 0 };
     const add = (key: string, n = 1) => (counters[key] = (counters[key] ?? 0) + n);
