@@ -122,13 +122,14 @@ describe("bench runner against a local server", function () {
         // machine is never the limit (at 40/s it was: its own core at ~100%, so the step was client-bound).
         // Past 10/s the queue grows by (rate - 10) a second, so a 3 s step at 11/s ends 3 requests (300 ms)
         // behind: above the 250 ms target; at 10/s a request takes ~100 ms. Starting at 10/s with a bound of 12/s
-        // keeps the search to three steps (its ramp and bisection are tested on model servers in capacity.test.ts).
+        // keeps the search to three steps (its ramp and bisection are tested on model servers in capacity.test.ts);
+        // no warm-up, as the stub has no JIT to settle (the warm-up's rule is tested below, and runs for real on Notes).
         const slow = await startStub({ serialMs: 100 });
         try {
             const result = await runCapacity(
                 stubTarget("stub", slow.url),
                 { name: "cap", url: "/api/books", startRate: 10, maxRate: 12, stepDuration: 3, p99TargetMs: 250, maxErrorRate: 0.01 },
-                { timeoutMs: 5000, log: quiet, runScript: (script) => runArtillery({ script }), repeat: 1, warmupChunkS: 2, warmupMaxChunks: 1 },
+                { timeoutMs: 5000, log: quiet, runScript: (script) => runArtillery({ script }), repeat: 1, warmupMaxChunks: 0 },
             );
             const steps = JSON.stringify(result.steps.map((s) => [s.rate, s.held, s.reason]));
             assert.strictEqual(result.stoppedBecause, "bisected", steps);
@@ -137,7 +138,6 @@ describe("bench runner against a local server", function () {
             assert.deepStrictEqual(result.steps.map((s) => [s.rate, s.held]), [[10, true], [12, false], [11, false]], steps);
             assert.ok(result.steps.filter((s) => !s.held).every((s) => /^p99 \d+\.\d ms > 250 ms$/.test(s.reason ?? "")), `the rates above it failed on latency: ${steps}`);
             assert.ok(result.steps.every((s) => !s.clientBound), "no step was client-bound");
-            assert.deepStrictEqual([result.warmup?.rate, result.warmup?.seconds, result.warmup?.chunks.length], [12, 2, 1]);
         } finally {
             await slow.close();
         }
