@@ -8,28 +8,31 @@ import { ArtilleryMetrics, summaryFromArtillery } from "./artillery";
 import { periods, quantiles } from "./runner";
 import { mean, percentile } from "./stats";
 
+/** Artillery's summary of these latencies (a response-time or session-length histogram as `--output` holds it). */
+export function latencySummary(latencies: readonly number[]): ArtilleryMetrics["summaries"][string] {
+    const q = (p: number) => percentile(latencies, p);
+    return {
+        min: q(0.0001),
+        max: q(100),
+        count: latencies.length,
+        mean: mean(latencies) ?? 0,
+        median: q(50),
+        p75: q(75),
+        p90: q(90),
+        p95: q(95),
+        p99: q(99),
+        p999: q(99.9),
+    } as ArtilleryMetrics["summaries"][string];
+}
+
 /** What Artillery would report for these latencies, all answered 200 with `bytes` each. */
 export function artilleryMetrics(latencies: readonly number[], bytes: number, firstMetricAt = 0): ArtilleryMetrics {
     const n = latencies.length;
-    const q = (p: number) => percentile(latencies, p);
     return {
         firstMetricAt,
         counters: { "vusers.created": n, "http.requests": n, "http.responses": n, "http.codes.200": n, "http.downloaded_bytes": n * bytes },
         rates: {},
-        summaries: {
-            "http.response_time": {
-                min: q(0.0001),
-                max: q(100),
-                count: n,
-                mean: mean(latencies) ?? 0,
-                median: q(50),
-                p75: q(75),
-                p90: q(90),
-                p95: q(95),
-                p99: q(99),
-                p999: q(99.9),
-            } as ArtilleryMetrics["summaries"][string],
-        },
+        summaries: { "http.response_time": latencySummary(latencies) },
     };
 }
 

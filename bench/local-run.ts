@@ -99,8 +99,7 @@ export async function startLocal(
     const ours = LOCAL_SERVICES.filter((n) => wanted.has(n));
     const theirs = users.filter((u) => wanted.has(u.name));
     if (ours.length > 0 && options.build && !o.deps.localCommand) {
-        o.log("building the services: dotnet build -c Release services/DotnetFargate.slnx");
-        await buildServices();
+        await buildServices(ours, o.log);
     }
     const dlls = new Map<string, string>();
     if (theirs.length > 0) {

@@ -61,13 +61,19 @@ export function runToCompletion(command: string, args: readonly string[], cwd: s
     });
 }
 
-/** `dotnet build -c Release services/DotnetFargate.slnx`. */
-export async function buildServices(root = REPO_ROOT): Promise<void> {
-    const solution = path.join(root, "services", "DotnetFargate.slnx");
-    if (!fs.existsSync(solution)) {
-        throw new LocalError(`${solution} does not exist: the services are not in this checkout`);
+/**
+ * `dotnet build -c Release` of each of these services' projects, one after the other: only what --local starts
+ * (the solution's other projects, its tests among them, took more than half of a build from nothing).
+ */
+export async function buildServices(names: readonly LocalService[], log: (line: string) => void, root = REPO_ROOT): Promise<void> {
+    for (const name of names) {
+        const project = `services/${name}/${name}.csproj`;
+        if (!fs.existsSync(path.join(root, project))) {
+            throw new LocalError(`${path.join(root, project)} does not exist: the services are not in this checkout`);
+        }
+        log(`building ${name}: dotnet build -c Release ${project}`);
+        await runToCompletion("dotnet", ["build", "-c", "Release", project], root);
     }
-    await runToCompletion("dotnet", ["build", "-c", "Release", "services/DotnetFargate.slnx"], root);
 }
 
 /** How long a user's service may answer its health path with something other than 200 before --local gives up on it. */
