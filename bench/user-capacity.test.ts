@@ -277,7 +277,7 @@ describe("capacity of a user's own service: its flow, its settings written once,
 /**
  * A --local run's capacity search on the Notes service as its results and report give it: requests per flow, the
  * machine recorded at every step, the service started once and stopped, and the cost per million requests and
- * per million flows (computed from infra/pricing.ts) in the Markdown headline, price table, verdict and the HTML.
+ * per million flows (computed from model/pricing.ts) in the Markdown headline, price table, verdict and the HTML.
  */
 function expectCapacity(file: string, lines: readonly string[], perFlow: number) {
     const cap = readResults(file).runs[0].capacity[0];
