@@ -13,10 +13,10 @@ namespace BookStore.Api.Endpoints;
 /// (AOT-safe, found through AddValidation's ValidationOptions), with the errors keyed by the JSON names the
 /// serializer uses. 10.0's own endpoint filter keys them by the C# property name (`Name` where the API answers
 /// `name`) and has no option for JSON names (dotnet/aspnetcore#61764), so the routes opt out of that filter
-/// (BookStoreApi) and call this instead. Behaviour relied on, 10.0.12 (tag v10.0.12, src/Validation/src/
-/// ValidatablePropertyInfo.cs and ValidatableTypeInfo.cs): properties are checked in declaration order, the
-/// RequiredAttribute first and alone when it fails, then every other attribute; errors are keyed by the path of
-/// C# names.
+/// (BookStoreApi) and call this instead. Behaviour relied on, as dotnet/aspnetcore src/Validation/src/
+/// ValidatablePropertyInfo.cs and ValidatableTypeInfo.cs have it (read at main; the v10.0.12 tag was not at hand)
+/// and the tests pin on 10.0.12 (CategoryTests, OrderTests): properties are checked in declaration order, a
+/// RequiredAttribute first and alone when it fails, then every other attribute; errors are keyed by C# names.
 /// </summary>
 public sealed class RequestValidator(
     IOptions<ValidationOptions> validation, IOptions<JsonOptions> json, IServiceProvider services)
