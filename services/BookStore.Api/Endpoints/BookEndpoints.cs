@@ -48,17 +48,16 @@ public static class BookEndpoints
         Sized.Ok(ToResponses(await store.SearchBooksWithCategoryAsync(value, ct)));
 
     private static async Task<Results<Created<BookResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        CreateBookRequest request, IBookStore store, TimeProvider clock, BookStoreMetrics metrics, CancellationToken ct)
+        CreateBookRequest request, RequestValidator validator, IBookStore store, BookStoreMetrics metrics,
+        CancellationToken ct)
     {
-        var errors = new ValidationErrors();
-        var draft = RequestValidation.ValidateBook(request.CategoryId, request.Name, request.Author,
-            request.Description, request.Value, request.PublishDate, clock.GetUtcNow(), errors);
-        if (draft is null)
+        var errors = await validator.ValidateAsync(request, ct);
+        if (!errors.IsValid)
         {
             return errors.ToValidationProblem();
         }
 
-        var result = await store.CreateBookAsync(draft, ct);
+        var result = await store.CreateBookAsync(request.ToDraft(), ct);
         switch (result.Outcome)
         {
             case StoreOutcome.Ok:
@@ -72,18 +71,15 @@ public static class BookEndpoints
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Update(
-        UpdateBookRequest request, IBookStore store, TimeProvider clock, CancellationToken ct)
+        UpdateBookRequest request, RequestValidator validator, IBookStore store, CancellationToken ct)
     {
-        var errors = new ValidationErrors();
-        RequestValidation.ValidateId("id", request.Id, errors);
-        var draft = RequestValidation.ValidateBook(request.CategoryId, request.Name, request.Author,
-            request.Description, request.Value, request.PublishDate, clock.GetUtcNow(), errors);
-        if (draft is null)
+        var errors = await validator.ValidateAsync(request, ct);
+        if (!errors.IsValid)
         {
             return errors.ToValidationProblem();
         }
 
-        var result = await store.UpdateBookAsync(request.Id!.Value, draft, ct);
+        var result = await store.UpdateBookAsync(request.Id!.Value, request.ToDraft(), ct);
         return result.Outcome switch
         {
             StoreOutcome.Ok => TypedResults.NoContent(),

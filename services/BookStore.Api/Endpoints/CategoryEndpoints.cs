@@ -32,16 +32,15 @@ public static class CategoryEndpoints
         Sized.Ok((await store.SearchCategoriesAsync(name, ct)).MapAll(c => c.ToResponse()));
 
     private static async Task<Results<Created<CategoryResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        CreateCategoryRequest request, IBookStore store, CancellationToken ct)
+        CreateCategoryRequest request, RequestValidator validator, IBookStore store, CancellationToken ct)
     {
-        var errors = new ValidationErrors();
-        var name = RequestValidation.ValidateCategoryName(request.Name, errors);
+        var errors = await validator.ValidateAsync(request, ct);
         if (!errors.IsValid)
         {
             return errors.ToValidationProblem();
         }
 
-        var result = await store.CreateCategoryAsync(name!, ct);
+        var result = await store.CreateCategoryAsync(request.Name!.Trim(), ct);
         if (result.Outcome != StoreOutcome.Ok)
         {
             return result.ToProblem();
@@ -50,17 +49,15 @@ public static class CategoryEndpoints
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Update(
-        UpdateCategoryRequest request, IBookStore store, CancellationToken ct)
+        UpdateCategoryRequest request, RequestValidator validator, IBookStore store, CancellationToken ct)
     {
-        var errors = new ValidationErrors();
-        RequestValidation.ValidateId("id", request.Id, errors);
-        var name = RequestValidation.ValidateCategoryName(request.Name, errors);
+        var errors = await validator.ValidateAsync(request, ct);
         if (!errors.IsValid)
         {
             return errors.ToValidationProblem();
         }
 
-        var result = await store.UpdateCategoryAsync(request.Id!.Value, name!, ct);
+        var result = await store.UpdateCategoryAsync(request.Id!.Value, request.Name!.Trim(), ct);
         return result.Outcome == StoreOutcome.Ok ? TypedResults.NoContent() : result.ToProblem();
     }
 

@@ -30,18 +30,10 @@ public static class InventoryEndpoints
             ? TypedResults.Ok(inventory.ToResponse())
             : StoreResults.NotFound($"No inventory row for a book named '{name}'.");
 
-    private static ValidationErrors Validate(InventoryRequest request)
-    {
-        var errors = new ValidationErrors();
-        RequestValidation.ValidateId("bookId", request.BookId, errors);
-        RequestValidation.ValidateAmount(request.Amount, errors);
-        return errors;
-    }
-
     private static async Task<Results<Created<InventoryResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        InventoryRequest request, IBookStore store, CancellationToken ct)
+        InventoryRequest request, RequestValidator validator, IBookStore store, CancellationToken ct)
     {
-        var errors = Validate(request);
+        var errors = await validator.ValidateAsync(request, ct);
         if (!errors.IsValid)
         {
             return errors.ToValidationProblem();
@@ -57,9 +49,9 @@ public static class InventoryEndpoints
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Update(
-        InventoryRequest request, IBookStore store, CancellationToken ct)
+        InventoryRequest request, RequestValidator validator, IBookStore store, CancellationToken ct)
     {
-        var errors = Validate(request);
+        var errors = await validator.ValidateAsync(request, ct);
         if (!errors.IsValid)
         {
             return errors.ToValidationProblem();

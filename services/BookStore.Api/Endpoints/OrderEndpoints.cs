@@ -28,16 +28,17 @@ public static class OrderEndpoints
             : StoreResults.NotFound($"Order {id} does not exist.");
 
     private static async Task<Results<Created<OrderResponse>, ValidationProblem, ProblemHttpResult>> Place(
-        CreateOrderRequest request, IBookStore store, BookStoreMetrics metrics, CancellationToken ct)
+        CreateOrderRequest request, RequestValidator validator, IBookStore store, BookStoreMetrics metrics,
+        CancellationToken ct)
     {
-        var errors = new ValidationErrors();
-        var draft = RequestValidation.ValidateOrder(request, errors);
-        if (draft is null)
+        var errors = await validator.ValidateAsync(request, ct);
+        if (!errors.IsValid)
         {
             metrics.OrderRejected("invalid");
             return errors.ToValidationProblem();
         }
 
+        var draft = request.ToDraft();
         var result = await store.PlaceOrderAsync(draft, ct);
         switch (result.Outcome)
         {

@@ -35,6 +35,17 @@ public abstract class CategoryTests(BookStoreFixture fixture)
         Assert.Equal(before, await _client.GetStringAsync("/api/categories"));
     }
 
+    [Theory]
+    [InlineData("{\"name\":\"   \"}", "name is required.")]
+    [InlineData("{\"name\":\" A \"}", "name must be between 2 and 150 characters.")]
+    public async Task A_name_gets_one_message_that_names_the_json_field(string body, string message)
+    {
+        // A blank name is only "required", not also too short; the message names the field as the JSON does.
+        var problem = await HttpAssert.ValidationAsync(
+            await _client.SendRawAsync(HttpMethod.Post, "/api/categories", body), "name");
+        Assert.Equal([message], problem.GetProperty("errors").GetProperty("name").EnumerateArray().Select(m => m.GetString()));
+    }
+
     [Fact]
     public async Task Names_of_2_and_150_characters_are_accepted_and_151_is_not()
     {

@@ -35,6 +35,17 @@ public abstract class OrderTests(BookStoreFixture fixture)
     }
 
     [Fact]
+    public async Task Each_problem_with_the_book_ids_is_its_own_message_in_a_fixed_order()
+    {
+        int[] books = [1, 1, -2, .. Enumerable.Range(3, 58)];
+        var problem = await HttpAssert.ValidationAsync(await _api.PlaceOrderAsync(books), "books");
+        Assert.Equal(
+            ["An order can hold at most 50 books.", "Every book id must be a positive whole number.",
+                "An order takes one of each book: list each book id once."],
+            problem.GetProperty("errors").GetProperty("books").EnumerateArray().Select(m => m.GetString()));
+    }
+
+    [Fact]
     public async Task Repeated_book_ids_are_400()
     {
         var a = await _api.CreateStockedBookAsync(5);
