@@ -19,6 +19,9 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output)
     private const int MaxPoolSize = 20;
     // What a request may take past its budget: the answer's own way through the process and the load's client.
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(1);
+    // /healthz must stay well inside the target group's 5 s health-check timeout (infra/load-balancer.ts) while the
+    // database is out; before the request budget it took 2.6 s on a 5 s freeze. 1 s failed once on a busy CI machine.
+    private static readonly TimeSpan HealthzBound = TimeSpan.FromSeconds(2);
 
     [Fact]
     public async Task A_frozen_database_under_load_is_503s_within_the_budget_while_healthz_answers_and_ready_follows()
@@ -70,7 +73,7 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output)
             Assert.Contains(load.Between(frozenAt, thawedAt), a => a.Status == 503);
             var budget = TimeSpan.FromSeconds(ConnectTimeoutSeconds + CommandTimeoutSeconds) + Slack;
             Assert.True(load.Answers.Max(a => a.Took) <= budget, $"a request took longer than {budget.TotalSeconds} s: {figures}");
-            Assert.True(load.Healthz.Max(p => p.Took) < TimeSpan.FromSeconds(1), figures);
+            Assert.True(load.Healthz.Max(p => p.Took) < HealthzBound, figures);
             Assert.All(load.Healthz, p => Assert.Equal(200, p.Status));
             var unready = load.FirstReady(frozenAt, 503);
             Assert.True(unready is not null && unready.At + unready.Took - frozenAt <= TimeSpan.FromSeconds(2), $"/ready not 503 within 2 s of the freeze: {figures}");
@@ -149,7 +152,7 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output)
                 Assert.All(load.Answers, a => Assert.True(a.Labelled, "a 503 without Retry-After or problem details"));
                 Assert.True(load.Answers.Max(a => a.Took) <= TimeSpan.FromSeconds(ConnectTimeoutSeconds + CommandTimeoutSeconds) + Slack, figures);
                 Assert.All(load.Healthz, p => Assert.Equal(200, p.Status));
-                Assert.True(load.Healthz.Max(p => p.Took) < TimeSpan.FromSeconds(1), figures);
+                Assert.True(load.Healthz.Max(p => p.Took) < HealthzBound, figures);
                 Assert.False(service.HasExited);
                 // Logged with the reason, as a warning: an outage, not a bug.
                 Assert.Contains(service.StdoutLines, l => l.Contains("with 503", StringComparison.Ordinal) && l.Contains(sqlState, StringComparison.Ordinal));
