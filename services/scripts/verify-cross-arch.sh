@@ -31,7 +31,12 @@
 #
 # Needs: dotnet, curl, file, qemu-aarch64-static (apt-get install -y qemu-user-static file), and for Native
 # AOT clang, plus gcc-aarch64-linux-gnu and libc6-dev-arm64-cross on an x64 host.
-# Takes about 12 minutes on 2 cores that other work also loads (the six Native AOT publishes, half of it). Usage: services/scripts/verify-cross-arch.sh (from anywhere).
+# Takes about 12 minutes on 2 cores that other work also loads (the six Native AOT publishes, half of it). Usage:
+#   services/scripts/verify-cross-arch.sh                 everything (from anywhere)
+#   VERIFY_WORK=<dir> verify-cross-arch.sh --builds-only  only the Dockerfile builds and self-contained publishes,
+#                                                         kept in <dir>; .ci/run starts this at idle priority
+#                                                         beside the other tests, which leave a core idle most of the time
+#   VERIFY_WORK=<dir> verify-cross-arch.sh                the rest, on the builds in <dir> (waits for them to finish)
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -52,14 +57,25 @@ done
 command -v qemu-aarch64-static >/dev/null \
   || fail "qemu-aarch64-static is not installed: apt-get install -y qemu-user-static file"
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/verify-cross-arch.XXXXXX")"
+BUILDS_ONLY=""
+case "${1:-}" in
+  --builds-only) BUILDS_ONLY=yes; [[ -n "${VERIFY_WORK:-}" ]] || fail "--builds-only needs VERIFY_WORK: the folder the later run reads" ;;
+  "") ;;
+  *) fail "unknown argument '$1' (expected none or --builds-only)" ;;
+esac
+WORK="${VERIFY_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/verify-cross-arch.XXXXXX")}"
+# A builds-only run has been here: its contexts and builds are used as they are (or as they will be, once it ends).
+REUSE=""
+[[ -z "$BUILDS_ONLY" && -n "${VERIFY_WORK:-}" && -d "$WORK/logs" ]] && REUSE=yes
+mkdir -p "$WORK"
 QEMU_PID=""
 cleanup() {
   if [[ -n "$QEMU_PID" ]] && kill -0 "$QEMU_PID" 2>/dev/null; then
     kill "$QEMU_PID" 2>/dev/null || true
     wait "$QEMU_PID" 2>/dev/null || true
   fi
-  rm -rf "$WORK"
+  # A builds-only run leaves its outputs for the run that checks them; that run removes them.
+  if [[ -n "$BUILDS_ONLY" ]]; then touch "$WORK/builds.finished"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -72,6 +88,7 @@ STAGE_JS="$SERVICES/../bin/infra/image-context.js"
 [[ -f "$STAGE_JS" ]] || fail "$STAGE_JS is missing: run 'npm run build' first."
 # Usage: stage <source context> <project folder> <Dockerfile> <out>; prints the staged Dockerfile.
 stage() {
+  if [[ -n "$REUSE" ]]; then echo "$4/staged-by-the-builds-only-run"; return; fi
   node -e '
     const { stageImageContext } = require(process.argv[1]);
     const [sourceContext, project, dockerfile, bundle, stageDir] = process.argv.slice(2);
@@ -203,17 +220,37 @@ self_contained() {
 }
 PARALLEL="${VERIFY_PARALLEL:-2}"
 builds_started=$(date +%s)
-step "${#JOBS[@]} Dockerfile builds, the tests' build and two self-contained arm64 publishes, $PARALLEL at a time"
-pool=()
-for job in "${JOBS[@]}" "tests" "self-contained $WORK/contexts/BookStore.Api-monitored BookStore.Api" "self-contained $WORK/contexts/Echo.Api Echo.Api"; do
-  while (( $(jobs -rp | wc -l) >= PARALLEL )); do wait -n || true; done
-  case "$job" in
-    tests) build_tests & ;;
-    self-contained*) read -r _ context project <<<"$job"; self_contained "$context" "$project" & ;;
-    *) read -r context project dockerfile label variant arch <<<"$job"; build_job "$context" "$project" "$dockerfile" "${label//-/ }" "$variant" "$arch" & ;;
-  esac
-done
-wait
+# The builds write only under $WORK (staged contexts); the tests' build writes the repository's bin/ and obj/, so a
+# builds-only run beside the tests leaves it to the later run.
+run_pool() {
+  local job context project dockerfile label variant arch
+  for job in "$@"; do
+    while (( $(jobs -rp | wc -l) >= PARALLEL )); do wait -n || true; done
+    case "$job" in
+      tests) build_tests & ;;
+      self-contained*) read -r _ context project <<<"$job"; self_contained "$context" "$project" & ;;
+      *) read -r context project dockerfile label variant arch <<<"$job"; build_job "$context" "$project" "$dockerfile" "${label//-/ }" "$variant" "$arch" & ;;
+    esac
+  done
+  wait
+}
+BUILDS=("${JOBS[@]}" "self-contained $WORK/contexts/BookStore.Api-monitored BookStore.Api" "self-contained $WORK/contexts/Echo.Api Echo.Api")
+if [[ -n "$BUILDS_ONLY" ]]; then
+  step "${#JOBS[@]} Dockerfile builds and two self-contained arm64 publishes, $PARALLEL at a time, into $WORK"
+  # Their own compiler and build nodes: a shared server started here would serve the foreground builds at this priority.
+  export DOTNET_CLI_USE_MSBUILD_SERVER=0 MSBUILDDISABLENODEREUSE=1 UseSharedCompilation=false
+  run_pool "${BUILDS[@]}"
+  echo "    builds took $(( $(date +%s) - builds_started ))s"
+  exit 0
+elif [[ -n "$REUSE" ]]; then
+  step "the tests' build; the Dockerfile builds come from the builds-only run in $WORK (waiting for it to finish)"
+  run_pool tests
+  for _ in $(seq 1 1800); do [[ -f "$WORK/builds.finished" ]] && break; sleep 1; done
+  [[ -f "$WORK/builds.finished" ]] || fail "the builds-only run in $WORK did not finish within 30 minutes."
+else
+  step "${#JOBS[@]} Dockerfile builds, the tests' build and two self-contained arm64 publishes, $PARALLEL at a time"
+  run_pool "${BUILDS[@]}" tests
+fi
 for job in "${JOBS[@]}"; do
   read -r _ project _ _ variant arch <<<"$job"
   name="$project$([[ "$variant" == - ]] || echo "-$variant")-$arch"
