@@ -89,9 +89,12 @@ describe("npm run compare -- --local", function () {
         child.stdout.on("data", (d) => (out += d));
         child.stderr.on("data", (d) => (out += d));
         const deadline = Date.now() + 60_000;
-        while (!/== benchmark: the benchmark/.test(out) && Date.now() < deadline) {
+        // The first scenario's line: the benchmark has printed its plan and is running load (a SIGINT before it
+        // left the plan lines to be printed after the destroy's first line).
+        while (!/^\[1\/1\] /m.test(out) && Date.now() < deadline) {
             await new Promise((r) => setTimeout(r, 100));
         }
+        assert.match(out, /^\[1\/1\] /m, "the benchmark's first scenario started within 60 s");
         const pids = [...out.matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
         assert.strictEqual(pids.length, 1, out);
         assert.ok(isProcessAlive(pids[0]));
