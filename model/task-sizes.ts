@@ -24,7 +24,7 @@ const SIZES: ReadonlyMap<number, MemoryRange> = new Map<number, MemoryRange>([
 ]);
 
 /** The task size a stack gets when its file sets none (`taskCpu`, `taskMemory`), and the size a local run is priced as. */
-export const DEFAULT_TASK_SIZE = { cpu: 512, memory: 1024 } as const;
+export const DEFAULT_TASK_SIZE: { readonly cpu: number; readonly memory: number } = { cpu: 512, memory: 1024 };
 
 /** The CPU values Fargate accepts, in CPU units. */
 export const FARGATE_CPU_UNITS: readonly number[] = [...SIZES.keys()];

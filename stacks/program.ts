@@ -67,7 +67,8 @@ export interface StackOutputs {
 }
 
 /** Compile-time only: the outputs, once resolved, are what model/stack-outputs.ts promises the benchmark and compare. */
-export const resolvedOutputs = (outputs: pulumi.Unwrap<StackOutputs>): StackOutputValues => outputs;
+type Resolves<T extends StackOutputValues> = T;
+export type ResolvedOutputs = Resolves<pulumi.Unwrap<StackOutputs>>;
 
 export function createStack(config: StackConfig): StackOutputs {
     const { settings, stack } = config;

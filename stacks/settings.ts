@@ -114,8 +114,8 @@ export type RawSettings = Readonly<Record<string, unknown>>;
 /** Defaults, also declared in Pulumi.yaml (a test keeps the two equal). */
 export const DEFAULTS = {
     services: [...DEFAULT_SERVICES] as ServiceName[],
-    taskCpu: DEFAULT_TASK_SIZE.cpu as number,
-    taskMemory: DEFAULT_TASK_SIZE.memory as number,
+    taskCpu: DEFAULT_TASK_SIZE.cpu,
+    taskMemory: DEFAULT_TASK_SIZE.memory,
     desiredCount: 1,
     autoscaling: { enabled: false, minCount: 1, maxCount: 4, targetCpuPercent: 60 },
     natStrategy: "single" as NatStrategy,
