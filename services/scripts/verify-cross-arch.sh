@@ -88,7 +88,6 @@ STAGE_JS="$SERVICES/../bin/infra/image-context.js"
 [[ -f "$STAGE_JS" ]] || fail "$STAGE_JS is missing: run 'npm run build' first."
 # Usage: stage <source context> <project folder> <Dockerfile> <out>; prints the staged Dockerfile.
 stage() {
-  if [[ -n "$REUSE" ]]; then echo "$4/staged-by-the-builds-only-run"; return; fi
   node -e '
     const { stageImageContext } = require(process.argv[1]);
     const [sourceContext, project, dockerfile, bundle, stageDir] = process.argv.slice(2);
@@ -183,27 +182,39 @@ build_job() {
   } >"$WORK/logs/$job.log" 2>&1
 }
 
-# The jobs, as "<context> <project> <Dockerfile> <label> <variant>" (one per architecture each).
+# The jobs, as "<context> <project> <Dockerfile> <label> <variant>" (one per architecture each). A run that checks a
+# builds-only run's outputs reads that run's list (written before its builds start) instead of staging again.
 JOBS=()
 add_jobs() { local arch; for arch in amd64 arm64; do JOBS+=("$* $arch"); done; }
-mkdir -p "$WORK/logs"
-for entry in "${PROJECTS[@]}"; do
-  project="${entry% *}"
-  dockerfile="$(stage "$SERVICES" "$project" "$SERVICES/${entry#* }" "$WORK/contexts/$project")"
-  add_jobs "$WORK/contexts/$project" "$project" "$dockerfile" "${entry#* }" -
-  if [[ "${entry#* }" == Dockerfile.aot ]]; then
-    # The program builds a Native AOT service with services/Dockerfile when a dotnet-monitor sidecar watches it.
-    dockerfile="$(stage "$SERVICES" "$project" "$SERVICES/Dockerfile" "$WORK/contexts/$project-monitored")"
-    add_jobs "$WORK/contexts/$project-monitored" "$project" "$dockerfile" Dockerfile-with-a-monitor monitored
-  fi
-done
-# A user's own project outside services/, built by the same Dockerfile from a context laid out from its own
-# folder (the stacks take it through config: test/user-service.test.ts).
-dockerfile="$(stage "$SERVICES/../test/fixtures/echo" Echo.Api "$SERVICES/Dockerfile" "$WORK/contexts/Echo.Api")"
-add_jobs "$WORK/contexts/Echo.Api" Echo.Api "$dockerfile" Dockerfile -
-# The TaskInfo container every task runs (stacks/task-info.ts), Native AOT as its image is built.
-dockerfile="$(stage "$SERVICES" TaskInfo "$SERVICES/Dockerfile.aot" "$WORK/contexts/TaskInfo")"
-add_jobs "$WORK/contexts/TaskInfo" TaskInfo "$dockerfile" Dockerfile.aot -
+stage_jobs() {
+  local entry project dockerfile
+  for entry in "${PROJECTS[@]}"; do
+    project="${entry% *}"
+    dockerfile="$(stage "$SERVICES" "$project" "$SERVICES/${entry#* }" "$WORK/contexts/$project")"
+    add_jobs "$WORK/contexts/$project" "$project" "$dockerfile" "${entry#* }" -
+    if [[ "${entry#* }" == Dockerfile.aot ]]; then
+      # The program builds a Native AOT service with services/Dockerfile when a dotnet-monitor sidecar watches it.
+      dockerfile="$(stage "$SERVICES" "$project" "$SERVICES/Dockerfile" "$WORK/contexts/$project-monitored")"
+      add_jobs "$WORK/contexts/$project-monitored" "$project" "$dockerfile" Dockerfile-with-a-monitor monitored
+    fi
+  done
+  # A user's own project outside services/, built by the same Dockerfile from a context laid out from its own
+  # folder (the stacks take it through config: test/user-service.test.ts).
+  dockerfile="$(stage "$SERVICES/../test/fixtures/echo" Echo.Api "$SERVICES/Dockerfile" "$WORK/contexts/Echo.Api")"
+  add_jobs "$WORK/contexts/Echo.Api" Echo.Api "$dockerfile" Dockerfile -
+  # The TaskInfo container every task runs (stacks/task-info.ts), Native AOT as its image is built.
+  dockerfile="$(stage "$SERVICES" TaskInfo "$SERVICES/Dockerfile.aot" "$WORK/contexts/TaskInfo")"
+  add_jobs "$WORK/contexts/TaskInfo" TaskInfo "$dockerfile" Dockerfile.aot -
+}
+if [[ -n "$REUSE" ]]; then
+  for _ in $(seq 1 600); do [[ -f "$WORK/jobs" ]] && break; sleep 0.1; done
+  [[ -f "$WORK/jobs" ]] || fail "the builds-only run in $WORK wrote no job list ($WORK/jobs) within a minute."
+  mapfile -t JOBS <"$WORK/jobs"
+else
+  mkdir -p "$WORK/logs"
+  stage_jobs
+  printf '%s\n' "${JOBS[@]}" >"$WORK/jobs.partial" && mv "$WORK/jobs.partial" "$WORK/jobs"
+fi
 
 # Two jobs at a time on the machine's cores: a publish has serial stretches (restore, evaluation, the native link)
 # that the other fills. Besides them, the tests' Release build (step 2c), and the self-contained arm64 publishes
