@@ -146,13 +146,15 @@ function requiredPackages(dir: string, inNodeModules: boolean, visited = new Set
     }
     visited.add(real);
     const found: PackageDependency[] = [];
-    for (const entry of fs.readdirSync(real).sort()) {
-        const target = fs.realpathSync(path.join(real, entry));
-        if (fs.statSync(target).isDirectory()) {
+    for (const entry of fs.readdirSync(real, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        // As the host does: only a link is resolved (and stat-ed again); the entry's own type answers the rest.
+        const link = entry.isSymbolicLink();
+        const target = link ? fs.realpathSync(path.join(real, entry.name)) : path.join(real, entry.name);
+        if (link ? fs.statSync(target).isDirectory() : entry.isDirectory()) {
             if (!fs.existsSync(path.join(target, "PulumiPolicy.yaml"))) {
                 found.push(...requiredPackages(target, inNodeModules || path.basename(real) === "node_modules", visited));
             }
-        } else if (inNodeModules && entry === "package.json") {
+        } else if (inNodeModules && entry.name === "package.json") {
             const info = readJson(target);
             if (info.pulumi?.resource === true) {
                 const name: string = info.pulumi.name || (info.name.startsWith("@pulumi/") ? info.name.slice("@pulumi/".length) : "");
