@@ -68,7 +68,8 @@ export function smallestSizeOffer(runs: readonly TargetRun[], benchFlags: readon
         for (const u of r.utilisation) {
             const mem = u.points.map((x) => x.memoryMiB).filter((v): v is number => v !== null);
             if (!u.measured || mem.length === 0) {
-                return { offered: false, why: `the memory of ${u.service} on ${r.label} was not measured (${u.measured ? "no reading" : u.source}), so whether it fits ${describeTaskSize(SMALLEST_TASK_SIZE)} is not known` };
+                const reason = u.measured ? "no memory reading" : (u.note ?? u.source).replace(/^not measured: /, "");
+                return { offered: false, why: `the memory of ${u.service} on ${r.label} was not measured (${reason}), so whether it fits ${describeTaskSize(SMALLEST_TASK_SIZE)} is not known` };
             }
             peaks.push({ run: r.label, service: u.service, peakMiB: Math.max(...mem) });
         }
