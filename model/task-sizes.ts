@@ -44,14 +44,14 @@ export function allowedMemory(cpu: number): number[] {
 }
 
 /** What Fargate would refuse in the pair, and what it accepts instead; undefined when it takes it. */
-function taskSizeProblem(cpu: unknown, memory: unknown, cpuName: string): { readonly which: "cpu" | "memory"; readonly allowed: string } | undefined {
+function taskSizeProblem(cpu: unknown, memory: unknown, withCpu: (cpu: number) => string): { readonly which: "cpu" | "memory"; readonly allowed: string } | undefined {
     if (typeof cpu !== "number" || !FARGATE_CPU_UNITS.includes(cpu)) {
         return { which: "cpu", allowed: `expected one of ${FARGATE_CPU_UNITS.join(", ")} (CPU units, 1024 = 1 vCPU)` };
     }
     if (typeof memory !== "number" || !allowedMemory(cpu).includes(memory)) {
         const range = SIZES.get(cpu)!;
         const listed = range.extra ? `${range.extra.join(", ")}, ` : "";
-        return { which: "memory", allowed: `with ${cpuName} ${cpu}, Fargate accepts ${listed}${range.min} to ${range.max} MiB in steps of ${range.step}` };
+        return { which: "memory", allowed: `${withCpu(cpu)}, Fargate accepts ${listed}${range.min} to ${range.max} MiB in steps of ${range.step}` };
     }
     return undefined;
 }
@@ -60,7 +60,7 @@ function taskSizeProblem(cpu: unknown, memory: unknown, cpuName: string): { read
  * Throws a ConfigError naming `cpuKey` or `memoryKey` unless Fargate accepts the pair.
  */
 export function validateTaskSize(cpu: unknown, memory: unknown, cpuKey: string, memoryKey: string): void {
-    const problem = taskSizeProblem(cpu, memory, cpuKey);
+    const problem = taskSizeProblem(cpu, memory, (c) => `with ${cpuKey} ${c}`);
     if (problem) {
         throw new ConfigError(problem.which === "cpu" ? cpuKey : memoryKey, problem.which === "cpu" ? cpu : memory, problem.allowed);
     }
@@ -76,7 +76,7 @@ export function readTaskSize(text: string): TaskSize | { readonly why: string } 
         return { why: `expected <CPU units>/<memory MiB> as Fargate takes them, e.g. 256/512 (0.25 vCPU, 512 MiB) or 512/1024, got ${JSON.stringify(text)}` };
     }
     const size = { cpu: Number(m[1]), memory: Number(m[2]) };
-    const problem = taskSizeProblem(size.cpu, size.memory, "CPU units");
+    const problem = taskSizeProblem(size.cpu, size.memory, (c) => `with ${c} CPU units`);
     if (problem) {
         return { why: problem.which === "cpu" ? `CPU ${size.cpu} in ${JSON.stringify(text)}: ${problem.allowed}` : `memory ${size.memory} in ${JSON.stringify(text)}: ${problem.allowed}` };
     }
