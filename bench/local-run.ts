@@ -6,7 +6,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Architecture } from "../model/architecture";
-import { DEFAULT_TASK_SIZE } from "../model/task-sizes";
+import { DEFAULT_TASK_SIZE, gcHeapHardLimitBytes } from "../model/task-sizes";
+import { TaskSize } from "../model/pricing";
 import { notMeasured } from "./cloudwatch";
 import { buildServices, dotnetCommand, LOCAL_SERVICES, ProcSampler, REPO_ROOT, RunningService, startServices, stopProcess } from "./local";
 import { LocalCommand, localRouter, parseServiceFlags, projectDir, publishUserService, readServiceFile, stackServices, userServiceCommand } from "./user-services";
@@ -129,9 +130,14 @@ export async function startLocal(
         o.log(`pinning: the services to core ${o.pinning.serviceCore}, Artillery to core ${o.pinning.artilleryCore} (taskset; --no-pin to turn off)`);
     }
     const needed = [...ours, ...theirs.map((u) => u.name)];
-    const localCpu = capLocalServices(needed, options, state, o);
+    const size = localTaskSize(options);
+    const localCpu = [capLocalServices(needed, options, state, o), ...(options.cap ? [heapLimitText(size)] : [])].join("; ");
     const prefixFor = (name: string) => [...(state.cpuCaps.get(name)?.prefix ?? []), ...(o.pinning?.service ?? [])];
-    await startServices(needed, prefixed(command, prefixFor), { log: o.log, onStart: (r) => state.running.push(r) });
+    const limited = options.cap ? withHeapLimit(command, size) : command;
+    if (options.cap) {
+        o.log(`memory: the services are ${heapLimitText(size)} (--no-cap to turn off)`);
+    }
+    await startServices(needed, prefixed(limited, prefixFor), { log: o.log, onStart: (r) => state.running.push(r) });
     const byName = new Map(state.running.map((r) => [r.name, r.baseUrl]));
     const pids = state.running.map((r) => ({ name: r.name, pid: r.child.pid ?? -1 }));
     return {
@@ -140,8 +146,8 @@ export async function startLocal(
         architecture,
         baseUrlFor: (p) => byName.get(route(p) ?? "") ?? "http://127.0.0.1:1",
         urls: Object.fromEntries(byName),
-        // No Fargate task here: the cost figures use the stacks' default task size, marked as such in the report.
-        taskSize: LOCAL_TASK_SIZE,
+        // No Fargate task here: the cost figures use the size it stands for (--task-size, else the stacks' default), marked as such in the report.
+        taskSize: size,
         tasksPerService: 1,
         tasksSource: "local",
         serverCpuModel: o.cpuModel,
@@ -182,11 +188,32 @@ function localUserServices(options: CliOptions, architecture: Architecture, log:
     }
 }
 
-/** What a local run stands for: the stacks' default task. Its CPU is the services' cap; both price the local figures. */
+/** What a local run stands for without --task-size: the stacks' default task. Its CPU is the services' cap; both price the local figures. */
 export const LOCAL_TASK_SIZE = DEFAULT_TASK_SIZE;
 
+/** The task a local run stands for: --task-size, else LOCAL_TASK_SIZE. */
+export function localTaskSize(options: Pick<CliOptions, "taskSize">): TaskSize {
+    return options.taskSize ?? LOCAL_TASK_SIZE;
+}
+
+const heapLimitText = (size: TaskSize) =>
+    `given a GC heap hard limit of ${gcHeapHardLimitBytes(size) / (1024 * 1024)} MiB each (DOTNET_GCHeapHardLimit: what .NET derives from a ${size.memory} MiB memory limit; no kernel memory limit)`;
+
 /**
- * --local: a CPU cgroup per service that holds it to a task's CPU (LOCAL_TASK_SIZE.cpu units), as each service is
+ * The services' GC heap limited as the runtime would limit it under the task's memory limit. A cgroup memory limit
+ * is not set here: the kernel would kill the process (as Fargate stops the task) rather than measure it. A
+ * service's own DOTNET_GCHeapHardLimit (its `environment`) wins, as it would in its container.
+ */
+function withHeapLimit(command: (name: string, port: number) => LocalCommand, size: TaskSize): (name: string, port: number) => LocalCommand {
+    const limit = `0x${gcHeapHardLimitBytes(size).toString(16)}`;
+    return (name, port) => {
+        const c = command(name, port);
+        return { ...c, env: { DOTNET_GCHeapHardLimit: limit, ...c.env } };
+    };
+}
+
+/**
+ * --local: a CPU cgroup per service that holds it to a task's CPU (localTaskSize's CPU units), as each service is
  * its own task on Fargate, unless --no-cap or the kernel does not allow it; returns what the services had, for
  * the log and the report.
  */
@@ -202,18 +229,19 @@ function capLocalServices(
         return `uncapped (--no-cap), ${core}`;
     }
     let description = "";
+    const size = localTaskSize(options);
     for (const service of services) {
-        const cap = (o.deps.createCpuCap ?? createCpuCap)(LOCAL_TASK_SIZE.cpu, `dotnet-fargate-bench-${process.pid}-${service}`);
+        const cap = (o.deps.createCpuCap ?? createCpuCap)(size.cpu, `dotnet-fargate-bench-${process.pid}-${service}`);
         if ("why" in cap) {
             state.cpuCaps.forEach((made) => made.remove());
             state.cpuCaps.clear();
-            o.log(`CPU: the services are not capped at the task's ${LOCAL_TASK_SIZE.cpu} CPU units: ${cap.why}`);
+            o.log(`CPU: the services are not capped at the task's ${size.cpu} CPU units: ${cap.why}`);
             return `uncapped (${cap.why}), ${core}`;
         }
         state.cpuCaps.set(service, cap);
         description = cap.description;
     }
-    o.log(`CPU: each service is capped at ${description}, as its own default task (--no-cap to turn off)`);
+    o.log(`CPU: each service is capped at ${description}, as its own ${options.taskSize ? "" : "default "}${size.cpu}/${size.memory} task (--no-cap to turn off)`);
     return `capped at ${description} each, ${core}`;
 }
 

@@ -13,6 +13,8 @@ import { ScriptRunner, Target } from "./runner";
 import { ALL_SCENARIOS, USER_CAPACITY_DEFAULTS, CapacityOverrides, DEFAULT_SCENARIOS, SCENARIO_GROUPS, selectScenarios } from "./scenarios";
 import { Store, STORES } from "./postgres";
 import { CommandRunner } from "./stack-outputs";
+import { TaskSize } from "../model/pricing";
+import { DEFAULT_TASK_SIZE, readTaskSize } from "../model/task-sizes";
 
 /** Scaled capacity steps are never shorter than this: one Artillery period, enough requests for a p99. */
 export const MIN_STEP_S = 10;
@@ -61,7 +63,11 @@ Options:
   --repeat <n>               run each capacity search n times (default 1; n >= 3 shows min/median/max)
   --no-pin                   --local: do not pin the services to one core and Artillery to another
   --no-cap                   --local: do not cap the services at the task's CPU (512 units = half a core,
-                             a cgroup of their own; applied where the kernel and permissions allow)
+                             a cgroup of their own; applied where the kernel and permissions allow) nor give
+                             them the task's GC heap limit
+  --task-size <cpu/MiB>      --local: the Fargate task the services stand for (default ${DEFAULT_TASK_SIZE.cpu}/${DEFAULT_TASK_SIZE.memory}, the stacks'
+                             default; e.g. 256/512): their CPU cap, their GC heap limit and the cost figures.
+                             A stack's size is its config (npm run compare -- --task-size deploys one)
   --timeout <ms>             per-request timeout (default 10000)
   --out <file>               results file (default bench/results/<time>-<targets>.json); the report is written beside it
   --no-build                 --local: skip \`dotnet build\` (use the last Release build)
@@ -102,6 +108,8 @@ export interface CliOptions {
     readonly pin: boolean;
     /** --local: cap the services at the task's CPU with a cgroup (off with --no-cap). */
     readonly cap: boolean;
+    /** --task-size, for --local: the Fargate task the services stand for; undefined when not given (DEFAULT_TASK_SIZE). */
+    readonly taskSize?: TaskSize;
     readonly out?: string;
     readonly build: boolean;
     readonly help: boolean;
@@ -140,6 +148,7 @@ const FLAGS = {
     repeat: { type: "string" },
     "no-pin": { type: "boolean", default: false },
     "no-cap": { type: "boolean", default: false },
+    "task-size": { type: "string" },
     timeout: { type: "string" },
     out: { type: "string" },
     "no-build": { type: "boolean", default: false },
@@ -193,6 +202,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         repeat: num("repeat", v.repeat, (n) => Number.isInteger(n) && n >= 1, "a whole number >= 1") ?? 1,
         pin: !v["no-pin"],
         cap: !v["no-cap"],
+        taskSize: taskSizeOf(v),
         stacks,
         local: Boolean(v.local),
         scale: num("scale", v.scale, positive, "a number greater than 0") ?? 1,
@@ -238,6 +248,23 @@ function engineOf(v: Flags, stacks: readonly string[] | undefined) {
         );
     }
     return { engine: engine as CliOptions["engine"], count, stepDuration };
+}
+
+/** --task-size: local runs only; a stack runs at the size its config deployed, which its outputs say. */
+function taskSizeOf(v: Flags): TaskSize | undefined {
+    if (v["task-size"] === undefined) {
+        return undefined;
+    }
+    if (!v.local) {
+        throw new UsageError(
+            "--task-size is for --local; a stack runs at the size it was deployed with (dotnet-fargate:taskCpu/taskMemory, read from its outputs); npm run compare -- --task-size deploys both stacks at a size",
+        );
+    }
+    const size = readTaskSize(v["task-size"]);
+    if ("why" in size) {
+        throw new UsageError(`--task-size: ${size.why}`);
+    }
+    return size;
 }
 
 /** --store: local runs only; a stack's BookStore runs on what the stack deployed. */

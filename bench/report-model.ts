@@ -34,6 +34,7 @@ import { FIXED_SCENARIOS, PROFILING_SCENARIOS } from "./scenarios";
 import { lineChart, MarkerKind, Series, SERIES_COLOURS } from "./svg";
 import { LOAD_MARGIN, STEAL_BUSY_PERCENT } from "./machine-noise";
 import { processorsSection } from "./report-processors";
+import { taskSizeSection } from "./report-task-size";
 
 /** One piece of a section. */
 export type Block =
@@ -60,6 +61,8 @@ export interface ReportContext {
     readonly pp: readonly PricePerformance[];
     readonly architectures: readonly string[];
     readonly endpoints: readonly Endpoint[];
+    /** The prices the cost figures use. */
+    readonly prices: PriceTable;
 }
 
 /** The sections in the order the report shows them: the answer first, the evidence after. */
@@ -73,6 +76,7 @@ const SECTIONS: readonly ((c: ReportContext) => ReportSection | null)[] = [
     utilisationSection,
     capacitySection,
     pricePerformanceSection,
+    taskSizeSection,
 ];
 
 /** Builds the whole report once; both renderers take this. */
@@ -86,6 +90,7 @@ export function buildReport(loaded: readonly LoadedResults[], prices: PriceTable
         pp: pricePerformance(runs, prices),
         architectures,
         endpoints: endpoints(runs),
+        prices,
     };
     const labels = runs.map((r) => r.label);
     return {
@@ -544,7 +549,8 @@ export function pricePerformanceSection({ runs, pp }: ReportContext): ReportSect
         ),
     ];
     if (runs.some((r) => r.run.mode === "local")) {
-        blocks.push(p("For local runs the capacity is this machine's, priced as if a Fargate task of the default size had it: an illustration of the method, not a Fargate figure."));
+        const sizes = [...new Set(runs.filter((r) => r.run.mode === "local").map((r) => `${r.run.taskSize.cpu}/${r.run.taskSize.memory}`))];
+        blocks.push(p(`For local runs the capacity is this machine's, priced as if a Fargate task of the size the run stood for (${sizes.join(", ")}) had it: an illustration of the method, not a Fargate figure.`));
     }
     blocks.push(p("The verdict at the top of the report states, per capacity target, the ratios of these figures and whether they differ by more than the run-to-run noise."));
     return { heading, blocks };

@@ -11,13 +11,17 @@ import { main as benchMain, planTests } from "../bench/run";
 import { localArchitecture } from "../bench/local-run";
 import { MainDeps } from "../bench/options";
 import { checkAwsCredentials, CredentialsError } from "../bench/fargate";
-import { currentMachine } from "../bench/results";
 import { readUserPaths } from "./user-paths";
 import { benchSeconds, CostEstimate, Durations, experimentCost, formatCost, STACK_DEPLOY_S, STACK_DESTROY_S, stackCost, StackCost, teardownWarnings } from "./cost";
 import { awsEcr, EcrApi } from "./ecr";
 import { Driver, runFlow } from "./flow";
 import { LocalDriver } from "./local-driver";
-import { COMPARE_STACKS, CompareOptions, parseCompare, USAGE } from "./options";
+import { COMPARE_STACKS, CompareOptions, CompareUsageError, parseCompare, USAGE } from "./options";
+import { currentMachine, readResults } from "../bench/results";
+import { benchFlagsOf, offerSentences, smallestSizeOffer } from "../bench/report-task-size";
+import { TaskSize } from "../model/pricing";
+import { describeTaskSize } from "../model/task-sizes";
+import { key } from "../stacks/settings";
 import { formatDuration, Log, Phases } from "./progress";
 import { addNoteToReports } from "./report-note";
 import { DEFAULT_STATE_FILE, newRunState, readRunState, RunState, StateStore } from "./state";
@@ -40,6 +44,8 @@ export interface CompareDeps {
     readonly progressEveryMs?: number;
     readonly healthIntervalMs?: number;
     readonly logDir?: string;
+    /** The project folder the stacks are deployed from (tests: a copy); default the repository's root. */
+    readonly workDir?: string;
 }
 
 /** Where the AWS SDK's default chain would find credentials; refuses, before anything starts, when nowhere. */
@@ -78,16 +84,18 @@ export async function compare(argv: readonly string[], deps: CompareDeps = {}): 
     if (previous && previous.mode !== mode) {
         throw new Error(`an earlier ${previous.mode} run (${previous.runId}) left ${stateFile}; run npm run compare -- --cleanup first`);
     }
+    refuseOtherSize(previous, options, stateFile);
     const stacks: StackCost[] = [];
     for (const stack of COMPARE_STACKS) {
-        stacks.push(await stackCost(stack)); // one at a time: the offline evaluation sets Pulumi's global mocks
+        stacks.push(await stackCost(stack, sizeOverrides(options.taskSize))); // one at a time: the offline evaluation sets Pulumi's global mocks
     }
     const estimate = experimentCost(stacks, expectedDurations(options), options.bench.engine === "fargate" ? { count: options.bench.count ?? 1 } : undefined);
     if (options.local) {
         log(`--local costs nothing in AWS; the same comparison on both stacks would cost about $${estimate.totalUsd.toFixed(2)}:`);
         formatCost(estimate).forEach((l) => log(l));
     } else {
-        log(`This run deploys ${COMPARE_STACKS.join(" and ")} to AWS. Expected cost (${describe(expectedDurations(options))}):`);
+        const size = options.taskSize ? ` at task size ${describeTaskSize(options.taskSize)}` : "";
+        log(`This run deploys ${COMPARE_STACKS.join(" and ")} to AWS${size}. Expected cost (${describe(expectedDurations(options))}):`);
         formatCost(estimate).forEach((l) => log(l));
         teardownWarnings(COMPARE_STACKS).forEach((w) => log(`warning: ${w}`));
         if (!(await confirmed(options, deps, estimate))) {
@@ -98,7 +106,7 @@ export async function compare(argv: readonly string[], deps: CompareDeps = {}): 
     if (previous) {
         log(`Resuming run ${previous.runId} (started ${previous.startedAt}; interrupted, failed to tear down, or kept): ${describeState(previous)}`);
     }
-    const store = new StateStore(previous ?? newRunState(mode), stateFile);
+    const store = new StateStore(previous ?? newRunState(mode, new Date(), options.local ? undefined : options.taskSize), stateFile);
     const driver = makeDriver(options, store, deps, log);
     const phases = new Phases(log);
     const result = await runFlow(driver, { keep: options.keep, log, signal: deps.signal ?? new AbortController().signal, healthTimeoutMs: options.healthTimeoutMs, healthIntervalMs: deps.healthIntervalMs ?? 5000, phases });
@@ -109,6 +117,10 @@ export async function compare(argv: readonly string[], deps: CompareDeps = {}): 
         const written = addNoteToReports(result.results, { local: options.local, machine: `${options.local ? localArchitecture() : os.arch()}, ${machine.cpuModel}`, phases: phases.done, cost: actual, kept: options.keep });
         log(`results: ${result.results}`);
         written.forEach((w) => log(`report: ${w}`));
+        const offer = smallestSizeOffer(readResults(result.results).runs, benchFlagsOf(options.benchArgs.join(" ")));
+        if (offer?.offered) {
+            offerSentences(offer).forEach((l) => log(l));
+        }
     }
     log(`time: ${phases.done.map((p) => `${p.name} ${formatDuration(p.endedAt - p.startedAt)}`).join(", ")}`);
     if (!options.local) {
@@ -142,7 +154,7 @@ function makeDriver(options: CompareOptions, store: StateStore, deps: CompareDep
     }
     return new StacksDriver({
         stacks: COMPARE_STACKS,
-        workDir: REPO_ROOT,
+        workDir: deps.workDir ?? REPO_ROOT,
         state: store,
         log,
         pulumiCommand: deps.pulumiCommand,
@@ -152,6 +164,8 @@ function makeDriver(options: CompareOptions, store: StateStore, deps: CompareDep
         userPaths: readUserPaths(COMPARE_STACKS),
         progressEveryMs: deps.progressEveryMs ?? (deps.isTTY ?? process.stdout.isTTY ? 10_000 : 30_000),
         logDir: deps.logDir ?? path.join(path.dirname(deps.stateFile ?? DEFAULT_STATE_FILE), "logs"),
+        ...(options.taskSize ? { taskSize: options.taskSize } : {}),
+        scratchDir: path.join(path.dirname(deps.stateFile ?? DEFAULT_STATE_FILE), "stacks"),
     });
 }
 
@@ -166,6 +180,26 @@ async function cleanup(previous: RunState | undefined, options: CompareOptions, 
     const driver = makeDriver({ ...options, local: previous.mode === "local" }, store, deps, log);
     const left = await new Phases(log).run("destroy", "what the recorded run created", () => driver.teardown()).catch((e: Error) => [`tear-down failed: ${e.message}`]);
     return finish({ left, interrupted: false, phases: new Phases(log) }, store, log);
+}
+
+/** The stack config a task size stands for, as the offline evaluation takes it (the cost estimate). */
+function sizeOverrides(size: TaskSize | undefined): Record<string, string> {
+    return size ? { [key("taskCpu")]: String(size.cpu), [key("taskMemory")]: String(size.memory) } : {};
+}
+
+/** A resumed stacks run keeps the size its stacks were created at: another --task-size would re-size them half way. */
+function refuseOtherSize(previous: RunState | undefined, options: CompareOptions, stateFile: string): void {
+    if (!previous || previous.mode !== "stacks" || options.local) {
+        return;
+    }
+    const was = previous.taskSize ? `${previous.taskSize.cpu}/${previous.taskSize.memory}` : undefined;
+    const now = options.taskSize ? `${options.taskSize.cpu}/${options.taskSize.memory}` : undefined;
+    if (was !== now && Object.values(previous.stacks).some((r) => r.created && r.status !== "destroyed")) {
+        throw new CompareUsageError(
+            `the run ${previous.runId} recorded in ${stateFile} created its stacks ${was ? `at --task-size ${was}` : "without --task-size"}; ` +
+                `resume it with ${was ? `--task-size ${was}` : "no --task-size"}, or remove its stacks first with npm run compare -- --cleanup`,
+        );
+    }
 }
 
 function describeState(s: RunState): string {

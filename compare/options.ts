@@ -3,6 +3,8 @@
  * other flag is the benchmark's (bench/run.ts), checked by its parser before anything starts.
  */
 import { CliOptions, parseCli } from "../bench/options";
+import { TaskSize } from "../model/pricing";
+import { readTaskSize } from "../model/task-sizes";
 
 export const COMPARE_STACKS = ["arm64", "amd64"] as const;
 
@@ -12,13 +14,18 @@ export const COMPARE_STACKS = ["arm64", "amd64"] as const;
  */
 export const COMPARE_REPEAT = 2;
 
-export const USAGE = `Usage: npm run compare -- [--local] [--yes] [--keep] [--cleanup] [benchmark flags]
+export const USAGE = `Usage: npm run compare -- [--local] [--task-size <cpu/MiB>] [--yes] [--keep] [--cleanup] [benchmark flags]
 
 Deploys both stacks (${COMPARE_STACKS.join(", ")}) in parallel through the Pulumi Automation API, waits until every
 service answers, runs the benchmark, writes the report, and destroys the stacks this run created.
 
   --local              the same sequence on this machine: the services started on 127.0.0.1 in place of the
                        stacks (no AWS account, no Pulumi CLI); measures one architecture, this machine's
+  --task-size <cpu/MiB>  the Fargate task size to compare at, as the task definition takes it (CPU units/memory
+                       MiB, e.g. 256/512 or 512/1024; Fargate's table decides). The stacks this run creates are
+                       deployed from a copy of Pulumi.<stack>.yaml with it (your stack files are not written);
+                       a stack of yours at another size is refused. With --local: the services' CPU cap and GC
+                       heap limit. The cost estimate and the report's cost figures follow it
   --yes                do not ask before spending money (needed when there is no terminal to ask on)
   --keep               keep the stacks after the run (not with --local); \`--cleanup\` removes them later
   --cleanup            remove what an earlier, interrupted or --keep run created, then stop
@@ -44,6 +51,8 @@ export interface CompareOptions {
     readonly cleanup: boolean;
     readonly help: boolean;
     readonly healthTimeoutMs: number;
+    /** --task-size; undefined when not given (the stack files' size, or the default for --local). */
+    readonly taskSize?: TaskSize;
     /** The benchmark's flags, as given. */
     readonly benchArgs: readonly string[];
     /** The benchmark's flags as its parser reads them for this run's targets. */
@@ -53,6 +62,7 @@ export interface CompareOptions {
 export function parseCompare(argv: readonly string[]): CompareOptions {
     const own = { local: false, yes: false, keep: false, cleanup: false, help: false };
     let healthTimeoutS: number | undefined;
+    let taskSize: TaskSize | undefined;
     const benchArgs: string[] = [];
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
@@ -63,6 +73,13 @@ export function parseCompare(argv: readonly string[]): CompareOptions {
             if (!(healthTimeoutS > 0)) {
                 throw new CompareUsageError(`--health-timeout must be seconds greater than 0, got ${JSON.stringify(argv[i])}`);
             }
+        } else if (a === "--task-size" || a.startsWith("--task-size=")) {
+            const text = a === "--task-size" ? argv[++i] : a.slice("--task-size=".length);
+            const size = readTaskSize(text ?? "");
+            if ("why" in size) {
+                throw new CompareUsageError(`--task-size: ${size.why}`);
+            }
+            taskSize = size;
         } else if (a === "--stacks" || a.startsWith("--stacks=")) {
             throw new CompareUsageError(`--stacks is set by compare (${COMPARE_STACKS.join(",")}); to benchmark other stacks use npm run bench`);
         } else {
@@ -71,6 +88,13 @@ export function parseCompare(argv: readonly string[]): CompareOptions {
     }
     if (!benchArgs.some((a) => a === "--repeat" || a.startsWith("--repeat="))) {
         benchArgs.push("--repeat", String(COMPARE_REPEAT));
+    }
+    if (taskSize && own.cleanup) {
+        throw new CompareUsageError("--task-size is not for --cleanup: the clean-up reads the stack files the recorded run deployed from");
+    }
+    if (taskSize && own.local) {
+        // bench's own flag: the local services stand for a task of that size.
+        benchArgs.push("--task-size", `${taskSize.cpu}/${taskSize.memory}`);
     }
     if (own.keep && own.local) {
         throw new CompareUsageError("--keep is for the stacks; --local stops its services when the run ends");
@@ -81,5 +105,5 @@ export function parseCompare(argv: readonly string[]): CompareOptions {
     } catch (e) {
         throw new CompareUsageError(`benchmark flags: ${(e as Error).message.split("\n")[0]}`);
     }
-    return { ...own, healthTimeoutMs: (healthTimeoutS ?? (own.local ? 60 : 600)) * 1000, benchArgs, bench };
+    return { ...own, healthTimeoutMs: (healthTimeoutS ?? (own.local ? 60 : 600)) * 1000, ...(taskSize ? { taskSize } : {}), benchArgs, bench };
 }

@@ -22,6 +22,10 @@ import { emptyRepositories, EcrApi, repositoriesOf } from "./ecr";
 import { HealthCheck, stackHealthChecks } from "./health";
 import { EventSummary, Log } from "./progress";
 import { RUN_TAG, StateStore } from "./state";
+import { removeScratchProject, stackFileTaskSize, writeScratchProject } from "./config-file";
+import { TaskSize } from "../model/pricing";
+import { describeTaskSize } from "../model/task-sizes";
+import { key } from "../stacks/settings";
 
 export interface StacksDriverOptions {
     readonly stacks: readonly string[];
@@ -41,6 +45,10 @@ export interface StacksDriverOptions {
     readonly progressEveryMs: number;
     /** Where each stack's CLI output goes (one file per stack and operation). */
     readonly logDir: string;
+    /** --task-size: the size the stacks this run creates are deployed at (their stack file's copy says it); absent, the stack files' size. */
+    readonly taskSize?: TaskSize;
+    /** Where the scratch projects of the stacks this run creates go (compare/config-file.ts). */
+    readonly scratchDir: string;
 }
 
 /** Values as `pulumi stack output --json` prints them: secrets masked. */
@@ -69,34 +77,96 @@ export class StacksDriver implements Driver {
         return this.workspace;
     }
 
-    /** Selects each stack, or creates it when there is none; a stack this run did not create is marked the user's. */
+    /**
+     * Selects each stack, or creates it when there is none; a stack this run did not create is marked the user's.
+     * With --task-size, a user's stack whose file says another size is refused before anything is created.
+     */
     async prepare(): Promise<void> {
         const ws = await this.ws();
+        const found = new Map<string, Stack>();
         for (const name of this.o.stacks) {
-            const record = this.o.state.state.stacks[name];
             try {
-                this.handles.set(name, await Stack.select(name, ws));
-                if (record?.created) {
-                    await this.checkOurs(name);
-                    this.o.log(`   ${name}: selected (created by this run ${this.o.state.state.runId}, resumed)`);
-                } else {
-                    this.o.state.setStack(name, { created: false, status: "created" });
-                    this.o.log(`   ${name}: selected your existing stack: it is deployed with this program and never destroyed by this run`);
-                }
+                found.set(name, await Stack.select(name, ws));
             } catch (e) {
                 if (!(e instanceof StackNotFoundError)) {
                     throw e;
                 }
-                // Recorded before `stack init`, so an interruption between the two still leaves it known as ours.
-                this.o.state.setStack(name, { created: true, status: "creating" });
-                this.handles.set(name, await Stack.create(name, ws));
-                await ws.setTag(name, RUN_TAG, this.o.state.state.runId).catch((t: Error) =>
-                    this.o.log(`   ${name}: could not tag the stack (${t.message.split("\n")[0]}); the run-state file ${this.o.state.file} records it`),
-                );
-                this.o.state.setStack(name, { created: true, status: "created" });
-                this.o.log(`   ${name}: created (stack tag ${RUN_TAG}=${this.o.state.state.runId})`);
             }
         }
+        this.refuseResizing([...found.keys()].filter((n) => !this.o.state.state.stacks[n]?.created));
+        for (const name of this.o.stacks) {
+            const stack = found.get(name);
+            if (stack) {
+                await this.selected(name, stack);
+            } else {
+                await this.create(name, ws);
+            }
+        }
+    }
+
+    /**
+     * --task-size never re-sizes a stack the run did not create: deploying it from a copy would leave its stack file
+     * saying one size while it runs another, and the next plain `pulumi up` would silently size it back.
+     */
+    private refuseResizing(yours: readonly string[]): void {
+        const size = this.o.taskSize;
+        const differs = size ? yours.filter((n) => { const f = stackFileTaskSize(this.o.workDir, n); return f.cpu !== size.cpu || f.memory !== size.memory; }) : [];
+        if (size && differs.length > 0) {
+            const [n] = differs;
+            const f = stackFileTaskSize(this.o.workDir, n);
+            throw new Error(
+                `${differs.map((d) => `stack ${d}`).join(" and ")} already exist${differs.length > 1 ? "" : "s"} and this run did not create ${differs.length > 1 ? "them" : "it"}: ` +
+                    `--task-size ${size.cpu}/${size.memory} does not re-size your stacks (Pulumi.${n}.yaml says ${f.cpu}/${f.memory}), so nothing was deployed. ` +
+                    `To run yours at that size, set it in its file (pulumi config set ${key("taskCpu")} ${size.cpu} --stack ${n}; pulumi config set ${key("taskMemory")} ${size.memory} --stack ${n}) ` +
+                    "and run npm run compare without --task-size; or leave --task-size out to deploy it as its file says",
+            );
+        }
+    }
+
+    private async selected(name: string, stack: Stack): Promise<void> {
+        this.handles.set(name, stack);
+        if (this.o.state.state.stacks[name]?.created) {
+            await this.checkOurs(name);
+            this.configFileOf(name); // a resumed run: its scratch project again, if the interruption lost it
+            this.o.log(`   ${name}: selected (created by this run ${this.o.state.state.runId}, resumed)`);
+        } else {
+            this.o.state.setStack(name, { created: false, status: "created" });
+            this.o.log(`   ${name}: selected your existing stack: it is deployed with this program and its own stack file, and never destroyed by this run`);
+        }
+    }
+
+    /** `stack init` in the stack's scratch project, so the salt a passphrase backend sets goes into the copy, not Pulumi.<stack>.yaml. */
+    private async create(name: string, ws: LocalWorkspace): Promise<void> {
+        const scratch = writeScratchProject(this.o.workDir, name, this.o.scratchDir, this.o.taskSize);
+        // Recorded before `stack init`, so an interruption between the two still leaves it known as ours.
+        this.o.state.setStack(name, { created: true, status: "creating", configFile: scratch.configFile });
+        await Stack.create(name, await LocalWorkspace.create({ workDir: scratch.dir, pulumiCommand: ws.pulumiCommand }));
+        this.handles.set(name, await Stack.select(name, ws));
+        await ws.setTag(name, RUN_TAG, this.o.state.state.runId).catch((t: Error) =>
+            this.o.log(`   ${name}: could not tag the stack (${t.message.split("\n")[0]}); the run-state file ${this.o.state.file} records it`),
+        );
+        this.o.state.setStack(name, { created: true, status: "created" });
+        const size = this.o.taskSize ? `, task size ${describeTaskSize(this.o.taskSize)}` : "";
+        this.o.log(`   ${name}: created (stack tag ${RUN_TAG}=${this.o.state.state.runId}), deployed from ${path.relative(process.cwd(), scratch.configFile)}${size}`);
+    }
+
+    /**
+     * The stack file a created stack's operations read: the recorded copy; re-made from the user's file when it is gone
+     * (a passphrase backend's salt set at `stack init` is then lost with it, and `up` writes a new one into the copy).
+     * Undefined for the user's stacks, which read their own file.
+     */
+    private configFileOf(name: string): string | undefined {
+        const record = this.o.state.state.stacks[name];
+        if (!record?.created) {
+            return undefined;
+        }
+        if (record.configFile && fs.existsSync(record.configFile)) {
+            return record.configFile;
+        }
+        const scratch = writeScratchProject(this.o.workDir, name, this.o.scratchDir, this.o.state.state.taskSize);
+        this.o.log(`   ${name}: its stack file copy ${record.configFile ?? "(none recorded)"} is gone; made again from Pulumi.${name}.yaml`);
+        this.o.state.setStack(name, { ...record, configFile: scratch.configFile });
+        return scratch.configFile;
     }
 
     /** Refuses a stack whose tag names another run: the run-state file is then not this stack's story. */
@@ -123,7 +193,8 @@ export class StacksDriver implements Driver {
         const stack = this.handle(name);
         const record = this.o.state.state.stacks[name];
         this.o.state.setStack(name, { created: record?.created ?? false, status: "deploying" });
-        const result = await this.withEvents(name, "up", (onEvent, onOutput) => stack.up({ onEvent, onOutput, signal, color: "never" }));
+        const configFile = this.configFileOf(name);
+        const result = await this.withEvents(name, "up", (onEvent, onOutput) => stack.up({ onEvent, onOutput, signal, color: "never", ...(configFile ? { configFile } : {}) }));
         this.outputs.set(name, result.outputs);
         this.o.state.setStack(name, { created: record?.created ?? false, status: "deployed" });
     }
@@ -224,11 +295,15 @@ export class StacksDriver implements Driver {
         if (problems.length > 0) {
             return [`${leftover(name)} (its ECR repositories could not be emptied: ${problems.join("; ")})`];
         }
-        await this.withEvents(name, "destroy", (onEvent, onOutput) => stack.destroy({ onEvent, onOutput, color: "never" }));
+        const configFile = this.configFileOf(name);
+        await this.withEvents(name, "destroy", (onEvent, onOutput) => stack.destroy({ onEvent, onOutput, color: "never", ...(configFile ? { configFile } : {}) }));
         // --preserve-config: without it `stack rm` deletes Pulumi.<stack>.yaml, the stack file this repository keeps
         // (pulumi/pulumi pkg/cmd/pulumi/stack/stack_remove.go).
         await ws.removeStack(name, { preserveConfig: true });
         this.o.state.setStack(name, { created: true, status: "destroyed" });
+        if (configFile) {
+            removeScratchProject(configFile);
+        }
         return [];
     }
 

@@ -8,6 +8,7 @@ import * as path from "path";
 import { randomBytes } from "crypto";
 import { writeFileAtomic } from "../bench/results";
 import { REPO_ROOT } from "../bench/local";
+import { TaskSize } from "../model/pricing";
 
 export const STATE_FORMAT = "dotnet-fargate-compare/1";
 
@@ -20,6 +21,11 @@ export interface StackRecord {
     /** True when this run made the stack (`pulumi stack init`): only then may it destroy it. */
     readonly created: boolean;
     readonly status: StackStatus;
+    /**
+     * A stack this run created: the stack file every operation on it reads (`--config-file`), a copy of the user's
+     * in a scratch project (compare/config-file.ts), kept until the stack is removed so --cleanup reads it too.
+     */
+    readonly configFile?: string;
 }
 
 export interface RunState {
@@ -27,6 +33,8 @@ export interface RunState {
     readonly runId: string;
     readonly startedAt: string;
     readonly mode: "stacks" | "local";
+    /** --task-size: the size the stacks this run creates are deployed at; absent, their stack files' size. */
+    readonly taskSize?: TaskSize;
     readonly stacks: Readonly<Record<string, StackRecord>>;
     /** --local: the services' processes, so a run killed outright has them stopped by the next. */
     readonly processes: readonly { readonly name: string; readonly pid: number; readonly cmdline: string }[];
@@ -34,8 +42,16 @@ export interface RunState {
 
 export const DEFAULT_STATE_FILE = path.join(REPO_ROOT, ".compare", "state.json");
 
-export function newRunState(mode: RunState["mode"], now = new Date()): RunState {
-    return { format: STATE_FORMAT, runId: `${now.toISOString().replace(/[:.]/g, "-")}-${randomBytes(3).toString("hex")}`, startedAt: now.toISOString(), mode, stacks: {}, processes: [] };
+export function newRunState(mode: RunState["mode"], now = new Date(), taskSize?: TaskSize): RunState {
+    return {
+        format: STATE_FORMAT,
+        runId: `${now.toISOString().replace(/[:.]/g, "-")}-${randomBytes(3).toString("hex")}`,
+        startedAt: now.toISOString(),
+        mode,
+        ...(taskSize ? { taskSize } : {}),
+        stacks: {},
+        processes: [],
+    };
 }
 
 /** The state left by an earlier run, or undefined when there is none. A file this version cannot read is refused by name. */
@@ -71,8 +87,9 @@ export class StateStore {
         return this.current;
     }
 
+    /** Records a stack's change; what the change does not name (its config file) is kept. */
     setStack(stack: string, record: StackRecord): void {
-        this.current = { ...this.current, stacks: { ...this.current.stacks, [stack]: record } };
+        this.current = { ...this.current, stacks: { ...this.current.stacks, [stack]: { ...this.current.stacks[stack], ...record } } };
         this.save();
     }
 

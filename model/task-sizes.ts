@@ -2,6 +2,7 @@
  * The CPU and memory combinations Fargate accepts for a Linux task, as a table, and a check against it.
  * Source: the ECS developer guide's task size table (CPU units, memory MiB).
  */
+import type { TaskSize } from "./pricing";
 import { ConfigError } from "./validation";
 
 interface MemoryRange {
@@ -24,7 +25,7 @@ const SIZES: ReadonlyMap<number, MemoryRange> = new Map<number, MemoryRange>([
 ]);
 
 /** The task size a stack gets when its file sets none (`taskCpu`, `taskMemory`), and the size a local run is priced as. */
-export const DEFAULT_TASK_SIZE: { readonly cpu: number; readonly memory: number } = { cpu: 512, memory: 1024 };
+export const DEFAULT_TASK_SIZE: TaskSize = { cpu: 512, memory: 1024 };
 
 /** The CPU values Fargate accepts, in CPU units. */
 export const FARGATE_CPU_UNITS: readonly number[] = [...SIZES.keys()];
@@ -42,21 +43,72 @@ export function allowedMemory(cpu: number): number[] {
     return values;
 }
 
+/** What Fargate would refuse in the pair, and what it accepts instead; undefined when it takes it. */
+function taskSizeProblem(cpu: unknown, memory: unknown, withCpu: (cpu: number) => string): { readonly which: "cpu" | "memory"; readonly allowed: string } | undefined {
+    if (typeof cpu !== "number" || !FARGATE_CPU_UNITS.includes(cpu)) {
+        return { which: "cpu", allowed: `expected one of ${FARGATE_CPU_UNITS.join(", ")} (CPU units, 1024 = 1 vCPU)` };
+    }
+    if (typeof memory !== "number" || !allowedMemory(cpu).includes(memory)) {
+        const range = SIZES.get(cpu)!;
+        const listed = range.extra ? `${range.extra.join(", ")}, ` : "";
+        return { which: "memory", allowed: `${withCpu(cpu)}, Fargate accepts ${listed}${range.min} to ${range.max} MiB in steps of ${range.step}` };
+    }
+    return undefined;
+}
+
 /**
  * Throws a ConfigError naming `cpuKey` or `memoryKey` unless Fargate accepts the pair.
  */
 export function validateTaskSize(cpu: unknown, memory: unknown, cpuKey: string, memoryKey: string): void {
-    if (typeof cpu !== "number" || !FARGATE_CPU_UNITS.includes(cpu)) {
-        throw new ConfigError(cpuKey, cpu, `expected one of ${FARGATE_CPU_UNITS.join(", ")} (CPU units, 1024 = 1 vCPU)`);
+    const problem = taskSizeProblem(cpu, memory, (c) => `with ${cpuKey} ${c}`);
+    if (problem) {
+        throw new ConfigError(problem.which === "cpu" ? cpuKey : memoryKey, problem.which === "cpu" ? cpu : memory, problem.allowed);
     }
-    const memories = allowedMemory(cpu);
-    if (typeof memory !== "number" || !memories.includes(memory)) {
-        const range = SIZES.get(cpu)!;
-        const listed = range.extra ? `${range.extra.join(", ")}, ` : "";
-        throw new ConfigError(
-            memoryKey,
-            memory,
-            `with ${cpuKey} ${cpu}, Fargate accepts ${listed}${range.min} to ${range.max} MiB in steps of ${range.step}`,
-        );
+}
+
+/**
+ * Reads a task size written as the task definition takes it, "<CPU units>/<memory MiB>" (e.g. "256/512"), checked
+ * against the table above; returns why not, in words a command-line error can quote after the flag's name.
+ */
+export function readTaskSize(text: string): TaskSize | { readonly why: string } {
+    const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+    if (!m) {
+        return { why: `expected <CPU units>/<memory MiB> as Fargate takes them, e.g. 256/512 (0.25 vCPU, 512 MiB) or 512/1024, got ${JSON.stringify(text)}` };
     }
+    const size = { cpu: Number(m[1]), memory: Number(m[2]) };
+    const problem = taskSizeProblem(size.cpu, size.memory, (c) => `with ${c} CPU units`);
+    if (problem) {
+        return { why: problem.which === "cpu" ? `CPU ${size.cpu} in ${JSON.stringify(text)}: ${problem.allowed}` : `memory ${size.memory} in ${JSON.stringify(text)}: ${problem.allowed}` };
+    }
+    return size;
+}
+
+/** A task size as the flag takes it and people say it: "256/512 (0.25 vCPU / 512 MiB)". */
+export function describeTaskSize(size: TaskSize): string {
+    return `${size.cpu}/${size.memory} (${size.cpu / 1024} vCPU / ${size.memory} MiB)`;
+}
+
+/** The smallest task Fargate runs. */
+export const SMALLEST_TASK_SIZE: TaskSize = { cpu: 256, memory: 512 };
+
+/**
+ * How much of a task's memory a service may use at its measured peak for that task to be offered: half. A benchmark
+ * sees a bounded load for minutes, not a day's peaks or a slow leak; under a memory limit the .NET GC's default hard
+ * heap limit is 75% of it (dotnet/designs accepted/2019/support-for-memory-limits.md), and the rest is native memory,
+ * the runtime's own and the task's sidecars. Half keeps a peak twice the measured one inside the task.
+ */
+export const MEMORY_HEADROOM = 0.5;
+
+/** True when a measured peak (MiB) fits `size` with the headroom above. */
+export function fitsWithHeadroom(peakMiB: number, size: TaskSize): boolean {
+    return peakMiB <= size.memory * MEMORY_HEADROOM;
+}
+
+/**
+ * The .NET GC heap hard limit the runtime derives when its memory limit is the task's: max(20 MiB, 75%) of it
+ * (dotnet/designs accepted/2019/support-for-memory-limits.md), in bytes. A local run gives it to the services
+ * (DOTNET_GCHeapHardLimit) in place of a cgroup memory limit.
+ */
+export function gcHeapHardLimitBytes(size: TaskSize): number {
+    return Math.max(20 * 1024 * 1024, Math.floor(size.memory * 0.75) * 1024 * 1024);
 }

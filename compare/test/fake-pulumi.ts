@@ -7,11 +7,17 @@
  *   the `--event-log tcp://...` address, as the real CLI does; each event is the engine event's JSON.
  * - `stack select`: stderr "no stack named '<name>' found" for a missing stack (errors.ts maps it to StackNotFoundError).
  * - `stack tag ls --json`, `stack output --json [--show-secrets]`, `stack history --json`: JSON on stdout.
+ * Stack files, as the CLI treats them with a passphrase backend (pulumi/pulumi v3.259.0, see compare/config-file.ts):
+ * `up` and `destroy` read `--config-file <f>` when given, else Pulumi.<stack>.yaml in the folder they run in, and
+ * write an `encryptionsalt` into that same file when it has none; `stack init` (no --config-file) writes one into
+ * Pulumi.<stack>.yaml of its folder. The file is rewritten whole, as the CLI re-serialises it. An up's `taskSize`
+ * output is the file's dotnet-fargate:taskCpu/taskMemory (the program's defaults, 512/1024, without them).
  * FAKE_PULUMI_FAIL="up:amd64,destroy:arm64" makes those commands fail (after some events); FAKE_PULUMI_UP_MS is
  * how long an up or destroy takes; SIGINT ends a running up or destroy as the CLI does, with an error exit.
  */
 import * as fs from "fs";
 import * as path from "path";
+import { parse, stringify } from "yaml";
 
 // Noted from the first moment, as the CLI does: an interrupted up or destroy ends with an error exit.
 let interrupted = false;
@@ -33,7 +39,7 @@ const args = process.argv.slice(2);
 const started = Date.now();
 
 function record(code: number): never {
-    fs.appendFileSync(path.join(dir, "calls.jsonl"), `${JSON.stringify({ args, start: started, end: Date.now(), pid: process.pid, code })}\n`);
+    fs.appendFileSync(path.join(dir, "calls.jsonl"), `${JSON.stringify({ args, cwd: process.cwd(), start: started, end: Date.now(), pid: process.pid, code })}\n`);
     process.exit(code);
 }
 
@@ -54,11 +60,25 @@ function fail(message: string): never {
     record(255);
 }
 
-/** The program's outputs per stack, written by the test: what an up leaves as the stack's outputs. */
-function programOutputs(stack: string): FakeStack["outputs"] {
+/** The stack file a command reads: --config-file, else Pulumi.<stack>.yaml where it runs. */
+const stackConfigFile = (stack: string) => flag("--config-file") ?? path.join(process.cwd(), `Pulumi.${stack}.yaml`);
+
+/** Reads the stack file, giving it a salt when it has none (the passphrase secrets manager's must-save), written back whole. */
+function loadStackConfig(file: string): { config?: Record<string, unknown> } {
+    const doc = (fs.existsSync(file) ? parse(fs.readFileSync(file, "utf8")) : null) ?? {};
+    if (doc.encryptionsalt === undefined) {
+        doc.encryptionsalt = `v1:fake-salt-${process.pid}`;
+        fs.writeFileSync(file, stringify(doc));
+    }
+    return doc;
+}
+
+/** The program's outputs per stack, written by the test: what an up leaves as the stack's outputs; its task size is the stack file's. */
+function programOutputs(stack: string, config: Record<string, unknown>): FakeStack["outputs"] {
     const file = path.join(dir, "program.json");
     const all = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, Record<string, unknown>>) : {};
-    return Object.fromEntries(Object.entries(all[stack] ?? {}).map(([k, v]) => [k, { value: v, secret: k === "monitor" }]));
+    const taskSize = { cpu: Number(config["dotnet-fargate:taskCpu"] ?? 512), memory: Number(config["dotnet-fargate:taskMemory"] ?? 1024) };
+    return Object.fromEntries(Object.entries({ ...all[stack], ...(all[stack] ? { taskSize } : {}) }).map(([k, v]) => [k, { value: v, secret: k === "monitor" }]));
 }
 
 async function sendEvents(address: string, events: object[]): Promise<void> {
@@ -86,6 +106,7 @@ const step = (kind: "resourcePreEvent" | "resOutputsEvent", stack: string, i: nu
 
 async function operation(op: "up" | "destroy", stack: string): Promise<never> {
     const s = readStack(stack) ?? fail(`no stack named '${stack}' found`);
+    const config = loadStackConfig(stackConfigFile(stack)).config ?? {};
     const total = op === "up" ? 3 : s.resources;
     const events: object[] = [];
     const address = flag("--event-log");
@@ -114,7 +135,7 @@ async function operation(op: "up" | "destroy", stack: string): Promise<never> {
         fail(`${op} failed: 1 error occurred`);
     }
     if (op === "up") {
-        writeStack(stack, { ...s, outputs: programOutputs(stack), resources: total });
+        writeStack(stack, { ...s, outputs: programOutputs(stack, config), resources: total });
     } else {
         writeStack(stack, { ...s, outputs: {}, resources: 0 });
     }
@@ -133,6 +154,9 @@ async function run(): Promise<never> {
         return readStack(stack) ? record(0) : fail(`no stack named '${stack}' found`);
     }
     if (a === "stack" && b === "init") {
+        if (args.includes("--config-file")) {
+            fail("unknown flag: --config-file"); // `stack init` has none (pulumi/pulumi v3.259.0 pkg/cmd/pulumi/stack/stack_new.go)
+        }
         if (fails("init", c)) {
             fail("stand-in failure creating the stack");
         }
@@ -140,6 +164,7 @@ async function run(): Promise<never> {
             fail(`stack '${c}' already exists`);
         }
         writeStack(c, { tags: {}, outputs: {}, resources: 0 });
+        loadStackConfig(path.join(process.cwd(), `Pulumi.${c}.yaml`));
         record(0);
     }
     if (a === "stack" && b === "tag" && c === "set") {

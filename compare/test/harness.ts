@@ -9,11 +9,13 @@ import * as path from "path";
 import { artilleryMetrics } from "../../bench/fixtures";
 import { ScriptRunner } from "../../bench/runner";
 import { EcrApi, Repository } from "../ecr";
+import { REPO_ROOT } from "../../bench/local";
 
 export const FAKE_PULUMI = path.resolve(__dirname, "fake-pulumi.js");
 
 export interface Call {
     readonly args: string[];
+    readonly cwd: string;
     readonly start: number;
     readonly end: number;
     readonly code: number;
@@ -23,7 +25,14 @@ export class Harness {
     readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "compare-test-"));
     readonly ecrCalls: { op: string; repo: string; at: number }[] = [];
 
+    /** A copy of the project's Pulumi.yaml and stack files, the folder the stacks are deployed from: the user's files. */
+    readonly projectDir = path.join(this.dir, "project");
+
     constructor() {
+        fs.mkdirSync(this.projectDir);
+        for (const f of ["Pulumi.yaml", "Pulumi.arm64.yaml", "Pulumi.amd64.yaml"]) {
+            fs.copyFileSync(path.join(REPO_ROOT, f), path.join(this.projectDir, f));
+        }
         fs.mkdirSync(path.join(this.dir, "bin"));
         fs.writeFileSync(path.join(this.dir, "bin", "pulumi"), `#!/bin/sh\nexec "${process.execPath}" "${FAKE_PULUMI}" "$@"\n`, { mode: 0o755 });
     }
@@ -49,8 +58,14 @@ export class Harness {
         fs.writeFileSync(path.join(this.dir, "program.json"), JSON.stringify({ arm64: out("arm64"), amd64: out("amd64") }));
     }
 
-    /** A stack that exists before the run, as a user's would. */
-    existingStack(name: string, tags: Record<string, string> = {}): void {
+    /** Every file of the project copy, by name: what the tests compare byte for byte before and after a run. */
+    userFiles(): Record<string, string> {
+        return Object.fromEntries(fs.readdirSync(this.projectDir).map((f) => [f, fs.readFileSync(path.join(this.projectDir, f), "utf8")]));
+    }
+
+    /** A stack that exists before the run, as a user's would (its file has the salt its `stack init` wrote). */
+    existingStack(name: string, tags: Record<string, string> = {}, config = ""): void {
+        fs.appendFileSync(path.join(this.projectDir, `Pulumi.${name}.yaml`), `${config}encryptionsalt: v1:users-own-salt\n`);
         fs.mkdirSync(path.join(this.dir, "stacks"), { recursive: true });
         fs.writeFileSync(path.join(this.dir, "stacks", `${name}.json`), JSON.stringify({ tags, outputs: {}, resources: 5 }));
     }

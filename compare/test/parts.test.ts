@@ -3,6 +3,7 @@ import * as assert from "assert";
 import { emptyRepositories, EcrApi, repositoriesOf } from "../ecr";
 import { stackHealthChecks } from "../health";
 import { parseCompare } from "../options";
+import { parseCli } from "../../bench/options";
 import { EventSummary, formatDuration } from "../progress";
 
 describe("compare: parts", () => {
@@ -45,6 +46,30 @@ describe("compare: parts", () => {
         assert.deepStrictEqual([parseCompare(["--repeat", "1"]).bench.repeat, parseCompare(["--local", "--repeat=3"]).bench.repeat], [1, 3], "--repeat overrides it");
         assert.throws(() => parseCompare(["--stacks", "a"]), /^UsageError: --stacks is set by compare \(arm64,amd64\); to benchmark other stacks use npm run bench/);
         assert.throws(() => parseCompare(["--scale", "0"]), /^UsageError: benchmark flags: --scale must be a number greater than 0, got "0"/);
+    });
+
+    it("--task-size: read as CPU units/MiB, checked against Fargate's table, kept from the stacks' benchmark and given to --local's", () => {
+        const stacks = parseCompare(["--task-size", "256/512", "--scale", "0.1"]);
+        assert.deepStrictEqual([stacks.taskSize, stacks.benchArgs], [{ cpu: 256, memory: 512 }, ["--scale", "0.1", "--repeat", "2"]]);
+        const local = parseCompare(["--local", "--task-size=1024/3072"]);
+        assert.deepStrictEqual([local.taskSize, local.bench.taskSize], [{ cpu: 1024, memory: 3072 }, { cpu: 1024, memory: 3072 }]);
+        assert.strictEqual(parseCompare([]).taskSize, undefined);
+        for (const [given, message] of [
+            ["256/500", 'memory 500 in "256/500": with 256 CPU units, Fargate accepts 512, 1024 to 2048 MiB in steps of 1024'],
+            ["300/1024", 'CPU 300 in "300/1024": expected one of 256, 512, 1024, 2048, 4096, 8192, 16384 (CPU units, 1024 = 1 vCPU)'],
+            ["0.25/512", 'expected <CPU units>/<memory MiB> as Fargate takes them, e.g. 256/512 (0.25 vCPU, 512 MiB) or 512/1024, got "0.25/512"'],
+        ]) {
+            assert.throws(() => parseCompare(["--task-size", given]), (e: Error) => e.name === "UsageError" && e.message.startsWith(`--task-size: ${message}\n\nUsage: npm run compare`), given);
+        }
+        assert.throws(() => parseCompare(["--task-size"]), /^UsageError: --task-size: expected <CPU units>\/<memory MiB> as Fargate takes them, e\.g\. 256\/512 .*, got ""/);
+        assert.throws(() => parseCompare(["--cleanup", "--task-size", "256/512"]), /^UsageError: --task-size is not for --cleanup: the clean-up reads the stack files the recorded run deployed from/);
+    });
+
+    it("bench's --task-size is for --local: a stack runs at the size it was deployed with", () => {
+        assert.deepStrictEqual(parseCli(["--local", "--task-size", "256/512"]).taskSize, { cpu: 256, memory: 512 });
+        assert.strictEqual(parseCli(["--local"]).taskSize, undefined);
+        assert.throws(() => parseCli(["--stacks", "arm64", "--task-size", "256/512"]), /^UsageError: --task-size is for --local; a stack runs at the size it was deployed with/);
+        assert.throws(() => parseCli(["--local", "--task-size", "512/512"]), /^UsageError: --task-size: memory 512 in "512\/512": with 512 CPU units, Fargate accepts 1024 to 4096 MiB in steps of 1024/);
     });
 
     it("summarises Pulumi's events per stack: done out of started, failures named", () => {

@@ -12,6 +12,7 @@ import * as path from "path";
 import { startStub, Stub } from "../../bench/stub-server";
 import { compare, CompareDeps } from "../main";
 import { readRunState, RUN_TAG } from "../state";
+import { stackCost } from "../cost";
 import { cannedArtillery, Harness } from "./harness";
 
 const BENCH = ["--scale", "0.01", "--scenarios", "books"];
@@ -46,17 +47,21 @@ describe("npm run compare (stacks, stand-in pulumi CLI)", function () {
             benchDeps: { runScript: cannedArtillery, quiet: true, warmupChunkS: 1 },
             healthIntervalMs: 100,
             logDir: path.join(h.dir, "logs"),
+            workDir: h.projectDir,
             ...deps,
         });
         return { code, lines };
     }
 
     it("creates both stacks, deploys them in parallel, benchmarks, empties their repositories, destroys and removes them", async () => {
+        const before = h.userFiles();
         const { code, lines } = await run();
         assert.strictEqual(code, 0, lines.join("\n"));
         const cmds = h.commands();
-        // PulumiCommand.get asked the version once; then each stack: select (not found), init, tag; then the ups.
-        assert.deepStrictEqual(cmds.slice(0, 7), ["version", "stack select arm64", "stack init arm64", "stack tag set arm64", "stack select amd64", "stack init amd64", "stack tag set amd64"]);
+        // PulumiCommand.get asked the version once; both stacks looked for (not found) before either is created; then
+        // each: init (in its scratch project), select (in the project), tag; then the ups.
+        assert.deepStrictEqual(cmds.slice(0, 9), ["version", "stack select arm64", "stack select amd64", "stack init arm64", "stack select arm64", "stack tag set arm64", "stack init amd64", "stack select amd64", "stack tag set amd64"]);
+        assertDeployedFromCopies(before);
         const ups = h.calls().filter((c) => c.args[0] === "up");
         assert.strictEqual(ups.length, 2);
         assert.ok(ups[0].start < ups[1].end && ups[1].start < ups[0].end, "the two ups overlap in time");
@@ -78,6 +83,97 @@ describe("npm run compare (stacks, stand-in pulumi CLI)", function () {
         const md = fs.readFileSync(path.join(h.dir, "results.md"), "utf8");
         assert.match(md, /## What this run cost\n\n\$\d+\.\d\d at list price for the time the run took \(stack arm64 \(arm64\): \$89\.07\/month fixed: /);
         assert.match(fs.readFileSync(path.join(h.dir, "results.html"), "utf8"), /<h2>What this run cost<\/h2>/);
+    });
+
+    /** Where a created stack's copy of its stack file lives: the scratch project beside the run state. */
+    const scratchFile = (stack: string) => path.join(path.dirname(h.stateFile), "stacks", stack, `Pulumi.${stack}.yaml`);
+
+    /**
+     * Every `stack init` ran in its stack's scratch project, every up and destroy of a created stack read that copy
+     * (--config-file), the user's files are byte for byte as before, and the copies are gone with their stacks.
+     */
+    function assertDeployedFromCopies(before: Record<string, string>, created: readonly string[] = ["arm64", "amd64"]): void {
+        for (const c of h.calls().filter((x) => x.args[0] === "stack" && x.args[1] === "init")) {
+            assert.strictEqual(c.cwd, path.dirname(scratchFile(c.args[2])), JSON.stringify(c));
+        }
+        for (const c of h.calls().filter((x) => (x.args[0] === "up" || x.args[0] === "destroy") && created.includes(x.args[x.args.indexOf("--stack") + 1]))) {
+            const stack = c.args[c.args.indexOf("--stack") + 1];
+            assert.strictEqual(c.args[c.args.indexOf("--config-file") + 1], scratchFile(stack), JSON.stringify(c.args));
+        }
+        assert.deepStrictEqual(h.userFiles(), before);
+        for (const stack of created) {
+            assert.ok(!fs.existsSync(path.dirname(scratchFile(stack))), `${stack}'s scratch project is removed with the stack`);
+        }
+    }
+
+    it("--task-size 256/512: the stacks it creates run at that size from copies of their files, and the costs follow", async () => {
+        const before = h.userFiles();
+        const { code, lines } = await run(["--task-size", "256/512"]);
+        assert.strictEqual(code, 0, lines.join("\n"));
+        assertDeployedFromCopies(before);
+        // The stand-in's outputs follow the file it was given, as the program's do: the size ran is the size asked.
+        const results = JSON.parse(fs.readFileSync(path.join(h.dir, "results.json"), "utf8")) as { runs: { taskSize: unknown }[] };
+        assert.deepStrictEqual(results.runs.map((r) => r.taskSize), [{ cpu: 256, memory: 512 }, { cpu: 256, memory: 512 }]);
+        // The estimate and what the run cost are the program's own figures at that size, not the file's 512/1024.
+        const small = await stackCost("arm64", { "dotnet-fargate:taskCpu": "256", "dotnet-fargate:taskMemory": "512" });
+        const usual = await stackCost("arm64");
+        assert.ok(small.monthly.total < usual.monthly.total);
+        assert.ok(lines.some((l) => l.startsWith("This run deploys arm64 and amd64 to AWS at task size 256/512 (0.25 vCPU / 512 MiB)")), lines.join("\n"));
+        assert.ok(lines.some((l) => l.startsWith(`  stack arm64 (arm64): $${small.monthly.total.toFixed(2)}/month fixed: `)), lines.join("\n"));
+        assert.match(fs.readFileSync(path.join(h.dir, "results.md"), "utf8"), new RegExp(`stack arm64 \\(arm64\\): \\$${small.monthly.total.toFixed(2)}/month fixed: `));
+        assert.match(fs.readFileSync(path.join(h.dir, "results.md"), "utf8"), /\| 256 CPU units \/ 512 MiB \|/);
+    });
+
+    it("--task-size: an interrupted run and its --cleanup destroy from the same copy; the user's files never change", async () => {
+        const before = h.userFiles();
+        process.env.FAKE_PULUMI_FAIL = "destroy:arm64";
+        process.env.FAKE_PULUMI_UP_MS = "3000";
+        const controller = new AbortController();
+        const interrupt = setInterval(() => h.calls().some((c) => c.args[0] === "up") && controller.abort(), 50);
+        const first = await run(["--task-size", "256/512"], { signal: controller.signal }).finally(() => clearInterval(interrupt));
+        assert.strictEqual(first.code, 130, first.lines.join("\n"));
+        assert.deepStrictEqual(readRunState(h.stateFile)?.taskSize, { cpu: 256, memory: 512 });
+        assert.strictEqual(readRunState(h.stateFile)?.stacks.arm64.configFile, scratchFile("arm64"));
+        assert.match(fs.readFileSync(scratchFile("arm64"), "utf8"), /dotnet-fargate:taskCpu: 256\n {2}dotnet-fargate:taskMemory: 512\n/);
+        assert.deepStrictEqual(h.userFiles(), before);
+        delete process.env.FAKE_PULUMI_FAIL;
+        const second = await run(["--cleanup"]);
+        assert.strictEqual(second.code, 0, second.lines.join("\n"));
+        const destroys = h.calls().filter((c) => c.args[0] === "destroy" && c.args.includes("arm64"));
+        assert.strictEqual(destroys.length, 2, "the failed destroy, then the clean-up's");
+        assertDeployedFromCopies(before);
+        assert.strictEqual(readRunState(h.stateFile), undefined);
+    });
+
+    it("--task-size refuses a stack of the user's at another size before creating anything; one already at that size is deployed as it is", async () => {
+        h.existingStack("amd64");
+        const before = h.userFiles();
+        const refused = await run(["--task-size", "256/512"]);
+        assert.strictEqual(refused.code, 1);
+        assert.ok(
+            refused.lines.some((l) => l.startsWith("compare failed: stack amd64 already exists and this run did not create it: --task-size 256/512 does not re-size your stacks (Pulumi.amd64.yaml says 512/1024), so nothing was deployed.")),
+            refused.lines.join("\n"),
+        );
+        assert.deepStrictEqual(h.commands().filter((c) => /^(stack init|up|destroy)/.test(c)), []);
+        assert.deepStrictEqual(h.userFiles(), before);
+
+        // The same stack, its file now saying 256/512: nothing is re-sized, so it is deployed from its own file.
+        const file = path.join(h.projectDir, "Pulumi.amd64.yaml");
+        fs.writeFileSync(file, before["Pulumi.amd64.yaml"].replace("encryptionsalt:", "  dotnet-fargate:taskCpu: 256\n  dotnet-fargate:taskMemory: 512\nencryptionsalt:"));
+        const sized = h.userFiles();
+        const ok = await run(["--task-size", "256/512"]);
+        assert.strictEqual(ok.code, 0, ok.lines.join("\n"));
+        const up = h.calls().find((c) => c.args[0] === "up" && c.args.includes("amd64"));
+        assert.ok(up && !up.args.includes("--config-file") && up.cwd === h.projectDir, JSON.stringify(up));
+        assert.deepStrictEqual(h.userFiles(), sized);
+    });
+
+    it("refuses to resume a run with another task size than it created its stacks at, before any pulumi command", async () => {
+        fs.mkdirSync(path.dirname(h.stateFile), { recursive: true });
+        fs.writeFileSync(h.stateFile, JSON.stringify({ format: "dotnet-fargate-compare/1", runId: "earlier-run", startedAt: "2026-12-01T00:00:00Z", mode: "stacks", taskSize: { cpu: 256, memory: 512 }, stacks: { arm64: { created: true, status: "deployed" } }, processes: [] }));
+        await assert.rejects(run([]), /^UsageError: the run earlier-run recorded in .* created its stacks at --task-size 256\/512; resume it with --task-size 256\/512, or remove its stacks first with npm run compare -- --cleanup/);
+        await assert.rejects(run(["--task-size", "512/2048"]), /created its stacks at --task-size 256\/512/);
+        assert.deepStrictEqual(h.commands().filter((c) => c !== "version"), [], "only run()'s own PulumiCommand.get");
     });
 
     it("leaves a stack the user already had: deployed, never destroyed, its repositories untouched", async () => {
@@ -144,7 +240,10 @@ describe("npm run compare (stacks, stand-in pulumi CLI)", function () {
             "  - stack amd64, created by this run and still deployed: remove it with `npm run compare -- --cleanup` (empties its ECR repositories, then pulumi destroy and stack rm)",
         ]);
         assert.match(fs.readFileSync(path.join(h.dir, "results.md"), "utf8"), /were kept \(--keep\) and cost money until removed with npm run compare -- --cleanup/);
-        assert.deepStrictEqual(Object.values(readRunState(h.stateFile)?.stacks ?? {}), [{ created: true, status: "deployed" }, { created: true, status: "deployed" }]);
+        assert.deepStrictEqual(Object.values(readRunState(h.stateFile)?.stacks ?? {}), [
+            { created: true, status: "deployed", configFile: scratchFile("arm64") },
+            { created: true, status: "deployed", configFile: scratchFile("amd64") },
+        ]);
         const cleaned = await run(["--cleanup"]);
         assert.strictEqual(cleaned.code, 0, cleaned.lines.join("\n"));
         assert.deepStrictEqual(h.commands().filter((c) => c.startsWith("stack rm")).sort(), ["stack rm amd64", "stack rm arm64"]);

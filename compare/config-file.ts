@@ -1,0 +1,69 @@
+/**
+ * The stack file a compare run deploys a stack it creates from: a copy of the user's `Pulumi.<stack>.yaml`, with
+ * `--task-size` written into it, in a scratch project folder of its own (`.compare/stacks/<stack>/`, beside the run
+ * state) with a copy of `Pulumi.yaml`. The user's stack files are never written.
+ *
+ * What the CLI does with it (pulumi/pulumi v3.259.0, the newest tag the mirror holds; the installed Automation API,
+ * @pulumi/pulumi 3.270.0 automation/stack.js applyGlobalOpts, passes `configFile` as `--config-file`):
+ * - `up`, `destroy`, `preview` and `refresh` take `--config-file` (pkg/cmd/pulumi/operations/up.go, destroy.go) and
+ *   read the stack's config from that file alone (pkg/cmd/pulumi/stack/io.go LoadProjectStack). They write back to
+ *   that same file, never to Pulumi.<stack>.yaml, when the secrets manager changes the file's encryptionsalt,
+ *   secretsprovider or encryptedkey (pkg/cmd/pulumi/config/io.go getAndSaveSecretsManager -> stack/io.go
+ *   SaveProjectStack with the file): a copy keeps the user's salt and provider, so its secrets still decrypt and
+ *   nothing is written.
+ * - `stack init` has no `--config-file` (pkg/cmd/pulumi/stack/stack_new.go): it reads and, when the backend's
+ *   secrets manager sets a salt (a passphrase on a DIY backend), rewrites Pulumi.<stack>.yaml in the project folder
+ *   it runs in (stack/io.go CreateStack, stack/secrets.go createSecretsManagerForNewStack). Run in the scratch
+ *   folder, it writes the copy, which every later operation then reads.
+ * - `stack output` reads the outputs from the state with the state's own secrets manager, no stack file
+ *   (pkg/cmd/pulumi/stack/stack_output.go).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseDocument } from "yaml";
+import { TaskSize } from "../model/pricing";
+import { DEFAULT_TASK_SIZE } from "../model/task-sizes";
+import { key } from "../stacks/settings";
+
+export interface ScratchProject {
+    /** The scratch project folder (`stack init` runs there). */
+    readonly dir: string;
+    /** The stack file every operation on the stack reads (`--config-file`). */
+    readonly configFile: string;
+}
+
+const stackFile = (workDir: string, stack: string) => path.join(workDir, `Pulumi.${stack}.yaml`);
+
+/**
+ * Lays out the scratch project for `stack` under `root`: Pulumi.yaml and Pulumi.<stack>.yaml copied from `workDir`,
+ * the latter with `taskSize` set (comments, salt, provider and secure values kept as they are).
+ */
+export function writeScratchProject(workDir: string, stack: string, root: string, taskSize: TaskSize | undefined): ScratchProject {
+    const source = stackFile(workDir, stack);
+    if (!fs.existsSync(source)) {
+        throw new Error(`there is no stack file ${source} to deploy stack ${stack} from`);
+    }
+    const dir = path.join(root, stack);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.copyFileSync(path.join(workDir, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    const doc = parseDocument(fs.readFileSync(source, "utf8"));
+    if (taskSize) {
+        doc.setIn(["config", key("taskCpu")], taskSize.cpu);
+        doc.setIn(["config", key("taskMemory")], taskSize.memory);
+    }
+    const configFile = path.join(dir, `Pulumi.${stack}.yaml`);
+    fs.writeFileSync(configFile, taskSize ? doc.toString() : fs.readFileSync(source, "utf8"));
+    return { dir, configFile };
+}
+
+/** The task size the user's own stack file gives the stack (Pulumi.yaml's defaults where it sets none). */
+export function stackFileTaskSize(workDir: string, stack: string): TaskSize {
+    const config = (parseDocument(fs.readFileSync(stackFile(workDir, stack), "utf8")).toJS() as { config?: Record<string, unknown> } | null)?.config ?? {};
+    const num = (v: unknown, fallback: number) => (v === undefined ? fallback : Number(v));
+    return { cpu: num(config[key("taskCpu")], DEFAULT_TASK_SIZE.cpu), memory: num(config[key("taskMemory")], DEFAULT_TASK_SIZE.memory) };
+}
+
+/** Removes a scratch project once its stack is gone. */
+export function removeScratchProject(configFile: string): void {
+    fs.rmSync(path.dirname(configFile), { recursive: true, force: true });
+}
