@@ -270,7 +270,7 @@ export class StacksDriver implements Driver {
             this.o.log(`   ${name}: yours, left deployed (this run did not create it)`);
         }
         const settled = await Promise.allSettled(ours.map((name) => this.destroy(name)));
-        return settled.flatMap((s, i) => (s.status === "rejected" ? [`${leftover(ours[i])} (destroy failed: ${(s.reason as Error).message.split("\n")[0]})`] : s.value));
+        return settled.flatMap((s, i) => (s.status === "rejected" ? [`${leftover(ours[i], this.o.state.state.stacks[ours[i]]?.configFile)} (destroy failed: ${(s.reason as Error).message.split("\n")[0]})`] : s.value));
     }
 
     private async destroy(name: string): Promise<string[]> {
@@ -293,7 +293,7 @@ export class StacksDriver implements Driver {
         const images = (await stack.outputs().catch(() => ({}) as OutputMap)).images?.value;
         const problems = await emptyRepositories(repositoriesOf(images), this.o.ecr, this.o.log);
         if (problems.length > 0) {
-            return [`${leftover(name)} (its ECR repositories could not be emptied: ${problems.join("; ")})`];
+            return [`${leftover(name, this.o.state.state.stacks[name]?.configFile)} (its ECR repositories could not be emptied: ${problems.join("; ")})`];
         }
         const configFile = this.configFileOf(name);
         await this.withEvents(name, "destroy", (onEvent, onOutput) => stack.destroy({ onEvent, onOutput, color: "never", ...(configFile ? { configFile } : {}) }));
@@ -308,11 +308,16 @@ export class StacksDriver implements Driver {
     }
 
     kept(): string[] {
-        return this.o.stacks.filter((n) => this.o.state.state.stacks[n]?.created && this.o.state.state.stacks[n]?.status !== "destroyed").map(leftover);
+        return this.o.stacks
+            .filter((n) => this.o.state.state.stacks[n]?.created && this.o.state.state.stacks[n]?.status !== "destroyed")
+            .map((n) => leftover(n, this.o.state.state.stacks[n]?.configFile));
     }
 }
 
 /** A stack left behind and how to remove it. */
-export function leftover(name: string): string {
-    return `stack ${name}, created by this run and still deployed: remove it with \`npm run compare -- --cleanup\` (empties its ECR repositories, then pulumi destroy and stack rm)`;
+export function leftover(name: string, configFile?: string): string {
+    const config = configFile
+        ? `; its config is the copy ${configFile}: give any pulumi command on it \`--config-file\` with that file (Pulumi.${name}.yaml may say another size)`
+        : "";
+    return `stack ${name}, created by this run and still deployed: remove it with \`npm run compare -- --cleanup\` (empties its ECR repositories, then pulumi destroy and stack rm)${config}`;
 }

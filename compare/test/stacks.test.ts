@@ -236,8 +236,11 @@ describe("npm run compare (stacks, stand-in pulumi CLI)", function () {
         assert.strictEqual(kept.code, 0, kept.lines.join("\n"));
         assert.ok(!h.commands().some((c) => c.startsWith("destroy") || c.startsWith("stack rm")));
         assert.deepStrictEqual(kept.lines.filter((l) => l.startsWith("  - ")), [
-            "  - stack arm64, created by this run and still deployed: remove it with `npm run compare -- --cleanup` (empties its ECR repositories, then pulumi destroy and stack rm)",
-            "  - stack amd64, created by this run and still deployed: remove it with `npm run compare -- --cleanup` (empties its ECR repositories, then pulumi destroy and stack rm)",
+            ...["arm64", "amd64"].map(
+                (n) =>
+                    `  - stack ${n}, created by this run and still deployed: remove it with \`npm run compare -- --cleanup\` (empties its ECR repositories, then pulumi destroy and stack rm); ` +
+                    `its config is the copy ${scratchFile(n)}: give any pulumi command on it \`--config-file\` with that file (Pulumi.${n}.yaml may say another size)`,
+            ),
         ]);
         assert.match(fs.readFileSync(path.join(h.dir, "results.md"), "utf8"), /were kept \(--keep\) and cost money until removed with npm run compare -- --cleanup/);
         assert.deepStrictEqual(Object.values(readRunState(h.stateFile)?.stacks ?? {}), [
