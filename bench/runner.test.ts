@@ -287,14 +287,14 @@ describe("bench runner against a local server", function () {
         // One group per service, as each is its own task on Fargate, each removed once the services have stopped.
         assert.deepStrictEqual(groups, [`dotnet-fargate-bench-${process.pid}-BookStore.Api`, `dotnet-fargate-bench-${process.pid}-Prime.Api`]);
         assert.deepStrictEqual(removedAfterStop, [true, true]);
-        assert.ok(lines.includes("CPU: each service is capped at 512 CPU units (stand-in), as its own default task (--no-cap to turn off)"), lines.join("\n"));
+        assert.ok(lines.includes("CPU: each service is capped at 512 CPU units (stand-in), as its own default 512/1024 task (--no-cap to turn off)"), lines.join("\n"));
         const results = readResults(out);
         const run = results.runs[0];
         assert.strictEqual(run.mode, "local");
         assert.strictEqual(run.label, `local-${run.architecture}`);
         assert.deepStrictEqual(Object.keys(run.urls), ["BookStore.Api", "Prime.Api"]);
         assert.strictEqual(run.serverCpuModel, results.machine.cpuModel);
-        assert.match(run.localCpu ?? "", /^capped at 512 CPU units \(stand-in\) each, on (core \d+ \(taskset\)|any core \(not pinned\))$/);
+        assert.match(run.localCpu ?? "", /^capped at 512 CPU units \(stand-in\) each, on (core \d+ \(taskset\)|any core \(not pinned\)); given a GC heap hard limit of 768 MiB each /);
         assert.ok(
             fs.readFileSync(out.replace(/\.json$/, ".md"), "utf8").includes(`The services of ${run.label} were ${run.localCpu}.`),
             "the report says what CPU the services had",

@@ -3,28 +3,22 @@
  * injectable so tests can fake the CLI; every failure becomes a StackError that says what to do.
  */
 import { execFile } from "child_process";
-import { Architecture, ARCHITECTURES, isArchitecture } from "../model/architecture";
+import { ARCHITECTURES, isArchitecture } from "../model/architecture";
 import { TaskSize } from "../model/pricing";
 import { LoadGeneratorPlacement, StackOutputValues } from "../model/stack-outputs";
 import { DEFAULT_TASK_SIZE } from "../model/task-sizes";
 
-export interface StackOutputs {
-    readonly stack: string;
-    readonly url: string;
-    readonly architecture: Architecture;
-    readonly taskSize: TaskSize;
-    readonly clusterName?: string;
-    readonly serviceNames: Readonly<Record<string, string>>;
-    /** Service key -> its CloudWatch log group, where each task logs its processor; absent on stacks deployed before the output existed. */
-    readonly logGroupNames?: Readonly<Record<string, string>>;
-    /** Tasks per service at deployment (autoscaling's minimum when it is on); absent on stacks deployed before the output existed. */
-    readonly desiredCount?: number;
-    readonly estimatedMonthlyCostUsd?: Readonly<Record<string, number>>;
-    /** Where `--engine fargate` may run Artillery's workers: region, private subnets, a security group the ALB admits. */
-    readonly loadGenerator?: LoadGeneratorPlacement;
-    /** The BookStore's store, from the `database` output: "memory" without one, else "postgres (RDS <class>, PostgreSQL <v>)". */
-    readonly store: string;
-}
+/**
+ * One stack's outputs as the benchmark reads them: the contract's (model/stack-outputs.ts), those added after the
+ * first deployments optional (an older stack lacks them), the cost kept as read (a results file stores it as such),
+ * plus the stack's name and its BookStore store in words ("memory", or "postgres (RDS <class>, PostgreSQL <v>)").
+ */
+export type StackOutputs = Pick<StackOutputValues, "url" | "architecture" | "taskSize" | "serviceNames"> &
+    Partial<Pick<StackOutputValues, "clusterName" | "logGroupNames" | "desiredCount" | "loadGenerator">> & {
+        readonly stack: string;
+        readonly estimatedMonthlyCostUsd?: Readonly<Record<string, number>>;
+        readonly store: string;
+    };
 
 /** Result of running a command: exit code, output, or the spawn error (ENOENT when it is not installed). */
 export interface CommandResult {
