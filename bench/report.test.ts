@@ -451,6 +451,7 @@ describe("bench report model", () => {
             "CPU and memory during the test",
             "Capacity",
             "Price-performance",
+            "Task size",
         ]);
         const md = markdownOf(model);
         const html = htmlOf(model);
