@@ -22,6 +22,8 @@ export interface ServiceDefinition {
     readonly smokePath: string;
     /** The Dockerfile under `services/` that builds it: SERVICE_DOCKERFILE unless the registry names another. */
     readonly dockerfile: string;
+    /** The one that builds it when a dotnet-monitor sidecar watches it: `dockerfile` unless the registry names another. */
+    readonly monitoredDockerfile: string;
 }
 
 /** The Dockerfile a service is built from unless the registry names another, relative to the build context (services/). */
@@ -56,9 +58,9 @@ export function loadRegistry(file: string = registryPath()): ServiceDefinition[]
             && Number.isInteger(e.priority) && !seen.priorities.has(e.priority as number)
             && typeof e.monitorByDefault === "boolean" && typeof e.deployByDefault === "boolean"
             && typeof e.smokePath === "string" && e.smokePath.startsWith("/")
-            && (e.dockerfile === undefined || (typeof e.dockerfile === "string" && /^Dockerfile(\.[a-z0-9-]+)?$/.test(e.dockerfile)));
+            && [e.dockerfile, e.monitoredDockerfile].every((d) => d === undefined || (typeof d === "string" && /^Dockerfile(\.[a-z0-9-]+)?$/.test(d)));
         if (!ok) {
-            throw new Error(`${where} is ${JSON.stringify(e)}; expected {name (unique, lower-case), project, paths (1-5, each starting with /), priority (unique), monitorByDefault, deployByDefault, smokePath, dockerfile (optional: Dockerfile or Dockerfile.<variant>)}`);
+            throw new Error(`${where} is ${JSON.stringify(e)}; expected {name (unique, lower-case), project, paths (1-5, each starting with /), priority (unique), monitorByDefault, deployByDefault, smokePath, dockerfile and monitoredDockerfile (optional: Dockerfile or Dockerfile.<variant>)}`);
         }
         seen.names.add(e.name as string);
         seen.priorities.add(e.priority as number);
@@ -71,6 +73,7 @@ export function loadRegistry(file: string = registryPath()): ServiceDefinition[]
             deployByDefault: e.deployByDefault as boolean,
             smokePath: e.smokePath as string,
             dockerfile: (e.dockerfile as string | undefined) ?? SERVICE_DOCKERFILE,
+            monitoredDockerfile: (e.monitoredDockerfile as string | undefined) ?? (e.dockerfile as string | undefined) ?? SERVICE_DOCKERFILE,
         };
     });
 }

@@ -25,6 +25,13 @@ export interface ServiceSpec {
     readonly projectFile: string;
     /** Dockerfile path (relative to the Pulumi project folder, or absolute). */
     readonly dockerfile: string;
+    /**
+     * The Dockerfile when a dotnet-monitor sidecar watches the service (the registry's `monitoredDockerfile`; a user's
+     * own Dockerfile stays theirs): a Native AOT process gives dotnet-monitor traces without managed frames, ends with a
+     * segmentation fault when a gcdump is asked of it and fails a dump request (.NET 10.0.12; services/README.md,
+     * "Native AOT and dotnet-monitor"), so the Native AOT services are built ReadyToRun when watched.
+     */
+    readonly monitoredDockerfile: string;
     readonly pathPatterns: readonly string[];
     readonly priority: number;
     readonly port: number;
@@ -109,6 +116,7 @@ function builtIn(name: string, list: unknown): ServiceSpec {
         project: definition.project,
         projectFile: projectFile(definition.project),
         dockerfile: path.posix.join("services", definition.dockerfile),
+        monitoredDockerfile: path.posix.join("services", definition.monitoredDockerfile),
         pathPatterns: definition.pathPatterns,
         priority: definition.priority,
         port: CONTAINER_PORT,
@@ -157,6 +165,7 @@ function userService(entry: unknown, index: number, root: string): ServiceSpec {
         project: relativeProject,
         projectFile: path.posix.join(relativeProject.split(path.sep).join("/"), csproj),
         dockerfile,
+        monitoredDockerfile: dockerfile,
         pathPatterns: pathPatterns(at("paths"), e.paths),
         priority: USER_PRIORITY_BASE + 10 * index,
         port: port(at("port"), e.port ?? CONTAINER_PORT),
@@ -170,23 +179,6 @@ function userService(entry: unknown, index: number, root: string): ServiceSpec {
 }
 
 const resolve = (root: string, p: string) => path.resolve(root, p);
-
-/** The registry's Native AOT Dockerfile (services/services.json "dockerfile"). */
-export const AOT_DOCKERFILE = "Dockerfile.aot";
-
-/**
- * The build of a service once the stack's monitor setting is known. A Native AOT process gives dotnet-monitor traces
- * whose CPU samples have no managed frames, ends with a segmentation fault when a gcdump is asked of it, and answers a
- * dump request with an error (.NET 10.0.12; services/README.md, "Native AOT and dotnet-monitor"), so a built-in service
- * that the registry builds Native AOT is built with services/Dockerfile (ReadyToRun) when a monitor watches it. A
- * user's own Dockerfile stays theirs.
- */
-export function withMonitorBuild(spec: ServiceSpec, monitored: boolean): ServiceSpec {
-    if (!spec.builtIn || !monitored || spec.dockerfile !== path.posix.join("services", AOT_DOCKERFILE)) {
-        return spec;
-    }
-    return { ...spec, dockerfile: path.posix.join("services", SERVICE_DOCKERFILE) };
-}
 
 function folder(key: string, value: unknown, root: string): string {
     if (typeof value !== "string" || value === "" || !fs.existsSync(resolve(root, value)) || !fs.statSync(resolve(root, value)).isDirectory()) {

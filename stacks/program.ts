@@ -258,8 +258,10 @@ function deployService(spec: ServiceSpec, shared: Shared) {
     const ownDatabase = spec.database ? createDatabase(prefix, settings, network, spec.name) : undefined;
     const store = database && spec.name === DATABASE_SERVICE ? databaseAccess(database) : ownDatabase && ownDatabaseAccess(spec, ownDatabase);
     const name = `${prefix}-${spec.name}`;
-    const image = stackImage(name, stack, spec, settings);
-    const monitoring = monitor && settings.monitor.services.includes(spec.name)
+    const monitored = settings.monitor.services.includes(spec.name);
+    // Built the way dotnet-monitor can collect every artifact from when a monitor watches it (model/services.ts).
+    const image = stackImage(name, stack, monitored ? { ...spec, dockerfile: spec.monitoredDockerfile } : spec, settings);
+    const monitoring = monitor && monitored
         ? attachMonitor(name, spec, monitor, { settings, loadBalancer, vpcId: network.vpcId, region: region.region })
         : undefined;
     const service = new FargateService(name, {

@@ -15,7 +15,7 @@ import { NAT_STRATEGIES } from "../infra/network";
 import { mergePrices, PriceTable } from "../model/pricing";
 import { ConfigError } from "../model/validation";
 import { projectRoot } from "../model/paths";
-import { parseServices, ServiceSpec, withMonitorBuild } from "../model/services";
+import { parseServices, ServiceSpec } from "../model/services";
 
 export const PROJECT = "dotnet-fargate";
 
@@ -152,8 +152,8 @@ export function parseSettings(raw: RawSettings, root: string = projectRoot()): S
         throw new ConfigError(key("architecture"), architecture, `expected one of ${ARCHITECTURES.join(", ")}`);
     }
 
-    const parsedSpecs = parseServices(raw.services ?? DEFAULTS.services, root);
-    const services = parsedSpecs.map((spec) => spec.name);
+    const serviceSpecs = parseServices(raw.services ?? DEFAULTS.services, root);
+    const services = serviceSpecs.map((spec) => spec.name);
     const taskCpu = raw.taskCpu ?? DEFAULTS.taskCpu;
     const taskMemory = raw.taskMemory ?? DEFAULTS.taskMemory;
     validateTaskSize(taskCpu, taskMemory, key("taskCpu"), key("taskMemory"));
@@ -183,9 +183,7 @@ export function parseSettings(raw: RawSettings, root: string = projectRoot()): S
         throw new ConfigError(key("certificateArn"), certificateArn, CERTIFICATE_ARN_EXPECTED);
     }
 
-    const monitor = parseMonitor(raw.monitor, parsedSpecs, certificateArn as string | undefined);
-    // A monitored service is built the way dotnet-monitor can collect every artifact from (model/services.ts).
-    const serviceSpecs = parsedSpecs.map((spec) => withMonitorBuild(spec, monitor.services.includes(spec.name)));
+    const monitor = parseMonitor(raw.monitor, serviceSpecs, certificateArn as string | undefined);
 
     return {
         architecture,

@@ -51,4 +51,14 @@ describe("the service registry", () => {
         fs.writeFileSync(file, JSON.stringify({ services: [{ name: "Bad Name", project: "X", paths: ["/x"], priority: 1, monitorByDefault: false, deployByDefault: true, smokePath: "/" }] }));
         assert.throws(() => loadRegistry(file), /services\/services\.json: services\[0\] is \{"name":"Bad Name"/);
     });
+
+    it("builds a watched service with its monitoredDockerfile, else with its own Dockerfile; refuses a path there", () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "registry-")), "services.json");
+        const entry = { name: "x", project: "X", paths: ["/x"], priority: 1, monitorByDefault: false, deployByDefault: true, smokePath: "/x" };
+        const write = (...entries: object[]) => fs.writeFileSync(file, JSON.stringify({ services: entries }));
+        write({ ...entry, dockerfile: "Dockerfile.aot", monitoredDockerfile: "Dockerfile" }, { ...entry, name: "y", priority: 2, dockerfile: "Dockerfile.aot" }, { ...entry, name: "z", priority: 3 });
+        assert.deepStrictEqual(loadRegistry(file).map((s) => [s.dockerfile, s.monitoredDockerfile]), [["Dockerfile.aot", "Dockerfile"], ["Dockerfile.aot", "Dockerfile.aot"], ["Dockerfile", "Dockerfile"]]);
+        write({ ...entry, monitoredDockerfile: "../Dockerfile" });
+        assert.throws(() => loadRegistry(file), /services\[0\] is .*monitoredDockerfile \(optional: Dockerfile or Dockerfile\.<variant>\)/);
+    });
 });

@@ -9,9 +9,9 @@
 #      amd64 as x64): so the restore runs on the projects stage's files alone and the publish (--no-restore) after
 #      the sources arrive, as in the image. It checks the machine type of each entry point (ELF x86-64 and ELF
 #      AArch64); for ReadyToRun, that the service's own dll is ReadyToRun code for that architecture (its PE machine
-#      field; crossgen2 runs on this x64 host for both targets); for Native AOT, that no dll is left. A service the
-#      registry builds Native AOT is built with services/Dockerfile too (as "<project>-monitored"): the program
-#      builds it that way when a dotnet-monitor sidecar watches it (model/services.ts withMonitorBuild).
+#      field; crossgen2 runs on this x64 host for both targets); for Native AOT, that no dll is left. A service whose
+#      registry entry names another monitoredDockerfile is built with that one too (as "<project>-monitored"): the
+#      program builds it that way when a dotnet-monitor sidecar watches it (stacks/program.ts deployService).
 #      Dockerfile.aot's toolchain RUN line installs the cross toolchain in the image; here the host has it
 #      (.ci/run installs clang, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross), so that line is not run.
 #      The builds run two at a time (VERIFY_PARALLEL), with the tests' Release build and step 3's publishes;
@@ -42,7 +42,8 @@ set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SERVICES="$(cd "$SCRIPT_DIR/.." && pwd)"
 # The projects and their Dockerfiles, from the registry every tool reads.
-mapfile -t PROJECTS < <(node -e 'for (const s of require(process.argv[1]).services) console.log(`${s.project} ${s.dockerfile ?? "Dockerfile"}`)' "$SERVICES/services.json")
+# "<project> <Dockerfile> <Dockerfile when a monitor watches it>", as model/catalog.ts reads them.
+mapfile -t PROJECTS < <(node -e 'for (const s of require(process.argv[1]).services) { const d = s.dockerfile ?? "Dockerfile"; console.log(`${s.project} ${d} ${s.monitoredDockerfile ?? d}`); }' "$SERVICES/services.json")
 [[ ${#PROJECTS[@]} -gt 0 ]] || { echo "verify-cross-arch: no projects in $SERVICES/services.json" >&2; exit 1; }
 QEMU_START_TIMEOUT="${QEMU_START_TIMEOUT:-240}"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/dotnet-fargate"
@@ -189,13 +190,13 @@ add_jobs() { local arch; for arch in amd64 arm64; do JOBS+=("$* $arch"); done; }
 stage_jobs() {
   local entry project dockerfile
   for entry in "${PROJECTS[@]}"; do
-    project="${entry% *}"
-    dockerfile="$(stage "$SERVICES" "$project" "$SERVICES/${entry#* }" "$WORK/contexts/$project")"
-    add_jobs "$WORK/contexts/$project" "$project" "$dockerfile" "${entry#* }" -
-    if [[ "${entry#* }" == Dockerfile.aot ]]; then
-      # The program builds a Native AOT service with services/Dockerfile when a dotnet-monitor sidecar watches it.
-      dockerfile="$(stage "$SERVICES" "$project" "$SERVICES/Dockerfile" "$WORK/contexts/$project-monitored")"
-      add_jobs "$WORK/contexts/$project-monitored" "$project" "$dockerfile" Dockerfile-with-a-monitor monitored
+    read -r project plain monitored <<<"$entry"
+    dockerfile="$(stage "$SERVICES" "$project" "$SERVICES/$plain" "$WORK/contexts/$project")"
+    add_jobs "$WORK/contexts/$project" "$project" "$dockerfile" "$plain" -
+    if [[ "$monitored" != "$plain" ]]; then
+      # The program builds the service with its monitoredDockerfile when a dotnet-monitor sidecar watches it.
+      dockerfile="$(stage "$SERVICES" "$project" "$SERVICES/$monitored" "$WORK/contexts/$project-monitored")"
+      add_jobs "$WORK/contexts/$project-monitored" "$project" "$dockerfile" "$monitored-with-a-monitor" monitored
     fi
   done
   # A user's own project outside services/, built by the same Dockerfile from a context laid out from its own
