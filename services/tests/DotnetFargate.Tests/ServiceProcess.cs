@@ -88,6 +88,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         };
 
         process.Start();
+        OrphanGuard.Watch(process.Id);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
