@@ -5,7 +5,7 @@
 # intermediate files in a temp dir, so the work tree's obj/ folders are left alone), then for each one:
 #   - publish size and start-up, for a plain (JIT-only) framework-dependent linux-x64 publish and for the ReadyToRun
 #     publish the Dockerfiles make: the wall time from the server's exec to the first 200 from /healthz, and the
-#     server's CPU time (all threads) by then, which other load on the machine barely moves. The server runs pinned
+#     server's CPU time (all threads) by then, which other load on the machine moves less. The server runs pinned
 #     to CPU 0 on a port picked beforehand (--urls); the poller is this shell, pinned to CPU 1, and forks nothing per
 #     try (bash's /dev/tcp, every millisecond): see start_server;
 #   - wrk load on loopback, server (the ReadyToRun publish) pinned to CPU 0, wrk pinned to CPU 1:
@@ -105,7 +105,8 @@ mapfile -t IMAGE_ENV < <(sed -nE 's/^ENV ([A-Za-z_][A-Za-z0-9_]*=[^ ]*)$/\1/p' "
 # the poll forks nothing: every millisecond it connects through bash's /dev/tcp, sends GET /healthz and reads the
 # status line. STARTUP_MS is the wall time from just before the server's exec to that first 200 (1 ms resolution);
 # STARTUP_CPU_MS is the server's CPU time at that moment, user and system, all its threads
-# (/proc/<pid>/task/*/schedstat, nanoseconds), which other load on the machine barely moves.
+# (/proc/<pid>/task/*/schedstat, nanoseconds): other load on the machine moves it less than the wall time, though
+# not to nothing (a busy sibling hyperthread, the caches).
 ALL_CPUS="0-$(( $(nproc) - 1 ))"
 exec {SLEEP_FD}<> <(:)                     # a pipe nothing writes to: `read -t` on it sleeps without a fork
 pause() { local nothing; read -r -t "$1" -u "$SLEEP_FD" nothing || true; }
