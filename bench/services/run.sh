@@ -3,8 +3,11 @@
 # Every server runs with the runtime settings the images set (services/Dockerfile's ENV lines).
 # Builds the services and a raw Kestrel baseline in Release (the publish step keeps its
 # intermediate files in a temp dir, so the work tree's obj/ folders are left alone), then for each one:
-#   - publish size and time from process start to the first 200 from /healthz, for a plain (JIT-only)
-#     framework-dependent linux-x64 publish and for the ReadyToRun publish the Dockerfiles make;
+#   - publish size and start-up, for a plain (JIT-only) framework-dependent linux-x64 publish and for the ReadyToRun
+#     publish the Dockerfiles make: the wall time from the server's exec to the first 200 from /healthz, and the
+#     server's CPU time (all threads) by then, which other load on the machine moves less. The server runs pinned
+#     to CPU 0 on a port picked beforehand (--urls); the poller is this shell, pinned to CPU 1, and forks nothing per
+#     try (bash's /dev/tcp, every millisecond): see start_server;
 #   - wrk load on loopback, server (the ReadyToRun publish) pinned to CPU 0, wrk pinned to CPU 1:
 #     requests/s and p50/p99 latency for GET /api/books, /api/categories, /api/orders and /prime,
 #     next to the raw Kestrel endpoint that returns a constant 5000-byte body (this machine's ceiling) and the
@@ -12,7 +15,7 @@
 #     EF Core in-memory), and GET /api/books on MinimalApi, an idiomatic minimal API serving the same bytes; then
 #     each BookStore route as a share of the ceiling and as a multiple of the seed's;
 #   - the Native AOT publishes of the services services/Dockerfile.aot builds (the BookStore, Prime): start-up,
-#     size and the same load, as "<name> AOT";
+#     size and the same load, as "<name> AOT"; and the bare Kestrel app's (start-up only: the Native AOT floor);
 #   - memory: VmRSS of a fresh process after BENCH_RSS_SECONDS (default 20) of GET /api/books, for RawKestrel,
 #     MinimalApi, SeedBookStore and the BookStore (ReadyToRun and Native AOT); start-up and memory then side by
 #     side as ratios to RawKestrel, the seed's and the minimal API's, from this one run;
@@ -33,7 +36,7 @@
 # Settings (environment): BENCH_DURATION (s per endpoint, default 10), BENCH_WARMUP_MAX (s, default 60),
 # BENCH_CONNECTIONS (default 32), BENCH_PRIME_CONNECTIONS (default 2), BENCH_CURVE_SECONDS (default 30, the
 # warm-up curves under the runtime's tiering settings), BENCH_STARTUP_RUNS (default 7, the median is printed).
-# Needs: dotnet, wrk (apt-get install -y wrk), taskset (util-linux), curl, and 2 CPUs; for BookStore/pg,
+# Needs: dotnet, bash 5 with /dev/tcp, wrk (apt-get install -y wrk), taskset (util-linux), curl, and 2 CPUs; for BookStore/pg,
 # the postgresql package.
 set -euo pipefail
 
@@ -96,30 +99,65 @@ ORDER=(RawKestrel MinimalApi BookStore.Api SeedBookStore Prime.Api Profiling.Api
 # baseline run with them, as the tasks do.
 mapfile -t IMAGE_ENV < <(sed -nE 's/^ENV ([A-Za-z_][A-Za-z0-9_]*=[^ ]*)$/\1/p' "$SERVICES/Dockerfile")
 
-# Starts a service pinned to CPU 0 on a free loopback port, with SERVER_ENV (NAME=value ...) in its
-# environment; sets SERVER_URL and STARTUP_MS (process start to the first 200 from /healthz).
+# Start-up is measured the same way for every server, and cheaply, so that a process ready in tens of milliseconds is
+# not timed against the harness: a free loopback port is picked first and given with --urls (no log line to wait
+# for; console logging is asynchronous), the server is pinned to CPU 0 and this shell, the poller, to CPU 1, and
+# the poll forks nothing: every millisecond it connects through bash's /dev/tcp, sends GET /healthz and reads the
+# status line. STARTUP_MS is the wall time from just before the server's exec to that first 200 (1 ms resolution);
+# STARTUP_CPU_MS is the server's CPU time at that moment, user and system, all its threads
+# (/proc/<pid>/task/*/schedstat, nanoseconds): other load on the machine moves it less than the wall time, though
+# not to nothing (a busy sibling hyperthread, the caches).
+ALL_CPUS="0-$(( $(nproc) - 1 ))"
+exec {SLEEP_FD}<> <(:)                     # a pipe nothing writes to: `read -t` on it sleeps without a fork
+pause() { local nothing; read -r -t "$1" -u "$SLEEP_FD" nothing || true; }
+epoch_us() { local t="$EPOCHREALTIME"; echo "${t//[!0-9]/}"; }
+free_port() {
+  local port
+  for _ in $(seq 1 100); do
+    port=$(( 20000 + RANDOM % 12000 ))   # below Linux's ephemeral range (32768-60999)
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+  fail "no free loopback port found."
+}
+# 0 when the server on loopback port $1 answers GET /healthz with 200.
+healthz_ok() {
+  local status="" conn
+  { exec {conn}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+  printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$1" >&"$conn"
+  read -r -t 10 -u "$conn" status || true
+  exec {conn}<&-
+  [[ "$status" == "HTTP/1.1 200"* ]]
+}
+cpu_ms() {
+  local ns=0 run rest task
+  for task in /proc/"$1"/task/*/schedstat; do
+    read -r run rest <"$task" 2>/dev/null && ns=$(( ns + run ))
+  done
+  echo $(( ns / 1000000 ))
+}
+
+# Starts a service pinned to CPU 0, with SERVER_ENV (NAME=value ...) in its environment; sets SERVER_URL,
+# STARTUP_MS and STARTUP_CPU_MS (above).
 SERVER_ENV=("${IMAGE_ENV[@]}")
 start_server() {
-  local name="$1" dll="${2:-$WORK/publish/r2r/$1/$1.dll}" log="$WORK/$1.log" start url="" deadline
-  start=$(now_ms)
+  local name="$1" dll="${2:-$WORK/publish/r2r/$1/$1.dll}" log="$WORK/$1.log" port start deadline
   local cmd=(dotnet "$dll")
   [[ "$dll" == *.dll ]] || cmd=("$dll")   # a Native AOT binary runs by itself
-  env "${SERVER_ENV[@]}" ASPNETCORE_ENVIRONMENT=Production taskset -c 0 "${cmd[@]}" --urls http://127.0.0.1:0 >"$log" 2>&1 &
+  port="$(free_port)"
+  taskset -pc 1 $$ >/dev/null
+  start=$(epoch_us)
+  env "${SERVER_ENV[@]}" ASPNETCORE_ENVIRONMENT=Production taskset -c 0 "${cmd[@]}" --urls "http://127.0.0.1:$port" >"$log" 2>&1 &
   SERVER_PID=$!
-  deadline=$((start + 60000))
-  while :; do
+  deadline=$(( start + 60000000 ))
+  until healthz_ok "$port"; do
     kill -0 "$SERVER_PID" 2>/dev/null || { cat "$log" >&2; fail "$name exited during start-up."; }
-    (( $(now_ms) < deadline )) || fail "$name did not answer /healthz within 60 s."
-    if [[ -z "$url" ]]; then
-      url="$(grep -o 'Now listening on: http://127\.0\.0\.1:[0-9]*' "$log" | head -n1 | sed 's/^Now listening on: //' || true)"
-    fi
-    if [[ -n "$url" ]] && [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url/healthz" || true)" == "200" ]]; then
-      break
-    fi
-    sleep 0.005
+    (( $(epoch_us) < deadline )) || fail "$name did not answer /healthz within 60 s."
+    pause 0.001
   done
-  STARTUP_MS=$(( $(now_ms) - start ))
-  SERVER_URL="$url"
+  STARTUP_MS=$(( ($(epoch_us) - start) / 1000 ))
+  STARTUP_CPU_MS="$(cpu_ms "$SERVER_PID")"
+  taskset -pc "$ALL_CPUS" $$ >/dev/null
+  SERVER_URL="http://127.0.0.1:$port"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -178,8 +216,9 @@ for name in "${ORDER[@]}"; do
   SIZE_R2R[$name]="$(du -sk "$WORK/publish/r2r/$name" | awk '{printf "%.1f MiB", $1 / 1024}')"
 done
 
-# Native AOT for the services services/Dockerfile.aot builds (needs clang here, as the image build has it).
-AOT_PROJECTS=(BookStore.Api Prime.Api)
+# Native AOT for the services services/Dockerfile.aot builds (needs clang here, as the image build has it), and for the
+# bare Kestrel app: what an empty Native AOT ASP.NET Core process costs to start here, the floor (start-up only).
+AOT_PROJECTS=(RawKestrel BookStore.Api Prime.Api)
 aot_binary() { echo "$WORK/publish/aot/$1/$1"; }
 if command -v clang >/dev/null; then
   for name in "${AOT_PROJECTS[@]}"; do
@@ -192,12 +231,13 @@ fi
 
 # Start-up, in rounds: each round starts every publish once, so a change in the machine's load (other jobs) falls on
 # all of them alike and the ratios between them hold; the median of the rounds is printed.
-declare -A STARTUP_TIMES
+declare -A STARTUP_TIMES STARTUP_CPU_TIMES
 startup_once() {
   local key="$1" name="$2" binary="$3"
   [[ -e "$binary" ]] || return 0
   start_server "$name" "$binary"
   STARTUP_TIMES[$key]+="$STARTUP_MS "
+  STARTUP_CPU_TIMES[$key]+="$STARTUP_CPU_MS "
   stop_server
 }
 for round in $(seq 1 "$STARTUP_RUNS"); do
@@ -209,15 +249,20 @@ for round in $(seq 1 "$STARTUP_RUNS"); do
   for name in "${AOT_PROJECTS[@]}"; do startup_once "aot $name" "$name" "$(aot_binary "$name")"; done
 done
 startup_median() { tr ' ' '\n' <<<"${STARTUP_TIMES[$1]:-}" | grep . | median; }
+cpu_median() { tr ' ' '\n' <<<"${STARTUP_CPU_TIMES[$1]:-}" | grep . | median; }
+declare -A CPU CPU_R2R CPU_AOT   # the server's CPU ms at its first 200, medians
 for name in "${ORDER[@]}"; do
   STARTUP[$name]="$(startup_median "jit $name")"
   STARTUP_R2R[$name]="$(startup_median "r2r $name")"
+  CPU[$name]="$(cpu_median "jit $name")"
+  CPU_R2R[$name]="$(cpu_median "r2r $name")"
 done
 AOT_ROWS=()
 for name in "${AOT_PROJECTS[@]}"; do
   if [[ -x "$(aot_binary "$name")" ]]; then
     STARTUP_AOT[$name]="$(startup_median "aot $name")"
-    AOT_ROWS+=("$(printf '| %-13s | %-17s | %-32s | %-24s | %-28s |' "$name AOT" "" "" "$(du -sk --exclude='*.dbg' "$WORK/publish/aot/$name" | awk '{printf "%.1f MiB", $1 / 1024}')" "${STARTUP_AOT[$name]} ms (Native AOT)")")
+    CPU_AOT[$name]="$(cpu_median "aot $name")"
+    AOT_ROWS+=("$(printf '| %-13s | %-17s | %-32s | %-24s | %-28s |' "$name AOT" "" "" "$(du -sk --exclude='*.dbg' "$WORK/publish/aot/$name" | awk '{printf "%.1f MiB", $1 / 1024}')" "${STARTUP_AOT[$name]} ms, ${CPU_AOT[$name]} ms CPU (Native AOT)")")
   elif command -v clang >/dev/null; then
     AOT_ROWS+=("| $name AOT | Native AOT publish failed | | | |")
   fi
@@ -225,7 +270,7 @@ done
 
 # The Native AOT publishes (services/Dockerfile.aot) are loaded as "<name> AOT" beside the ReadyToRun ones.
 LOADED=(RawKestrel MinimalApi BookStore.Api SeedBookStore Prime.Api)
-for name in "${AOT_PROJECTS[@]}"; do [[ -x "$(aot_binary "$name")" ]] && LOADED+=("$name AOT"); done
+for name in BookStore.Api Prime.Api; do [[ -x "$(aot_binary "$name")" ]] && LOADED+=("$name AOT"); done
 for name in "${LOADED[@]}"; do
   if [[ "$name" == *" AOT" ]]; then start_server "${name% AOT}" "$(aot_binary "${name% AOT}")"; else start_server "$name"; fi
   echo "Loading $name at $SERVER_URL..." >&2
@@ -385,10 +430,12 @@ echo "The prime sieve, in one process, pinned to CPU 0:"
 echo
 echo "$SIEVE"
 echo
-echo "| service       | publish size, JIT | start to first /healthz 200, JIT | publish size, ReadyToRun | start, ReadyToRun (median of $STARTUP_RUNS) |"
+echo "Start to the first /healthz 200 (wall) and the server's CPU time by then, median of $STARTUP_RUNS rounds:"
+echo
+echo "| service       | publish size, JIT | start to first /healthz 200, JIT | publish size, ReadyToRun | start, ReadyToRun            |"
 echo "|---------------|-------------------|----------------------------------|--------------------------|------------------------------|"
 for name in "${ORDER[@]}"; do
-  printf '| %-13s | %-17s | %-32s | %-24s | %-28s |\n' "$name" "${SIZE[$name]}" "${STARTUP[$name]} ms" "${SIZE_R2R[$name]}" "${STARTUP_R2R[$name]} ms"
+  printf '| %-13s | %-17s | %-32s | %-24s | %-28s |\n' "$name" "${SIZE[$name]}" "${STARTUP[$name]} ms, ${CPU[$name]} ms CPU" "${SIZE_R2R[$name]}" "${STARTUP_R2R[$name]} ms, ${CPU_R2R[$name]} ms CPU"
 done
 if (( ${#AOT_ROWS[@]} > 0 )); then printf '%s\n' "${AOT_ROWS[@]}"; fi
 
@@ -397,22 +444,25 @@ if (( ${#AOT_ROWS[@]} > 0 )); then printf '%s\n' "${AOT_ROWS[@]}"; fi
 # seed's implementation (at most half) and the idiomatic minimal API (at most the same).
 ratio_to() { if [[ -n "${1:-}" && -n "${2:-}" ]]; then ratio "$1" "$2" '%.2f'; else printf 'n/a'; fi; }
 echo
-echo "Start-up (process start to the first 200 from /healthz, median of $STARTUP_RUNS) and memory (VmRSS after ${RSS_SECONDS}s of GET /api/books; RawKestrel GET /), one run:"
+echo "Start-up (process start to the first 200 from /healthz, wall, and the server's CPU time by then; medians of $STARTUP_RUNS"
+echo "rounds) and memory (VmRSS after ${RSS_SECONDS}s of GET /api/books; RawKestrel GET /), one run. The CPU ratios are the"
+echo "steadier ones when other work shares the machine:"
 echo
-echo "| service           | build      | start ms | / RawKestrel JIT | / RawKestrel R2R | RSS MiB | / seed's | / MinimalApi |"
-echo "|-------------------|------------|----------|------------------|------------------|---------|----------|--------------|"
+echo "| service           | build      | start ms | CPU ms | start / RawKestrel JIT | CPU / RawKestrel JIT | CPU / RawKestrel R2R | RSS MiB | / seed's | / MinimalApi |"
+echo "|-------------------|------------|----------|--------|------------------------|----------------------|----------------------|---------|----------|--------------|"
 side_row() {
-  local label="$1" build="$2" start="$3" rss="${4:-}"
-  printf '| %-17s | %-10s | %8s | %16s | %16s | %7s | %8s | %12s |\n' "$label" "$build" "${start:-n/a}" \
-    "$(ratio_to "$start" "${STARTUP[RawKestrel]}")" "$(ratio_to "$start" "${STARTUP_R2R[RawKestrel]}")" "${rss:-}" \
-    "$(ratio_to "$rss" "${RSS[SeedBookStore]:-}")" "$(ratio_to "$rss" "${RSS[MinimalApi]:-}")"
+  local label="$1" build="$2" start="$3" cpu="$4" rss="${5:-}"
+  printf '| %-17s | %-10s | %8s | %6s | %22s | %20s | %20s | %7s | %8s | %12s |\n' "$label" "$build" "${start:-n/a}" "${cpu:-n/a}" \
+    "$(ratio_to "$start" "${STARTUP[RawKestrel]}")" "$(ratio_to "$cpu" "${CPU[RawKestrel]}")" "$(ratio_to "$cpu" "${CPU_R2R[RawKestrel]}")" \
+    "${rss:-}" "$(ratio_to "$rss" "${RSS[SeedBookStore]:-}")" "$(ratio_to "$rss" "${RSS[MinimalApi]:-}")"
 }
-side_row RawKestrel JIT "${STARTUP[RawKestrel]}"
-side_row RawKestrel ReadyToRun "${STARTUP_R2R[RawKestrel]}" "${RSS[RawKestrel]:-}"
-side_row MinimalApi ReadyToRun "${STARTUP_R2R[MinimalApi]}" "${RSS[MinimalApi]:-}"
-side_row SeedBookStore ReadyToRun "${STARTUP_R2R[SeedBookStore]}" "${RSS[SeedBookStore]:-}"
-side_row BookStore.Api ReadyToRun "${STARTUP_R2R[BookStore.Api]}" "${RSS[BookStore.Api]:-}"
-side_row BookStore.Api "Native AOT" "${STARTUP_AOT[BookStore.Api]:-}" "${RSS[BookStore.Api AOT]:-}"
+side_row RawKestrel JIT "${STARTUP[RawKestrel]}" "${CPU[RawKestrel]}"
+side_row RawKestrel ReadyToRun "${STARTUP_R2R[RawKestrel]}" "${CPU_R2R[RawKestrel]}" "${RSS[RawKestrel]:-}"
+side_row RawKestrel "Native AOT" "${STARTUP_AOT[RawKestrel]:-}" "${CPU_AOT[RawKestrel]:-}"
+side_row MinimalApi ReadyToRun "${STARTUP_R2R[MinimalApi]}" "${CPU_R2R[MinimalApi]}" "${RSS[MinimalApi]:-}"
+side_row SeedBookStore ReadyToRun "${STARTUP_R2R[SeedBookStore]}" "${CPU_R2R[SeedBookStore]}" "${RSS[SeedBookStore]:-}"
+side_row BookStore.Api ReadyToRun "${STARTUP_R2R[BookStore.Api]}" "${CPU_R2R[BookStore.Api]}" "${RSS[BookStore.Api]:-}"
+side_row BookStore.Api "Native AOT" "${STARTUP_AOT[BookStore.Api]:-}" "${CPU_AOT[BookStore.Api]:-}" "${RSS[BookStore.Api AOT]:-}"
 echo
 echo "GET /api/books, req/s as a share of the bare Kestrel ceiling and of the minimal API:"
 echo

@@ -46,14 +46,16 @@ public static class ServiceDefaults
         ArgumentNullException.ThrowIfNull(builder);
         var config = builder.Configuration;
 
-        // Structured JSON logs on stdout (one object per line), UTC timestamps. The EventSource
-        // provider stays registered so dotnet-monitor can still collect logs over EventPipe.
+        // Structured JSON logs on stdout (one object per line), UTC timestamps. The EventSource provider is
+        // registered so dotnet-monitor can collect logs over EventPipe; a service built with
+        // WebApplication.CreateSlimBuilder (console only) gets it here too.
         builder.Logging.AddJsonConsole(o =>
         {
             o.UseUtcTimestamp = true;
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
             o.IncludeScopes = false;
         });
+        builder.Logging.AddEventSourceLogger();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         var shutdownSeconds = config.GetValue("ShutdownTimeoutSeconds", DefaultShutdownTimeoutSeconds);
