@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Architecture } from "../model/architecture";
-import { DEFAULT_TASK_SIZE, gcHeapHardLimitBytes } from "../model/task-sizes";
+import { DEFAULT_TASK_SIZE, gcHeapHardLimitBytes, taskSizeFlag } from "../model/task-sizes";
 import { TaskSize } from "../model/pricing";
 import { notMeasured } from "./cloudwatch";
 import { buildServices, dotnetCommand, LOCAL_SERVICES, ProcSampler, REPO_ROOT, RunningService, startServices, stopProcess } from "./local";
@@ -131,7 +131,7 @@ export async function startLocal(
     }
     const needed = [...ours, ...theirs.map((u) => u.name)];
     const size = localTaskSize(options);
-    const localCpu = [capLocalServices(needed, options, state, o), ...(options.cap ? [heapLimitText(size)] : [])].join("; ");
+    const localCpu = [capLocalServices(needed, size, options, state, o), ...(options.cap ? [heapLimitText(size)] : [])].join("; ");
     const prefixFor = (name: string) => [...(state.cpuCaps.get(name)?.prefix ?? []), ...(o.pinning?.service ?? [])];
     const limited = options.cap ? withHeapLimit(command, size) : command;
     if (options.cap) {
@@ -213,12 +213,13 @@ function withHeapLimit(command: (name: string, port: number) => LocalCommand, si
 }
 
 /**
- * --local: a CPU cgroup per service that holds it to a task's CPU (localTaskSize's CPU units), as each service is
+ * --local: a CPU cgroup per service that holds it to a task's CPU (the size's CPU units), as each service is
  * its own task on Fargate, unless --no-cap or the kernel does not allow it; returns what the services had, for
  * the log and the report.
  */
 function capLocalServices(
     services: readonly string[],
+    size: TaskSize,
     options: CliOptions,
     state: LocalState,
     o: { log: (line: string) => void; deps: MainDeps; pinning: ReturnType<typeof corePinning> },
@@ -229,7 +230,6 @@ function capLocalServices(
         return `uncapped (--no-cap), ${core}`;
     }
     let description = "";
-    const size = localTaskSize(options);
     for (const service of services) {
         const cap = (o.deps.createCpuCap ?? createCpuCap)(size.cpu, `dotnet-fargate-bench-${process.pid}-${service}`);
         if ("why" in cap) {
@@ -241,7 +241,7 @@ function capLocalServices(
         state.cpuCaps.set(service, cap);
         description = cap.description;
     }
-    o.log(`CPU: each service is capped at ${description}, as its own ${options.taskSize ? "" : "default "}${size.cpu}/${size.memory} task (--no-cap to turn off)`);
+    o.log(`CPU: each service is capped at ${description}, as its own ${options.taskSize ? "" : "default "}${taskSizeFlag(size)} task (--no-cap to turn off)`);
     return `capped at ${description} each, ${core}`;
 }
 

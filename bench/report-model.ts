@@ -5,6 +5,7 @@
  */
 import * as path from "path";
 import { DEFAULT_PRICES, percentDifference, PriceTable } from "../model/pricing";
+import { taskSizeFlag } from "../model/task-sizes";
 import {
     collectRuns,
     Comparison,
@@ -549,7 +550,7 @@ export function pricePerformanceSection({ runs, pp }: ReportContext): ReportSect
         ),
     ];
     if (runs.some((r) => r.run.mode === "local")) {
-        const sizes = [...new Set(runs.filter((r) => r.run.mode === "local").map((r) => `${r.run.taskSize.cpu}/${r.run.taskSize.memory}`))];
+        const sizes = [...new Set(runs.filter((r) => r.run.mode === "local").map((r) => taskSizeFlag(r.run.taskSize)))];
         blocks.push(p(`For local runs the capacity is this machine's, priced as if a Fargate task of the size the run stood for (${sizes.join(", ")}) had it: an illustration of the method, not a Fargate figure.`));
     }
     blocks.push(p("The verdict at the top of the report states, per capacity target, the ratios of these figures and whether they differ by more than the run-to-run noise."));

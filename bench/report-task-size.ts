@@ -7,7 +7,7 @@
  */
 import { ARCHITECTURES, Architecture } from "../model/architecture";
 import { DEFAULT_PRICES, HOURS_PER_MONTH, PriceTable, TaskSize, taskHourUsd } from "../model/pricing";
-import { describeTaskSize, MEMORY_HEADROOM, SMALLEST_TASK_SIZE } from "../model/task-sizes";
+import { describeTaskSize, fitsWithHeadroom, MEMORY_HEADROOM, sameTaskSize, SMALLEST_TASK_SIZE, taskSizeFlag } from "../model/task-sizes";
 import type { ReportContext, ReportSection } from "./report-model";
 import { TargetRun } from "./results";
 
@@ -32,12 +32,16 @@ export type TaskSizeOffer =
 
 /** The command that measures the smallest size with the same benchmark flags: compare's, which deploys (or starts) at a size. */
 export function smallestSizeCommand(local: boolean, benchFlags: readonly string[]): string {
-    return ["npm run compare --", ...(local ? ["--local"] : []), ...benchFlags, "--task-size", `${SMALLEST_TASK_SIZE.cpu}/${SMALLEST_TASK_SIZE.memory}`].join(" ");
+    return ["npm run compare --", ...(local ? ["--local"] : []), ...benchFlags, "--task-size", taskSizeFlag(SMALLEST_TASK_SIZE)].join(" ");
 }
 
 /** The benchmark flags of a results file's command, less those that name the targets or the files (compare sets them). */
 export function benchFlagsOf(command: string): string[] {
-    const argv = command.replace(/^npm run bench --\s*/, "").split(/\s+/).filter(Boolean);
+    return withoutTargetFlags(command.replace(/^npm run bench --\s*/, "").split(/\s+/).filter(Boolean));
+}
+
+/** Benchmark flags as given, less those that name the targets or the files. */
+export function withoutTargetFlags(argv: readonly string[]): string[] {
     const out: string[] = [];
     for (let i = 0; i < argv.length; i++) {
         if (["--stacks", "--out", "--task-size"].includes(argv[i])) {
@@ -49,17 +53,14 @@ export function benchFlagsOf(command: string): string[] {
     return out;
 }
 
-const sameSize = (a: TaskSize, b: TaskSize) => a.cpu === b.cpu && a.memory === b.memory;
-
 /**
  * Whether to offer the smallest size after these runs: undefined when every run already ran at it (nothing to
  * offer), else the offer or why not (a service's memory not measured, or above the headroom).
  */
 export function smallestSizeOffer(runs: readonly TargetRun[], benchFlags: readonly string[], prices: PriceTable = DEFAULT_PRICES): TaskSizeOffer | undefined {
-    if (runs.length === 0 || runs.every((r) => sameSize(r.taskSize, SMALLEST_TASK_SIZE))) {
+    if (runs.length === 0 || runs.every((r) => sameTaskSize(r.taskSize, SMALLEST_TASK_SIZE))) {
         return undefined;
     }
-    const limit = SMALLEST_TASK_SIZE.memory * MEMORY_HEADROOM;
     const peaks: MemoryPeak[] = [];
     for (const r of runs) {
         if (r.utilisation.length === 0) {
@@ -75,7 +76,8 @@ export function smallestSizeOffer(runs: readonly TargetRun[], benchFlags: readon
         }
     }
     const largest = peaks.reduce((a, b) => (b.peakMiB > a.peakMiB ? b : a));
-    if (largest.peakMiB > limit) {
+    if (!fitsWithHeadroom(largest.peakMiB, SMALLEST_TASK_SIZE)) {
+        const limit = SMALLEST_TASK_SIZE.memory * MEMORY_HEADROOM;
         return {
             offered: false,
             why: `${largest.service} on ${largest.run} peaked at ${largest.peakMiB.toFixed(0)} MiB, more than the ${limit} MiB (${MEMORY_HEADROOM * 100}% of ${SMALLEST_TASK_SIZE.memory} MiB) the smallest task leaves with headroom`,
@@ -98,7 +100,7 @@ export function offerSentences(offer: TaskSizeOffer): string[] {
         return [`The smallest Fargate task, ${describeTaskSize(SMALLEST_TASK_SIZE)}, is not offered: ${offer.why}.`];
     }
     const costs = offer.monthly
-        .map((m) => `${m.architecture} $${m.smallestUsd.toFixed(2)} per task-month${m.ran && m.ranUsd !== undefined ? ` (against $${m.ranUsd.toFixed(2)} at ${m.ran.cpu}/${m.ran.memory}, as run)` : ""}`)
+        .map((m) => `${m.architecture} $${m.smallestUsd.toFixed(2)} per task-month${m.ran && m.ranUsd !== undefined ? ` (against $${m.ranUsd.toFixed(2)} at ${taskSizeFlag(m.ran)}, as run)` : ""}`)
         .join(", ");
     return [
         `Every service fits the smallest Fargate task, ${describeTaskSize(offer.size)}: the highest memory measured was ${offer.largest.peakMiB.toFixed(0)} MiB ` +

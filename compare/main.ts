@@ -18,9 +18,9 @@ import { Driver, runFlow } from "./flow";
 import { LocalDriver } from "./local-driver";
 import { COMPARE_STACKS, CompareOptions, CompareUsageError, parseCompare, USAGE } from "./options";
 import { currentMachine, readResults } from "../bench/results";
-import { benchFlagsOf, offerSentences, smallestSizeOffer } from "../bench/report-task-size";
+import { offerSentences, smallestSizeOffer, withoutTargetFlags } from "../bench/report-task-size";
 import { TaskSize } from "../model/pricing";
-import { describeTaskSize } from "../model/task-sizes";
+import { describeTaskSize, sameTaskSize, taskSizeFlag } from "../model/task-sizes";
 import { key } from "../stacks/settings";
 import { formatDuration, Log, Phases } from "./progress";
 import { addNoteToReports } from "./report-note";
@@ -117,7 +117,7 @@ export async function compare(argv: readonly string[], deps: CompareDeps = {}): 
         const written = addNoteToReports(result.results, { local: options.local, machine: `${options.local ? localArchitecture() : os.arch()}, ${machine.cpuModel}`, phases: phases.done, cost: actual, kept: options.keep });
         log(`results: ${result.results}`);
         written.forEach((w) => log(`report: ${w}`));
-        const offer = smallestSizeOffer(readResults(result.results).runs, benchFlagsOf(options.benchArgs.join(" ")));
+        const offer = smallestSizeOffer(readResults(result.results).runs, withoutTargetFlags(options.benchArgs));
         if (offer?.offered) {
             offerSentences(offer).forEach((l) => log(l));
         }
@@ -192,9 +192,8 @@ function refuseOtherSize(previous: RunState | undefined, options: CompareOptions
     if (!previous || previous.mode !== "stacks" || options.local) {
         return;
     }
-    const was = previous.taskSize ? `${previous.taskSize.cpu}/${previous.taskSize.memory}` : undefined;
-    const now = options.taskSize ? `${options.taskSize.cpu}/${options.taskSize.memory}` : undefined;
-    if (was !== now && Object.values(previous.stacks).some((r) => r.created && r.status !== "destroyed")) {
+    const was = previous.taskSize && taskSizeFlag(previous.taskSize);
+    if (!sameTaskSize(previous.taskSize, options.taskSize) && Object.values(previous.stacks).some((r) => r.created && r.status !== "destroyed")) {
         throw new CompareUsageError(
             `the run ${previous.runId} recorded in ${stateFile} created its stacks ${was ? `at --task-size ${was}` : "without --task-size"}; ` +
                 `resume it with ${was ? `--task-size ${was}` : "no --task-size"}, or remove its stacks first with npm run compare -- --cleanup`,

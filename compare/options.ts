@@ -4,7 +4,7 @@
  */
 import { CliOptions, parseCli } from "../bench/options";
 import { TaskSize } from "../model/pricing";
-import { readTaskSize } from "../model/task-sizes";
+import { readTaskSize, taskSizeFlag } from "../model/task-sizes";
 
 export const COMPARE_STACKS = ["arm64", "amd64"] as const;
 
@@ -94,7 +94,7 @@ export function parseCompare(argv: readonly string[]): CompareOptions {
     }
     if (taskSize && own.local) {
         // bench's own flag: the local services stand for a task of that size.
-        benchArgs.push("--task-size", `${taskSize.cpu}/${taskSize.memory}`);
+        benchArgs.push("--task-size", taskSizeFlag(taskSize));
     }
     if (own.keep && own.local) {
         throw new CompareUsageError("--keep is for the stacks; --local stops its services when the run ends");

@@ -24,7 +24,7 @@ import { EventSummary, Log } from "./progress";
 import { RUN_TAG, StateStore } from "./state";
 import { removeScratchProject, stackFileTaskSize, writeScratchProject } from "./config-file";
 import { TaskSize } from "../model/pricing";
-import { describeTaskSize } from "../model/task-sizes";
+import { describeTaskSize, sameTaskSize, taskSizeFlag } from "../model/task-sizes";
 import { key } from "../stacks/settings";
 
 export interface StacksDriverOptions {
@@ -110,13 +110,17 @@ export class StacksDriver implements Driver {
      */
     private refuseResizing(yours: readonly string[]): void {
         const size = this.o.taskSize;
-        const differs = size ? yours.filter((n) => { const f = stackFileTaskSize(this.o.workDir, n); return f.cpu !== size.cpu || f.memory !== size.memory; }) : [];
-        if (size && differs.length > 0) {
+        if (!size) {
+            return;
+        }
+        const files = new Map(yours.map((n) => [n, stackFileTaskSize(this.o.workDir, n)]));
+        const differs = yours.filter((n) => !sameTaskSize(files.get(n), size));
+        if (differs.length > 0) {
             const [n] = differs;
-            const f = stackFileTaskSize(this.o.workDir, n);
+            const f = files.get(n)!;
             throw new Error(
                 `${differs.map((d) => `stack ${d}`).join(" and ")} already exist${differs.length > 1 ? "" : "s"} and this run did not create ${differs.length > 1 ? "them" : "it"}: ` +
-                    `--task-size ${size.cpu}/${size.memory} does not re-size your stacks (Pulumi.${n}.yaml says ${f.cpu}/${f.memory}), so nothing was deployed. ` +
+                    `--task-size ${taskSizeFlag(size)} does not re-size your stacks (Pulumi.${n}.yaml says ${taskSizeFlag(f)}), so nothing was deployed. ` +
                     `To run yours at that size, set it in its file (pulumi config set ${key("taskCpu")} ${size.cpu} --stack ${n}; pulumi config set ${key("taskMemory")} ${size.memory} --stack ${n}) ` +
                     "and run npm run compare without --task-size; or leave --task-size out to deploy it as its file says",
             );

@@ -83,9 +83,19 @@ export function readTaskSize(text: string): TaskSize | { readonly why: string } 
     return size;
 }
 
+/** A task size as --task-size takes it: "256/512". */
+export function taskSizeFlag(size: TaskSize): string {
+    return `${size.cpu}/${size.memory}`;
+}
+
 /** A task size as the flag takes it and people say it: "256/512 (0.25 vCPU / 512 MiB)". */
 export function describeTaskSize(size: TaskSize): string {
-    return `${size.cpu}/${size.memory} (${size.cpu / 1024} vCPU / ${size.memory} MiB)`;
+    return `${taskSizeFlag(size)} (${size.cpu / 1024} vCPU / ${size.memory} MiB)`;
+}
+
+/** True when both name the same size; two absent sizes (the stack files' own) are the same too. */
+export function sameTaskSize(a: TaskSize | undefined, b: TaskSize | undefined): boolean {
+    return a?.cpu === b?.cpu && a?.memory === b?.memory;
 }
 
 /** The smallest task Fargate runs. */
