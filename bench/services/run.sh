@@ -14,7 +14,7 @@
 #     same three GET routes on SeedBookStore, the seed's read path rebuilt (controllers, services, repositories,
 #     EF Core in-memory), and GET /api/books on MinimalApi, an idiomatic minimal API serving the same bytes; then
 #     each BookStore route as a share of the ceiling and as a multiple of the seed's;
-#   - the Native AOT publishes of the services services/Dockerfile.aot builds (the BookStore, Prime): start-up,
+#   - the Native AOT publishes of the services services.json builds with Dockerfile.aot (the BookStore, Prime): start-up,
 #     size and the same load, as "<name> AOT"; and the bare Kestrel app's (start-up only: the Native AOT floor);
 #   - memory: VmRSS of a fresh process after BENCH_RSS_SECONDS (default 20) of GET /api/books, for RawKestrel,
 #     MinimalApi, SeedBookStore and the BookStore (ReadyToRun and Native AOT); start-up and memory then side by
@@ -36,7 +36,7 @@
 # Settings (environment): BENCH_DURATION (s per endpoint, default 10), BENCH_WARMUP_MAX (s, default 60),
 # BENCH_CONNECTIONS (default 32), BENCH_PRIME_CONNECTIONS (default 2), BENCH_CURVE_SECONDS (default 30, the
 # warm-up curves under the runtime's tiering settings), BENCH_STARTUP_RUNS (default 7, the median is printed).
-# Needs: dotnet, bash 5 with /dev/tcp, wrk (apt-get install -y wrk), taskset (util-linux), curl, and 2 CPUs; for BookStore/pg,
+# Needs: dotnet, node, bash 5 with /dev/tcp, wrk (apt-get install -y wrk), taskset (util-linux), curl, and 2 CPUs; for BookStore/pg,
 # the postgresql package.
 set -euo pipefail
 
@@ -51,7 +51,7 @@ STARTUP_RUNS="${BENCH_STARTUP_RUNS:-7}"
 
 fail() { echo "bench:services: $*" >&2; exit 1; }
 command -v wrk >/dev/null || fail "wrk is not installed (Debian: apt-get install -y wrk)."
-for tool in dotnet taskset curl awk; do
+for tool in dotnet node taskset curl awk; do
   command -v "$tool" >/dev/null || fail "'$tool' is not installed."
 done
 (( $(nproc) >= 2 )) || fail "needs 2 CPUs (server on CPU 0, load generator on CPU 1); this machine has $(nproc)."
@@ -218,7 +218,10 @@ done
 
 # Native AOT for the services services/Dockerfile.aot builds (needs clang here, as the image build has it), and for the
 # bare Kestrel app: what an empty Native AOT ASP.NET Core process costs to start here, the floor (start-up only).
-AOT_PROJECTS=(RawKestrel BookStore.Api Prime.Api)
+# The services come from the registry (services/services.json, "dockerfile": "Dockerfile.aot"), as the images do.
+mapfile -t AOT_SERVICES < <(node -e 'for (const s of require(process.argv[1]).services) if (s.dockerfile === "Dockerfile.aot") console.log(s.project);' "$SERVICES/services.json")
+for name in "${AOT_SERVICES[@]}"; do [[ -n "${PROJ[$name]:-}" ]] || fail "services.json builds $name Native AOT, and this script has no project path for it."; done
+AOT_PROJECTS=(RawKestrel "${AOT_SERVICES[@]}")
 aot_binary() { echo "$WORK/publish/aot/$1/$1"; }
 if command -v clang >/dev/null; then
   for name in "${AOT_PROJECTS[@]}"; do
@@ -270,7 +273,7 @@ done
 
 # The Native AOT publishes (services/Dockerfile.aot) are loaded as "<name> AOT" beside the ReadyToRun ones.
 LOADED=(RawKestrel MinimalApi BookStore.Api SeedBookStore Prime.Api)
-for name in BookStore.Api Prime.Api; do [[ -x "$(aot_binary "$name")" ]] && LOADED+=("$name AOT"); done
+for name in "${AOT_SERVICES[@]}"; do [[ -x "$(aot_binary "$name")" ]] && LOADED+=("$name AOT"); done
 for name in "${LOADED[@]}"; do
   if [[ "$name" == *" AOT" ]]; then start_server "${name% AOT}" "$(aot_binary "${name% AOT}")"; else start_server "$name"; fi
   echo "Loading $name at $SERVER_URL..." >&2
