@@ -17,7 +17,6 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parse, stringify } from "yaml";
 
 // Noted from the first moment, as the CLI does: an interrupted up or destroy ends with an error exit.
 let interrupted = false;
@@ -65,6 +64,9 @@ const stackConfigFile = (stack: string) => flag("--config-file") ?? path.join(pr
 
 /** Reads the stack file, giving it a salt when it has none (the passphrase secrets manager's must-save), written back whole. */
 function loadStackConfig(file: string): { config?: Record<string, unknown> } {
+    // Loaded here, not at the top: most commands read no stack file, and every test makes dozens of them.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { parse, stringify } = require("yaml") as typeof import("yaml");
     const doc = (fs.existsSync(file) ? parse(fs.readFileSync(file, "utf8")) : null) ?? {};
     if (doc.encryptionsalt === undefined) {
         doc.encryptionsalt = `v1:fake-salt-${process.pid}`;
