@@ -104,7 +104,7 @@ export const SMALLEST_TASK_SIZE: TaskSize = { cpu: 256, memory: 512 };
 /**
  * How much of a task's memory a service may use at its measured peak for that task to be offered: half. A benchmark
  * sees a bounded load for minutes, not a day's peaks or a slow leak; under a memory limit the .NET GC's default hard
- * heap limit is 75% of it (dotnet/designs accepted/2019/support-for-memory-limits.md), and the rest is native memory,
+ * heap limit is 75% of it (dotnet/designs accepted/2019/support-for-memory-limits.md at 3cca817, "GC Heap Hard Limit"), and the rest is native memory,
  * the runtime's own and the task's sidecars. Half keeps a peak twice the measured one inside the task.
  */
 export const MEMORY_HEADROOM = 0.5;
@@ -116,7 +116,7 @@ export function fitsWithHeadroom(peakMiB: number, size: TaskSize): boolean {
 
 /**
  * The .NET GC heap hard limit the runtime derives when its memory limit is the task's: max(20 MiB, 75%) of it
- * (dotnet/designs accepted/2019/support-for-memory-limits.md), in bytes. A local run gives it to the services
+ * (dotnet/designs accepted/2019/support-for-memory-limits.md at 3cca817, "GC Heap Hard Limit"), in bytes. A local run gives it to the services
  * (DOTNET_GCHeapHardLimit) in place of a cgroup memory limit.
  */
 export function gcHeapHardLimitBytes(size: TaskSize): number {
