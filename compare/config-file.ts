@@ -46,14 +46,18 @@ export function writeScratchProject(workDir: string, stack: string, root: string
     const dir = path.join(root, stack);
     fs.mkdirSync(dir, { recursive: true });
     fs.copyFileSync(path.join(workDir, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-    const doc = parseDocument(fs.readFileSync(source, "utf8"));
-    if (taskSize) {
-        doc.setIn(["config", key("taskCpu")], taskSize.cpu);
-        doc.setIn(["config", key("taskMemory")], taskSize.memory);
-    }
+    const text = fs.readFileSync(source, "utf8");
     const configFile = path.join(dir, `Pulumi.${stack}.yaml`);
-    fs.writeFileSync(configFile, taskSize ? doc.toString() : fs.readFileSync(source, "utf8"));
+    fs.writeFileSync(configFile, taskSize ? withTaskSize(text, taskSize) : text);
     return { dir, configFile };
+}
+
+/** The stack file's text with the task size set; comments, salt, provider and secure values stay as they are. */
+function withTaskSize(text: string, size: TaskSize): string {
+    const doc = parseDocument(text);
+    doc.setIn(["config", key("taskCpu")], size.cpu);
+    doc.setIn(["config", key("taskMemory")], size.memory);
+    return doc.toString();
 }
 
 /** The task size the user's own stack file gives the stack (Pulumi.yaml's defaults where it sets none). */

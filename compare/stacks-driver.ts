@@ -274,7 +274,7 @@ export class StacksDriver implements Driver {
             this.o.log(`   ${name}: yours, left deployed (this run did not create it)`);
         }
         const settled = await Promise.allSettled(ours.map((name) => this.destroy(name)));
-        return settled.flatMap((s, i) => (s.status === "rejected" ? [`${leftover(ours[i], this.o.state.state.stacks[ours[i]]?.configFile)} (destroy failed: ${(s.reason as Error).message.split("\n")[0]})`] : s.value));
+        return settled.flatMap((s, i) => (s.status === "rejected" ? [`${this.leftoverOf(ours[i])} (destroy failed: ${(s.reason as Error).message.split("\n")[0]})`] : s.value));
     }
 
     private async destroy(name: string): Promise<string[]> {
@@ -297,7 +297,7 @@ export class StacksDriver implements Driver {
         const images = (await stack.outputs().catch(() => ({}) as OutputMap)).images?.value;
         const problems = await emptyRepositories(repositoriesOf(images), this.o.ecr, this.o.log);
         if (problems.length > 0) {
-            return [`${leftover(name, this.o.state.state.stacks[name]?.configFile)} (its ECR repositories could not be emptied: ${problems.join("; ")})`];
+            return [`${this.leftoverOf(name)} (its ECR repositories could not be emptied: ${problems.join("; ")})`];
         }
         const configFile = this.configFileOf(name);
         await this.withEvents(name, "destroy", (onEvent, onOutput) => stack.destroy({ onEvent, onOutput, color: "never", ...(configFile ? { configFile } : {}) }));
@@ -311,10 +311,15 @@ export class StacksDriver implements Driver {
         return [];
     }
 
+    /** A stack this run created and left, with the stack file copy its operations read. */
+    private leftoverOf(name: string): string {
+        return leftover(name, this.o.state.state.stacks[name]?.configFile);
+    }
+
     kept(): string[] {
         return this.o.stacks
             .filter((n) => this.o.state.state.stacks[n]?.created && this.o.state.state.stacks[n]?.status !== "destroyed")
-            .map((n) => leftover(n, this.o.state.state.stacks[n]?.configFile));
+            .map((n) => this.leftoverOf(n));
     }
 }
 
