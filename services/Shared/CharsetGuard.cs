@@ -14,8 +14,10 @@ namespace DotnetFargate.Platform;
 /// The problem details service comes through the constructor (a singleton) and InvokeAsync takes the HttpContext
 /// alone, so UseMiddleware binds InvokeAsync as the RequestDelegate itself. An Invoke with more parameters has them
 /// resolved on every request, which in the Native AOT build is a reflection call (dotnet/aspnetcore
-/// src/Http/Http.Abstractions/src/Extensions/UseMiddlewareExtensions.cs, read at 0193d73; the ReflectionFallback frame
-/// under every request in a perf profile of the Native AOT BookStore).
+/// src/Http/Http.Abstractions/src/Extensions/UseMiddlewareExtensions.cs, read at e76e013: ReflectionMiddlewareBinder
+/// binds a one-parameter Invoke with CreateDelegate, and otherwise, when RuntimeFeature.IsDynamicCodeCompiled is false,
+/// calls ReflectionFallback's MethodInfo.Invoke per request; that frame was under every request in a perf profile of
+/// the Native AOT BookStore).
 /// </remarks>
 public sealed class CharsetGuard(RequestDelegate next, IProblemDetailsService problems)
 {
