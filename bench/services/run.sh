@@ -8,12 +8,13 @@
 #     server's CPU time (all threads) by then, which other load on the machine moves less. The server runs pinned
 #     to CPU 0 on a port picked beforehand (--urls); the poller is this shell, pinned to CPU 1, and forks nothing per
 #     try (bash's /dev/tcp, every millisecond): see start_server;
-#   - wrk load on loopback, server (the ReadyToRun publish) pinned to CPU 0, wrk pinned to CPU 1:
-#     requests/s and p50/p99 latency for GET /api/books, /api/categories, /api/orders and /prime,
+#   - wrk load on loopback, servers (the ReadyToRun publishes) pinned to CPU 0, wrk pinned to CPU 1, in BENCH_ROUNDS
+#     rounds (see "Throughput, in rounds" below): requests/s and p50/p99 latency for GET /api/books, /api/categories,
+#     /api/orders and /prime (medians of the rounds),
 #     next to the raw Kestrel endpoint that returns a constant 5000-byte body (this machine's ceiling) and the
 #     same three GET routes on SeedBookStore, the seed's read path rebuilt (controllers, services, repositories,
 #     EF Core in-memory), and GET /api/books on MinimalApi, an idiomatic minimal API serving the same bytes; then
-#     each BookStore route as a share of the ceiling and as a multiple of the seed's;
+#     each BookStore route as a share of the ceiling and as a multiple of the seed's, taken within each round;
 #   - the Native AOT publishes of the services services.json builds with Dockerfile.aot (the BookStore, Prime): start-up,
 #     size and the same load, as "<name> AOT"; and the bare Kestrel app's (start-up only: the Native AOT floor);
 #   - memory: VmRSS of a fresh process after BENCH_RSS_SECONDS (default 20) of GET /api/books, for RawKestrel,
@@ -33,7 +34,8 @@
 #   - the BookStore's GET routes again on its PostgreSQL store (BookStore/pg): a throw-away server
 #     (services/scripts/postgres.sh, TLS on, as on RDS) pinned to CPU 0 with the service, so the one core
 #     serves both the service and its database. Skipped, with a line saying so, without PostgreSQL.
-# Settings (environment): BENCH_DURATION (s per endpoint, default 10), BENCH_WARMUP_MAX (s, default 60),
+# Settings (environment): BENCH_DURATION (s per endpoint and round, default 10), BENCH_ROUNDS (default 3),
+# BENCH_WARMUP_MAX (s, default 60),
 # BENCH_CONNECTIONS (default 32), BENCH_PRIME_CONNECTIONS (default 2), BENCH_CURVE_SECONDS (default 30, the
 # warm-up curves under the runtime's tiering settings), BENCH_STARTUP_RUNS (default 7, the median is printed).
 # Needs: dotnet, node, bash 5 with /dev/tcp, wrk (apt-get install -y wrk), taskset (util-linux), curl, and 2 CPUs; for BookStore/pg,
@@ -48,28 +50,33 @@ WARMUP_MAX="${BENCH_WARMUP_MAX:-60}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 PRIME_CONNECTIONS="${BENCH_PRIME_CONNECTIONS:-2}"
 STARTUP_RUNS="${BENCH_STARTUP_RUNS:-7}"
+ROUNDS="${BENCH_ROUNDS:-3}"
 
 fail() { echo "bench:services: $*" >&2; exit 1; }
 command -v wrk >/dev/null || fail "wrk is not installed (Debian: apt-get install -y wrk)."
 for tool in dotnet node taskset curl awk; do
   command -v "$tool" >/dev/null || fail "'$tool' is not installed."
 done
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || fail "BENCH_ROUNDS must be a whole number of rounds, 1 or more; got '$ROUNDS'."
 (( $(nproc) >= 2 )) || fail "needs 2 CPUs (server on CPU 0, load generator on CPU 1); this machine has $(nproc)."
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench-services.XXXXXX")"
 SERVER_PID=""
-stop_server() {
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
+RESIDENT=()   # servers kept up together for the rounds of load (see "Throughput, in rounds")
+stop_pid() {
+  if [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; then
+    kill -TERM "$1" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
   fi
-  SERVER_PID=""
 }
+stop_server() { stop_pid "$SERVER_PID"; SERVER_PID=""; }
+stop_resident() { local pid; for pid in "${RESIDENT[@]}"; do stop_pid "$pid"; done; RESIDENT=(); }
 PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/bench-services-pg.XXXXXX")"   # its own folder: as root, postgres must reach it
 cleanup() {
   stop_server
+  stop_resident
   bash "$SERVICES/scripts/postgres.sh" clean "$PG_DIR" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
@@ -136,11 +143,11 @@ cpu_ms() {
   echo $(( ns / 1000000 ))
 }
 
-# Starts a service pinned to CPU 0, with SERVER_ENV (NAME=value ...) in its environment; sets SERVER_URL,
-# STARTUP_MS and STARTUP_CPU_MS (above).
+# Starts a service pinned to CPU 0, with SERVER_ENV (NAME=value ...) in its environment, its output in
+# $WORK/<label>.log (the label defaults to the name); sets SERVER_PID, SERVER_URL, STARTUP_MS and STARTUP_CPU_MS (above).
 SERVER_ENV=("${IMAGE_ENV[@]}")
 start_server() {
-  local name="$1" dll="${2:-$WORK/publish/r2r/$1/$1.dll}" log="$WORK/$1.log" port start deadline
+  local name="$1" dll="${2:-$WORK/publish/r2r/$1/$1.dll}" log="$WORK/${3:-$1}.log" port start deadline
   local cmd=(dotnet "$dll")
   [[ "$dll" == *.dll ]] || cmd=("$dll")   # a Native AOT binary runs by itself
   port="$(free_port)"
@@ -184,23 +191,71 @@ warm() {
     fi
     prev="$rate"
   done
-  WARM_ROWS+=("$(printf '| %-13s | %-20s | %5s s | %8s | %-6s |' "$name" "GET $path" "$elapsed" "$rate" "$steady")")
+  WARM_ROWS+=("$(printf '| %-17s | %-20s | %5s s | %10s | %-6s |' "$name" "GET $path" "$elapsed" "$rate" "$steady")")
   echo "  $name GET $path: steady=$steady after ${elapsed}s at $rate req/s" >&2
 }
 
-ROWS=()
-declare -A RPS   # "<service> <path>" -> req/s, for the ratios under the table
-load() {
-  local name="$1" path="$2" conns="$3" out bytes rps p50 p99 errors
-  bytes="$(curl -s -o /dev/null -w '%{size_download}' "$SERVER_URL$path")"
+# One wrk window of DURATION seconds against SERVER_URL; the round's figures are added to R_RPS, R_P50, R_P99 and
+# R_ERRORS under "<service> <path>" (space-separated, one value a round).
+declare -A R_RPS R_P50 R_P99 R_ERRORS BYTES
+measure() {
+  local name="$1" path="$2" conns="$3" out rps p50 p99 errors
+  BYTES["$name $path"]="$(curl -s -o /dev/null -w '%{size_download}' "$SERVER_URL$path")"
   out="$(timeout $((DURATION + 30)) taskset -c 1 wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 10s --latency "$SERVER_URL$path")"
   rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")"
   p50="$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")"
   p99="$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
   errors="$(awk '/Non-2xx or 3xx responses:/ {n += $NF} /Socket errors:/ {for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) n += $i + 0} END {print n + 0}' <<<"$out")"
-  RPS["$name $path"]="$rps"
-  ROWS+=("$(printf '| %-13s | %-20s | %6s | %2s | %8s | %8s | %8s | %6s |' "$name" "GET $path" "$bytes" "$conns" "$rps" "$p50" "$p99" "$errors")")
-  echo "  $name GET $path: $rps req/s, p50 $p50 ms, p99 $p99 ms" >&2
+  R_RPS["$name $path"]+="${rps:-0} "
+  R_P50["$name $path"]+="${p50:-0} "
+  R_P99["$name $path"]+="${p99:-0} "
+  R_ERRORS["$name $path"]+="$errors "
+  echo "  $name GET $path: ${rps:-0} req/s, p50 $p50 ms, p99 $p99 ms" >&2
+}
+list_median() { tr ' ' '\n' <<<"${1:-}" | grep . | median; }
+
+# Throughput, in rounds. Each job ("<service>|<path>|<connections>") names a server started beforehand, its URL in
+# URL_OF. Every job is warmed first (warm, above); then each of ROUNDS rounds loads every job once, in the order
+# given, so the servers compared with each other are loaded back to back. A change in the machine's speed (other
+# guests on a VM's host, other work) then falls on one round's servers alike: the ratios are taken within each round
+# (round_ratio) and the table gives the medians of the rounds. Adds a row per job to ROWS and its median to RPS.
+ROWS=()
+declare -A RPS URL_OF   # RPS: "<service> <path>" -> req/s, median of the rounds
+load_rounds() {
+  local job name path conns round key
+  for job in "$@"; do
+    IFS='|' read -r name path conns <<<"$job"
+    SERVER_URL="${URL_OF[$name]}"; warm "$name" "$path" "$conns"
+  done
+  for round in $(seq 1 "$ROUNDS"); do
+    echo "Load, round $round of $ROUNDS..." >&2
+    for job in "$@"; do
+      IFS='|' read -r name path conns <<<"$job"
+      SERVER_URL="${URL_OF[$name]}"; measure "$name" "$path" "$conns"
+    done
+  done
+  for job in "$@"; do
+    IFS='|' read -r name path conns <<<"$job"
+    key="$name $path"
+    RPS[$key]="$(list_median "${R_RPS[$key]}")"
+    ROWS+=("$(printf '| %-17s | %-20s | %6s | %2s | %8s | %8s | %8s | %6s | %-26s |' "$name" "GET $path" "${BYTES[$key]}" "$conns" \
+      "${RPS[$key]}" "$(list_median "${R_P50[$key]}")" "$(list_median "${R_P99[$key]}")" \
+      "$(tr ' ' '\n' <<<"${R_ERRORS[$key]}" | awk '{n += $1} END {print n + 0}')" "${R_RPS[$key]% }")")
+  done
+}
+
+# The ratio of two jobs' req/s in each round ($1 over $2, keys of R_RPS), printed with the awk format $3: the median
+# of the rounds' ratios, then their range when there is more than one round; n/a when either was not measured.
+round_ratio() {
+  local a="${R_RPS[${1:-}]:-}" b="${R_RPS[${2:-}]:-}"
+  [[ -n "$a" && -n "$b" ]] || { printf 'n/a'; return; }
+  awk -v a="$a" -v b="$b" -v f="$3" 'BEGIN {
+    n = split(a, x, " "); split(b, y, " "); k = 0
+    for (i = 1; i <= n; i++) if (y[i] > 0) r[++k] = x[i] / y[i]
+    if (k == 0) { printf "n/a"; exit }
+    for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
+    m = r[int((k + 1) / 2)]
+    if (k == 1) printf f, m; else printf f " (" f "-" f ")", m, r[1], r[k] }'
 }
 
 declare -A SIZE STARTUP SIZE_R2R STARTUP_R2R STARTUP_AOT
@@ -271,22 +326,30 @@ for name in "${AOT_PROJECTS[@]}"; do
   fi
 done
 
-# The Native AOT publishes (services/Dockerfile.aot) are loaded as "<name> AOT" beside the ReadyToRun ones.
+# The Native AOT publishes (services/Dockerfile.aot) are loaded as "<name> AOT" beside the ReadyToRun ones. Every
+# loaded server is started once and kept up through the rounds, all pinned to CPU 0: one not under load only runs
+# its timers.
 LOADED=(RawKestrel MinimalApi BookStore.Api SeedBookStore Prime.Api)
 for name in "${AOT_SERVICES[@]}"; do [[ -x "$(aot_binary "$name")" ]] && LOADED+=("$name AOT"); done
 for name in "${LOADED[@]}"; do
-  if [[ "$name" == *" AOT" ]]; then start_server "${name% AOT}" "$(aot_binary "${name% AOT}")"; else start_server "$name"; fi
-  echo "Loading $name at $SERVER_URL..." >&2
-  case "$name" in
-    RawKestrel) paths=(/); conns="$CONNECTIONS" ;;
-    MinimalApi) paths=(/api/books); conns="$CONNECTIONS" ;;
-    BookStore.Api*|SeedBookStore) paths=(/api/books /api/categories /api/orders); conns="$CONNECTIONS" ;;
-    Prime.Api*) paths=(/prime); conns="$PRIME_CONNECTIONS" ;;
-  esac
-  for path in "${paths[@]}"; do warm "$name" "$path" "$conns"; done
-  for path in "${paths[@]}"; do load "$name" "$path" "$conns"; done
-  stop_server
+  if [[ "$name" == *" AOT" ]]; then start_server "${name% AOT}" "$(aot_binary "${name% AOT}")" "$name"; else start_server "$name"; fi
+  URL_OF[$name]="$SERVER_URL"; RESIDENT+=("$SERVER_PID"); SERVER_PID=""
+  echo "$name at ${URL_OF[$name]}" >&2
 done
+# Back to back within a round: the ceiling, the minimal API, the BookStore's builds and the seed on GET /api/books
+# (the ratios below), then the other routes, then /prime.
+JOBS=()
+has() { [[ -n "${URL_OF[$1]:-}" ]]; }
+for name in RawKestrel MinimalApi BookStore.Api "BookStore.Api AOT" SeedBookStore; do
+  path=/api/books; [[ "$name" == RawKestrel ]] && path=/
+  has "$name" && JOBS+=("$name|$path|$CONNECTIONS")
+done
+for path in /api/categories /api/orders; do
+  for name in BookStore.Api "BookStore.Api AOT" SeedBookStore; do has "$name" && JOBS+=("$name|$path|$CONNECTIONS"); done
+done
+for name in Prime.Api "Prime.Api AOT"; do has "$name" && JOBS+=("$name|/prime|$PRIME_CONNECTIONS"); done
+load_rounds "${JOBS[@]}"
+stop_resident
 
 # Memory: resident set (VmRSS) of a fresh process after RSS_SECONDS of GET /api/books (RawKestrel: GET /, the same
 # 5000 bytes), as a task holds it once it has served a while.
@@ -346,8 +409,9 @@ if compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null && command -v psql >
   PGPASSWORD="$pg_password" psql -q "host=127.0.0.1 port=$pg_port user=postgres dbname=postgres sslmode=require" -c 'CREATE DATABASE bookstore' >/dev/null
   SERVER_ENV=("${IMAGE_ENV[@]}" BookStore__Store=postgres "BookStore__DatabasePassword=$pg_password"
     "ConnectionStrings__BookStore=Host=127.0.0.1;Port=$pg_port;Database=bookstore;Username=postgres;SSL Mode=Require")
-  start_server BookStore.Api
+  start_server BookStore.Api "" BookStore-pg
   SERVER_ENV=("${IMAGE_ENV[@]}")
+  URL_OF[BookStore/pg]="$SERVER_URL"
   for _ in $(seq 1 300); do
     [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$SERVER_URL/ready" || true)" == "200" ]] && break
     sleep 0.1
@@ -355,8 +419,7 @@ if compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null && command -v psql >
   [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$SERVER_URL/ready" || true)" == "200" ]] \
     || fail "the BookStore on PostgreSQL did not become ready within 30 s."
   echo "Loading BookStore/pg at $SERVER_URL..." >&2
-  for path in /api/books /api/categories /api/orders; do warm "BookStore/pg" "$path" "$CONNECTIONS"; done
-  for path in /api/books /api/categories /api/orders; do load "BookStore/pg" "$path" "$CONNECTIONS"; done
+  load_rounds "BookStore/pg|/api/books|$CONNECTIONS" "BookStore/pg|/api/categories|$CONNECTIONS" "BookStore/pg|/api/orders|$CONNECTIONS"
   stop_server
   bash "$SERVICES/scripts/postgres.sh" clean "$PG_DIR" >/dev/null
   PG_NOTE="BookStore/pg: the BookStore on its PostgreSQL store ($(ls /usr/lib/postgresql | sort -V | tail -n1), TLS, Npgsql pool of 20), the database pinned to CPU 0 with the service."
@@ -390,30 +453,35 @@ SIEVE="$(taskset -c 0 dotnet "$SCRIPT_DIR/SieveBench/bin/Release/net10.0/SieveBe
 cpu="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
 echo
 echo "Machine: $(nproc) CPUs (${cpu:-unknown CPU}), $(uname -sr); .NET $(dotnet --list-runtimes | awk '/Microsoft.NETCore.App/ {v=$2} END {print v}')"
-echo "Server (the ReadyToRun publish, with the images' ${IMAGE_ENV[*]:-defaults}) pinned to CPU 0, wrk pinned to CPU 1; wrk -t1 -c<conns> -d${DURATION}s --latency, after warming each endpoint until steady; loopback HTTP/1.1 keep-alive."
+echo "Servers (the ReadyToRun publishes, with the images' ${IMAGE_ENV[*]:-defaults}, and the Native AOT ones) pinned to CPU 0, wrk pinned to CPU 1; wrk -t1 -c<conns> -d${DURATION}s --latency, after warming each endpoint until steady; loopback HTTP/1.1 keep-alive."
+echo "$ROUNDS rounds, each loading every endpoint once (the servers compared loaded back to back); req/s, p50 and p99 are the medians of the rounds, errors their sum."
 echo
-echo "| service       | request              | bytes  | c  | req/s    | p50 ms   | p99 ms   | errors |"
-echo "|---------------|----------------------|--------|----|----------|----------|----------|--------|"
+echo "| service           | request              | bytes  | c  | req/s    | p50 ms   | p99 ms   | errors | req/s by round             |"
+echo "|-------------------|----------------------|--------|----|----------|----------|----------|--------|----------------------------|"
 printf '%s\n' "${ROWS[@]}"
 echo
 ratio() { awk -v a="${1:-0}" -v b="${2:-0}" -v f="$3" 'BEGIN { if (b > 0) printf f, a / b; else printf "n/a" }'; }
 echo "The BookStore against this machine's ceiling (RawKestrel GET /, 5000 bytes) and against SeedBookStore (the seed's"
-echo "read path rebuilt: MVC controllers, scoped services and repositories, EF Core in-memory; the same data and runtime settings):"
+echo "read path rebuilt: MVC controllers, scoped services and repositories, EF Core in-memory; the same data and runtime settings)."
+echo "Each ratio is taken within a round, from servers loaded back to back: the median of the rounds (their range):"
 echo
-echo "| request              | BookStore req/s | share of the ceiling | seed's req/s | BookStore / seed |"
-echo "|----------------------|-----------------|----------------------|--------------|------------------|"
+echo "| request              | build      | BookStore req/s | share of the ceiling | seed's req/s | BookStore / seed     |"
+echo "|----------------------|------------|-----------------|----------------------|--------------|----------------------|"
 for path in /api/books /api/categories /api/orders; do
-  printf '| %-20s | %15s | %20s | %12s | %16s |\n' "GET $path" "${RPS["BookStore.Api $path"]:-}" \
-    "$(ratio "${RPS["BookStore.Api $path"]:-}" "${RPS["RawKestrel /"]:-}" '%.2f')" "${RPS["SeedBookStore $path"]:-}" \
-    "$(ratio "${RPS["BookStore.Api $path"]:-}" "${RPS["SeedBookStore $path"]:-}" '%.1fx')"
+  for build in ReadyToRun "Native AOT"; do
+    key="BookStore.Api $path"; [[ "$build" == "Native AOT" ]] && key="BookStore.Api AOT $path"
+    [[ -n "${RPS[$key]:-}" ]] || continue
+    printf '| %-20s | %-10s | %15s | %20s | %12s | %20s |\n' "GET $path" "$build" "${RPS[$key]}" \
+      "$(round_ratio "$key" "RawKestrel /" '%.2f')" "${RPS["SeedBookStore $path"]:-}" "$(round_ratio "$key" "SeedBookStore $path" '%.1fx')"
+  done
 done
 echo
 echo "$PG_NOTE"
 echo
 echo "Warm-up: 5 s windows until two in a row are within 5% (at most ${WARMUP_MAX} s)."
 echo
-echo "| service       | request              | warm-up | last req/s | steady |"
-echo "|---------------|----------------------|---------|------------|--------|"
+echo "| service           | request              | warm-up | last req/s | steady |"
+echo "|-------------------|----------------------|---------|------------|--------|"
 printf '%s\n' "${WARM_ROWS[@]}"
 echo
 echo "Warm-up of GET /api/books from a fresh process, 2 s windows for ${CURVE_SECONDS} s: req/s in the 1st, 3rd and 5th window; steady = median of the last third;"
@@ -467,14 +535,16 @@ side_row SeedBookStore ReadyToRun "${STARTUP_R2R[SeedBookStore]}" "${CPU_R2R[See
 side_row BookStore.Api ReadyToRun "${STARTUP_R2R[BookStore.Api]}" "${CPU_R2R[BookStore.Api]}" "${RSS[BookStore.Api]:-}"
 side_row BookStore.Api "Native AOT" "${STARTUP_AOT[BookStore.Api]:-}" "${CPU_AOT[BookStore.Api]:-}" "${RSS[BookStore.Api AOT]:-}"
 echo
-echo "GET /api/books, req/s as a share of the bare Kestrel ceiling and of the minimal API:"
+echo "GET /api/books, req/s (median of $ROUNDS rounds) as a share of the bare Kestrel ceiling, the minimal API's and the seed's,"
+echo "each ratio the median of the rounds' (their range):"
 echo
-echo "| service            | req/s    | / RawKestrel | / MinimalApi |"
-echo "|--------------------|----------|--------------|--------------|"
+echo "| service            | req/s    | / RawKestrel       | / MinimalApi       | / seed's              |"
+echo "|--------------------|----------|--------------------|--------------------|-----------------------|"
 for name in MinimalApi BookStore.Api "BookStore.Api AOT" SeedBookStore; do
-  rps="${RPS["$name /api/books"]:-}"
-  [[ -n "$rps" ]] || continue
-  printf '| %-18s | %8s | %12s | %12s |\n' "$name" "$rps" "$(ratio_to "$rps" "${RPS["RawKestrel /"]:-}")" "$(ratio_to "$rps" "${RPS["MinimalApi /api/books"]:-}")"
+  key="$name /api/books"
+  [[ -n "${RPS[$key]:-}" ]] || continue
+  printf '| %-18s | %8s | %18s | %18s | %21s |\n' "$name" "${RPS[$key]}" "$(round_ratio "$key" "RawKestrel /" '%.2f')" \
+    "$(round_ratio "$key" "MinimalApi /api/books" '%.2f')" "$(round_ratio "$key" "SeedBookStore /api/books" '%.1fx')"
 done
 
 # Fargate's smallest task, 0.25 vCPU / 512 MiB: a service fits when its memory after load is at most half of it (room
