@@ -39,7 +39,8 @@
 # BENCH_CONNECTIONS (default 32), BENCH_PRIME_CONNECTIONS (default 2), BENCH_CURVE_SECONDS (default 30, the
 # warm-up curves under the runtime's tiering settings), BENCH_STARTUP_RUNS (default 7, the median is printed).
 # Needs: dotnet, node, bash 5 with /dev/tcp, wrk (apt-get install -y wrk), taskset (util-linux), curl, and 2 CPUs; for BookStore/pg,
-# the postgresql package.
+# the postgresql package; the program compiled (`npm run build`; `npm run bench:services` compiles it first), for the
+# services registry's reader and the price table.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -59,6 +60,11 @@ for tool in dotnet node taskset curl awk; do
 done
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || fail "BENCH_ROUNDS must be a whole number of rounds, 1 or more; got '$ROUNDS'."
 (( $(nproc) >= 2 )) || fail "needs 2 CPUs (server on CPU 0, load generator on CPU 1); this machine has $(nproc)."
+# The program's own modules, compiled: the services registry's reader (model/catalog.ts loadRegistry, its checks and
+# defaults, as the images and services/scripts/verify-cross-arch.sh use it) and the price table (model/pricing.ts).
+CATALOG_JS="$ROOT/bin/model/catalog.js"
+PRICING="$ROOT/bin/model/pricing.js"
+[[ -f "$CATALOG_JS" && -f "$PRICING" ]] || fail "the program is not compiled ($CATALOG_JS); run npm run build first, or npm run bench:services, which does."
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench-services.XXXXXX")"
 SERVER_PID=""
@@ -273,8 +279,11 @@ done
 
 # Native AOT for the services services/Dockerfile.aot builds (needs clang here, as the image build has it), and for the
 # bare Kestrel app: what an empty Native AOT ASP.NET Core process costs to start here, the floor (start-up only).
-# The services come from the registry (services/services.json, "dockerfile": "Dockerfile.aot"), as the images do.
-mapfile -t AOT_SERVICES < <(node -e 'for (const s of require(process.argv[1]).services) if (s.dockerfile === "Dockerfile.aot") console.log(s.project);' "$SERVICES/services.json")
+# The services come from the registry (services/services.json, read by loadRegistry: those built with Dockerfile.aot),
+# as the images do; a malformed registry stops the run here with the reader's message.
+AOT_LIST="$(node -e 'for (const s of require(process.argv[1]).loadRegistry(process.argv[2])) if (s.dockerfile === "Dockerfile.aot") console.log(s.project);' "$CATALOG_JS" "$SERVICES/services.json")" \
+  || fail "reading services/services.json failed (above)."
+AOT_SERVICES=(); [[ -z "$AOT_LIST" ]] || mapfile -t AOT_SERVICES <<<"$AOT_LIST"
 for name in "${AOT_SERVICES[@]}"; do [[ -n "${PROJ[$name]:-}" ]] || fail "services.json builds $name Native AOT, and this script has no project path for it."; done
 AOT_PROJECTS=(RawKestrel "${AOT_SERVICES[@]}")
 aot_binary() { echo "$WORK/publish/aot/$1/$1"; }
@@ -549,8 +558,7 @@ done
 
 # Fargate's smallest task, 0.25 vCPU / 512 MiB: a service fits when its memory after load is at most half of it (room
 # for the GC's growth and bursts). The cost per task-month at that size and at the stacks' default (512 CPU units /
-# 1024 MiB, stacks/settings.ts) comes from the stacks' own price table (model/pricing.ts, compiled by `npm run build`).
-PRICING="$ROOT/bin/model/pricing.js"
+# 1024 MiB, stacks/settings.ts) comes from the stacks' own price table (model/pricing.ts, compiled: PRICING above).
 echo
 echo "Fargate's smallest task (256 CPU units / 512 MiB), for a service whose memory after load is at most 256 MiB:"
 echo
@@ -560,13 +568,9 @@ for label in "BookStore.Api AOT" BookStore.Api MinimalApi SeedBookStore; do
   if (( rss <= 256 )); then fits="fits ($rss MiB)"; else fits="does not fit ($rss MiB)"; fi
   echo "- $label: $fits"
 done
-if [[ -f "$PRICING" ]] && command -v node >/dev/null; then
-  node -e '
-    const { taskHourUsd, HOURS_PER_MONTH } = require(process.argv[1]);
-    for (const arch of ["arm64", "amd64"]) {
-      const month = (cpu, memory) => (taskHourUsd(arch, { cpu, memory }) * HOURS_PER_MONTH).toFixed(2);
-      console.log(`- ${arch}: $${month(256, 512)} per task-month at 256/512 against $${month(512, 1024)} at the default 512/1024`);
-    }' "$PRICING"
-else
-  echo "- costs skipped: run \`npm run build\` first (bin/model/pricing.js)"
-fi
+node -e '
+  const { taskHourUsd, HOURS_PER_MONTH } = require(process.argv[1]);
+  for (const arch of ["arm64", "amd64"]) {
+    const month = (cpu, memory) => (taskHourUsd(arch, { cpu, memory }) * HOURS_PER_MONTH).toFixed(2);
+    console.log(`- ${arch}: $${month(256, 512)} per task-month at 256/512 against $${month(512, 1024)} at the default 512/1024`);
+  }' "$PRICING"
