@@ -119,7 +119,9 @@ mapfile -t IMAGE_ENV < <(sed -nE 's/^ENV ([A-Za-z_][A-Za-z0-9_]*=[^ ]*)$/\1/p' "
 # status line. STARTUP_MS is the wall time from just before the server's exec to that first 200 (1 ms resolution);
 # STARTUP_CPU_MS is the server's CPU time at that moment, user and system, all its threads
 # (/proc/<pid>/task/*/schedstat, nanoseconds): other load on the machine moves it less than the wall time, though
-# not to nothing (a busy sibling hyperthread, the caches).
+# not to nothing (a busy sibling hyperthread, the caches). STARTUP_FAULTS is the minor page faults it has taken by then
+# (minflt in /proc/<pid>/stat): Native AOT saves the JIT's CPU but not the faults, and where a fault is dear (a nested
+# VM: ~12 us each on the machine services/README.md measured on) they are much of a Native AOT start.
 ALL_CPUS="0-$(( $(nproc) - 1 ))"
 exec {SLEEP_FD}<> <(:)                     # a pipe nothing writes to: `read -t` on it sleeps without a fork
 pause() { local nothing; read -r -t "$1" -u "$SLEEP_FD" nothing || true; }
@@ -141,6 +143,12 @@ healthz_ok() {
   exec {conn}<&-
   [[ "$status" == "HTTP/1.1 200"* ]]
 }
+minor_faults() {
+  local stat fields
+  read -r stat 2>/dev/null <"/proc/$1/stat" || { echo ""; return; }
+  read -r -a fields <<<"${stat##*) }"   # after the command name: state, ppid, pgrp, session, tty, tpgid, flags, minflt
+  echo "${fields[7]}"
+}
 cpu_ms() {
   local ns=0 run rest task
   for task in /proc/"$1"/task/*/schedstat; do
@@ -150,7 +158,8 @@ cpu_ms() {
 }
 
 # Starts a service pinned to CPU 0, with SERVER_ENV (NAME=value ...) in its environment, its output in
-# $WORK/<label>.log (the label defaults to the name); sets SERVER_PID, SERVER_URL, STARTUP_MS and STARTUP_CPU_MS (above).
+# $WORK/<label>.log (the label defaults to the name); sets SERVER_PID, SERVER_URL, STARTUP_MS, STARTUP_CPU_MS and
+# STARTUP_FAULTS (above).
 SERVER_ENV=("${IMAGE_ENV[@]}")
 start_server() {
   local name="$1" dll="${2:-$WORK/publish/r2r/$1/$1.dll}" log="$WORK/${3:-$1}.log" port start deadline
@@ -169,6 +178,7 @@ start_server() {
   done
   STARTUP_MS=$(( ($(epoch_us) - start) / 1000 ))
   STARTUP_CPU_MS="$(cpu_ms "$SERVER_PID")"
+  STARTUP_FAULTS="$(minor_faults "$SERVER_PID")"
   taskset -pc "$ALL_CPUS" $$ >/dev/null
   SERVER_URL="http://127.0.0.1:$port"
 }
@@ -218,7 +228,7 @@ measure() {
   R_ERRORS["$name $path"]+="$errors "
   echo "  $name GET $path: ${rps:-0} req/s, p50 $p50 ms, p99 $p99 ms" >&2
 }
-list_median() { tr ' ' '\n' <<<"${1:-}" | grep . | median; }
+list_median() { tr ' ' '\n' <<<"${1:-}" | { grep . || true; } | median; }   # empty for an empty list
 
 # Throughput, in rounds. Each job ("<service>|<path>|<connections>") names a server started beforehand, its URL in
 # URL_OF. Every job is warmed first (warm, above); then each of ROUNDS rounds loads every job once, in the order
@@ -298,13 +308,14 @@ fi
 
 # Start-up, in rounds: each round starts every publish once, so a change in the machine's load (other jobs) falls on
 # all of them alike and the ratios between them hold; the median of the rounds is printed.
-declare -A STARTUP_TIMES STARTUP_CPU_TIMES
+declare -A STARTUP_TIMES STARTUP_CPU_TIMES STARTUP_FAULT_COUNTS
 startup_once() {
   local key="$1" name="$2" binary="$3"
   [[ -e "$binary" ]] || return 0
   start_server "$name" "$binary"
   STARTUP_TIMES[$key]+="$STARTUP_MS "
   STARTUP_CPU_TIMES[$key]+="$STARTUP_CPU_MS "
+  STARTUP_FAULT_COUNTS[$key]+="$STARTUP_FAULTS "
   stop_server
 }
 for round in $(seq 1 "$STARTUP_RUNS"); do
@@ -315,8 +326,10 @@ for round in $(seq 1 "$STARTUP_RUNS"); do
   done
   for name in "${AOT_PROJECTS[@]}"; do startup_once "aot $name" "$name" "$(aot_binary "$name")"; done
 done
-startup_median() { tr ' ' '\n' <<<"${STARTUP_TIMES[$1]:-}" | grep . | median; }
-cpu_median() { tr ' ' '\n' <<<"${STARTUP_CPU_TIMES[$1]:-}" | grep . | median; }
+# Medians of a start-up key's rounds ("jit|r2r|aot <name>"); empty when the key has none (a publish that failed).
+startup_median() { list_median "${STARTUP_TIMES[$1]:-}"; }
+cpu_median() { list_median "${STARTUP_CPU_TIMES[$1]:-}"; }
+fault_median() { list_median "${STARTUP_FAULT_COUNTS[$1]:-}"; }
 declare -A CPU CPU_R2R CPU_AOT   # the server's CPU ms at its first 200, medians
 for name in "${ORDER[@]}"; do
   STARTUP[$name]="$(startup_median "jit $name")"
@@ -524,25 +537,27 @@ if (( ${#AOT_ROWS[@]} > 0 )); then printf '%s\n' "${AOT_ROWS[@]}"; fi
 # seed's implementation (at most half) and the idiomatic minimal API (at most the same).
 ratio_to() { if [[ -n "${1:-}" && -n "${2:-}" ]]; then ratio "$1" "$2" '%.2f'; else printf 'n/a'; fi; }
 echo
-echo "Start-up (process start to the first 200 from /healthz, wall, and the server's CPU time by then; medians of $STARTUP_RUNS"
-echo "rounds) and memory (VmRSS after ${RSS_SECONDS}s of GET /api/books; RawKestrel GET /), one run. The CPU ratios are the"
-echo "steadier ones when other work shares the machine:"
+echo "Start-up (process start to the first 200 from /healthz, wall, the server's CPU time and its minor page faults by then;"
+echo "medians of $STARTUP_RUNS rounds) and memory (VmRSS after ${RSS_SECONDS}s of GET /api/books; RawKestrel GET /), one run. The CPU"
+echo "ratios are the steadier ones when other work shares the machine:"
 echo
-echo "| service           | build      | start ms | CPU ms | start / RawKestrel JIT | CPU / RawKestrel JIT | CPU / RawKestrel R2R | RSS MiB | / seed's | / MinimalApi |"
-echo "|-------------------|------------|----------|--------|------------------------|----------------------|----------------------|---------|----------|--------------|"
+echo "| service           | build      | start ms | CPU ms | faults | start / RawKestrel JIT | CPU / RawKestrel JIT | CPU / RawKestrel R2R | RSS MiB | / seed's | / MinimalApi |"
+echo "|-------------------|------------|----------|--------|--------|------------------------|----------------------|----------------------|---------|----------|--------------|"
+# side_row <label> <build> <start-up key: "jit|r2r|aot <name>"> [<RSS MiB>]
 side_row() {
-  local label="$1" build="$2" start="$3" cpu="$4" rss="${5:-}"
-  printf '| %-17s | %-10s | %8s | %6s | %22s | %20s | %20s | %7s | %8s | %12s |\n' "$label" "$build" "${start:-n/a}" "${cpu:-n/a}" \
+  local label="$1" build="$2" key="$3" rss="${4:-}" start cpu faults
+  start="$(startup_median "$key")"; cpu="$(cpu_median "$key")"; faults="$(fault_median "$key")"
+  printf '| %-17s | %-10s | %8s | %6s | %6s | %22s | %20s | %20s | %7s | %8s | %12s |\n' "$label" "$build" "${start:-n/a}" "${cpu:-n/a}" "${faults:-n/a}" \
     "$(ratio_to "$start" "${STARTUP[RawKestrel]}")" "$(ratio_to "$cpu" "${CPU[RawKestrel]}")" "$(ratio_to "$cpu" "${CPU_R2R[RawKestrel]}")" \
     "${rss:-}" "$(ratio_to "$rss" "${RSS[SeedBookStore]:-}")" "$(ratio_to "$rss" "${RSS[MinimalApi]:-}")"
 }
-side_row RawKestrel JIT "${STARTUP[RawKestrel]}" "${CPU[RawKestrel]}"
-side_row RawKestrel ReadyToRun "${STARTUP_R2R[RawKestrel]}" "${CPU_R2R[RawKestrel]}" "${RSS[RawKestrel]:-}"
-side_row RawKestrel "Native AOT" "${STARTUP_AOT[RawKestrel]:-}" "${CPU_AOT[RawKestrel]:-}"
-side_row MinimalApi ReadyToRun "${STARTUP_R2R[MinimalApi]}" "${CPU_R2R[MinimalApi]}" "${RSS[MinimalApi]:-}"
-side_row SeedBookStore ReadyToRun "${STARTUP_R2R[SeedBookStore]}" "${CPU_R2R[SeedBookStore]}" "${RSS[SeedBookStore]:-}"
-side_row BookStore.Api ReadyToRun "${STARTUP_R2R[BookStore.Api]}" "${CPU_R2R[BookStore.Api]}" "${RSS[BookStore.Api]:-}"
-side_row BookStore.Api "Native AOT" "${STARTUP_AOT[BookStore.Api]:-}" "${CPU_AOT[BookStore.Api]:-}" "${RSS[BookStore.Api AOT]:-}"
+side_row RawKestrel JIT "jit RawKestrel"
+side_row RawKestrel ReadyToRun "r2r RawKestrel" "${RSS[RawKestrel]:-}"
+side_row RawKestrel "Native AOT" "aot RawKestrel"
+side_row MinimalApi ReadyToRun "r2r MinimalApi" "${RSS[MinimalApi]:-}"
+side_row SeedBookStore ReadyToRun "r2r SeedBookStore" "${RSS[SeedBookStore]:-}"
+side_row BookStore.Api ReadyToRun "r2r BookStore.Api" "${RSS[BookStore.Api]:-}"
+side_row BookStore.Api "Native AOT" "aot BookStore.Api" "${RSS[BookStore.Api AOT]:-}"
 echo
 echo "GET /api/books, req/s (median of $ROUNDS rounds) as a share of the bare Kestrel ceiling, the minimal API's and the seed's,"
 echo "each ratio the median of the rounds' (their range):"
