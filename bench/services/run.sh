@@ -60,11 +60,11 @@ for tool in dotnet node taskset curl awk; do
 done
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || fail "BENCH_ROUNDS must be a whole number of rounds, 1 or more; got '$ROUNDS'."
 (( $(nproc) >= 2 )) || fail "needs 2 CPUs (server on CPU 0, load generator on CPU 1); this machine has $(nproc)."
-# The program's own modules, compiled: the services registry's reader (model/catalog.ts loadRegistry, its checks and
-# defaults, as the images and services/scripts/verify-cross-arch.sh use it) and the price table (model/pricing.ts).
-CATALOG_JS="$ROOT/bin/model/catalog.js"
+# The program's own modules, compiled: the services registry's reader (tools/services-registry.ts, as
+# services/scripts/verify-cross-arch.sh uses it) and the price table (model/pricing.ts).
+REGISTRY_JS="$ROOT/bin/tools/services-registry.js"
 PRICING="$ROOT/bin/model/pricing.js"
-[[ -f "$CATALOG_JS" && -f "$PRICING" ]] || fail "the program is not compiled ($CATALOG_JS); run npm run build first, or npm run bench:services, which does."
+[[ -f "$REGISTRY_JS" && -f "$PRICING" ]] || fail "the program is not compiled ($REGISTRY_JS); run npm run build first, or npm run bench:services, which does."
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench-services.XXXXXX")"
 SERVER_PID=""
@@ -289,11 +289,10 @@ done
 
 # Native AOT for the services services/Dockerfile.aot builds (needs clang here, as the image build has it), and for the
 # bare Kestrel app: what an empty Native AOT ASP.NET Core process costs to start here, the floor (start-up only).
-# The services come from the registry (services/services.json, read by loadRegistry: those built with Dockerfile.aot),
-# as the images do; a malformed registry stops the run here with the reader's message.
-AOT_LIST="$(node -e 'for (const s of require(process.argv[1]).loadRegistry(process.argv[2])) if (s.dockerfile === "Dockerfile.aot") console.log(s.project);' "$CATALOG_JS" "$SERVICES/services.json")" \
-  || fail "reading services/services.json failed (above)."
-AOT_SERVICES=(); [[ -z "$AOT_LIST" ]] || mapfile -t AOT_SERVICES <<<"$AOT_LIST"
+# The services come from the registry (those built with Dockerfile.aot), as the images do; a malformed registry stops
+# the run here with the reader's message.
+REGISTRY="$(node "$REGISTRY_JS" "$SERVICES/services.json")" || fail "reading services/services.json failed (above)."
+mapfile -t AOT_SERVICES < <(awk '$2 == "Dockerfile.aot" {print $1}' <<<"$REGISTRY")
 for name in "${AOT_SERVICES[@]}"; do [[ -n "${PROJ[$name]:-}" ]] || fail "services.json builds $name Native AOT, and this script has no project path for it."; done
 AOT_PROJECTS=(RawKestrel "${AOT_SERVICES[@]}")
 aot_binary() { echo "$WORK/publish/aot/$1/$1"; }

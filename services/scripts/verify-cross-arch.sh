@@ -42,10 +42,11 @@ set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SERVICES="$(cd "$SCRIPT_DIR/.." && pwd)"
 # The projects and their Dockerfiles, "<project> <Dockerfile> <Dockerfile when a monitor watches it>", read from the
-# registry by the program's own reader (model/catalog.ts loadRegistry: its checks and its defaults).
-CATALOG_JS="$SERVICES/../bin/model/catalog.js"
-[[ -f "$CATALOG_JS" ]] || { echo "verify-cross-arch: $CATALOG_JS is missing: run 'npm run build' first." >&2; exit 1; }
-mapfile -t PROJECTS < <(node -e 'for (const s of require(process.argv[1]).loadRegistry(process.argv[2])) console.log(`${s.project} ${s.dockerfile} ${s.monitoredDockerfile}`);' "$CATALOG_JS" "$SERVICES/services.json")
+# registry by the program's own reader (tools/services-registry.ts: model/catalog.ts loadRegistry's checks and defaults).
+REGISTRY_JS="$SERVICES/../bin/tools/services-registry.js"
+[[ -f "$REGISTRY_JS" ]] || { echo "verify-cross-arch: $REGISTRY_JS is missing: run 'npm run build' first." >&2; exit 1; }
+REGISTRY="$(node "$REGISTRY_JS" "$SERVICES/services.json")" || exit 1
+PROJECTS=(); [[ -z "$REGISTRY" ]] || mapfile -t PROJECTS <<<"$REGISTRY"
 [[ ${#PROJECTS[@]} -gt 0 ]] || { echo "verify-cross-arch: no projects in $SERVICES/services.json" >&2; exit 1; }
 QEMU_START_TIMEOUT="${QEMU_START_TIMEOUT:-240}"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/dotnet-fargate"
