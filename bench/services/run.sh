@@ -274,7 +274,7 @@ round_ratio() {
     if (k == 1) printf f, m; else printf f " (" f "-" f ")", m, r[1], r[k] }'
 }
 
-declare -A SIZE STARTUP SIZE_R2R STARTUP_R2R STARTUP_AOT
+declare -A SIZE SIZE_R2R
 for name in "${ORDER[@]}"; do
   for variant in jit r2r; do
     flags=(); [[ "$variant" == r2r ]] && flags=(-p:PublishReadyToRun=true)
@@ -325,23 +325,18 @@ for round in $(seq 1 "$STARTUP_RUNS"); do
   done
   for name in "${AOT_PROJECTS[@]}"; do startup_once "aot $name" "$name" "$(aot_binary "$name")"; done
 done
-# Medians of a start-up key's rounds ("jit|r2r|aot <name>"); empty when the key has none (a publish that failed).
-startup_median() { list_median "${STARTUP_TIMES[$1]:-}"; }
-cpu_median() { list_median "${STARTUP_CPU_TIMES[$1]:-}"; }
-fault_median() { list_median "${STARTUP_FAULT_COUNTS[$1]:-}"; }
-declare -A CPU CPU_R2R CPU_AOT   # the server's CPU ms at its first 200, medians
-for name in "${ORDER[@]}"; do
-  STARTUP[$name]="$(startup_median "jit $name")"
-  STARTUP_R2R[$name]="$(startup_median "r2r $name")"
-  CPU[$name]="$(cpu_median "jit $name")"
-  CPU_R2R[$name]="$(cpu_median "r2r $name")"
+# The medians of each start-up key's rounds ("jit|r2r|aot <name>"), computed once: wall ms, CPU ms, minor faults.
+# A key with no rounds (a publish that failed) has none.
+declare -A START_MS START_CPU START_FAULTS
+for key in "${!STARTUP_TIMES[@]}"; do
+  START_MS[$key]="$(list_median "${STARTUP_TIMES[$key]}")"
+  START_CPU[$key]="$(list_median "${STARTUP_CPU_TIMES[$key]}")"
+  START_FAULTS[$key]="$(list_median "${STARTUP_FAULT_COUNTS[$key]}")"
 done
 AOT_ROWS=()
 for name in "${AOT_PROJECTS[@]}"; do
   if [[ -x "$(aot_binary "$name")" ]]; then
-    STARTUP_AOT[$name]="$(startup_median "aot $name")"
-    CPU_AOT[$name]="$(cpu_median "aot $name")"
-    AOT_ROWS+=("$(printf '| %-13s | %-17s | %-32s | %-24s | %-28s |' "$name AOT" "" "" "$(du -sk --exclude='*.dbg' "$WORK/publish/aot/$name" | awk '{printf "%.1f MiB", $1 / 1024}')" "${STARTUP_AOT[$name]} ms, ${CPU_AOT[$name]} ms CPU (Native AOT)")")
+    AOT_ROWS+=("$(printf '| %-13s | %-17s | %-32s | %-24s | %-28s |' "$name AOT" "" "" "$(du -sk --exclude='*.dbg' "$WORK/publish/aot/$name" | awk '{printf "%.1f MiB", $1 / 1024}')" "${START_MS[aot $name]:-} ms, ${START_CPU[aot $name]:-} ms CPU (Native AOT)")")
   elif command -v clang >/dev/null; then
     AOT_ROWS+=("| $name AOT | Native AOT publish failed | | | |")
   fi
@@ -527,7 +522,7 @@ echo
 echo "| service       | publish size, JIT | start to first /healthz 200, JIT | publish size, ReadyToRun | start, ReadyToRun            |"
 echo "|---------------|-------------------|----------------------------------|--------------------------|------------------------------|"
 for name in "${ORDER[@]}"; do
-  printf '| %-13s | %-17s | %-32s | %-24s | %-28s |\n' "$name" "${SIZE[$name]}" "${STARTUP[$name]} ms, ${CPU[$name]} ms CPU" "${SIZE_R2R[$name]}" "${STARTUP_R2R[$name]} ms, ${CPU_R2R[$name]} ms CPU"
+  printf '| %-13s | %-17s | %-32s | %-24s | %-28s |\n' "$name" "${SIZE[$name]}" "${START_MS[jit $name]:-} ms, ${START_CPU[jit $name]:-} ms CPU" "${SIZE_R2R[$name]}" "${START_MS[r2r $name]:-} ms, ${START_CPU[r2r $name]:-} ms CPU"
 done
 if (( ${#AOT_ROWS[@]} > 0 )); then printf '%s\n' "${AOT_ROWS[@]}"; fi
 
@@ -544,10 +539,10 @@ echo "| service           | build      | start ms | CPU ms | faults | start / Ra
 echo "|-------------------|------------|----------|--------|--------|------------------------|----------------------|----------------------|---------|----------|--------------|"
 # side_row <label> <build> <start-up key: "jit|r2r|aot <name>"> [<RSS MiB>]
 side_row() {
-  local label="$1" build="$2" key="$3" rss="${4:-}" start cpu faults
-  start="$(startup_median "$key")"; cpu="$(cpu_median "$key")"; faults="$(fault_median "$key")"
+  local label="$1" build="$2" key="$3" rss="${4:-}"
+  local start="${START_MS[$key]:-}" cpu="${START_CPU[$key]:-}" faults="${START_FAULTS[$key]:-}"
   printf '| %-17s | %-10s | %8s | %6s | %6s | %22s | %20s | %20s | %7s | %8s | %12s |\n' "$label" "$build" "${start:-n/a}" "${cpu:-n/a}" "${faults:-n/a}" \
-    "$(ratio_to "$start" "${STARTUP[RawKestrel]}")" "$(ratio_to "$cpu" "${CPU[RawKestrel]}")" "$(ratio_to "$cpu" "${CPU_R2R[RawKestrel]}")" \
+    "$(ratio_to "$start" "${START_MS[jit RawKestrel]:-}")" "$(ratio_to "$cpu" "${START_CPU[jit RawKestrel]:-}")" "$(ratio_to "$cpu" "${START_CPU[r2r RawKestrel]:-}")" \
     "${rss:-}" "$(ratio_to "$rss" "${RSS[SeedBookStore]:-}")" "$(ratio_to "$rss" "${RSS[MinimalApi]:-}")"
 }
 side_row RawKestrel JIT "jit RawKestrel"
