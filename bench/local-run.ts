@@ -205,7 +205,10 @@ const heapLimitText = (size: TaskSize) =>
  * service's own DOTNET_GCHeapHardLimit (its `environment`) wins, as it would in its container.
  */
 function withHeapLimit(command: (name: string, port: number) => LocalCommand, size: TaskSize): (name: string, port: number) => LocalCommand {
-    const limit = `0x${gcHeapHardLimitBytes(size).toString(16)}`;
+    // Hexadecimal digits without "0x": CoreCLR reads either form, but a Native AOT process reads digits alone and
+    // ignores a prefixed value without a word (dotnet/runtime src/coreclr/nativeaot/Runtime/RhConfig.cpp at 0d7c9e42,
+    // ReadConfigValue; seen here on 10.0.12: 0x200000 started the BookStore, 200000 stopped it for want of heap).
+    const limit = gcHeapHardLimitBytes(size).toString(16);
     return (name, port) => {
         const c = command(name, port);
         return { ...c, env: { DOTNET_GCHeapHardLimit: limit, ...c.env } };
