@@ -9,7 +9,8 @@
 #      amd64 as x64): so the restore runs on the projects stage's files alone and the publish (--no-restore) after
 #      the sources arrive, as in the image. It checks the machine type of each entry point (ELF x86-64 and ELF
 #      AArch64); for ReadyToRun, that the service's own dll is ReadyToRun code for that architecture (its PE machine
-#      field; crossgen2 runs on this x64 host for both targets); for Native AOT, that no dll is left. A service whose
+#      field; crossgen2 runs on this x64 host for both targets); for Native AOT, that no dll is left and that the
+#      binary is linked as its project asks (aot_layout: fixed-address or not, dehydrated or not). A service whose
 #      registry entry names another monitoredDockerfile is built with that one too (as "<project>-monitored"): the
 #      program builds it that way when a dotnet-monitor sidecar watches it (stacks/program.ts deployService).
 #      Dockerfile.aot's toolchain RUN line installs the cross toolchain in the image; here the host has it
@@ -29,7 +30,7 @@
 # starts without special settings; DOTNET_EnableWriteXorExecute=0 only saves the W^X double mapping of
 # JIT'd code (measured here: /healthz up in ~13 s instead of ~16 s; the first, cold run took ~31 s).
 #
-# Needs: dotnet, curl, file, qemu-aarch64-static (apt-get install -y qemu-user-static file), and for Native
+# Needs: dotnet, curl, file, readelf (binutils), qemu-aarch64-static (apt-get install -y qemu-user-static file), and for Native
 # AOT clang, plus gcc-aarch64-linux-gnu and libc6-dev-arm64-cross on an x64 host.
 # Takes about 12 minutes on 2 cores that other work also loads (the six Native AOT publishes, half of it). Usage:
 #   services/scripts/verify-cross-arch.sh                 everything (from anywhere)
@@ -55,7 +56,7 @@ SYSROOT="$CACHE/arm64-sysroot"
 fail() { echo "verify-cross-arch: FAIL: $*" >&2; exit 1; }
 # Each step's header carries the seconds since the start, so a slow step shows in CI's log.
 step() { echo "==> [$(( $(date +%s) - started ))s] $*"; }
-for tool in dotnet curl file tar node; do
+for tool in dotnet curl file readelf tar node; do
   command -v "$tool" >/dev/null || fail "'$tool' is not installed."
 done
 command -v qemu-aarch64-static >/dev/null \
@@ -157,6 +158,21 @@ run_stages() {
   echo "$cwd"
 }
 
+# A Native AOT binary's ELF type and sections against its project's PositionIndependentExecutable and IlcDehydrate
+# (unset: the compiler's defaults, a position-independent executable with a .hydrated section).
+# Usage: aot_layout <project file> <binary> <job>
+aot_layout() {
+  local pie dehydrate type hydrated=no
+  pie="$(dotnet msbuild "$1" -getProperty:PositionIndependentExecutable)"
+  dehydrate="$(dotnet msbuild "$1" -getProperty:IlcDehydrate)"
+  type="$(readelf -h "$2" | awk '$1 == "Type:" {print $2}')"
+  readelf -S -W "$2" | grep -q ' \.hydrated ' && hydrated=yes
+  [[ "$type" == "$([[ "$pie" == false ]] && echo EXEC || echo DYN)" ]] \
+    || { echo "$3: the binary's ELF type is $type, and its project sets PositionIndependentExecutable='$pie'." >&2; return 1; }
+  [[ "$hydrated" == "$([[ "$dehydrate" == false ]] && echo no || echo yes)" ]] \
+    || { echo "$3: the binary has a .hydrated section: $hydrated, and its project sets IlcDehydrate='$dehydrate'." >&2; return 1; }
+}
+
 # One job: a Dockerfile's build stages for one project and architecture, then what its output must be. Writes its
 # log to $WORK/logs/<job>.log and, when every check passed, its verdict to $WORK/logs/<job>.ok.
 # Usage: build_job <context> <project folder> <Dockerfile> <label> <variant or -> <arch>
@@ -175,6 +191,9 @@ build_job() {
     if [[ -n "$aot" ]]; then
       [[ ! -e "$out/$assembly.dll" && ! -e "$out/service.dbg" ]] \
         || { echo "$job: a Native AOT publish should hold the binary alone, found $(ls "$out" | tr '\n' ' ')." >&2; return 1; }
+      # The binary is linked as the project asks (services/Directory.Build.props says why ours are not
+      # position-independent and keep their data undehydrated), for both architectures' linkers alike.
+      aot_layout "$src/$project/$project.csproj" "$out/service" "$job" || return 1
       printf '    OK  %s/%s: %s; Native AOT, %s\n' "$project" "$arch" "${kind%%, BuildID*}" "$(du -h "$out/service" | cut -f1)" >"$WORK/logs/$job.ok"
     else
       [[ -f "$out/$assembly.dll" ]] || { echo "$job: no $assembly.dll in the publish output." >&2; return 1; }
