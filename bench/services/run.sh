@@ -40,7 +40,7 @@
 # warm-up curves under the runtime's tiering settings), BENCH_STARTUP_RUNS (default 7, the median is printed).
 # Needs: dotnet, node, bash 5 with /dev/tcp, wrk (apt-get install -y wrk), taskset (util-linux), curl, and 2 CPUs; for BookStore/pg,
 # the postgresql package; the program compiled (`npm run build`; `npm run bench:services` compiles it first), for the
-# services registry's reader and the price table.
+# services registry's reader, the price table and the ratios.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -61,10 +61,12 @@ done
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || fail "BENCH_ROUNDS must be a whole number of rounds, 1 or more; got '$ROUNDS'."
 (( $(nproc) >= 2 )) || fail "needs 2 CPUs (server on CPU 0, load generator on CPU 1); this machine has $(nproc)."
 # The program's own modules, compiled: the services registry's reader (tools/services-registry.ts, as
-# services/scripts/verify-cross-arch.sh uses it) and the price table (model/pricing.ts).
+# services/scripts/verify-cross-arch.sh uses it), the price table (model/pricing.ts) and the ratios taken within
+# rounds (bench/round-ratio.ts, tested in bench/round-ratio.test.ts).
 REGISTRY_JS="$ROOT/bin/tools/services-registry.js"
 PRICING="$ROOT/bin/model/pricing.js"
-[[ -f "$REGISTRY_JS" && -f "$PRICING" ]] || fail "the program is not compiled ($REGISTRY_JS); run npm run build first, or npm run bench:services, which does."
+ROUND_RATIO_JS="$ROOT/bin/bench/round-ratio.js"
+[[ -f "$REGISTRY_JS" && -f "$PRICING" && -f "$ROUND_RATIO_JS" ]] || fail "the program is not compiled ($REGISTRY_JS); run npm run build first, or npm run bench:services, which does."
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench-services.XXXXXX")"
 SERVER_PID=""
@@ -260,18 +262,12 @@ load_rounds() {
   done
 }
 
-# The ratio of two jobs' req/s in each round ($1 over $2, keys of R_RPS), printed with the awk format $3: the median
-# of the rounds' ratios, then their range when there is more than one round; n/a when either was not measured.
+# The ratio of two jobs' req/s in each round ($1 over $2, keys of R_RPS), with $3 decimals and the suffix $4: the
+# median of the rounds' ratios, then their range when there is more than one round; n/a when either was not measured.
 round_ratio() {
   local a="${R_RPS[${1:-}]:-}" b="${R_RPS[${2:-}]:-}"
   [[ -n "$a" && -n "$b" ]] || { printf 'n/a'; return; }
-  awk -v a="$a" -v b="$b" -v f="$3" 'BEGIN {
-    n = split(a, x, " "); split(b, y, " "); k = 0
-    for (i = 1; i <= n; i++) if (y[i] > 0) r[++k] = x[i] / y[i]
-    if (k == 0) { printf "n/a"; exit }
-    for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
-    m = r[int((k + 1) / 2)]
-    if (k == 1) printf f, m; else printf f " (" f "-" f ")", m, r[1], r[k] }'
+  node "$ROUND_RATIO_JS" "$a" "$b" "$3" "${4:-}" || fail "the ratio of '$1' to '$2' failed (above)."
 }
 
 declare -A SIZE SIZE_R2R
@@ -488,7 +484,7 @@ for path in /api/books /api/categories /api/orders; do
     key="BookStore.Api $path"; [[ "$build" == "Native AOT" ]] && key="BookStore.Api AOT $path"
     [[ -n "${RPS[$key]:-}" ]] || continue
     printf '| %-20s | %-10s | %15s | %20s | %12s | %20s |\n' "GET $path" "$build" "${RPS[$key]}" \
-      "$(round_ratio "$key" "RawKestrel /" '%.2f')" "${RPS["SeedBookStore $path"]:-}" "$(round_ratio "$key" "SeedBookStore $path" '%.1fx')"
+      "$(round_ratio "$key" "RawKestrel /" 2)" "${RPS["SeedBookStore $path"]:-}" "$(round_ratio "$key" "SeedBookStore $path" 1 x)"
   done
 done
 echo
@@ -561,8 +557,8 @@ echo "|--------------------|----------|--------------------|--------------------
 for name in MinimalApi BookStore.Api "BookStore.Api AOT" SeedBookStore; do
   key="$name /api/books"
   [[ -n "${RPS[$key]:-}" ]] || continue
-  printf '| %-18s | %8s | %18s | %18s | %21s |\n' "$name" "${RPS[$key]}" "$(round_ratio "$key" "RawKestrel /" '%.2f')" \
-    "$(round_ratio "$key" "MinimalApi /api/books" '%.2f')" "$(round_ratio "$key" "SeedBookStore /api/books" '%.1fx')"
+  printf '| %-18s | %8s | %18s | %18s | %21s |\n' "$name" "${RPS[$key]}" "$(round_ratio "$key" "RawKestrel /" 2)" \
+    "$(round_ratio "$key" "MinimalApi /api/books" 2)" "$(round_ratio "$key" "SeedBookStore /api/books" 1 x)"
 done
 
 # Fargate's smallest task, 0.25 vCPU / 512 MiB: a service fits when its memory after load is at most half of it (room
