@@ -159,32 +159,36 @@ run_stages() {
 }
 
 # A Native AOT binary's ELF type and sections against its project's PositionIndependentExecutable and IlcDehydrate
-# (unset: the compiler's defaults, a position-independent executable with a .hydrated section).
-# Usage: aot_layout <project file> <binary> <job>
+# ("" when unset: the compiler's defaults, a position-independent executable with a .hydrated section).
+# Usage: aot_layout <PositionIndependentExecutable> <IlcDehydrate> <binary> <job>
 aot_layout() {
-  local pie dehydrate type hydrated=no
-  pie="$(dotnet msbuild "$1" -getProperty:PositionIndependentExecutable)"
-  dehydrate="$(dotnet msbuild "$1" -getProperty:IlcDehydrate)"
-  type="$(readelf -h "$2" | awk '$1 == "Type:" {print $2}')"
-  readelf -S -W "$2" | grep -q ' \.hydrated ' && hydrated=yes
+  local pie="$1" dehydrate="$2" type hydrated=no
+  type="$(readelf -h "$3" | awk '$1 == "Type:" {print $2}')"
+  readelf -S -W "$3" | grep -q ' \.hydrated ' && hydrated=yes
   [[ "$type" == "$([[ "$pie" == false ]] && echo EXEC || echo DYN)" ]] \
-    || { echo "$3: the binary's ELF type is $type, and its project sets PositionIndependentExecutable='$pie'." >&2; return 1; }
+    || { echo "$4: the binary's ELF type is $type, and its project sets PositionIndependentExecutable='$pie'." >&2; return 1; }
   [[ "$hydrated" == "$([[ "$dehydrate" == false ]] && echo no || echo yes)" ]] \
-    || { echo "$3: the binary has a .hydrated section: $hydrated, and its project sets IlcDehydrate='$dehydrate'." >&2; return 1; }
+    || { echo "$4: the binary has a .hydrated section: $hydrated, and its project sets IlcDehydrate='$dehydrate'." >&2; return 1; }
 }
+
+# One property from `dotnet msbuild -getProperty:A -getProperty:B` output ($1), empty when the project leaves it unset.
+json_property() { node -e 'process.stdout.write(JSON.parse(process.argv[1]).Properties[process.argv[2]] ?? "")' "$1" "$2"; }
 
 # One job: a Dockerfile's build stages for one project and architecture, then what its output must be. Writes its
 # log to $WORK/logs/<job>.log and, when every check passed, its verdict to $WORK/logs/<job>.ok.
 # Usage: build_job <context> <project folder> <Dockerfile> <label> <variant or -> <arch>
 build_job() {
   local context="$1" project="$2" dockerfile="$3" label="$4" variant="${5#-}" arch="$6"
-  local job="$project${variant:+-$variant}-$arch" out src kind machine assembly aot=""
+  local job="$project${variant:+-$variant}-$arch" out src kind machine assembly props aot=""
   out="$WORK/out/$job"
   grep -qE '^RUN dotnet publish .*-p:PublishAot=true' "$dockerfile" && aot=yes
   {
     step "$project, TARGETARCH=$arch ($label)"
     src="$(run_stages "$context" "$dockerfile" "$project" "$arch" "$out" "$WORK/stages/$job")" || return 1
-    assembly="$(cd "$src" && dotnet msbuild "$project/$project.csproj" -getProperty:AssemblyName)"
+    # One evaluation of the project for the three properties the checks need (msbuild prints them as JSON).
+    props="$(cd "$src" && dotnet msbuild "$project/$project.csproj" -getProperty:AssemblyName \
+      -getProperty:PositionIndependentExecutable -getProperty:IlcDehydrate)"
+    assembly="$(json_property "$props" AssemblyName)"
     [[ -f "$out/service" ]] || { echo "$job: no entry point (service) in the publish output." >&2; return 1; }
     kind="$(file -b "$out/service")"
     [[ "$kind" == *"ELF 64-bit"*"${EXPECT[$arch]}"* ]] || { echo "$job: the entry point is '$kind', expected ELF ${EXPECT[$arch]}." >&2; return 1; }
@@ -193,7 +197,8 @@ build_job() {
         || { echo "$job: a Native AOT publish should hold the binary alone, found $(ls "$out" | tr '\n' ' ')." >&2; return 1; }
       # The binary is linked as the project asks (services/Directory.Build.props says why ours are not
       # position-independent and keep their data undehydrated), for both architectures' linkers alike.
-      aot_layout "$src/$project/$project.csproj" "$out/service" "$job" || return 1
+      aot_layout "$(json_property "$props" PositionIndependentExecutable)" "$(json_property "$props" IlcDehydrate)" \
+        "$out/service" "$job" || return 1
       printf '    OK  %s/%s: %s; Native AOT, %s\n' "$project" "$arch" "${kind%%, BuildID*}" "$(du -h "$out/service" | cut -f1)" >"$WORK/logs/$job.ok"
     else
       [[ -f "$out/$assembly.dll" ]] || { echo "$job: no $assembly.dll in the publish output." >&2; return 1; }
