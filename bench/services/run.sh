@@ -483,8 +483,11 @@ for path in /api/books /api/categories /api/orders; do
   for build in ReadyToRun "Native AOT"; do
     key="BookStore.Api $path"; [[ "$build" == "Native AOT" ]] && key="BookStore.Api AOT $path"
     [[ -n "${RPS[$key]:-}" ]] || continue
+    # Assigned first: a failure inside a command substitution given to printf would only end that subshell.
+    to_ceiling=$(round_ratio "$key" "RawKestrel /" 2) || exit 1
+    to_seed=$(round_ratio "$key" "SeedBookStore $path" 1 x) || exit 1
     printf '| %-20s | %-10s | %15s | %20s | %12s | %20s |\n' "GET $path" "$build" "${RPS[$key]}" \
-      "$(round_ratio "$key" "RawKestrel /" 2)" "${RPS["SeedBookStore $path"]:-}" "$(round_ratio "$key" "SeedBookStore $path" 1 x)"
+      "$to_ceiling" "${RPS["SeedBookStore $path"]:-}" "$to_seed"
   done
 done
 echo
@@ -557,8 +560,10 @@ echo "|--------------------|----------|--------------------|--------------------
 for name in MinimalApi BookStore.Api "BookStore.Api AOT" SeedBookStore; do
   key="$name /api/books"
   [[ -n "${RPS[$key]:-}" ]] || continue
-  printf '| %-18s | %8s | %18s | %18s | %21s |\n' "$name" "${RPS[$key]}" "$(round_ratio "$key" "RawKestrel /" 2)" \
-    "$(round_ratio "$key" "MinimalApi /api/books" 2)" "$(round_ratio "$key" "SeedBookStore /api/books" 1 x)"
+  to_ceiling=$(round_ratio "$key" "RawKestrel /" 2) || exit 1
+  to_minimal=$(round_ratio "$key" "MinimalApi /api/books" 2) || exit 1
+  to_seed=$(round_ratio "$key" "SeedBookStore /api/books" 1 x) || exit 1
+  printf '| %-18s | %8s | %18s | %18s | %21s |\n' "$name" "${RPS[$key]}" "$to_ceiling" "$to_minimal" "$to_seed"
 done
 
 # Fargate's smallest task, 0.25 vCPU / 512 MiB: a service fits when its memory after load is at most half of it (room
