@@ -284,7 +284,8 @@ for name in "${ORDER[@]}"; do
 done
 
 # Native AOT for the services services/Dockerfile.aot builds (needs clang here, as the image build has it), and for the
-# bare Kestrel app: what an empty Native AOT ASP.NET Core process costs to start here, the floor (start-up only).
+# bare Kestrel app: what an empty Native AOT ASP.NET Core process costs to start here, the floor (start-up only; linked
+# as the images are, RawKestrel.csproj).
 # The services come from the registry (those built with Dockerfile.aot), as the images do; a malformed registry stops
 # the run here with the reader's message.
 REGISTRY="$(node "$REGISTRY_JS" "$SERVICES/services.json")" || fail "reading services/services.json failed (above)."
