@@ -18,6 +18,8 @@
 #      The builds run two at a time (VERIFY_PARALLEL), with the tests' Release build and step 3's publishes;
 #   2b. runs the amd64 BookStore with the root filesystem read-only and a tmpfs /tmp (as in the task);
 #   2c. runs the BookStore's tests that Native AOT could break against the amd64 Native AOT binary (see there);
+#   2d. checks that the amd64 Native AOT BookStore and Prime build no generic type at run time before their first 200
+#       (aot-runtime-generics.sh, under gdb: the types Shared/ServiceDefaults.rd.xml names);
 #   3. starts the arm64 Native AOT Prime API (step 2's output, as the image holds it) under qemu-user-static
 #      and checks GET /healthz -> 200 and GET /prime?n=1000000 -> 78498; then the arm64 Native AOT BookStore
 #      (step 2's output) and checks GET /api/books -> 200 with the seed's 15 books; then an arm64 ReadyToRun BookStore
@@ -30,7 +32,7 @@
 # starts without special settings; DOTNET_EnableWriteXorExecute=0 only saves the W^X double mapping of
 # JIT'd code (measured here: /healthz up in ~13 s instead of ~16 s; the first, cold run took ~31 s).
 #
-# Needs: dotnet, curl, file, readelf (binutils), qemu-aarch64-static (apt-get install -y qemu-user-static file), and for Native
+# Needs: dotnet, curl, file, readelf and nm (binutils), gdb, qemu-aarch64-static (apt-get install -y qemu-user-static file), and for Native
 # AOT clang, plus gcc-aarch64-linux-gnu and libc6-dev-arm64-cross on an x64 host.
 # Takes about 12 minutes on 2 cores that other work also loads (the six Native AOT publishes, half of it). Usage:
 #   services/scripts/verify-cross-arch.sh                 everything (from anywhere)
@@ -56,7 +58,7 @@ SYSROOT="$CACHE/arm64-sysroot"
 fail() { echo "verify-cross-arch: FAIL: $*" >&2; exit 1; }
 # Each step's header carries the seconds since the start, so a slow step shows in CI's log.
 step() { echo "==> [$(( $(date +%s) - started ))s] $*"; }
-for tool in dotnet curl file readelf tar node; do
+for tool in dotnet curl file readelf nm gdb tar node; do
   command -v "$tool" >/dev/null || fail "'$tool' is not installed."
 done
 command -v qemu-aarch64-static >/dev/null \
@@ -354,6 +356,22 @@ filter="$(printf 'FullyQualifiedName~%s|' BookTestsOnPostgres CategoryTestsOnPos
 SERVICES_TEST_PUBLISHED="$WORK/published" timeout 900 dotnet test "$TESTS" -c Release --no-build -nologo --filter "${filter%|}" \
   >"$WORK/aot-tests.log" 2>&1 || { tail -n 80 "$WORK/aot-tests.log" >&2; fail "the Native AOT BookStore failed its tests."; }
 echo "    OK  $(grep -E 'Passed!|Failed!' "$WORK/aot-tests.log" | sed 's/ - DotnetFargate.Tests.dll.*//')"
+
+# 2d. The generic types a ServiceDefaults service's start asks for are generated ahead of time (Shared/ServiceDefaults.rd.xml
+#     says why): under gdb, with the ENV of services/Dockerfile.aot, the type loader of the BookStore's and Prime's
+#     amd64 binaries must build none before the first 200. The symbols are the .dbg each publish wrote in its stage's
+#     build output (the image leaves it out; the binaries are fixed-address, so its addresses are the image binary's).
+for project in BookStore.Api Prime.Api; do
+  step "$project (amd64, Native AOT): no generic type built at run time before the first 200"
+  aot_dbg="$(find "$WORK/stages/$project-amd64" -path "*/native/$project.dbg" -print -quit)"
+  [[ -n "$aot_dbg" ]] || fail "no $project.dbg in $WORK/stages/$project-amd64 (the Native AOT publish's symbols)."
+  if ! env DOTNET_hostBuilder__reloadConfigOnChange=false \
+    "$SCRIPT_DIR/aot-runtime-generics.sh" "$WORK/out/$project-amd64/service" "$aot_dbg" >"$WORK/aot-generics-$project.log" 2>&1; then
+    cat "$WORK/aot-generics-$project.log" >&2
+    fail "the Native AOT $project built the generic types above at run time (or the check could not run): add them to services/Shared/ServiceDefaults.rd.xml, or to an rd.xml of the project's own (ServiceDefaults.rd.xml's header says how)."
+  fi
+  echo "    OK  none built"
+done
 
 # 3. The arm64 Prime API under qemu-user-static.
 if [[ ! -e "$SYSROOT/lib/ld-linux-aarch64.so.1" ]]; then
