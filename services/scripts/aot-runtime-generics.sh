@@ -8,8 +8,9 @@
 # BookStore's and Prime's amd64 binaries and fails when a list is not empty, naming what to add.
 #
 # How: the binary runs under gdb with a breakpoint on the type loader's TypeBuilder.TryBuildGenericType
-# (dotnet/runtime src/coreclr/nativeaot/System.Private.TypeLoader/src/Internal/Runtime/TypeLoader/TypeBuilder.cs,
-# v10.0.12: its arguments are the generic definition's type handle and an array of the arguments' handles). Each
+# (dotnet/runtime src/coreclr/nativeaot/System.Private.TypeLoader/src/Internal/Runtime/TypeLoader/TypeBuilder.cs, read
+# at commit 0001271a: a static method whose arguments are the generic definition's type handle and an array of the
+# arguments' handles; the 10.0.12 binaries' symbols name it, and the breakpoint found the 68 types this way). Each
 # handle is the address of a MethodTable, named in the binary's symbols (the .dbg file the publish writes beside it)
 # as _ZTV<length><assembly>_<namespace>_<type>. The breakpoint is set by address, so the binary may be stripped as the
 # image holds it, as long as the .dbg comes from the same link.
