@@ -358,17 +358,21 @@ SERVICES_TEST_PUBLISHED="$WORK/published" timeout 900 dotnet test "$TESTS" -c Re
 echo "    OK  $(grep -E 'Passed!|Failed!' "$WORK/aot-tests.log" | sed 's/ - DotnetFargate.Tests.dll.*//')"
 
 # 2d. The generic types a ServiceDefaults service's start asks for are generated ahead of time (Shared/ServiceDefaults.rd.xml
-#     says why): under gdb, with the ENV of services/Dockerfile.aot, the type loader of the BookStore's and Prime's
-#     amd64 binaries must build none before the first 200. The symbols are the .dbg each publish wrote in its stage's
-#     build output (the image leaves it out; the binaries are fixed-address, so its addresses are the image binary's).
-for project in BookStore.Api Prime.Api; do
-  step "$project (amd64, Native AOT): no generic type built at run time before the first 200"
-  aot_dbg="$(find "$WORK/stages/$project-amd64" -path "*/native/$project.dbg" -print -quit)"
-  [[ -n "$aot_dbg" ]] || fail "no $project.dbg in $WORK/stages/$project-amd64 (the Native AOT publish's symbols)."
-  if ! env DOTNET_hostBuilder__reloadConfigOnChange=false \
-    "$SCRIPT_DIR/aot-runtime-generics.sh" "$WORK/out/$project-amd64/service" "$aot_dbg" >"$WORK/aot-generics-$project.log" 2>&1; then
-    cat "$WORK/aot-generics-$project.log" >&2
-    fail "the Native AOT $project built the generic types above at run time (or the check could not run): add them to services/Shared/ServiceDefaults.rd.xml, or to an rd.xml of the project's own (ServiceDefaults.rd.xml's header says how)."
+#     says why): under gdb, with the ENV lines of services/Dockerfile.aot (read as bench/services/run.sh reads the
+#     images'), the type loader of every Native AOT service whose project names an rd.xml must build none before the
+#     first 200. The symbols are the .dbg each publish wrote in its stage's build output (the image leaves it out; the
+#     binaries are fixed-address, so its addresses are the image binary's).
+mapfile -t AOT_ENV < <(sed -nE 's/^ENV ([A-Za-z_][A-Za-z0-9_]*=[^ ]*)$/\1/p' "$SERVICES/Dockerfile.aot")
+for entry in "${PROJECTS[@]}"; do
+  read -r aot_project aot_dockerfile _ <<<"$entry"
+  [[ "$aot_dockerfile" == Dockerfile.aot ]] && grep -q '<RdXmlFile ' "$SERVICES/$aot_project/$aot_project.csproj" || continue
+  step "$aot_project (amd64, Native AOT): no generic type built at run time before the first 200"
+  aot_dbg="$(find "$WORK/stages/$aot_project-amd64" -path "*/native/$aot_project.dbg" -print -quit)"
+  [[ -n "$aot_dbg" ]] || fail "no $aot_project.dbg in $WORK/stages/$aot_project-amd64 (the Native AOT publish's symbols)."
+  if ! env "${AOT_ENV[@]}" \
+    "$SCRIPT_DIR/aot-runtime-generics.sh" "$WORK/out/$aot_project-amd64/service" "$aot_dbg" >"$WORK/aot-generics-$aot_project.log" 2>&1; then
+    cat "$WORK/aot-generics-$aot_project.log" >&2
+    fail "the Native AOT $aot_project built the generic types above at run time (or the check could not run): add them to services/Shared/ServiceDefaults.rd.xml, or to an rd.xml of the project's own (ServiceDefaults.rd.xml's header says how)."
   fi
   echo "    OK  none built"
 done
