@@ -63,27 +63,21 @@ Built("*0x$entry")
 EOF
 : >"$work/built"
 
-# A loopback port nothing listens on (nothing answers a connect), below Linux's ephemeral range (32768-60999) so that
-# no outgoing connection takes it meanwhile: another server's 200 on a port picked blindly would pass for this one's.
-port=""
-for _ in $(seq 1 50); do
-  candidate=$(( 20000 + RANDOM % 12000 ))
-  (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null || { port="$candidate"; break; }
-done
-[[ -n "$port" ]] || fail "no free loopback port found in 50 tries."
+# Port 0: the kernel gives the binary a free loopback port, and its address is read from Kestrel's "Now listening on"
+# line, as the tests' ServiceProcess.cs and verify-cross-arch.sh's qemu step find theirs; no other server can answer.
 gdb -q -batch -nx -ex "set pagination off" -ex "set confirm off" -ex "handle all nostop noprint pass" \
-  -x "$work/break.py" -ex run --args "$binary" --urls "http://127.0.0.1:$port" >"$work/gdb.log" 2>&1 &
+  -x "$work/break.py" -ex run --args "$binary" --urls "http://127.0.0.1:0" >"$work/gdb.log" 2>&1 &
 pid=$!
 deadline=$(( $(date +%s) + timeout_s ))
-until [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/healthz" || true)" == 200 ]]; do
+url=""
+until [[ -n "$url" && "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url/healthz" || true)" == 200 ]]; do
   if ! kill -0 "$pid" 2>/dev/null || (( $(date +%s) >= deadline )); then
     tail -n 20 "$work/gdb.log" >&2
-    fail "'$binary' gave no 200 from /healthz on port $port within ${timeout_s}s under gdb (its output above)."
+    fail "'$binary' gave no 200 from /healthz${url:+ at $url} within ${timeout_s}s under gdb (its output above)."
   fi
+  [[ -n "$url" ]] || url="$(grep -o 'Now listening on: http://127\.0\.0\.1:[0-9]*' "$work/gdb.log" | head -n1 | sed 's/^Now listening on: //' || true)"
   sleep 0.2
 done
-# The 200 must be this binary's: had another server taken the port first, this one would have exited on the bind.
-kill -0 "$pid" 2>/dev/null || { tail -n 20 "$work/gdb.log" >&2; fail "'$binary' exited; the 200 on port $port was another server's."; }
 
 # Handles to names: MethodTable symbols are _ZTV<length><name>; an address without one is printed as it is.
 awk 'NR == FNR { if (NF == 3) { a = $1; sub(/^0+/, "", a); n = $3; sub(/^_ZTV[0-9]+/, "", n); name[a] = n } next }
