@@ -112,7 +112,7 @@ ORDER=(RawKestrel MinimalApi BookStore.Api SeedBookStore Prime.Api Profiling.Api
 
 # The runtime settings the images set (services/Dockerfile's ENV lines): every service and the Kestrel
 # baseline run with them, as the tasks do.
-mapfile -t IMAGE_ENV < <(sed -nE 's/^ENV ([A-Za-z_][A-Za-z0-9_]*=[^ ]*)$/\1/p' "$SERVICES/Dockerfile")
+mapfile -t IMAGE_ENV < <("$SERVICES/scripts/image-env.sh" "$SERVICES/Dockerfile")
 
 # Start-up is measured the same way for every server, and cheaply, so that a process ready in tens of milliseconds is
 # not timed against the harness: a free loopback port is picked first and given with --urls (no log line to wait

@@ -358,11 +358,11 @@ SERVICES_TEST_PUBLISHED="$WORK/published" timeout 900 dotnet test "$TESTS" -c Re
 echo "    OK  $(grep -E 'Passed!|Failed!' "$WORK/aot-tests.log" | sed 's/ - DotnetFargate.Tests.dll.*//')"
 
 # 2d. The generic types a ServiceDefaults service's start asks for are generated ahead of time (Shared/ServiceDefaults.rd.xml
-#     says why): under gdb, with the ENV lines of services/Dockerfile.aot (read as bench/services/run.sh reads the
-#     images'), the type loader of every Native AOT service whose project names an rd.xml must build none before the
+#     says why): under gdb, with the ENV lines of services/Dockerfile.aot (image-env.sh, as bench/services/run.sh reads
+#     the images'), the type loader of every Native AOT service whose project names an rd.xml must build none before the
 #     first 200. The symbols are the .dbg each publish wrote in its stage's build output (the image leaves it out; the
 #     binaries are fixed-address, so its addresses are the image binary's).
-mapfile -t AOT_ENV < <(sed -nE 's/^ENV ([A-Za-z_][A-Za-z0-9_]*=[^ ]*)$/\1/p' "$SERVICES/Dockerfile.aot")
+mapfile -t AOT_ENV < <("$SCRIPT_DIR/image-env.sh" "$SERVICES/Dockerfile.aot")
 for entry in "${PROJECTS[@]}"; do
   read -r aot_project aot_dockerfile _ <<<"$entry"
   [[ "$aot_dockerfile" == Dockerfile.aot ]] && grep -q '<RdXmlFile ' "$SERVICES/$aot_project/$aot_project.csproj" || continue
