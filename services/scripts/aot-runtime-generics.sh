@@ -65,6 +65,9 @@ EOF
 
 # Port 0: the kernel gives the binary a free loopback port, and its address is read from Kestrel's "Now listening on"
 # line, as the tests' ServiceProcess.cs and verify-cross-arch.sh's qemu step find theirs; no other server can answer.
+# The line is ASP.NET Core's, at Information under "Microsoft.Hosting.Lifetime", which ServiceDefaults' filter on
+# "Microsoft.AspNetCore" leaves alone (dotnet/aspnetcore src/Hosting/Hosting/src/GenericHost/GenericWebHostService.cs
+# at 96213513: LifetimeLogger, Log.ListeningOnAddress).
 gdb -q -batch -nx -ex "set pagination off" -ex "set confirm off" -ex "handle all nostop noprint pass" \
   -x "$work/break.py" -ex run --args "$binary" --urls "http://127.0.0.1:0" >"$work/gdb.log" 2>&1 &
 pid=$!
