@@ -82,21 +82,9 @@ public sealed record AdmissionOptions(int MaxConcurrent, int QueueLimit, int Ret
     /// </summary>
     public static AdmissionOptions From(IConfiguration section)
     {
-        var max = section.GetValue("MaxConcurrent", Environment.ProcessorCount);
-        var queue = section.GetValue("QueueLimit", max);
-        var retry = section.GetValue("RetryAfterSeconds", 1);
-        if (max is < 1 or > 1024)
-        {
-            throw new InvalidOperationException($"Admission:MaxConcurrent must be between 1 and 1024; got {max}.");
-        }
-        if (queue is < 0 or > 10_000)
-        {
-            throw new InvalidOperationException($"Admission:QueueLimit must be between 0 and 10000; got {queue}.");
-        }
-        if (retry is < 1 or > 3600)
-        {
-            throw new InvalidOperationException($"Admission:RetryAfterSeconds must be between 1 and 3600; got {retry}.");
-        }
+        var max = section.GetInt("MaxConcurrent", Environment.ProcessorCount, 1, 1024);
+        var queue = section.GetInt("QueueLimit", max, 0, 10_000);
+        var retry = section.GetInt("RetryAfterSeconds", 1, 1, 3600);
         return new AdmissionOptions(max, queue, retry);
     }
 }

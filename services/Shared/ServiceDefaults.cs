@@ -75,12 +75,7 @@ public static class ServiceDefaults
         builder.Logging.AddEventSourceLogger();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
-        var shutdownSeconds = config.GetValue("ShutdownTimeoutSeconds", DefaultShutdownTimeoutSeconds);
-        if (shutdownSeconds is < 1 or > 600)
-        {
-            throw new InvalidOperationException(
-                $"ShutdownTimeoutSeconds must be between 1 and 600; got {shutdownSeconds}.");
-        }
+        var shutdownSeconds = config.GetInt("ShutdownTimeoutSeconds", DefaultShutdownTimeoutSeconds, 1, 600);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(shutdownSeconds));
         // The drain comes out of the shutdown timeout: at least a second must be left for in-flight requests.
         var drainSeconds = config.GetValue("ShutdownDrainSeconds", DefaultShutdownDrainSeconds);
@@ -100,11 +95,7 @@ public static class ServiceDefaults
             builder.WebHost.UseUrls($"http://+:{DefaultPort}");
         }
 
-        var maxBody = config.GetValue("RequestLimits:MaxBodyBytes", DefaultMaxRequestBodyBytes);
-        if (maxBody < 1)
-        {
-            throw new InvalidOperationException($"RequestLimits:MaxBodyBytes must be positive; got {maxBody}.");
-        }
+        var maxBody = config.GetLongAtLeast("RequestLimits:MaxBodyBytes", DefaultMaxRequestBodyBytes, 1);
         builder.WebHost.ConfigureKestrel(o =>
         {
             o.AddServerHeader = false;
@@ -131,11 +122,7 @@ public static class ServiceDefaults
     private static void AddMetrics(this WebApplicationBuilder builder, string serviceName, string[] meterNames)
     {
         var config = builder.Configuration;
-        var limit = config.GetValue("Metrics:CardinalityLimit", DefaultMetricCardinalityLimit);
-        if (limit is < 1 or > 100_000)
-        {
-            throw new InvalidOperationException($"Metrics:CardinalityLimit must be between 1 and 100000; got {limit}.");
-        }
+        var limit = config.GetInt("Metrics:CardinalityLimit", DefaultMetricCardinalityLimit, 1, 100_000);
         // CardinalityLimit through a view is how a stream's limit is set since SetMaxMetricPointsPerMetricStream was made
         // obsolete; the SDK allocates limit + 2 points per stream (open-telemetry/opentelemetry-dotnet, read at
         // core-1.18.0: src/OpenTelemetry/Metrics/View/MetricStreamConfiguration.cs, src/OpenTelemetry/Metrics/AggregatorStore.cs;

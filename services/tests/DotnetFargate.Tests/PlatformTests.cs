@@ -63,6 +63,25 @@ public sealed class PlatformTests
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Prime.Api", "Admission__MaxConcurrent", "0", "Admission:MaxConcurrent must be between 1 and 1024; got 0.")]
+    [InlineData("Prime.Api", "Admission__MaxConcurrent", "1025", "Admission:MaxConcurrent must be between 1 and 1024; got 1025.")]
+    [InlineData("Prime.Api", "Admission__QueueLimit", "10001", "Admission:QueueLimit must be between 0 and 10000; got 10001.")]
+    [InlineData("Prime.Api", "Admission__RetryAfterSeconds", "0", "Admission:RetryAfterSeconds must be between 1 and 3600; got 0.")]
+    [InlineData("Prime.Api", "RequestLimits__MaxBodyBytes", "0", "RequestLimits:MaxBodyBytes must be at least 1; got 0.")]
+    [InlineData("Prime.Api", "ShutdownTimeoutSeconds", "601", "ShutdownTimeoutSeconds must be between 1 and 600; got 601.")]
+    [InlineData("Profiling.Api", "Profiling__MaxHoldMs", "10001", "Profiling:MaxHoldMs must be between 0 and 10000; got 10001.")]
+    [InlineData("Profiling.Api", "Profiling__HighCpuTimeLimitMs", "99", "Profiling:HighCpuTimeLimitMs must be between 100 and 120000; got 99.")]
+    // Not a number: the configuration binder refuses it, naming the setting.
+    [InlineData("Prime.Api", "Admission__QueueLimit", "ten", "'Admission:QueueLimit'")]
+    public async Task A_setting_out_of_its_range_stops_the_service_at_start_and_is_named(
+        string project, string variable, string value, string message)
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceProcess.StartAsync(
+            project, new Dictionary<string, string> { [variable] = value }));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_body_limit_is_configurable()
     {
