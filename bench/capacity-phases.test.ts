@@ -9,6 +9,7 @@ import {
     phaseWindows,
     rampDownRates,
     rampRates,
+    topRate,
     searchCapacityInPhases,
 } from "./capacity-phases";
 import * as fs from "fs";
@@ -153,6 +154,28 @@ describe("capacity search in phases (--engine fargate)", () => {
         assert.deepStrictEqual(bisectionRates(500, 520), []);
         assert.deepStrictEqual(bisectionRates(7, 8), []);
         assert.deepStrictEqual(bisectionRates(3, 5), [4]);
+    });
+
+    it("asks only multiples of the rate step when workers share each rate, never above maxRate", async () => {
+        const plan = { startRate: 25, maxRate: 2_998, rateStep: 4 };
+        assert.strictEqual(topRate(plan), 2_996);
+        assert.deepStrictEqual(rampRates(plan), [24, 48, 96, 192, 384, 768, 1536, 2996]);
+        assert.deepStrictEqual(rampDownRates({ startRate: 20, maxRate: 100, rateStep: 4 }), [12, 8, 4]);
+        assert.deepStrictEqual(bisectionRates(400, 800, 0.05, 4, 4), [480, 560, 640, 720]);
+        assert.deepStrictEqual(bisectionRates(8, 12, 0.05, 4, 4), []);
+        assert.deepStrictEqual(rampRates({ startRate: 10, maxRate: 10, rateStep: 4 }), [8]);
+        for (const capacity of [50, 333, 1234]) {
+            const sim = simulated(capacity);
+            const out = await searchCapacityInPhases({ ...plan, maxRate: 100_000 }, limits, { stepDuration: 30, runPhases: sim.runPhases, warmup: { rate: 48, seconds: 40 } });
+            const asked = sim.runs.flat().map((p) => p.arrivalRate);
+            assert.ok(asked.every((r) => r % 4 === 0), `capacity ${capacity}: asked ${asked.join(", ")}`);
+            assert.strictEqual(out.stoppedBecause, "bisected");
+            assert.ok((out.highestRateHeld ?? 0) <= capacity && (out.lowestRateFailed ?? 0) > capacity, `capacity ${capacity}: ${out.highestRateHeld}-${out.lowestRateFailed}`);
+        }
+        await assert.rejects(
+            searchCapacityInPhases(plan, limits, { stepDuration: 30, runPhases: simulated(50).runPhases, warmup: { rate: 50, seconds: 40 } }),
+            /the warm-up's rate 50\/s is not a multiple of the rate step 4/,
+        );
     });
 
     it("finds a simulated server's known capacity within 5%, in at most three runs", async () => {
@@ -340,18 +363,19 @@ describe("capacity search in phases (--engine fargate)", () => {
                     return { report: simulate(s.config.phases, { capacity: 300 }), clientCpuPercent: null, wallS: 0, sendingS: null };
                 },
             });
-            // The file's 30 s steps (scale 1); the ramp 25 ... 800 after a 40 s warm-up at 50/s, then two bisection runs: 293/s held, 307/s failed, within 5% of the server's 300/s.
+            // The file's 30 s steps (scale 1); the ramp from 25 to 800 after a 40 s warm-up at 50/s, then two bisection runs: 292/s held,
+            // 306/s failed, within 5% of the server's 300/s. Every rate is a multiple of the two workers that share it (25 becomes 26).
             assert.deepStrictEqual(
                 scripts.map((s) => s.config.phases.map((p) => `${p.arrivalRate}/${p.duration}`)),
                 [
-                    ["50/40", "25/30", "50/30", "100/30", "200/30", "400/30", "800/30"],
-                    ["240/30", "280/30", "320/30", "360/30"],
-                    ["293/30", "307/30"],
+                    ["50/40", "26/30", "52/30", "104/30", "208/30", "416/30", "800/30"],
+                    ["250/30", "292/30", "332/30", "374/30"],
+                    ["306/30", "318/30"],
                 ],
             );
             assert.ok(scripts.every((s) => s.config.target === stub.url));
             const cap = readResults(out).runs[0].capacity[0];
-            assert.deepStrictEqual([cap.highestRateHeld, cap.stoppedBecause, cap.phased, cap.stepDurationS], [293, "bisected", { runs: 3, slackS: 2 }, 30]);
+            assert.deepStrictEqual([cap.highestRateHeld, cap.stoppedBecause, cap.phased, cap.stepDurationS], [292, "bisected", { runs: 3, slackS: 2 }, 30]);
             // The engine is recorded: the report's hints depend on where the load came from.
             assert.strictEqual(readResults(out).engine, "fargate");
             const md = fs.readFileSync(path.join(dir, "fargate.md"), "utf8");

@@ -129,13 +129,24 @@ export function measurePhase(periods: readonly ArtilleryMetrics[], o: { flows?: 
     return { summary: summaryFromArtillery(mergePeriods(periods), periods.length * PERIOD_S, o), clientCpuPercent: null, periods: periods.length };
 }
 
-/** The ramp's rates: startRate times `factor` until maxRate, which is the last. */
+/**
+ * The highest rate the search may ask for: maxRate, or the multiple of the plan's rateStep just below it (at
+ * least one step), so that every phase of a run divides among the same workers.
+ */
+export function topRate(plan: SearchPlan): number {
+    const step = plan.rateStep ?? 1;
+    return Math.max(step, Math.floor(plan.maxRate / step) * step);
+}
+
+/** The ramp's rates: startRate times `factor` until maxRate (topRate), which is the last; multiples of rateStep. */
 export function rampRates(plan: SearchPlan): number[] {
     const factor = plan.factor ?? 2;
+    const step = plan.rateStep ?? 1;
+    const top = topRate(plan);
     const rates: number[] = [];
-    for (let rate = roundRate(plan.startRate); ; rate = Math.min(plan.maxRate, roundRate(rate * factor))) {
+    for (let rate = Math.min(top, roundRate(plan.startRate, step)); ; rate = Math.min(top, roundRate(rate * factor, step))) {
         rates.push(rate);
-        if (rate >= plan.maxRate) {
+        if (rate >= top) {
             return rates;
         }
     }
@@ -144,20 +155,21 @@ export function rampRates(plan: SearchPlan): number[] {
 /** Below a start rate that already failed: startRate / factor, / factor^2 ... down to minRate, highest first. */
 export function rampDownRates(plan: SearchPlan): number[] {
     const factor = plan.factor ?? 2;
+    const step = plan.rateStep ?? 1;
     const minRate = Math.max(1, plan.minRate ?? plan.startRate / 16);
     const rates: number[] = [];
-    for (let rate = roundRate(plan.startRate / factor); rate >= minRate && !rates.includes(rate) && rate < plan.startRate; rate = roundRate(rate / factor)) {
+    for (let rate = roundRate(plan.startRate / factor, step); rate >= minRate && !rates.includes(rate) && rate < plan.startRate; rate = roundRate(rate / factor, step)) {
         rates.push(rate);
     }
     return rates;
 }
 
 /**
- * Up to `maxCandidates` whole rates evenly spaced strictly between `held` and `failed`, ascending: as few as
- * bring the gap within `tolerance` of `held` in this run, else `maxCandidates`. Empty when the gap is already
- * within tolerance or no whole rate lies between.
+ * Up to `maxCandidates` whole rates (multiples of `step`) evenly spaced strictly between `held` and `failed`,
+ * ascending: as few as bring the gap within `tolerance` of `held` in this run, else `maxCandidates`. Empty when
+ * the gap is already within tolerance or no such rate lies between.
  */
-export function bisectionRates(held: number, failed: number, tolerance = 0.05, maxCandidates = DEFAULT_CANDIDATES): number[] {
+export function bisectionRates(held: number, failed: number, tolerance = 0.05, maxCandidates = DEFAULT_CANDIDATES, step = 1): number[] {
     const gap = (failed - held) / held;
     if (!(gap > tolerance)) {
         return [];
@@ -165,7 +177,7 @@ export function bisectionRates(held: number, failed: number, tolerance = 0.05, m
     const k = Math.min(maxCandidates, Math.ceil(gap / tolerance - 1e-9) - 1);
     const rates: number[] = [];
     for (let i = 1; i <= k; i++) {
-        const rate = roundRate(held + ((failed - held) * i) / (k + 1));
+        const rate = roundRate(held + ((failed - held) * i) / (k + 1), step);
         if (rate > held && rate < failed && !rates.includes(rate)) {
             rates.push(rate);
         }
@@ -217,6 +229,10 @@ export async function searchCapacityInPhases(plan: SearchPlan, limits: SearchLim
     const slackS = o.slackS ?? DEFAULT_SLACK_S;
     if (!(o.stepDuration >= 2 * PERIOD_S + 2 * slackS)) {
         throw new RangeError(`phased capacity search: a step must last at least ${2 * PERIOD_S + 2 * slackS} s to hold one whole ${PERIOD_S} s period, got ${o.stepDuration}`);
+    }
+    const step = plan.rateStep ?? 1;
+    if (o.warmup && o.warmup.rate % step !== 0) {
+        throw new RangeError(`phased capacity search: the warm-up's rate ${o.warmup.rate}/s is not a multiple of the rate step ${step} (the load generators that share it)`);
     }
     const steps: SearchStep<PhaseMeasurement>[] = [];
     let runs = 0;
@@ -287,7 +303,8 @@ export async function searchCapacityInPhases(plan: SearchPlan, limits: SearchLim
             return end("below minRate");
         }
     }
-    for (let rates = bisectionRates(held, failed, tolerance, o.maxCandidates); rates.length > 0; rates = bisectionRates(held, failed, tolerance, o.maxCandidates)) {
+    const bisect = (h: number, f: number) => bisectionRates(h, f, tolerance, o.maxCandidates, plan.rateStep);
+    for (let rates = bisect(held, failed); rates.length > 0; rates = bisect(held, failed)) {
         if ((await run(rates, "failure")) === "client-bound") {
             return end("client-bound");
         }

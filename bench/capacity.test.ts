@@ -115,6 +115,9 @@ describe("capacity search", () => {
         const none = await searchCapacity({ startRate: 4, maxRate: 100 }, limits, server(0.5));
         assert.deepStrictEqual([none.steps.map((s) => s.rate), none.stoppedBecause, none.highestRateHeld], [[4, 2, 1], "below minRate", null]);
         assert.throws(() => roundRate(0), /a rate must be greater than 0, got 0/);
+        // Shared by 4 load generators: the nearest multiple of 4, at least 4.
+        assert.deepStrictEqual([roundRate(50, 4), roundRate(13, 4), roundRate(1, 4), roundRate(1234.5, 4)], [52, 12, 4, 1236]);
+        assert.throws(() => roundRate(10, 2.5), /a rate step must be a whole number >= 1, got 2.5/);
         await assert.rejects(searchCapacity({ startRate: 10, maxRate: 5 }, limits, server(1)), /0 < startRate <= maxRate/);
     });
 });

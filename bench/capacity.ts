@@ -77,6 +77,11 @@ export interface SearchPlan {
     readonly tolerance?: number;
     /** Lowest rate worth trying when even the start rate fails (default startRate / 16, at least 1). */
     readonly minRate?: number;
+    /**
+     * Every rate asked for is a multiple of this (default 1): the number of load generators that share each rate,
+     * each sending a whole share (`--engine fargate --count`, bench/fargate.ts). Only the phased search takes it.
+     */
+    readonly rateStep?: number;
 }
 
 export type SearchEnd = "bisected" | "reached maxRate" | "client-bound" | "below minRate";
@@ -101,13 +106,17 @@ export interface SearchOutcome<M> {
 /**
  * Rates are whole arrivals per second, at least 1: Artillery 2.0.34 splits a phase's arrivalRate among its
  * workers and asserts the parts add up (packages/artillery/lib/dist.ts), which fails for 13.5. So below
- * 20/s the search's resolution is 1/s rather than 5%.
+ * 20/s the search's resolution is 1/s rather than 5%. When `step` load generators share every rate (Fargate
+ * workers, bench/fargate.ts), each one's share must be whole too: the rate is the nearest multiple of `step`.
  */
-export function roundRate(rate: number): number {
+export function roundRate(rate: number, step = 1): number {
     if (!(rate > 0)) {
         throw new RangeError(`a rate must be greater than 0, got ${rate}`);
     }
-    return Math.max(1, Math.round(rate));
+    if (!Number.isInteger(step) || step < 1) {
+        throw new RangeError(`a rate step must be a whole number >= 1, got ${step}`);
+    }
+    return step * Math.max(1, Math.round(rate / step));
 }
 
 /** Runs the search; `runStep` runs one step at a rate and measures it. */

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { artilleryScript } from "./artillery";
-import { checkAwsCredentials, CredentialsError, fargateArgs, fargateRunner } from "./fargate";
+import { checkAwsCredentials, CredentialsError, fargateArgs, fargateRunner, shareAmongWorkers } from "./fargate";
 import { main } from "./run";
 import { parseStackOutputs } from "./stack-outputs";
 
@@ -65,15 +65,51 @@ describe("--engine fargate (artillery run-fargate)", () => {
                 },
             },
         );
-        const script = artilleryScript("http://alb.example.invalid", "/api/books", [{ name: "p", duration: 10, arrivalRate: 2 }], 10_000);
+        const script = artilleryScript("http://alb.example.invalid", "/api/books", [{ name: "p", duration: 10, arrivalRate: 6 }], 10_000);
         const result = await run(script);
         assert.strictEqual(seen.length, 1);
         assert.deepStrictEqual(seen[0].args.slice(0, 5), ["run-fargate", "--count", "3", "--region", "eu-west-1"]);
-        assert.deepStrictEqual(seen[0].script, script);
+        // Every worker runs the whole script: three at 2/s send the 6/s asked for.
+        const config = script.config as Record<string, unknown>;
+        assert.deepStrictEqual(seen[0].script, { ...script, config: { ...config, phases: [{ name: "p", duration: 10, arrivalRate: 2 }] } });
         assert.strictEqual(result.report.aggregate.counters["http.responses"], 20);
         assert.strictEqual(result.clientCpuPercent, null);
         const failing = fargateRunner({ count: 1, region: "eu-west-1" }, { bin: "artillery", spawnArtillery: async () => 1 });
         await assert.rejects(failing(script), /artillery run-fargate exited with 1 and wrote no output/);
+    });
+
+    it("divides every phase's rate among the workers, on as many of them as divide every rate in whole arrivals", async () => {
+        const phases = (...rates: number[]) => rates.map((r, i) => ({ name: `p${i}`, duration: 30, arrivalRate: r }));
+        const rates = (s: Record<string, unknown>) => ((s.config as { phases: { arrivalRate: number }[] }).phases).map((p) => p.arrivalRate);
+        const split = (count: number, ...r: number[]) => {
+            const out = shareAmongWorkers(artilleryScript("http://alb.example.invalid", "/", phases(...r), 10_000), count);
+            return [out.workers, rates(out.script)];
+        };
+        assert.deepStrictEqual(split(4, 400, 48, 96), [4, [100, 12, 24]]);
+        assert.deepStrictEqual(split(4, 50), [2, [25]]);
+        assert.deepStrictEqual(split(4, 13), [1, [13]]);
+        assert.deepStrictEqual(split(4, 3), [3, [1]]);
+        assert.deepStrictEqual(split(4, 12, 8, 6), [2, [6, 4, 3]]);
+        assert.deepStrictEqual(split(1, 7), [1, [7]]);
+        assert.throws(() => split(4, 2.5), /every phase needs a whole arrivalRate > 0 to divide among workers, got \[2.5\]/);
+
+        const seen: string[][] = [];
+        const lines: string[] = [];
+        const run = fargateRunner(
+            { count: 4, region: "eu-west-1" },
+            {
+                bin: "artillery",
+                log: (line) => lines.push(line),
+                spawnArtillery: async (_bin, args) => {
+                    seen.push(args);
+                    fs.writeFileSync(args[args.indexOf("--output") + 1], OUTPUT);
+                    return 0;
+                },
+            },
+        );
+        await run(artilleryScript("http://alb.example.invalid", "/api/books", phases(50), 10_000));
+        assert.deepStrictEqual(seen[0].slice(0, 3), ["run-fargate", "--count", "2"]);
+        assert.ok(lines.includes("the rates 50/s do not divide among 4 workers: 2 worker(s) send them, 25/s each"), lines.join("\n"));
     });
 
     it("refuses with a clear message when no AWS credentials are to be found", () => {

@@ -4,10 +4,10 @@
  * the load generator's machine touches both sides alike.
  */
 import { ArtilleryMetrics, ArtilleryRun, artilleryScript, Phase, runArtillery, runSummary } from "./artillery";
-import { isSteady, judgeStep, searchCapacity, SearchOutcome, sentRate, StepMeasurement, WarmupChunk } from "./capacity";
+import { isSteady, judgeStep, roundRate, searchCapacity, SearchOutcome, SearchPlan, sentRate, StepMeasurement, WarmupChunk } from "./capacity";
 import { MachineNoise, MachineProbe } from "./machine-noise";
 import { ProcessorReading, summariseProcessors } from "./processors";
-import { DEFAULT_SLACK_S, PHASED_WARMUP_S, searchCapacityInPhases } from "./capacity-phases";
+import { DEFAULT_SLACK_S, PHASED_WARMUP_S, searchCapacityInPhases, topRate } from "./capacity-phases";
 import { sendRequest } from "./http-once";
 import { AfterRequestResult, CapacityResult, CapacityStep, PeriodFigures, Quantile, ScenarioResult, ServiceUtilisation, TargetRun, Warmup } from "./results";
 import { CapacityTarget, FixedScenario, isProfilingPath, PROFILING_SCENARIOS } from "./scenarios";
@@ -25,6 +25,11 @@ export interface Target
      * engine, whose runs take a minute to start), instead of one run per step.
      */
     readonly capacityInPhases?: boolean;
+    /**
+     * Load generators that share every rate (the Fargate engine's workers): each capacity step's rate is a
+     * multiple of it, so that each sends a whole share (bench/fargate.ts). Default 1.
+     */
+    readonly rateStep?: number;
     /** Judges the load generator's path to the target over a phase's window (the NAT gateway's metrics with --engine fargate). */
     readonly pathCheck?: (start: Date, end: Date) => Promise<{ readonly clientBound: boolean; readonly reason?: string } | undefined>;
     /** --local: starts recording this machine's load and CPU steal for one step; its end() says what they were. */
@@ -441,9 +446,10 @@ function capacityResult(cap: CapacityTarget, outcome: SearchOutcome<LocalStepMea
 export async function runCapacityInPhases(target: Target, cap: CapacityTarget, o: CapacityRunOptions): Promise<CapacityResult> {
     const base = target.baseUrlFor(cap.url);
     const what = `${cap.name} on ${target.label}`;
-    const outcome = await searchCapacityInPhases({ startRate: cap.startRate, maxRate: cap.maxRate }, cap, {
+    const plan: SearchPlan = { startRate: cap.startRate, maxRate: cap.maxRate, rateStep: target.rateStep };
+    const outcome = await searchCapacityInPhases(plan, cap, {
         stepDuration: cap.stepDuration,
-        warmup: { rate: Math.min(cap.maxRate, cap.startRate * 2), seconds: PHASED_WARMUP_S },
+        warmup: { rate: Math.min(topRate(plan), roundRate(cap.startRate * 2, target.rateStep)), seconds: PHASED_WARMUP_S },
         runPhases: async (phases) => (await o.runScript(capacityScript(base, cap, phases, o.timeoutMs))).report,
         flows: Boolean(cap.flow),
         log: (line) => o.log(`${what}: ${line}`),

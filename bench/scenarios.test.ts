@@ -85,6 +85,8 @@ describe("bench scenarios (bench/scenarios/*.yml)", () => {
             fs.writeFileSync(path.join(dir, "bad.yml"), "config:\n  phases:\n    - duration: -1\n      arrivalRate: 5\nscenarios:\n  - flow:\n      - get: { url: /x }\n");
             assert.throws(() => loadFixedScenario("bad", 1, dir), /bad\.yml: config\.phases\[0\]\.duration must be a number greater than 0, got -1/);
             assert.throws(() => loadFixedScenario("missing", 1, dir), /missing\.yml: cannot be read/);
+            fs.writeFileSync(path.join(dir, "half.yml"), "config:\n  phases:\n    - duration: 10\n      arrivalRate: 2.5\nscenarios:\n  - flow:\n      - get: { url: /x }\n");
+            assert.throws(() => loadFixedScenario("half", 1, dir), /half\.yml: config\.phases\[0\]\.arrivalRate must be a whole number of arrivals per second \(Artillery divides it among its workers in whole arrivals\), got 2\.5/);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -221,6 +221,18 @@ function positive(file: string, key: string, value: unknown): number {
     return value;
 }
 
+/**
+ * A rate: whole arrivals per second. Artillery 2.0.34 divides a phase's arrivalRate among its workers and asserts
+ * the parts add up (packages/artillery/lib/dist.ts `distribute`), which fails for any fraction.
+ */
+function wholePositive(file: string, key: string, value: unknown): number {
+    const n = positive(file, key, value);
+    if (!Number.isInteger(n)) {
+        throw new ScenarioError(file, `${key} must be a whole number of arrivals per second (Artillery divides it among its workers in whole arrivals), got ${n}`);
+    }
+    return n;
+}
+
 /** Scales a duration in seconds, never below one second. */
 export function scaleDuration(seconds: number, scale: number): number {
     if (!(scale > 0)) {
@@ -315,7 +327,7 @@ function fixedScenario(
         name: typeof phase.name === "string" ? phase.name : `GET ${url}`,
         url,
         duration: scaleDuration(positive(file, "config.phases[0].duration", phase.duration), scale),
-        arrivalRate: positive(file, "config.phases[0].arrivalRate", phase.arrivalRate),
+        arrivalRate: wholePositive(file, "config.phases[0].arrivalRate", phase.arrivalRate),
         after: afterFlow(file, doc),
     };
 }

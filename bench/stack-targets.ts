@@ -52,6 +52,8 @@ export async function stackTargets(options: CliOptions, stacks: readonly string[
             store: out.store,
             runScript: options.engine === "fargate" ? fargateFor(stack, out.loadGenerator, options.count ?? 1, log, deps.runScript) : undefined,
             capacityInPhases: options.engine === "fargate",
+            // Each of the --count workers sends an equal, whole share of every rate (bench/fargate.ts).
+            rateStep: options.engine === "fargate" ? (options.count ?? 1) : undefined,
             // The workers reach the load balancer through the VPC's NAT gateway: its port allocation errors make a phase client-bound.
             pathCheck: options.engine === "fargate" && out.loadGenerator ? (deps.natReader ?? cloudWatchNatReader)(out.loadGenerator.region, undefined, log) : undefined,
             estimatedMonthlyCostUsd: out.estimatedMonthlyCostUsd,
