@@ -178,7 +178,8 @@ export function parseSettings(raw: RawSettings, root: string = projectRoot()): S
 
     const imageRetentionCount = integer("imageRetentionCount", raw.imageRetentionCount ?? DEFAULTS.imageRetentionCount, 2, 1000);
 
-    const certificateArn = raw.certificateArn;
+    // Empty is unset: Pulumi.yaml's default, since the CLI requires a value of every project key that has no default.
+    const certificateArn = raw.certificateArn === "" ? undefined : raw.certificateArn;
     if (certificateArn !== undefined && !isCertificateArn(certificateArn)) {
         throw new ConfigError(key("certificateArn"), certificateArn, CERTIFICATE_ARN_EXPECTED);
     }

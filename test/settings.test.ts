@@ -3,6 +3,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { projectRoot } from "../model/paths";
+import * as pulumi from "@pulumi/pulumi";
+import { readJson } from "../stacks/config";
+import { parseAzureDevOpsConfig } from "../stacks/azuredevops-config";
 import { CONFIG_KEYS, isPrivateCidr, parseSettings } from "../stacks/settings";
 import { ARCHITECTURES } from "../model/architecture";
 
@@ -23,6 +26,9 @@ describe("stack settings", () => {
             const field = name.replace("dotnet-fargate:", "");
             if (field === "azureDevOps") {
                 continue; // parsed on its own (stacks/azuredevops-config.ts): off unless enabled, tested there
+            }
+            if (field === "certificateArn") {
+                continue; // "" means unset (checked below); the next suite feeds every default as the CLI passes it
             }
             assert.deepStrictEqual(pick(s[field], entry.default), entry.default, `the effective default of ${name}`);
         }
@@ -115,8 +121,10 @@ describe("project and stack files", () => {
 
     it("declares every key the program reads, each with a description", () => {
         const declared = project.config as Record<string, { default?: unknown; description?: string }>;
-        // The one table of keys (stacks/settings.ts CONFIG_KEYS) is exactly what Pulumi.yaml declares.
-        assert.deepStrictEqual(Object.keys(declared).sort(), Object.keys(CONFIG_KEYS).map((k) => `dotnet-fargate:${k}`).sort());
+        // The one table of keys (stacks/settings.ts CONFIG_KEYS) is what Pulumi.yaml declares, less the retired keys: the
+        // program reads those only to refuse them, and a declared key without a default is one the CLI requires (below).
+        const live = Object.entries(CONFIG_KEYS).filter(([, kind]) => kind !== "retired").map(([k]) => `dotnet-fargate:${k}`);
+        assert.deepStrictEqual(Object.keys(declared).sort(), live.sort());
         for (const [name, entry] of Object.entries(declared)) {
             assert.ok(entry.description && entry.description.length > 20, `${name} needs a description`);
         }
@@ -127,6 +135,40 @@ describe("project and stack files", () => {
         const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
         assert.ok(fs.existsSync(path.join(root, manifest.main)), `package.json main ${manifest.main}`);
         assert.strictEqual(project.name, "dotnet-fargate");
+    });
+
+    it("asks the CLI for no value the stack files do not give, and the defaults the CLI passes are the program's own", () => {
+        // The CLI requires, of every stack, each key in the project's namespace that Pulumi.yaml declares with neither a
+        // default nor a value, and refuses `pulumi preview` and `pulumi up` without it ("Stack 'arm64' is missing
+        // configuration value ..."): pulumi/pulumi pkg/workspace/config.go at v3.259.0 (ValidateStackConfigAndApplyProjectConfig).
+        const declared = project.config as Record<string, { default?: unknown; value?: unknown }>;
+        const stackFiles = ARCHITECTURES.map((a) => parse(fs.readFileSync(path.join(root, `Pulumi.${a}.yaml`), "utf8")).config as Record<string, unknown>);
+        const required = Object.entries(declared)
+            .filter(([name, entry]) => name.startsWith("dotnet-fargate:") && entry.default === undefined && entry.value === undefined)
+            .map(([name]) => name);
+        assert.deepStrictEqual(required, ["dotnet-fargate:architecture"]);
+        stackFiles.forEach((config, i) => assert.ok(required.every((name) => config[name] !== undefined), `Pulumi.${ARCHITECTURES[i]}.yaml sets ${required.join(", ")}`));
+
+        // The CLI hands a stack the defaults as text: a number or a string as it is written, a list or an object as JSON
+        // (createConfigValue, same file). The program reads that text as it reads any value (stacks/config.ts).
+        const texts: Record<string, string> = {};
+        for (const [name, entry] of Object.entries(declared)) {
+            if (entry.default !== undefined) {
+                const v = entry.default;
+                texts[name.replace("dotnet-fargate:", "")] = typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
+            }
+        }
+        const config = { get: (name: string) => texts[name] } as unknown as pulumi.Config;
+        const raw: Record<string, unknown> = { ...base };
+        for (const [name, kind] of Object.entries(CONFIG_KEYS)) {
+            if (kind === "string" && texts[name] !== undefined) {
+                raw[name] = texts[name];
+            } else if (kind === "json") {
+                raw[name] = readJson(config, name);
+            }
+        }
+        assert.deepStrictEqual(parseSettings(raw), parseSettings(base));
+        assert.strictEqual(parseAzureDevOpsConfig(raw.azureDevOps, { stack: "arm64", env: {}, staticKeysSet: false }), undefined);
     });
 
     it("has one stack file per architecture, differing only in the architecture", () => {
