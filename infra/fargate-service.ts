@@ -6,8 +6,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_PORT, HEALTH_CHECK_PATH, STOP_TIMEOUT_SECONDS } from "../model/catalog";
 import { ecsTasksTrustPolicy, policyDocument, PolicyStatement } from "./iam";
-import { ipTargetGroup } from "./load-balancer";
+import { ipTargetGroup, targetGroupNameProblem } from "./load-balancer";
 import { ArgumentError } from "../model/validation";
+import { AUTONAME_LIMITS, autonameWithin } from "../model/naming";
 
 /** The non-root user the .NET images run as (`APP_UID` of the official images). */
 export const APP_UID = "1654";
@@ -129,6 +130,8 @@ export interface FargateServiceArgs {
     readonly additionalTargets?: readonly AdditionalTarget[];
     /** The port the application listens on in its container. Default: 8080. */
     readonly containerPort?: number;
+    /** The target group's Pulumi name, short enough for its AWS name (model/naming.ts targetGroupName). */
+    readonly targetGroupName: string;
     /** The path the load balancer health-checks (liveness). Default: /healthz. */
     readonly healthCheckPath?: string;
     /** Plain environment values for the application (never secrets). Default: none. */
@@ -277,7 +280,7 @@ export class FargateService extends pulumi.ComponentResource {
     /** The execution role (pull the image, write the logs, read the sidecar's secrets) apart from the task role. */
     private roles(name: string, args: FargateServiceArgs, logGroup: aws.cloudwatch.LogGroup) {
         const executionRole = new aws.iam.Role(
-            `${name}-execution`,
+            autonameWithin(`${name}-execution`, AUTONAME_LIMITS["aws:iam/role:Role"]),
             { assumeRolePolicy: ecsTasksTrustPolicy(args.accountId), description: `Pulls ${name}'s image and writes its logs`, permissionsBoundary: args.permissionsBoundary },
             { parent: this },
         );
@@ -308,7 +311,7 @@ export class FargateService extends pulumi.ComponentResource {
         );
 
         const taskRole = new aws.iam.Role(
-            `${name}-task`,
+            autonameWithin(`${name}-task`, AUTONAME_LIMITS["aws:iam/role:Role"]),
             { assumeRolePolicy: ecsTasksTrustPolicy(args.accountId), description: `Identity of ${name}'s running code`, permissionsBoundary: args.permissionsBoundary },
             { parent: this },
         );
@@ -360,7 +363,7 @@ export class FargateService extends pulumi.ComponentResource {
     /** The target group (health-checked at the service's liveness path) and the listener rule routing its paths. */
     private routing(name: string, args: FargateServiceArgs, port: number) {
         const targetGroup = ipTargetGroup(
-            `${name}-tg`,
+            args.targetGroupName,
             { vpcId: args.vpcId, port: port, healthCheckPath: args.healthCheckPath ?? HEALTH_CHECK_PATH, healthyCodes: "200", healthCheckInterval: 15 },
             { parent: this },
         );
@@ -470,6 +473,10 @@ function validate(args: FargateServiceArgs): void {
     }
     if (!Number.isInteger(args.priority) || args.priority < 1 || args.priority > 50000) {
         fail("priority", args.priority, "expected a whole number from 1 to 50000");
+    }
+    const targetGroup = targetGroupNameProblem(args.targetGroupName);
+    if (targetGroup) {
+        fail("targetGroupName", args.targetGroupName, targetGroup);
     }
     const port = args.containerPort ?? CONTAINER_PORT;
     if (!Number.isInteger(port) || port < 1 || port > 65535) {

@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEREGISTRATION_DELAY_SECONDS } from "../model/catalog";
 import { ArgumentError } from "../model/validation";
+import { AUTONAME_LIMITS, AUTONAME_SUFFIX, autonameWithin } from "../model/naming";
 
 /** An ACM certificate ARN, the one form the load balancer's HTTPS listeners take. */
 export const isCertificateArn = (value: unknown): value is string =>
@@ -79,7 +80,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         }
 
         const alb = new aws.lb.LoadBalancer(
-            `${name}-alb`,
+            autonameWithin(`${name}-alb`, AUTONAME_LIMITS["aws:lb/loadBalancer:LoadBalancer"]),
             {
                 loadBalancerType: "application",
                 internal: false,
@@ -145,11 +146,24 @@ export interface IpTargetGroupArgs {
     readonly protocol?: "HTTP" | "HTTPS";
 }
 
+/** Why `name` cannot be a target group's Pulumi name, or undefined when it can. */
+export function targetGroupNameProblem(name: string): string | undefined {
+    const limit = AUTONAME_LIMITS["aws:lb/targetGroup:TargetGroup"];
+    return name.length === 0 || name.length + AUTONAME_SUFFIX > limit
+        ? `expected 1 to ${limit - AUTONAME_SUFFIX} characters: the provider adds ${AUTONAME_SUFFIX} to name the target group, which may have ${limit}`
+        : undefined;
+}
+
 /**
  * A target group of task IPs (awsvpc). No fixed name: autonaming lets a replacement exist beside the
- * old one. The deregistration delay is part of how a task stops (see DEREGISTRATION_DELAY_SECONDS).
+ * old one, so `name` must leave the provider room for its suffix (model/naming.ts targetGroupName makes one).
+ * The deregistration delay is part of how a task stops (see DEREGISTRATION_DELAY_SECONDS).
  */
 export function ipTargetGroup(name: string, args: IpTargetGroupArgs, opts: pulumi.CustomResourceOptions): aws.lb.TargetGroup {
+    const problem = targetGroupNameProblem(name);
+    if (problem) {
+        throw new ArgumentError("ipTargetGroup", "name", name, problem);
+    }
     return new aws.lb.TargetGroup(
         name,
         {

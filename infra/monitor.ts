@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_UID, ContainerDefinition, SidecarArgs } from "./fargate-service";
 import { policyDocument } from "./iam";
-import { ipTargetGroup } from "./load-balancer";
+import { ipTargetGroup, targetGroupNameProblem } from "./load-balancer";
 import { isPinnedTag } from "../model/naming";
 import { ArgumentError } from "../model/validation";
 
@@ -314,6 +314,8 @@ export interface MonitorListenerArgs {
     readonly applicationPort: number;
     /** The application's health check path. Required. */
     readonly applicationHealthCheckPath: string;
+    /** The target group's Pulumi name, short enough for its AWS name (model/naming.ts targetGroupName). Required. */
+    readonly targetGroupName: string;
 }
 
 /** A listener on the shared load balancer that forwards to one service's monitor, for allowed CIDRs only. */
@@ -330,12 +332,16 @@ export class MonitorListener extends pulumi.ComponentResource {
         if (typeof args.certificateArn !== "string" || args.certificateArn === "") {
             throw new ArgumentError("MonitorListener", "certificateArn", args.certificateArn, "expected an ACM certificate ARN: the monitor API is served over HTTPS only");
         }
+        const targetGroupProblem = targetGroupNameProblem(args.targetGroupName);
+        if (targetGroupProblem) {
+            throw new ArgumentError("MonitorListener", "targetGroupName", args.targetGroupName, targetGroupProblem);
+        }
         super("dotnet-fargate:monitor:MonitorListener", name, {}, opts);
         // The target group health-checks the application, not the monitor: ECS replaces a task when any of
         // its target groups reports it unhealthy, and the monitor is not essential. A stopped or hung monitor
         // then costs only its own API (the listener answers 502), never the application's task or deployment.
         const targetGroup = ipTargetGroup(
-            `${name}-tg`,
+            args.targetGroupName,
             {
                 vpcId: args.vpcId,
                 port: MONITOR_PORT,

@@ -141,7 +141,8 @@ function userService(entry: unknown, index: number, root: string): ServiceSpec {
             throw new ConfigError(at(field), e[field], `expected one of ${FIELDS.join(", ")}`);
         }
     }
-    // It names the ECR repository, the RDS instance and the load balancer's target group, none of which take a '-' at the end or two in a row.
+    // It names the ECR repository, the RDS instance and the load balancer's target group, none of which take a '-' at the end or two in a row;
+    // a name too long for a resource's limit is cut with a hash there (model/naming.ts autonameWithin).
     if (typeof e.name !== "string" || e.name.length > 31 || !/^[a-z](?:-?[a-z0-9])*$/.test(e.name) || RESERVED_NAMES.includes(e.name)) {
         throw new ConfigError(at("name"), e.name, `expected 1 to 31 lower-case letters and digits, starting with a letter, with single '-' between them (none at the end), not a built-in name (${RESERVED_NAMES.join(", ")})`);
     }

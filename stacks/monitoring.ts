@@ -14,6 +14,7 @@ import { servicesDir } from "../model/paths";
 import { targetFramework } from "../model/target-framework";
 import { ServiceSpec } from "../model/services";
 import { StackSettings } from "./settings";
+import { targetGroupName } from "../model/naming";
 
 /** Where the MonitorTls image is built from: a project in services/, with the services' Dockerfile. */
 const tlsImageSource = (): ImageSource => ({
@@ -47,6 +48,7 @@ export function createMonitorShared(prefix: string, stack: string, settings: Sta
 }
 
 export interface MonitorContext {
+    readonly stack: string;
     readonly settings: StackSettings;
     readonly loadBalancer: LoadBalancer;
     readonly vpcId: pulumi.Input<string>;
@@ -71,6 +73,7 @@ export function attachMonitor(name: string, spec: ServiceSpec, shared: MonitorSh
             certificateArn: settings.certificateArn as string,
             applicationPort: spec.port,
             applicationHealthCheckPath: spec.healthCheckPath,
+            targetGroupName: targetGroupName(ctx.stack, spec.name, true),
         });
         additionalTargets.push({ containerName: MONITOR_CONTAINER, containerPort: MONITOR_PORT, targetGroupArn: listener.targetGroupArn });
     }

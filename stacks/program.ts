@@ -20,6 +20,7 @@ import type { Architecture } from "../model/architecture";
 import type { StackOutputValues } from "../model/stack-outputs";
 import { ServiceImage } from "../infra/service-image";
 import { DATABASE_SERVICE, PROJECT } from "./settings";
+import { targetGroupName } from "../model/naming";
 
 export interface StackOutputs {
     readonly url: pulumi.Output<string>;
@@ -262,7 +263,7 @@ function deployService(spec: ServiceSpec, shared: Shared) {
     // Built the way dotnet-monitor can collect every artifact from when a monitor watches it (model/services.ts).
     const image = stackImage(name, stack, monitored ? { ...spec, dockerfile: spec.monitoredDockerfile } : spec, settings);
     const monitoring = monitor && monitored
-        ? attachMonitor(name, spec, monitor, { settings, loadBalancer, vpcId: network.vpcId, region: region.region })
+        ? attachMonitor(name, spec, monitor, { stack, settings, loadBalancer, vpcId: network.vpcId, region: region.region })
         : undefined;
     const service = new FargateService(name, {
         clusterArn: cluster.arn,
@@ -274,6 +275,7 @@ function deployService(spec: ServiceSpec, shared: Shared) {
         pathPatterns: spec.pathPatterns,
         priority: spec.priority,
         containerPort: spec.port,
+        targetGroupName: targetGroupName(stack, spec.name),
         healthCheckPath: spec.healthCheckPath,
         environment: { ...spec.environment, ...store?.environment },
         secrets: [...secretEnvironment(spec.secrets, identity, region), ...(store?.secrets ?? [])],

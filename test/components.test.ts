@@ -27,6 +27,7 @@ const service: FargateServiceArgs = {
     logRetentionDays: 14,
     accountId: "123456789012",
     region: "eu-west-1",
+    targetGroupName: "arm64-bookstore",
 };
 
 const listener = {
@@ -39,6 +40,7 @@ const listener = {
     certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666",
     applicationPort: 8080,
     applicationHealthCheckPath: "/healthz",
+    targetGroupName: "arm64-profiling-monitor",
 };
 const image: ServiceImageArgs = { repositoryName: "dotnet-fargate-arm64/bookstore", context: "services", dockerfile: "services/BookStore.Api/Dockerfile", platform: "linux/arm64", tag: "src-0123456789ab" };
 
@@ -47,6 +49,17 @@ describe("component arguments", () => {
         ["a service without paths", () => new FargateService("s", { ...service, pathPatterns: [] }), 'FargateService: argument "pathPatterns" is []; expected 1 to 5 patterns, each starting with /.'],
         ["a relative path", () => new FargateService("s", { ...service, pathPatterns: ["api/*"] }), 'FargateService: argument "pathPatterns" is ["api/*"]; expected 1 to 5 patterns, each starting with /.'],
         ["a rule priority of 0", () => new FargateService("s", { ...service, priority: 0 }), 'FargateService: argument "priority" is 0; expected a whole number from 1 to 50000.'],
+        // pulumi-aws names a target group within 32 characters, after the Pulumi name and "-" and 7 random ones.
+        [
+            "a target group name the provider cannot make an AWS name of",
+            () => new FargateService("s", { ...service, targetGroupName: "dotnet-fargate-arm64-bookstore-tg" }),
+            'FargateService: argument "targetGroupName" is "dotnet-fargate-arm64-bookstore-tg"; expected 1 to 24 characters: the provider adds 8 to name the target group, which may have 32.',
+        ],
+        [
+            "a monitor's target group name the provider cannot make an AWS name of",
+            () => new MonitorListener("m", { ...listener, targetGroupName: "arm64-profiling-monitor-tg" }),
+            'MonitorListener: argument "targetGroupName" is "arm64-profiling-monitor-tg"; expected 1 to 24 characters: the provider adds 8 to name the target group, which may have 32.',
+        ],
         ["a negative task count", () => new FargateService("s", { ...service, desiredCount: -1 }), 'FargateService: argument "desiredCount" is -1; expected a whole number of at least 0.'],
         ["autoscaling upside down", () => new FargateService("s", { ...service, autoscaling: { minCount: 3, maxCount: 2, targetCpuPercent: 50 } }), 'FargateService: argument "autoscaling.maxCount" is 2; expected at least autoscaling.minCount (3).'],
         // The same limits as the autoscaling config (stacks/settings.ts refuses 95 with the same words).

@@ -240,7 +240,7 @@ describe("monitor options", () => {
         assert.ok(!ofType(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").some((r) => r.inputs.fromPort === 52325), "the metrics port is never opened");
         // The monitor's target group is attached to the service, and ECS replaces a task any of its target groups
         // calls unhealthy: so it health-checks the application (8080, /healthz), never the non-essential monitor.
-        const tg = one(resources, "aws:lb/targetGroup:TargetGroup", `${name}-monitor-tg`);
+        const tg = one(resources, "aws:lb/targetGroup:TargetGroup", "arm64-profiling-monitor");
         assert.deepStrictEqual(
             [tg.inputs.port, tg.inputs.targetType, tg.inputs.healthCheck.port, tg.inputs.healthCheck.path, tg.inputs.healthCheck.matcher],
             [52323, "ip", "8080", "/healthz", "200"],

@@ -209,7 +209,7 @@ for (const stack of ARCHITECTURES) {
                 const name = `${prefix}-${service}`;
                 const [app] = json(one(resources, T.taskDef, `${name}-task`).inputs.containerDefinitions);
                 const env = Object.fromEntries(app.environment.map((e: { name: string; value: string }) => [e.name, Number(e.value)]));
-                const tg = one(resources, T.tg, `${name}-tg`);
+                const tg = one(resources, T.tg, `${stack}-${service}`);
                 assert.deepStrictEqual(
                     [tg.inputs.deregistrationDelay, env.ShutdownDrainSeconds, env.ShutdownTimeoutSeconds, app.stopTimeout],
                     [20, 5, 20, 30],
@@ -287,7 +287,7 @@ for (const stack of ARCHITECTURES) {
                 assert.strictEqual(svc.inputs.deploymentMinimumHealthyPercent, 100);
                 assert.strictEqual(svc.inputs.cluster, `arn:aws:ecs:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:cluster/${prefix}`);
                 assert.strictEqual(svc.inputs.taskDefinition, `arn:aws:ecs:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:task-definition/${name}:1`);
-                assert.deepStrictEqual(svc.inputs.loadBalancers, [{ targetGroupArn: `arn:aws:elasticloadbalancing:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:targetgroup/${name}-tg/0123456789abcdef`, containerName: name, containerPort: 8080 }]);
+                assert.deepStrictEqual(svc.inputs.loadBalancers, [{ targetGroupArn: `arn:aws:elasticloadbalancing:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:targetgroup/${stack}-${service}/0123456789abcdef`, containerName: name, containerPort: 8080 }]);
             }
             assert.strictEqual(ofType(resources, T.scalingTarget).length, 0, "no autoscaling by default");
         });
@@ -307,8 +307,8 @@ for (const stack of ARCHITECTURES) {
 
             const routes = ofType(resources, T.rule).map((r) => [r.inputs.priority, r.inputs.conditions[0].pathPattern.values, r.inputs.actions[0].targetGroupArn.split("/")[1]]);
             assert.deepStrictEqual(sorted(routes), sorted([
-                [100, ["/api/*"], `${prefix}-bookstore-tg`],
-                [200, ["/prime", "/prime/*"], `${prefix}-prime-tg`],
+                [100, ["/api/*"], `${stack}-bookstore`],
+                [200, ["/prime", "/prime/*"], `${stack}-prime`],
             ]));
             for (const tg of ofType(resources, T.tg)) {
                 assert.strictEqual(tg.inputs.targetType, "ip");

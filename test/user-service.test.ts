@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { projectRoot } from "../model/paths";
 import { EXPECTED, json, ofType, one, runProgram } from "./harness";
+import { AUTONAME_LIMITS, AUTONAME_SUFFIX } from "../model/naming";
 
 const echo = { name: "echo", project: "test/fixtures/echo/Echo.Api", paths: ["/echo/*"], healthCheckPath: "/healthz", environment: { GREETING: "hello" } };
 
@@ -46,8 +47,33 @@ for (const stack of ARCHITECTURES) {
             const rule = one(resources, "aws:lb/listenerRule:ListenerRule", `${name}-rule`);
             assert.deepStrictEqual(rule.inputs.conditions[0].pathPattern.values, ["/echo/*"]);
             assert.ok(rule.inputs.priority >= 1000, "after every built-in service's rule");
-            assert.strictEqual(one(resources, "aws:lb/targetGroup:TargetGroup", `${name}-tg`).inputs.healthCheck.path, "/healthz");
+            assert.strictEqual(one(resources, "aws:lb/targetGroup:TargetGroup", `${stack}-echo`).inputs.healthCheck.path, "/healthz");
         });
+    });
+}
+
+for (const stack of ARCHITECTURES) {
+    it(`names every resource so that the provider can name it in AWS, with the longest service name a user may give (${stack})`, async () => {
+        // A name the provider autonames must leave it room for "-" and 7 random characters within the type's limit, or
+        // `pulumi preview` stops (model/naming.ts AUTONAME_LIMITS); names set outright stay within AWS's own limits.
+        const longest = { ...echo, name: `e${"x".repeat(30)}`, database: true };
+        const certificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666";
+        const { resources } = await runProgram(stack, {
+            config: { services: ["bookstore", "prime", "profiling", longest], database: { enabled: true }, certificateArn, monitor: { enabled: true, allowedCidrs: ["203.0.113.0/24"] } },
+        });
+        let checked = 0;
+        for (const r of resources) {
+            const limit = (AUTONAME_LIMITS as Record<string, number>)[r.type];
+            if (limit !== undefined && r.inputs.name === undefined) {
+                assert.ok(r.name.length + AUTONAME_SUFFIX <= limit, `${r.type} "${r.name}": ${r.name.length} + ${AUTONAME_SUFFIX} > ${limit}`);
+                checked++;
+            }
+        }
+        // A target group per service and per monitor (4 + 4), the load balancer, two roles per service.
+        assert.ok(checked >= 17, `${checked} autonamed resources checked`);
+        for (const r of ofType(resources, "aws:rds/instance:Instance")) {
+            assert.ok(r.inputs.identifier.length <= 63, `RDS identifier ${r.inputs.identifier}`);
+        }
     });
 }
 
