@@ -166,7 +166,7 @@ for (const { file, connection, group } of files) {
             assert.ok(test, "a test job");
             assert.deepStrictEqual(scripts(test.steps), [
                 "npm ci",
-                "sudo apt-get update -q && sudo apt-get install -y -q --no-install-recommends qemu-user-static file",
+                "sudo apt-get update -q && sudo apt-get install -y -q --no-install-recommends $(bash services/scripts/test-prerequisites.sh)",
                 "npm test",
             ]);
             assert.strictEqual(tasks(test.steps, "UseDotNet@2")[0]?.inputs.version, "10.0.x");
@@ -612,5 +612,33 @@ describe("the pipelines' comments", () => {
     it("no longer describe the Pulumi task, which no pipeline uses, or images built on preview, which no preview does", () => {
         assert.doesNotMatch(text, /Pulumi@1|Pulumi task/);
         assert.doesNotMatch(text, /buildOnPreview\)|builds the images on preview/);
+    });
+});
+
+describe("services/scripts/test-prerequisites.sh: what the tests' machine must install", () => {
+    const script = path.join(root, "services/scripts/test-prerequisites.sh");
+    /** Runs the script with only `tools` on PATH (each a stand-in that does nothing) and `uname -m` answering `machine`. */
+    const missing = (machine: string, tools: readonly string[]): string[] => {
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "prereq-"));
+        try {
+            fs.writeFileSync(path.join(bin, "uname"), `#!/bin/sh\necho ${machine}\n`, { mode: 0o755 });
+            for (const tool of tools) {
+                fs.writeFileSync(path.join(bin, tool), "#!/bin/sh\n", { mode: 0o755 });
+            }
+            const out = execFileSync("/bin/bash", [script], { env: { PATH: bin }, encoding: "utf8" });
+            return out.split("\n").filter((l) => l !== "" && l !== "postgresql"); // PostgreSQL is found by its folder, not on PATH
+        } finally {
+            fs.rmSync(bin, { recursive: true, force: true });
+        }
+    };
+
+    it("names every package whose command is absent, the other architecture's toolchain by the host's", () => {
+        assert.deepStrictEqual(missing("x86_64", []), ["qemu-user-static", "file", "curl", "procps", "openssl", "gdb", "clang", "gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross"]);
+        assert.deepStrictEqual(missing("aarch64", []).slice(-2), ["gcc-x86-64-linux-gnu", "libc6-dev-amd64-cross"]);
+    });
+
+    it("names nothing a machine already has", () => {
+        assert.deepStrictEqual(missing("x86_64", ["qemu-aarch64-static", "file", "curl", "pkill", "openssl", "gdb", "clang", "aarch64-linux-gnu-gcc"]), []);
+        assert.deepStrictEqual(missing("x86_64", ["qemu-aarch64-static", "file", "curl", "pkill", "openssl", "clang", "aarch64-linux-gnu-gcc"]), ["gdb"]);
     });
 });

@@ -386,11 +386,26 @@ if [[ ! -e "$SYSROOT/lib/ld-linux-aarch64.so.1" ]]; then
   apt_opts=(-q -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
     -o "Dir::State::status=$apt_dir/status" -o APT::Architecture=arm64 -o APT::Architectures::=arm64
     -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
+  # Debian's mirrors carry every architecture, so the configured sources serve arm64. Ubuntu's archive carries
+  # amd64 and i386 only (the pipelines' hosted agents): arm64 is on ports.ubuntu.com, as services/Dockerfile.aot
+  # installs it for the image.
+  read -r os_id os_codename < <(. /etc/os-release && echo "${ID:-} ${VERSION_CODENAME:-}")
+  if [[ "$os_id" == ubuntu ]]; then
+    [[ -n "$os_codename" ]] || fail "no VERSION_CODENAME in /etc/os-release: cannot name Ubuntu's arm64 suite."
+    mkdir -p "$apt_dir/sources.list.d"
+    for suite in "$os_codename" "$os_codename-updates"; do
+      echo "deb [signed-by=/usr/share/keyrings/ubuntu-archive-keyring.gpg] http://ports.ubuntu.com/ubuntu-ports $suite main"
+    done >"$apt_dir/sources.list"
+    apt_opts+=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=$apt_dir/sources.list.d")
+  fi
   timeout 300 apt-get "${apt_opts[@]}" update >"$WORK/apt.log" 2>&1 \
-    || { cat "$WORK/apt.log" >&2; fail "could not read the Debian arm64 package lists."; }
+    || { cat "$WORK/apt.log" >&2; fail "could not read the arm64 package lists."; }
   (cd "$apt_dir/debs" && timeout 300 apt-get "${apt_opts[@]}" download libc6:arm64 libgcc-s1:arm64 libstdc++6:arm64) \
     >>"$WORK/apt.log" 2>&1 || { cat "$WORK/apt.log" >&2; fail "could not download the arm64 C runtime."; }
   for deb in "$apt_dir"/debs/*.deb; do dpkg-deb -x "$deb" "$SYSROOT.tmp"; done
+  # A merged-/usr distribution's packages (Ubuntu's since 24.04) ship the loader under usr/lib only; the binaries
+  # ask for /lib/ld-linux-aarch64.so.1, which such a system reaches through its /lib -> usr/lib link.
+  [[ -e "$SYSROOT.tmp/lib" ]] || ln -s usr/lib "$SYSROOT.tmp/lib"
   rm -rf "$SYSROOT" && mv "$SYSROOT.tmp" "$SYSROOT"
 fi
 
