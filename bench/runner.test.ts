@@ -4,12 +4,12 @@ import * as os from "os";
 import * as path from "path";
 import { freePort, isProcessAlive, serviceForPath } from "./local";
 import { artilleryScript, Phase, runArtillery, sendingSeconds, summaryFromArtillery } from "./artillery";
-import { artilleryMetrics } from "./fixtures";
+import { artilleryMetrics, latencySummary } from "./fixtures";
 import { judgeStep } from "./capacity";
 import { readResults } from "./results";
 import { parseCli } from "./options";
 import { main } from "./run";
-import { preflight, runBenchmark, runCapacity, Target, warmUp } from "./runner";
+import { preflight, runBenchmark, runCapacity, scenarioResult, Target, warmUp } from "./runner";
 import { loadFixedScenario, PROFILING_SCENARIOS } from "./scenarios";
 import { CommandRunner, runCommand } from "./stack-outputs";
 import { standInArtillery } from "./stand-in-artillery";
@@ -56,6 +56,18 @@ describe("bench runner against a local server", function () {
     afterEach(async () => {
         await stub.close();
         fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("calls a user's fixed-rate flow client-bound by the flows it started, not its requests", () => {
+        // A three-request flow asked at 10/s for 10 s, of which Artillery started only 50 flows (150 requests).
+        const counters = { "vusers.created": 50, "vusers.completed": 50, "http.requests": 150, "http.responses": 150, "http.codes.200": 150 };
+        const aggregate = { counters, rates: {}, summaries: { "http.response_time": latencySummary(Array(150).fill(5)) } };
+        const run = { report: { aggregate, intermediate: [] }, clientCpuPercent: null, wallS: 10, sendingS: 10 };
+        const scenario = { id: "flow", name: "flow", url: "/a", duration: 10, arrivalRate: 10, after: [] };
+        const at = new Date(0);
+        assert.strictEqual(scenarioResult({ ...scenario, script: { scenarios: [] } }, run, at, at).clientBound, true);
+        // The built-in tests send one request per arrival: 150 requests in 10 s is 15/s, more than the 10/s asked.
+        assert.strictEqual(scenarioResult(scenario, run, at, at).clientBound, false);
     });
 
     it("runs a fixed-rate test with Artillery and takes every figure from its --output", async () => {

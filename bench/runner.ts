@@ -182,7 +182,8 @@ export function scenarioResult(s: FixedScenario, run: ArtilleryRun, startedAt: D
         quantilesMs: quantiles(run.report.aggregate),
         perPeriod: periods(run.report.intermediate),
         clientCpuPercent: run.clientCpuPercent,
-        clientBound: summary.offeredRps < 0.95 * s.arrivalRate,
+        // The rate is of arrivals: a user's flow may send several requests each, so its arrivals are its flows.
+        clientBound: (s.script ? sentRate(runSummary(run, s.duration, { flows: true })) : summary.offeredRps) < 0.95 * s.arrivalRate,
     };
 }
 
