@@ -3,6 +3,9 @@
  * the SDK call itself has not been run against an account.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { buildMetricQuery, hasAwsCredentials, notMeasured, parseMetricData, queryId, readContainerInsights } from "./cloudwatch";
 import { parseStackOutputs } from "./stack-outputs";
 
@@ -77,9 +80,19 @@ describe("bench Container Insights", () => {
     });
 
     it("records 'not measured' without credentials or without the cluster outputs, and never loads the SDK then", async () => {
-        assert.strictEqual(hasAwsCredentials({}), false);
-        assert.strictEqual(hasAwsCredentials({ AWS_PROFILE: "bench" }), true);
-        assert.strictEqual(hasAwsCredentials({ AWS_ACCESS_KEY_ID: "AKIAEXAMPLE" }), true);
+        const home = fs.mkdtempSync(path.join(os.tmpdir(), "bench-home-"));
+        try {
+            assert.strictEqual(hasAwsCredentials({}, home), false);
+            assert.strictEqual(hasAwsCredentials({ AWS_PROFILE: "bench" }, home), true);
+            assert.strictEqual(hasAwsCredentials({ AWS_ACCESS_KEY_ID: "AKIAEXAMPLE" }, home), true);
+            assert.strictEqual(hasAwsCredentials({ AWS_WEB_IDENTITY_TOKEN_FILE: "/var/run/token" }, home), true);
+            // A profile in the shared files is found as the SDK finds it, as `--engine fargate` does.
+            fs.mkdirSync(path.join(home, ".aws"));
+            fs.writeFileSync(path.join(home, ".aws", "credentials"), "[default]\n");
+            assert.strictEqual(hasAwsCredentials({}, home), true);
+        } finally {
+            fs.rmSync(home, { recursive: true, force: true });
+        }
         const noCluster = await readContainerInsights(undefined, services, start, end);
         assert.deepStrictEqual(noCluster.map((u) => [u.service, u.measured, u.note]), [
             ["bookstore", false, "the stack exports no clusterName/serviceNames"],

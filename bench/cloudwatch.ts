@@ -5,12 +5,41 @@
  * response are pure and tested on a fixed response.
  */
 import type { GetMetricDataCommandInput, GetMetricDataCommandOutput } from "@aws-sdk/client-cloudwatch";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { ServiceUtilisation, UtilisationPoint } from "./results";
 
-/** Whether the environment has AWS credentials we may use (we never look for them elsewhere). */
-export function hasAwsCredentials(env: NodeJS.ProcessEnv = process.env): boolean {
-    return Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE);
+/** The environment variables that give the AWS SDK v3's default chain its credentials, or say where they are. */
+export const AWS_CREDENTIAL_VARIABLES = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_PROFILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+] as const;
+
+/** The shared files the default chain reads (AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE move them). */
+export function awsCredentialFiles(env: NodeJS.ProcessEnv = process.env, home = os.homedir()): string[] {
+    return [env.AWS_SHARED_CREDENTIALS_FILE ?? path.join(home, ".aws", "credentials"), env.AWS_CONFIG_FILE ?? path.join(home, ".aws", "config")];
 }
+
+/**
+ * Where the AWS SDK's default chain would find credentials: the first of its environment variables that is set,
+ * else the first shared file that exists; undefined when no source is present. An EC2 instance role cannot be seen
+ * without a network call: on such a machine, set AWS_PROFILE or export the role's credentials.
+ */
+export function awsCredentialSource(env: NodeJS.ProcessEnv = process.env, home = os.homedir()): string | undefined {
+    return AWS_CREDENTIAL_VARIABLES.find((k) => env[k]) ?? awsCredentialFiles(env, home).find((f) => fs.existsSync(f));
+}
+
+/** Whether the AWS SDK would find credentials here; the readers of CloudWatch, ECS and the logs run only then. */
+export function hasAwsCredentials(env: NodeJS.ProcessEnv = process.env, home = os.homedir()): boolean {
+    return awsCredentialSource(env, home) !== undefined;
+}
+
+/** Why a reader of AWS did not run. */
+export const NO_AWS_CREDENTIALS = "no AWS credentials found (AWS_ACCESS_KEY_ID, AWS_PROFILE, web identity or container credentials, ~/.aws/credentials, ~/.aws/config)";
 
 const METRICS = ["CpuUtilized", "CpuReserved", "MemoryUtilized"] as const;
 
@@ -125,7 +154,7 @@ export async function readContainerInsights(
         return notMeasured(keys.length ? keys : ["all"], "the stack exports no clusterName/serviceNames");
     }
     if (!hasAwsCredentials()) {
-        return notMeasured(keys, "not measured: no AWS credentials in the environment (AWS_ACCESS_KEY_ID or AWS_PROFILE)");
+        return notMeasured(keys, `not measured: ${NO_AWS_CREDENTIALS}`);
     }
     try {
         const sdk = await import("@aws-sdk/client-cloudwatch");

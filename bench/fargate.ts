@@ -23,6 +23,7 @@ import * as path from "path";
 import { stringify } from "yaml";
 import type { LoadGeneratorPlacement } from "../model/stack-outputs";
 import { ArtilleryError, ArtilleryRun, artilleryBin, parseArtilleryReport } from "./artillery";
+import { awsCredentialFiles, awsCredentialSource } from "./cloudwatch";
 
 /** Where the stack lets the workers run (the stack output `loadGenerator`). */
 export interface FargateOptions {
@@ -83,21 +84,11 @@ export class CredentialsError extends Error {
  * the role's credentials.
  */
 export function checkAwsCredentials(env: NodeJS.ProcessEnv = process.env, home = os.homedir()): string {
-    const fromEnv = [
-        "AWS_ACCESS_KEY_ID",
-        "AWS_PROFILE",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    ].find((k) => env[k]);
-    if (fromEnv) {
-        return fromEnv;
+    const source = awsCredentialSource(env, home);
+    if (source) {
+        return source;
     }
-    const files = [env.AWS_SHARED_CREDENTIALS_FILE ?? path.join(home, ".aws", "credentials"), env.AWS_CONFIG_FILE ?? path.join(home, ".aws", "config")];
-    const file = files.find((f) => fs.existsSync(f));
-    if (file) {
-        return file;
-    }
+    const files = awsCredentialFiles(env, home);
     throw new CredentialsError(
         "--engine fargate needs AWS credentials and none were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, " +
             "or AWS_PROFILE, or run `aws configure` / `aws sso login` (looked for the environment variables " +

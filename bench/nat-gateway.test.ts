@@ -114,8 +114,14 @@ describe("NAT gateway path of the Fargate load workers (AWS/NATGateway)", () => 
         const reader = cloudWatchNatReader("eu-west-1", undefined, () => undefined, { sleep: async (ms) => void slept.push(ms), getMetricData: cw.getMetricData, hasCredentials: () => true });
         assert.strictEqual((await reader(new Date(recent.getTime() - 30_000), recent))?.clientBound, false);
         assert.ok(slept.length === 1 && slept[0] > (NAT_METRICS_DELAY_S - 31) * 1000 && slept[0] <= (NAT_METRICS_DELAY_S - 30) * 1000, String(slept));
-        const none = cloudWatchNatReader("eu-west-1", undefined, () => undefined, { getMetricData: cw.getMetricData, hasCredentials: () => false });
+        const lines: string[] = [];
+        const none = cloudWatchNatReader("eu-west-1", undefined, (line) => lines.push(line), { getMetricData: cw.getMetricData, hasCredentials: () => false });
         assert.strictEqual(await none(start, end), undefined);
+        assert.strictEqual(await none(start, end), undefined);
+        // Said once, not per phase: the check that did not run, and what it would have changed.
+        assert.deepStrictEqual(lines, [
+            "the NAT gateway's port allocation errors are not checked (a phase they limited would count as the server's): no AWS credentials found (AWS_ACCESS_KEY_ID, AWS_PROFILE, web identity or container credentials, ~/.aws/credentials, ~/.aws/config)",
+        ]);
         assert.strictEqual(cw.calls.length, 1);
     });
 

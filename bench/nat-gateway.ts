@@ -19,7 +19,7 @@
  * NAT path may have limited it.
  */
 import type { GetMetricDataCommandInput, GetMetricDataCommandOutput, MetricDataQuery } from "@aws-sdk/client-cloudwatch";
-import { hasAwsCredentials } from "./cloudwatch";
+import { hasAwsCredentials, NO_AWS_CREDENTIALS } from "./cloudwatch";
 
 export const NAT_NAMESPACE = "AWS/NATGateway";
 export const NAT_DIMENSION = "NatGatewayId";
@@ -125,8 +125,13 @@ export function cloudWatchNatReader(
             const sdk = await import("@aws-sdk/client-cloudwatch");
             return new sdk.CloudWatchClient({ region }).send(new sdk.GetMetricDataCommand(input));
         });
+    let toldNoCredentials = false;
     return async (start, end) => {
         if (!(io.hasCredentials ?? hasAwsCredentials)()) {
+            if (!toldNoCredentials) {
+                log(`the NAT gateway's port allocation errors are not checked (a phase they limited would count as the server's): ${NO_AWS_CREDENTIALS}`);
+                toldNoCredentials = true;
+            }
             return undefined;
         }
         const wait = end.getTime() + NAT_METRICS_DELAY_S * 1000 - Date.now();

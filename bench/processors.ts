@@ -7,7 +7,7 @@
  * lines of a stack's running tasks. The AWS SDK is loaded only when credentials are present.
  */
 import * as fs from "fs";
-import { hasAwsCredentials } from "./cloudwatch";
+import { hasAwsCredentials, NO_AWS_CREDENTIALS } from "./cloudwatch";
 
 /** The container, and its stream prefix, that logs the line (infra/fargate-service.ts TASK_INFO_CONTAINER). */
 export const TASK_INFO_STREAM_PREFIX = "task-info";
@@ -154,7 +154,7 @@ export async function readStackProcessors(stack: StackTasks, reader: TaskLogRead
 /** The ECS and CloudWatch Logs reader, or a reading that says why there is none. */
 export async function awsProcessors(stack: StackTasks, region: string | undefined): Promise<ProcessorReading> {
     if (!hasAwsCredentials()) {
-        return { tasks: [], note: "not read: no AWS credentials in the environment (AWS_ACCESS_KEY_ID or AWS_PROFILE)" };
+        return { tasks: [], note: `not read: ${NO_AWS_CREDENTIALS}` };
     }
     const ecsSdk = await import("@aws-sdk/client-ecs");
     const logsSdk = await import("@aws-sdk/client-cloudwatch-logs");
