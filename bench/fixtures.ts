@@ -98,7 +98,7 @@ export interface FixtureRunOptions {
     readonly capacityP99s: readonly number[];
     /** Steps that fail other than on latency, by index. */
     readonly capacityFailures?: readonly (FixtureFailure | undefined)[];
-    /** --repeat: each repetition's highest rate held (the steps are the median one's). */
+    /** --repeat: each repetition's highest rate held (the steps are the median one's, the lower middle one's for an even count). */
     readonly repeats?: readonly (number | null)[];
     readonly utilisation?: boolean;
 }

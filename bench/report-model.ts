@@ -509,7 +509,7 @@ function capacityOutcome(r: ReportRun, c: CapacityResult): string {
             : "") +
         (c.steps.some((s) => s.machine?.busy) ? `; ${c.steps.filter((s) => s.machine?.busy).length} of ${c.steps.length} steps ran on a busy machine` : "") +
         (c.stoppedBecause === "bisected" ? ` (measured: the next rate tried failed, within ${((c.tolerance ?? 0.05) * 100).toFixed(0)}%)` : "") +
-        (c.repeats && c.repeats.length > 1 ? `; ${c.repeats.length} repetitions held ${c.repeats.map((x) => (x.highestRateHeld === null ? "none" : `${x.highestRateHeld}/s`)).join(", ")} (the steps shown are the median one's)` : "") +
+        (c.repeats && c.repeats.length > 1 ? `; ${c.repeats.length} repetitions held ${c.repeats.map((x) => (x.highestRateHeld === null ? "none" : `${x.highestRateHeld}/s`)).join(", ")} (the steps shown are the ${c.repeats.length % 2 ? "median" : "lower of the two middle"} one's)` : "") +
         `; steps of ${c.stepDurationS} s, p99 target ${c.p99TargetMs} ms, max error rate ${(c.maxErrorRate * 100).toFixed(1)}%` +
         (c.warmup ? `; warmed at ${c.warmup.rate}/s for ${c.warmup.seconds} s first (${c.warmup.steady ? "steady" : "still changing when the warm-up limit was reached"})` : "") +
         (c.phased

@@ -301,6 +301,9 @@ describe("bench report: verdict against the noise, hints, capacity charts", () =
         );
         const md = renderMarkdown([{ file: "r.json", results: twoRuns([95, 100], [80, 82]) }]);
         assert.ok(md.includes("| measured | min 95.0, max 100.0 (2 runs) |"), md);
+        // Of two, the steps and the headline are one repetition's, and the text says which: the lower.
+        assert.ok(md.includes("2 repetitions held 95/s, 100/s (the steps shown are the lower of the two middle one's)"), md);
+        assert.ok(!md.includes("the steps shown are the median one's"), md);
     });
 
     it("says the difference is within the noise when the repetitions overlap", () => {

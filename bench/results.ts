@@ -157,7 +157,7 @@ export interface CapacityResult {
      * requests a flow sent at the highest rate held (the capacity in requests/s is that times highestRateHeld).
      */
     readonly flow?: { readonly file?: string; readonly requestsAsWritten: number; readonly requestsPerFlow: number | null };
-    /** With --repeat N > 1: each repetition's highest rate held (this entry's figures are the median one's). */
+    /** With --repeat N > 1: each repetition's highest rate held (this entry's figures are the median one's; the lower middle one's for an even N). */
     readonly repeats?: readonly { readonly highestRateHeld: number | null; readonly stoppedBecause: CapacityEnd }[];
 }
 

@@ -460,7 +460,11 @@ export async function runCapacityInPhases(target: Target, cap: CapacityTarget, o
     return capacityResult(cap, outcome, outcome.warmup, { phased: { runs: outcome.runs, slackS: DEFAULT_SLACK_S } });
 }
 
-/** Runs the search `repeat` times; the result is the median repetition's, with every repetition's figure. */
+/**
+ * Runs the search `repeat` times; the result is the median repetition's, with every repetition's figure. With an
+ * even number it is the lower of the two middle ones (of two, the capacity both held): a headline must be one
+ * repetition's, steps and all, and the lower claims no capacity that a repetition did not hold.
+ */
 export async function repeatCapacity(target: Target, cap: CapacityTarget, o: CapacityRunOptions): Promise<CapacityResult> {
     const results: CapacityResult[] = [];
     for (let i = 0; i < o.repeat; i++) {
