@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { stringify } from "yaml";
 import { ArtilleryMetrics, ArtilleryReport, artilleryScript, Phase, runArtillery } from "./artillery";
+import { DEFAULT_PRICES } from "../model/pricing";
 import {
     assignPeriods,
     bisectionRates,
@@ -349,7 +350,8 @@ describe("capacity search in phases (--engine fargate)", () => {
         try {
             process.env.AWS_PROFILE = "bench-test";
             const scripts: { config: { target: string; phases: Phase[] } }[] = [];
-            const outputs = { url: stub.url, architecture: "arm64", loadGenerator: { region: "eu-west-1", subnetIds: ["subnet-0a"], securityGroupId: "sg-0lg" } };
+            const prices = { ...DEFAULT_PRICES, natGatewayHour: 0.05 };
+            const outputs = { url: stub.url, architecture: "arm64", loadGenerator: { region: "eu-west-1", subnetIds: ["subnet-0a"], securityGroupId: "sg-0lg" }, prices };
             const out = path.join(dir, "fargate.json");
             const argv = ["--stacks", "arm64", "--engine", "fargate", "--count", "2", "--scenarios", "capacity", "--capacity-start", "25", "--capacity-max", "800", "--out", out];
             await main(argv, {
@@ -378,6 +380,8 @@ describe("capacity search in phases (--engine fargate)", () => {
             assert.deepStrictEqual([cap.highestRateHeld, cap.stoppedBecause, cap.phased, cap.stepDurationS], [292, "bisected", { runs: 3, slackS: 2 }, 30]);
             // The engine is recorded: the report's hints depend on where the load came from.
             assert.strictEqual(readResults(out).engine, "fargate");
+            // So are the prices the stack's cost figures use, which the report prices the run at.
+            assert.deepStrictEqual(readResults(out).runs[0].prices, prices);
             const md = fs.readFileSync(path.join(dir, "fargate.md"), "utf8");
             assert.ok(md.includes("the steps ran as phases of 3 Artillery run(s), each phase judged from the whole 10 s periods inside it (2 s off each end)"), md);
             await assert.rejects(main([...argv, "--capacity-step-duration", "20"]), /--capacity-step-duration with --engine fargate must be at least 30 s/);

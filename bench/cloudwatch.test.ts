@@ -8,6 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { buildMetricQuery, hasAwsCredentials, notMeasured, parseMetricData, queryId, readContainerInsights } from "./cloudwatch";
 import { parseStackOutputs } from "./stack-outputs";
+import { DEFAULT_PRICES } from "../model/pricing";
 
 describe("bench Container Insights", () => {
     const services = { bookstore: "dotnet-fargate-arm64-bookstore", prime: "dotnet-fargate-arm64-prime" };
@@ -127,6 +128,15 @@ describe("bench stack outputs", () => {
                 store: "memory",
             },
         );
+    });
+
+    it("reads the prices the stack's cost figures use, and refuses a table it cannot read", () => {
+        const base = { url: "http://alb.example", architecture: "amd64" };
+        const own = { ...DEFAULT_PRICES, fargate: { ...DEFAULT_PRICES.fargate, amd64: { vcpuHour: 0.03, gbHour: 0.004 } } };
+        assert.deepStrictEqual(parseStackOutputs("amd64", { ...base, prices: own }).prices, own);
+        // A stack deployed before the output existed has none: its runs are priced at list prices.
+        assert.strictEqual(parseStackOutputs("amd64", base).prices, undefined);
+        assert.throws(() => parseStackOutputs("amd64", { ...base, prices: { natGatewayHour: -1 } }), /Stack "amd64" output `prices` is not a price table as the stacks' program exports it: /);
     });
 
     it("names the BookStore's store from the database output, and refuses one it cannot read", () => {

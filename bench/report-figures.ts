@@ -154,11 +154,14 @@ export function pickComparison(runs: readonly ReportRun[]): Comparison | null {
     return null;
 }
 
-/** Cost per task-hour, capacity and cost per million requests, per run and capacity target. */
+/**
+ * Cost per task-hour, capacity and cost per million requests, per run and capacity target: at the run's stack's own
+ * prices when it recorded them, else at `prices`.
+ */
 export function pricePerformance(runs: readonly ReportRun[], prices: PriceTable = DEFAULT_PRICES): PricePerformance[] {
     return runs.flatMap((r) =>
         r.run.capacity.map((c: CapacityResult): PricePerformance => {
-            const hour = taskHourUsd(r.run.architecture, r.run.taskSize, prices);
+            const hour = taskHourUsd(r.run.architecture, r.run.taskSize, r.run.prices ?? prices);
             const perTask = c.highestRateHeld === null ? null : c.highestRateHeld / r.run.tasksPerService;
             // A flow's capacity in requests: flows/s times the requests each flow sent at the rate held.
             const rpf = c.flow ? c.flow.requestsPerFlow : 1;

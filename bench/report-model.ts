@@ -4,7 +4,7 @@
  * per section; each reads the shared context and returns its section, or null when it has nothing to show.
  */
 import * as path from "path";
-import { DEFAULT_PRICES, percentDifference, PriceTable } from "../model/pricing";
+import { DEFAULT_PRICES, isOwnPriceTable, percentDifference, PriceTable } from "../model/pricing";
 import { taskSizeFlag } from "../model/task-sizes";
 import {
     collectRuns,
@@ -542,7 +542,7 @@ export function pricePerformanceSection({ runs, pp }: ReportContext): ReportSect
             ]),
         },
         p(
-            "Cost per task-hour is Fargate on-demand list price (model/pricing.ts) for the task size; cost per million requests is " +
+            `Cost per task-hour is ${runs.some((r) => isOwnPriceTable(r.run.prices)) ? "the stack's own price, its `prices` config over Fargate on-demand list price (model/pricing.ts)," : "Fargate on-demand list price (model/pricing.ts)"} for the task size; cost per million requests is ` +
                 "that price divided by the requests one task serves in an hour at the capacity held (for a flow: the flows held times the requests each sent; " +
                 "cost per million flows divides by the flows). " +
                 // Only a stack has a load balancer and a NAT gateway; a local run is told what a stack would add.

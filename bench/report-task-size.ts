@@ -6,7 +6,7 @@
  * a measurement to make, never a predicted capacity. compare's closing lines say the same from the same function.
  */
 import { ARCHITECTURES, Architecture } from "../model/architecture";
-import { DEFAULT_PRICES, HOURS_PER_MONTH, PriceTable, TaskSize, taskHourUsd } from "../model/pricing";
+import { DEFAULT_PRICES, HOURS_PER_MONTH, isOwnPriceTable, PriceTable, TaskSize, taskHourUsd } from "../model/pricing";
 import { describeTaskSize, fitsWithHeadroom, MEMORY_HEADROOM, sameTaskSize, SMALLEST_TASK_SIZE, taskSizeFlag } from "../model/task-sizes";
 import type { ReportContext, ReportSection } from "./report-model";
 import { TargetRun } from "./results";
@@ -27,6 +27,8 @@ export type TaskSizeOffer =
           /** USD per task-month at the smallest size, and at the size each architecture ran at, per architecture. */
           readonly monthly: readonly { readonly architecture: Architecture; readonly smallestUsd: number; readonly ranUsd?: number; readonly ran?: TaskSize }[];
           readonly command: string;
+          /** Priced at a stack's own `prices` rather than list price. */
+          readonly ownPrices: boolean;
       }
     | { readonly offered: false; readonly why: string };
 
@@ -84,14 +86,16 @@ export function smallestSizeOffer(runs: readonly TargetRun[], benchFlags: readon
         };
     }
     const monthly = ARCHITECTURES.map((architecture) => {
-        const ran = runs.find((r) => r.architecture === architecture)?.taskSize;
+        const run = runs.find((r) => r.architecture === architecture);
+        const table = run?.prices ?? prices;
         return {
             architecture,
-            smallestUsd: taskHourUsd(architecture, SMALLEST_TASK_SIZE, prices) * HOURS_PER_MONTH,
-            ...(ran ? { ran, ranUsd: taskHourUsd(architecture, ran, prices) * HOURS_PER_MONTH } : {}),
+            smallestUsd: taskHourUsd(architecture, SMALLEST_TASK_SIZE, table) * HOURS_PER_MONTH,
+            ...(run ? { ran: run.taskSize, ranUsd: taskHourUsd(architecture, run.taskSize, table) * HOURS_PER_MONTH } : {}),
         };
     });
-    return { offered: true, size: SMALLEST_TASK_SIZE, largest, monthly, command: smallestSizeCommand(runs.every((r) => r.mode === "local"), benchFlags) };
+    const ownPrices = runs.some((r) => isOwnPriceTable(r.prices));
+    return { offered: true, size: SMALLEST_TASK_SIZE, largest, monthly, command: smallestSizeCommand(runs.every((r) => r.mode === "local"), benchFlags), ownPrices };
 }
 
 /** The offer (or why none) in sentences, for the report and compare's closing lines. */
@@ -105,7 +109,7 @@ export function offerSentences(offer: TaskSizeOffer): string[] {
     return [
         `Every service fits the smallest Fargate task, ${describeTaskSize(offer.size)}: the highest memory measured was ${offer.largest.peakMiB.toFixed(0)} MiB ` +
             `(${offer.largest.service} on ${offer.largest.run}), within the ${offer.size.memory * MEMORY_HEADROOM} MiB (${MEMORY_HEADROOM * 100}%) it leaves with headroom. ` +
-            `That task costs ${costs}, at Fargate list price (model/pricing.ts).`,
+            `That task costs ${costs}, at ${offer.ownPrices ? "the stacks' own prices (their `prices` config over Fargate list price)" : "Fargate list price (model/pricing.ts)"}.`,
         `A quarter vCPU does not hold a quarter of a vCPU's load (the runtime sees one processor and sizes its thread pool and GC from it), so its capacity and cost per million requests are for measuring, not for predicting: ${offer.command}`,
     ];
 }

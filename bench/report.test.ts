@@ -6,6 +6,7 @@ import { armVsAmd, bisectedArm64, fixtureResults, fixtureRun, fixtureScenario } 
 import { buildReport, collectRuns, htmlOf, judgeNoise, markdownOf, pickComparison, pricePerformance, renderHtml, renderMarkdown, stepOutcome, writeReports } from "./report";
 import { reportMain } from "./report-cli";
 import { readResults, validateResults, writeResults } from "./results";
+import { DEFAULT_PRICES } from "../model/pricing";
 
 describe("bench report", () => {
     const both = [{ file: "/tmp/both.json", results: armVsAmd() }];
@@ -55,6 +56,20 @@ describe("bench report", () => {
                     ["amd64", 80, 80, false, 0.024685, 0.085712],
                 ],
             );
+        });
+        it("prices a stack's run at the prices its stack recorded (its `prices` config), and says so", () => {
+            const results = armVsAmd();
+            const [arm, amd] = results.runs;
+            // The stack set arm64 Fargate to $0.03/vCPU-h and $0.004/GB-h: a 0.5 vCPU / 1 GB task-hour is $0.019.
+            const own = { ...DEFAULT_PRICES, fargate: { ...DEFAULT_PRICES.fargate, arm64: { vcpuHour: 0.03, gbHour: 0.004 } } };
+            const runs = [{ ...arm, prices: own }, amd];
+            const pp = pricePerformance(collectRuns([{ file: "own.json", results: { ...results, runs } }]));
+            assert.deepStrictEqual(pp.map((p) => Number(p.taskHourUsd.toFixed(6))), [0.019, 0.024685]);
+            const md = renderMarkdown([{ file: "own.json", results: { ...results, runs } }]);
+            assert.ok(md.includes("Cost per task-hour is the stack's own price, its `prices` config over Fargate on-demand list price (model/pricing.ts), for the task size"), md);
+            // Recorded list prices are list prices.
+            const listed = renderMarkdown([{ file: "list.json", results: { ...results, runs: [{ ...arm, prices: DEFAULT_PRICES }, amd] } }]);
+            assert.ok(listed.includes("Cost per task-hour is Fargate on-demand list price (model/pricing.ts) for the task size"), listed);
         });
         it("divides the capacity by the tasks behind the service", () => {
             const run = { ...fixtureRun({ label: "arm64", architecture: "arm64", slowdown: 1, capacityRates: [100], capacityP99s: [10] }), tasksPerService: 2 };
@@ -190,6 +205,12 @@ describe("bench report", () => {
         it("checks tasksSource when a results file has one", () => {
             const bad = { ...armVsAmd(), runs: [{ ...armVsAmd().runs[0], tasksSource: "guess" }] };
             assert.throws(() => validateResults("b.json", bad), /runs\[0\]\.tasksSource is "guess", expected one of flag, desiredCount, default, local/);
+        });
+        it("checks the prices a run recorded, and reads them back", () => {
+            const bad = { ...armVsAmd(), runs: [{ ...armVsAmd().runs[0], prices: { albHour: "cheap" } }] };
+            assert.throws(() => validateResults("p.json", bad), /runs\[0\]\.prices is not a price table: .*albHour/);
+            const good = { ...armVsAmd(), runs: [{ ...armVsAmd().runs[0], prices: DEFAULT_PRICES }] };
+            assert.deepStrictEqual(validateResults("p.json", JSON.parse(JSON.stringify(good))).runs[0].prices, DEFAULT_PRICES);
         });
     });
 

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Architecture, isArchitecture } from "../model/architecture";
-import { TaskSize } from "../model/pricing";
+import { mergePrices, PriceTable, TaskSize } from "../model/pricing";
 import { Summary } from "./stats";
 import { MachineNoise } from "./machine-noise";
 import type { ProcessorReading } from "./processors";
@@ -202,6 +202,11 @@ export interface TargetRun {
     /** Local runs: the CPU the services had ("capped at 512 CPU units (...)" or "uncapped (why)"); absent for stacks and older results. */
     readonly localCpu?: string;
     readonly estimatedMonthlyCostUsd?: Readonly<Record<string, number>>;
+    /**
+     * The prices the stack's cost figures use (its `prices` config over list prices), which the report prices its runs
+     * at; absent for local runs and for stacks and results from before it was exported: list prices then.
+     */
+    readonly prices?: PriceTable;
     readonly startedAt: string;
     readonly endedAt: string;
     readonly scenarios: readonly ScenarioResult[];
@@ -324,6 +329,13 @@ export function validateResults(file: string, data: unknown): BenchResults {
                 run.processors.tasks.every((t) => isObject(t) && typeof t.service === "string" && typeof t.task === "string" && typeof t.model === "string"))
         ) {
             throw new ResultsError(file, `${where}.processors must be {tasks: [{service, task, model}], note?}`);
+        }
+        if (run.prices !== undefined) {
+            try {
+                mergePrices(run.prices, `${where}.prices`);
+            } catch (e) {
+                throw new ResultsError(file, `${where}.prices is not a price table: ${(e as Error).message}`);
+            }
         }
         if (!Array.isArray(run.scenarios) || !Array.isArray(run.capacity) || !Array.isArray(run.utilisation)) {
             throw new ResultsError(file, `${where} needs scenarios, capacity and utilisation arrays`);

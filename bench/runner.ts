@@ -15,7 +15,7 @@ import { Summary } from "./stats";
 
 /** Something to benchmark: one stack's ALB, or the local services. It describes itself as the results do. */
 export interface Target
-    extends Pick<TargetRun, "label" | "mode" | "architecture" | "urls" | "taskSize" | "tasksPerService" | "tasksSource" | "serverCpuModel" | "store" | "localCpu" | "estimatedMonthlyCostUsd"> {
+    extends Pick<TargetRun, "label" | "mode" | "architecture" | "urls" | "taskSize" | "tasksPerService" | "tasksSource" | "serverCpuModel" | "store" | "localCpu" | "estimatedMonthlyCostUsd" | "prices"> {
     /** The base URL that serves a path (one ALB URL for every path, or the local service's port). */
     readonly baseUrlFor: (urlPath: string) => string;
     /** Runs this target's Artillery scripts (the Fargate engine in the stack's region); default: the run's. */
@@ -277,6 +277,7 @@ export async function runBenchmark(targets: readonly Target[], options: RunOptio
             ...(target.store === undefined ? {} : { store: target.store }),
             ...(target.localCpu === undefined ? {} : { localCpu: target.localCpu }),
             estimatedMonthlyCostUsd: target.estimatedMonthlyCostUsd,
+            ...(target.prices === undefined ? {} : { prices: target.prices }),
             startedAt: start.toISOString(),
             endedAt: end.toISOString(),
             scenarios: scenarioResults.get(target.label) ?? [],

@@ -4,7 +4,7 @@
  */
 import { execFile } from "child_process";
 import { ARCHITECTURES, isArchitecture } from "../model/architecture";
-import { TaskSize } from "../model/pricing";
+import { mergePrices, TaskSize } from "../model/pricing";
 import { LoadGeneratorPlacement, StackOutputValues } from "../model/stack-outputs";
 import { DEFAULT_TASK_SIZE } from "../model/task-sizes";
 
@@ -14,7 +14,7 @@ import { DEFAULT_TASK_SIZE } from "../model/task-sizes";
  * plus the stack's name and its BookStore store in words ("memory", or "postgres (RDS <class>, PostgreSQL <v>)").
  */
 export type StackOutputs = Pick<StackOutputValues, "url" | "architecture" | "taskSize" | "serviceNames"> &
-    Partial<Pick<StackOutputValues, "clusterName" | "logGroupNames" | "desiredCount" | "loadGenerator">> & {
+    Partial<Pick<StackOutputValues, "clusterName" | "logGroupNames" | "desiredCount" | "loadGenerator" | "prices">> & {
         readonly stack: string;
         readonly estimatedMonthlyCostUsd?: Readonly<Record<string, number>>;
         readonly store: string;
@@ -119,6 +119,12 @@ export function parseStackOutputs(stack: string, outputs: unknown): StackOutputs
         );
     }
     const loadGenerator = parseLoadGenerator(stack, o.loadGenerator);
+    let prices;
+    try {
+        prices = o.prices === undefined ? undefined : mergePrices(o.prices, "prices");
+    } catch (e) {
+        throw new StackError(`Stack "${stack}" output \`prices\` is not a price table as the stacks' program exports it: ${(e as Error).message}`);
+    }
     return {
         stack,
         store: storeOf(stack, o.database),
@@ -134,6 +140,7 @@ export function parseStackOutputs(stack: string, outputs: unknown): StackOutputs
             typeof o.estimatedMonthlyCostUsd === "object" && o.estimatedMonthlyCostUsd !== null
                 ? (o.estimatedMonthlyCostUsd as Record<string, number>)
                 : undefined,
+        ...(prices ? { prices } : {}),
     };
 }
 

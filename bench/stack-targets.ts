@@ -57,6 +57,7 @@ export async function stackTargets(options: CliOptions, stacks: readonly string[
             // The workers reach the load balancer through the VPC's NAT gateway: its port allocation errors make a phase client-bound.
             pathCheck: options.engine === "fargate" && out.loadGenerator ? (deps.natReader ?? cloudWatchNatReader)(out.loadGenerator.region, undefined, log) : undefined,
             estimatedMonthlyCostUsd: out.estimatedMonthlyCostUsd,
+            ...(out.prices ? { prices: out.prices } : {}),
             endUtilisation: (start, end) => readContainerInsights(out.clusterName, out.serviceNames, start, end),
         });
     }

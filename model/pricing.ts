@@ -4,6 +4,7 @@
  * Default prices are AWS on-demand list prices for Linux in us-east-1 and eu-west-1 (2025-2026).
  * They change: every figure can be overridden by the stack's `prices` config.
  */
+import { isDeepStrictEqual } from "util";
 import { Architecture, ARCHITECTURES, DATABASE_SIZES, DatabaseSize } from "./architecture";
 import { ConfigError } from "./validation";
 
@@ -144,6 +145,11 @@ export function percentDifference(candidate: number, baseline: number): number {
  * Merges a partial price table (the `prices` config) over the defaults, refusing unknown keys and
  * anything that is not a non-negative number. `key` names the config key in errors.
  */
+/** Whether a price table differs from list prices (a stack's `prices` config changed something). */
+export function isOwnPriceTable(prices: PriceTable | undefined): boolean {
+    return prices !== undefined && !isDeepStrictEqual(prices, DEFAULT_PRICES);
+}
+
 export function mergePrices(overrides: unknown, key = "prices"): PriceTable {
     if (overrides === undefined || overrides === null) {
         return DEFAULT_PRICES;

@@ -4,7 +4,7 @@
  * be assignable to them (a compile-time check in stacks/program.ts). Fields the tools do not read are left out.
  */
 import type { Architecture } from "./architecture";
-import type { MonthlyCost, TaskSize } from "./pricing";
+import type { MonthlyCost, PriceTable, TaskSize } from "./pricing";
 
 /** Where Artillery's Fargate workers may run: the stack's region, private subnets, a security group the ALB admits. */
 export interface LoadGeneratorPlacement {
@@ -33,6 +33,8 @@ export interface StackOutputValues {
     /** Tasks per service at deployment (autoscaling's minimum when it is on). */
     readonly desiredCount: number;
     readonly estimatedMonthlyCostUsd: MonthlyCost;
+    /** The prices the stack's cost figures use: list prices with the stack's `prices` config over them. */
+    readonly prices: PriceTable;
     readonly database?: DatabaseOutput;
     readonly loadGenerator: LoadGeneratorPlacement;
 }

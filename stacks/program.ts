@@ -10,7 +10,7 @@ import { FargateService, SecretEnvironment } from "../infra/fargate-service";
 import { LoadBalancer } from "../infra/load-balancer";
 import { MONITOR_AUDIENCE } from "../infra/monitor-jwt";
 import { Network } from "../infra/network";
-import { estimateMonthlyCost, MonthlyCost } from "../model/pricing";
+import { estimateMonthlyCost, MonthlyCost, PriceTable } from "../model/pricing";
 import { StackConfig } from "./config";
 import { ServiceSecret, ServiceSpec } from "../model/services";
 import { attachMonitor, createMonitorShared } from "./monitoring";
@@ -34,6 +34,8 @@ export interface StackOutputs {
     /** Tasks per service at deployment (autoscaling's minimum when it is on). */
     readonly desiredCount: number;
     readonly estimatedMonthlyCostUsd: MonthlyCost;
+    /** The prices estimatedMonthlyCostUsd uses (list prices with the `prices` config over them), for the benchmark's cost figures. */
+    readonly prices: PriceTable;
     /** Present when a service runs dotnet-monitor. */
     readonly monitor?: {
         readonly bucket: pulumi.Output<string>;
@@ -118,6 +120,7 @@ export function createStack(config: StackConfig): StackOutputs {
         taskSize: { cpu: settings.taskCpu, memory: settings.taskMemory },
         desiredCount,
         estimatedMonthlyCostUsd,
+        prices: settings.prices,
         loadGenerator,
         // Left out, not undefined, when no monitor runs: the engine warns about every undefined top-level output.
         ...(monitor && {
