@@ -269,10 +269,14 @@ describe("Azure DevOps: stack arm64 enabled, owning the pull-request pipeline an
         const deploy: any[] = statementsOf("dotnet-fargate-arm64-pipeline-deploy");
         const kms = deploy.filter((st) => [st.Action].flat().some((a: string) => a.startsWith("kms:")));
         assert.deepStrictEqual(kms.map((st) => [st.Sid, st.Resource, st.Condition]), [
+            // RDS creates the database's managed password secret as the caller, who must describe aws/secretsmanager
+            // (Amazon RDS User Guide, rds-secrets-manager.html, "Permissions required for Secrets Manager integration").
+            ["RdsManagedSecretKey", "arn:aws:kms:*:123456789012:key/*", undefined],
             ["MonitorKeyCreate", "*", { StringEquals: { "kms:KeySpec": "ECC_NIST_P384", "kms:KeyUsage": "SIGN_VERIFY", "aws:RequestTag/dotnet-fargate-stack": "arm64" } }],
             ["MonitorKeyManage", "arn:aws:kms:*:123456789012:key/*", { StringEquals: { "aws:ResourceTag/dotnet-fargate-stack": "arm64" } }],
         ]);
         assert.ok(!kms.some((st) => [st.Action].flat().some((a: string) => /^kms:(Sign|Verify|CreateGrant|\*)$/.test(a))), "never signs or lends signing");
+        assert.deepStrictEqual(kms.find((st) => st.Sid === "RdsManagedSecretKey")?.Action, "kms:DescribeKey");
         const preview: any[] = statementsOf("dotnet-fargate-pipeline-preview");
         assert.deepStrictEqual(preview.filter((st) => st.Sid === "MonitorKeyRead").map((st) => [st.Action, st.Condition]), [
             [["kms:DescribeKey", "kms:GetPublicKey"], { StringEquals: { "aws:ResourceTag/dotnet-fargate-stack": ["arm64", "amd64"] } }],

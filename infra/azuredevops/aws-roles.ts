@@ -301,6 +301,16 @@ export function deployPolicy(scope: PolicyScope) {
             // The project's own secrets, and those RDS manages for a database's master password.
             Resource: [regional("secretsmanager", `secret:${PROJECT_PREFIX}-*`), regional("secretsmanager", "secret:rds!*")],
         },
+        {
+            // RDS creates a database's managed master password secret as the caller, who must be able to describe the
+            // key that encrypts it, aws/secretsmanager here (CreateSecret and TagResource are in Secrets above): Amazon
+            // RDS User Guide, rds-secrets-manager.html, "Permissions required for Secrets Manager integration". Not
+            // narrowed to that key by alias: describing a key reads its metadata only.
+            Sid: "RdsManagedSecretKey",
+            Effect: "Allow",
+            Action: "kms:DescribeKey",
+            Resource: regional("kms", "key/*"),
+        },
         { Sid: "Buckets", Effect: "Allow", Action: "s3:*", Resource: [`arn:${partition}:s3:::${PROJECT_PREFIX}-*`, `arn:${partition}:s3:::${PROJECT_PREFIX}-*/*`] },
         ...monitorKeyStatements(scope),
         ...roleStatements(scope),
