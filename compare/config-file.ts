@@ -67,6 +67,16 @@ export function stackFileTaskSize(workDir: string, stack: string): TaskSize {
     return { cpu: num(config[key("taskCpu")], DEFAULT_TASK_SIZE.cpu), memory: num(config[key("taskMemory")], DEFAULT_TASK_SIZE.memory) };
 }
 
+/**
+ * The region a stack file deploys to (`aws:region`), else the environment's (AWS_REGION, AWS_DEFAULT_REGION, as the
+ * AWS provider takes it), else undefined.
+ */
+export function stackFileRegion(file: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+    const config = fs.existsSync(file) ? ((parseDocument(fs.readFileSync(file, "utf8")).toJS() as { config?: Record<string, unknown> } | null)?.config ?? {}) : {};
+    const region = config["aws:region"];
+    return typeof region === "string" && region !== "" ? region : env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
+}
+
 /** Removes a scratch project once its stack is gone. */
 export function removeScratchProject(configFile: string): void {
     fs.rmSync(path.dirname(configFile), { recursive: true, force: true });

@@ -1,13 +1,15 @@
 /**
  * Empties the ECR repositories of a stack this run created, so that `pulumi destroy` can delete them: the
- * program keeps `forceDelete` off, and ECR refuses to delete a repository that holds images. Only the
- * repositories named in that stack's `images` output are touched, never a user's.
+ * program keeps `forceDelete` off, and ECR refuses to delete a repository that holds images. The repositories are
+ * those under the stack's own prefix (`dotnet-fargate-<stack>/`, model/naming.ts repositoryName: every image the
+ * program builds, the services', TaskInfo's and the monitor's TLS helper's, each with its build cache) and those its
+ * `images` output names; never a user's.
  *
- * ECR calls as in @aws-sdk/client-ecr (dist-types/models/models_0.d.ts): ListImages pages with nextToken
- * (maxResults 1 to 1000), BatchDeleteImage takes imageIds (by digest or tag; at most 100 a call, the ECR API's
- * limit) and reports per-image failures instead of throwing.
+ * ECR calls as in @aws-sdk/client-ecr (dist-types/models/models_0.d.ts): DescribeRepositories and ListImages page
+ * with nextToken (maxResults 1 to 1000), BatchDeleteImage takes imageIds (by digest or tag; at most 100 a call, the
+ * ECR API's limit) and reports per-image failures instead of throwing.
  */
-import { BatchDeleteImageCommand, ECRClient, ListImagesCommand } from "@aws-sdk/client-ecr";
+import { BatchDeleteImageCommand, DescribeRepositoriesCommand, ECRClient, ListImagesCommand } from "@aws-sdk/client-ecr";
 
 export interface Repository {
     readonly region: string;
@@ -16,6 +18,8 @@ export interface Repository {
 }
 
 export interface EcrApi {
+    /** The account's repositories in `region` whose names start with `prefix`. */
+    listRepositories(region: string, prefix: string): Promise<Repository[]>;
     /** Every image digest in the repository. */
     listDigests(repo: Repository): Promise<string[]>;
     /** Deletes these digests; returns the failures' descriptions. */
@@ -64,6 +68,20 @@ export function awsEcr(): EcrApi {
     const clients = new Map<string, ECRClient>();
     const client = (region: string) => clients.get(region) ?? clients.set(region, new ECRClient({ region })).get(region)!;
     return {
+        async listRepositories(region, prefix) {
+            const found: Repository[] = [];
+            let nextToken: string | undefined;
+            do {
+                const page = await client(region).send(new DescribeRepositoriesCommand({ maxResults: 1000, nextToken }));
+                for (const r of page.repositories ?? []) {
+                    if (r.repositoryName?.startsWith(prefix) && r.registryId) {
+                        found.push({ region, registryId: r.registryId, name: r.repositoryName });
+                    }
+                }
+                nextToken = page.nextToken;
+            } while (nextToken);
+            return found;
+        },
         async listDigests(repo) {
             const digests = new Set<string>();
             let nextToken: string | undefined;

@@ -40,6 +40,8 @@ export interface FlowResult {
     readonly interrupted: boolean;
     /** What the run leaves behind (kept on purpose or not removable), with the commands. */
     readonly left: readonly string[];
+    /** `left` was kept on purpose (--keep), not left by a failure. */
+    readonly kept?: boolean;
     readonly phases: Phases;
 }
 
@@ -95,5 +97,5 @@ export async function runFlow(driver: Driver, o: FlowOptions): Promise<FlowResul
             )
             .catch((e: Error) => [`tear-down failed: ${e.message}`]);
     }
-    return { results, error, interrupted: error instanceof Interrupted, left, phases };
+    return { results, error, interrupted: error instanceof Interrupted, left, kept: o.keep, phases };
 }

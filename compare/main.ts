@@ -64,7 +64,7 @@ function awsCredentials(deps: CompareDeps): string {
     }
 }
 
-/** Exit codes: 0 done, 1 failed or refused, 2 usage, 130 interrupted. */
+/** Exit codes: 0 done, 1 failed or refused (or left something it created deployed, not by --keep), 2 usage, 130 interrupted. */
 export async function compare(argv: readonly string[], deps: CompareDeps = {}): Promise<number> {
     const log = deps.log ?? ((l: string) => console.log(l));
     const options = parseCompare(argv);
@@ -143,6 +143,11 @@ function finish(result: Awaited<ReturnType<typeof runFlow>>, store: StateStore, 
     }
     if (result.error) {
         log(`compare failed: ${result.error.message}`);
+        return 1;
+    }
+    // Whatever else went well, stacks that could not be removed keep costing money: a script or CI job must see it.
+    if (result.left.length > 0 && !result.kept) {
+        log(`compare failed: ${result.left.length === 1 ? "one thing" : `${result.left.length} things`} this run created could not be removed (listed above)`);
         return 1;
     }
     return 0;

@@ -10,7 +10,8 @@
  *   `stack tag ls --json`, stackOutputs parses `stack output --json` and `--show-secrets`, removeStack is
  *   `stack rm --yes <name>`.
  * - stack.ts up is `pulumi up --yes --skip-preview ... --exec-kind auto.local --event-log <file|tcp://>`, then
- *   reads outputs and `stack history --json`; destroy likewise; a `signal` makes it send SIGINT to the CLI.
+ *   reads outputs and `stack history --json` (with `--show-secrets` unless showSecrets is false); destroy likewise;
+ *   a `signal` makes it send SIGINT to the CLI (not given: see up).
  *   With a CLI newer than 3.205.0 the events come over gRPC (pulumirpc.Events/StreamEvents), else from a file.
  */
 import { EngineEvent, LocalWorkspace, OutputMap, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
@@ -22,10 +23,11 @@ import { emptyRepositories, EcrApi, repositoriesOf } from "./ecr";
 import { HealthCheck, stackHealthChecks } from "./health";
 import { EventSummary, Log } from "./progress";
 import { RUN_TAG, StateStore } from "./state";
-import { removeScratchProject, stackFileTaskSize, writeScratchProject } from "./config-file";
+import { removeScratchProject, stackFileRegion, stackFileTaskSize, writeScratchProject } from "./config-file";
+import { repositoryName } from "../model/naming";
 import { TaskSize } from "../model/pricing";
 import { describeTaskSize, sameTaskSize, taskSizeFlag } from "../model/task-sizes";
-import { key } from "../stacks/settings";
+import { key, PROJECT } from "../stacks/settings";
 
 export interface StacksDriverOptions {
     readonly stacks: readonly string[];
@@ -185,20 +187,24 @@ export class StacksDriver implements Driver {
         }
     }
 
-    async deploy(signal: AbortSignal): Promise<void> {
-        const settled = await Promise.allSettled(this.o.stacks.map((name) => this.up(name, signal)));
+    async deploy(): Promise<void> {
+        const settled = await Promise.allSettled(this.o.stacks.map((name) => this.up(name)));
         const failed = settled.flatMap((s, i) => (s.status === "rejected" ? [`${this.o.stacks[i]}: ${(s.reason as Error).message.split("\n").slice(0, 3).join(" ")}`] : []));
         if (failed.length > 0) {
             throw new Error(`pulumi up failed on ${failed.join("; ")}`);
         }
     }
 
-    private async up(name: string, signal: AbortSignal): Promise<void> {
+    private async up(name: string): Promise<void> {
         const stack = this.handle(name);
         const record = this.o.state.state.stacks[name];
         this.o.state.setStack(name, { created: record?.created ?? false, status: "deploying" });
         const configFile = this.configFileOf(name);
-        const result = await this.withEvents(name, "up", (onEvent, onOutput) => stack.up({ onEvent, onOutput, signal, color: "never", ...(configFile ? { configFile } : {}) }));
+        // No `signal`: on Ctrl-C the terminal interrupts the CLI itself, which then cancels cleanly; the Automation API
+        // would send it a second SIGINT, which makes the CLI stop at once and may leave resources it does not record
+        // (pulumi/pulumi v3.259.0 pkg/backend/cancellation_scope.go; automation/cmd.js kills with SIGINT on abort).
+        // showSecrets false: see destroy.
+        const result = await this.withEvents(name, "up", (onEvent, onOutput) => stack.up({ onEvent, onOutput, color: "never", showSecrets: false, ...(configFile ? { configFile } : {}) }));
         this.outputs.set(name, result.outputs);
         this.o.state.setStack(name, { created: record?.created ?? false, status: "deployed" });
     }
@@ -294,13 +300,29 @@ export class StacksDriver implements Driver {
         }
         await this.checkOurs(name);
         this.o.state.setStack(name, { created: true, status: "destroying" });
+        const configFile = this.configFileOf(name);
+        // The repositories under the stack's prefix, found in ECR itself: an up that failed half way has pushed images
+        // but exported no outputs, and TaskInfo's and the monitor's TLS helper's repositories are in no output.
         const images = (await stack.outputs().catch(() => ({}) as OutputMap)).images?.value;
-        const problems = await emptyRepositories(repositoriesOf(images), this.o.ecr, this.o.log);
+        const region = stackFileRegion(configFile ?? path.join(this.o.workDir, `Pulumi.${name}.yaml`));
+        let repos = repositoriesOf(images);
+        try {
+            const listed = region ? await this.o.ecr.listRepositories(region, repositoryName(PROJECT, name, "")) : [];
+            repos = [...new Map([...repos, ...listed].map((r) => [`${r.region}/${r.name}`, r])).values()];
+        } catch (e) {
+            return [`${this.leftoverOf(name)} (its ECR repositories could not be listed: ${(e as Error).message})`];
+        }
+        if (!region) {
+            this.o.log(`   ${name}: no aws:region in its stack file or the environment: only the repositories its outputs name are emptied`);
+        }
+        const problems = await emptyRepositories(repos, this.o.ecr, this.o.log);
         if (problems.length > 0) {
             return [`${this.leftoverOf(name)} (its ECR repositories could not be emptied: ${problems.join("; ")})`];
         }
-        const configFile = this.configFileOf(name);
-        await this.withEvents(name, "destroy", (onEvent, onOutput) => stack.destroy({ onEvent, onOutput, color: "never", ...(configFile ? { configFile } : {}) }));
+        // showSecrets false: after the operation the Automation API reads `stack history`, with --show-secrets unless
+        // told otherwise, and the CLI then loads and may save Pulumi.<stack>.yaml where it runs, the user's own file
+        // (pulumi/pulumi v3.259.0 pkg/cmd/pulumi/stack/stack_history.go; @pulumi/pulumi automation/stack.js history()).
+        await this.withEvents(name, "destroy", (onEvent, onOutput) => stack.destroy({ onEvent, onOutput, color: "never", showSecrets: false, ...(configFile ? { configFile } : {}) }));
         // --preserve-config: without it `stack rm` deletes Pulumi.<stack>.yaml, the stack file this repository keeps
         // (pulumi/pulumi pkg/cmd/pulumi/stack/stack_remove.go).
         await ws.removeStack(name, { preserveConfig: true });

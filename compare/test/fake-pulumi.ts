@@ -6,7 +6,9 @@
  * - `version`: a version above 3.205.0, so stack.ts streams events over gRPC (pulumirpc.Events/StreamEvents) to
  *   the `--event-log tcp://...` address, as the real CLI does; each event is the engine event's JSON.
  * - `stack select`: stderr "no stack named '<name>' found" for a missing stack (errors.ts maps it to StackNotFoundError).
- * - `stack tag ls --json`, `stack output --json [--show-secrets]`, `stack history --json`: JSON on stdout.
+ * - `stack tag ls --json`, `stack output --json [--show-secrets]`, `stack history --json`: JSON on stdout; `stack
+ *   history --show-secrets` also writes a salt into Pulumi.<stack>.yaml where it runs, when that file has none.
+ * - Each command records how many SIGINTs it received (the CLI stops at once on the second).
  * Stack files, as the CLI treats them with a passphrase backend (pulumi/pulumi v3.259.0, see compare/config-file.ts):
  * `up` and `destroy` read `--config-file <f>` when given, else Pulumi.<stack>.yaml in the folder they run in, and
  * write an `encryptionsalt` into that same file when it has none; `stack init` (no --config-file) writes one into
@@ -18,10 +20,13 @@
 import * as fs from "fs";
 import * as path from "path";
 
-// Noted from the first moment, as the CLI does: an interrupted up or destroy ends with an error exit.
+// Noted from the first moment, as the CLI does: an interrupted up or destroy ends with an error exit. Counted too:
+// the CLI takes a second SIGINT as "terminate immediately" (pulumi/pulumi v3.259.0 pkg/backend/cancellation_scope.go).
 let interrupted = false;
+let sigints = 0;
 process.on("SIGINT", () => {
     interrupted = true;
+    sigints++;
 });
 
 export const FAKE_VERSION = "3.270.0";
@@ -38,7 +43,7 @@ const args = process.argv.slice(2);
 const started = Date.now();
 
 function record(code: number): never {
-    fs.appendFileSync(path.join(dir, "calls.jsonl"), `${JSON.stringify({ args, cwd: process.cwd(), start: started, end: Date.now(), pid: process.pid, code })}\n`);
+    fs.appendFileSync(path.join(dir, "calls.jsonl"), `${JSON.stringify({ args, cwd: process.cwd(), start: started, end: Date.now(), pid: process.pid, code, sigints })}\n`);
     process.exit(code);
 }
 
@@ -185,6 +190,11 @@ async function run(): Promise<never> {
         record(0);
     }
     if (a === "stack" && b === "history") {
+        // With --show-secrets the CLI loads the stack file where it runs, and saves it when the secrets manager changed,
+        // as a new passphrase salt does (pulumi/pulumi v3.259.0 pkg/cmd/pulumi/stack/stack_history.go).
+        if (args.includes("--show-secrets")) {
+            loadStackConfig(path.join(process.cwd(), `Pulumi.${stack}.yaml`));
+        }
         process.stdout.write(JSON.stringify([{ kind: "update", result: "succeeded", startTime: new Date(started).toISOString(), endTime: new Date().toISOString(), version: 1 }]));
         record(0);
     }

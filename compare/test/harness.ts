@@ -19,6 +19,7 @@ export interface Call {
     readonly start: number;
     readonly end: number;
     readonly code: number;
+    readonly sigints?: number;
 }
 
 export class Harness {
@@ -90,8 +91,16 @@ export class Harness {
         });
     }
 
+    /**
+     * ECR as the stacks leave it: the repositories the images output names, and under each stack's prefix one more,
+     * its TaskInfo image's (no output names it), in the region the stack files give (eu-west-1).
+     */
     ecr(): EcrApi {
         return {
+            listRepositories: async (region: string, prefix: string) => {
+                this.ecrCalls.push({ op: "find", repo: `${region} ${prefix}`, at: Date.now() });
+                return region === "eu-west-1" ? [{ region, registryId: "123456789012", name: `${prefix}task-info` }] : [];
+            },
             listDigests: async (repo: Repository) => {
                 this.ecrCalls.push({ op: "list", repo: repo.name, at: Date.now() });
                 return [`sha256:${repo.name}`];

@@ -18,7 +18,7 @@ const slow = async () => {
 compare(mode === "local" ? ["--local", "--no-cap", "--scale", "0.01", "--scenarios", "books"] : ["--yes", "--scale", "0.01", "--scenarios", "books"], {
     stateFile,
     signal: controller.signal,
-    ecr: { listDigests: async () => [], deleteDigests: async () => [] },
+    ecr: { listRepositories: async () => [], listDigests: async () => [], deleteDigests: async () => [] },
     benchDeps:
         mode === "local"
             ? { runScript: slow, quiet: true, localCommand: (_n, port) => ({ command: process.execPath, args: [stub, String(port)] }) }

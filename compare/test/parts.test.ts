@@ -22,6 +22,7 @@ describe("compare: parts", () => {
     it("deletes images 100 at a time and reports what ECR refused", async () => {
         const batches: number[] = [];
         const api: EcrApi = {
+            listRepositories: async () => [],
             listDigests: async () => Array.from({ length: 250 }, (_, i) => `sha256:${i}`),
             deleteDigests: async (_r, d) => (batches.push(d.length), batches.length === 3 ? ["sha256:249: ImageNotFound"] : []),
         };

@@ -70,8 +70,13 @@ describe("npm run compare (stacks, stand-in pulumi CLI)", function () {
         assert.deepStrictEqual(cmds.filter((c) => c.startsWith("stack rm")).sort(), ["stack rm amd64", "stack rm arm64"]);
         // Each repository emptied before its stack's destroy began.
         const firstDestroy = Math.min(...destroys.map((d) => d.start));
-        assert.deepStrictEqual(h.ecrCalls.filter((c) => c.op === "delete").map((c) => c.repo).sort(), ["bookstore-amd64", "bookstore-arm64", "prime-amd64", "prime-arm64"]);
-        assert.ok(h.ecrCalls.filter((c) => c.repo.endsWith("arm64")).every((c) => c.at <= Math.max(...destroys.map((d) => d.start))));
+        // The images output's, and those found under each stack's prefix in its region (TaskInfo's is in no output).
+        assert.deepStrictEqual(h.ecrCalls.filter((c) => c.op === "find").map((c) => c.repo).sort(), ["eu-west-1 dotnet-fargate-amd64/", "eu-west-1 dotnet-fargate-arm64/"]);
+        assert.deepStrictEqual(
+            h.ecrCalls.filter((c) => c.op === "delete").map((c) => c.repo).sort(),
+            ["bookstore-amd64", "bookstore-arm64", "dotnet-fargate-amd64/task-info", "dotnet-fargate-arm64/task-info", "prime-amd64", "prime-arm64"],
+        );
+        assert.ok(h.ecrCalls.filter((c) => c.repo.includes("arm64")).every((c) => c.at <= Math.max(...destroys.map((d) => d.start))));
         assert.ok(firstDestroy > Math.max(...ups.map((u) => u.end)));
         assert.ok(!h.stackExists("arm64") && !h.stackExists("amd64"));
         assert.strictEqual(readRunState(h.stateFile), undefined, "nothing left: the run state is removed");
@@ -185,7 +190,7 @@ describe("npm run compare (stacks, stand-in pulumi CLI)", function () {
         assert.ok(cmds.includes("up amd64"));
         assert.ok(!cmds.includes("destroy amd64") && !cmds.includes("stack rm amd64"), cmds.join("\n"));
         assert.ok(cmds.includes("destroy arm64") && cmds.includes("stack rm arm64"));
-        assert.ok(h.ecrCalls.every((c) => c.repo.endsWith("arm64")));
+        assert.ok(h.ecrCalls.length > 0 && !h.ecrCalls.some((c) => c.repo.includes("amd64")), JSON.stringify(h.ecrCalls));
         assert.ok(h.stackExists("amd64"));
         assert.ok(lines.includes("   amd64: yours, left deployed (this run did not create it)"));
     });
@@ -207,6 +212,9 @@ describe("npm run compare (stacks, stand-in pulumi CLI)", function () {
             assert.ok(lines.some((l) => l.startsWith(`== ${phase}: failed after`)), lines.join("\n"));
             const created = phase === "prepare" ? ["arm64"] : ["arm64", "amd64"];
             assert.deepStrictEqual(h.commands().filter((c) => c.startsWith("stack rm")).sort(), created.map((s) => `stack rm ${s}`).sort());
+            // Every created stack's repositories emptied before its destroy, a failed up's too (it exported no outputs).
+            const emptied = h.ecrCalls.filter((c) => c.op === "delete").map((c) => c.repo);
+            assert.ok(created.every((s) => emptied.includes(`dotnet-fargate-${s}/task-info`)), emptied.join(", "));
             assert.ok(!h.stackExists("arm64") && !h.stackExists("amd64"));
             assert.strictEqual(readRunState(h.stateFile), undefined);
         });
@@ -216,7 +224,9 @@ describe("npm run compare (stacks, stand-in pulumi CLI)", function () {
         h.existingStack("amd64");
         process.env.FAKE_PULUMI_FAIL = "destroy:arm64";
         const first = await run();
-        assert.strictEqual(first.code, 0);
+        // A stack left deployed costs money: the run fails, so that a script or a CI job sees it.
+        assert.strictEqual(first.code, 1);
+        assert.ok(first.lines.includes("compare failed: one thing this run created could not be removed (listed above)"), first.lines.join("\n"));
         assert.ok(first.lines.includes("Left behind:"), first.lines.join("\n"));
         assert.ok(first.lines.some((l) => l.includes("stack arm64, created by this run and still deployed: remove it with `npm run compare -- --cleanup`")));
         assert.strictEqual(readRunState(h.stateFile)?.stacks.arm64.status, "destroying");
@@ -301,10 +311,13 @@ describe("npm run compare (stacks, stand-in pulumi CLI)", function () {
         assert.strictEqual(readRunState(h.stateFile), undefined);
     });
 
-    it("Ctrl-C (SIGINT to the process) during the deployment stops the ups and removes both stacks", async () => {
+    it("Ctrl-C during the deployment stops the ups cleanly (one SIGINT each, as from the terminal) and removes both stacks", async () => {
+        // Its own process group, interrupted as a terminal does it: every process of the group, compare and its
+        // `pulumi up`s, gets the SIGINT. compare must not send a second one: the CLI would stop at once.
         const child = spawn(process.execPath, [path.join(__dirname, "interrupt-child.js"), h.stateFile, "stacks"], {
             env: { ...process.env, PATH: `${path.join(h.dir, "bin")}:${process.env.PATH}`, FAKE_PULUMI_UP_MS: "20000", AWS_ACCESS_KEY_ID: "test" },
             stdio: ["ignore", "pipe", "pipe"],
+            detached: true,
         });
         let out = "";
         child.stdout.on("data", (d) => (out += d));
@@ -314,11 +327,13 @@ describe("npm run compare (stacks, stand-in pulumi CLI)", function () {
             await new Promise((r) => setTimeout(r, 100));
         }
         await new Promise((r) => setTimeout(r, 1500));
-        child.kill("SIGINT");
-        const code = await new Promise<number | null>((r) => child.on("exit", r));
+        const exited = new Promise<number | null>((r) => child.on("exit", r));
+        process.kill(-(child.pid as number), "SIGINT");
+        const code = await exited;
         assert.strictEqual(code, 130, out);
         const ups = h.calls().filter((c) => c.args[0] === "up");
         assert.ok(ups.length === 2 && ups.every((u) => u.code === 255 && u.end - u.start < 15_000), out);
+        assert.deepStrictEqual(ups.map((u) => u.sigints), [1, 1], out);
         assert.deepStrictEqual(h.commands().filter((c) => c.startsWith("stack rm")).sort(), ["stack rm amd64", "stack rm arm64"]);
         assert.strictEqual(readRunState(h.stateFile), undefined);
         assert.match(out, /compare: interrupted: tearing down what this run created/);
