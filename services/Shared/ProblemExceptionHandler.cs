@@ -9,7 +9,8 @@ namespace DotnetFargate.Platform;
 /// <summary>
 /// Turns exceptions into problem details. Bad requests (malformed JSON, wrong content type, a body
 /// over the limit, an unparsable route or query value) keep their 4xx status and say what was wrong;
-/// an unreachable dependency (<see cref="DependencyUnavailableException"/>) is a 503 with Retry-After;
+/// an unreachable dependency (<see cref="DependencyUnavailableException"/>) is a 503 with Retry-After; a change the
+/// dependency did not confirm (<see cref="WriteOutcomeUnknownException"/>) is a 504 without one;
 /// anything else is a 500 whose body carries no exception text or stack trace (the log has it).
 /// </summary>
 public sealed partial class ProblemExceptionHandler(
@@ -43,6 +44,17 @@ public sealed partial class ProblemExceptionHandler(
             }
             LogUnavailable(logger, httpContext.Request.Method, httpContext.Request.Path, unavailable.Message,
                 unavailable.InnerException?.Message ?? "");
+        }
+        else if (exception is WriteOutcomeUnknownException unknown)
+        {
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status504GatewayTimeout,
+                Title = "The change may or may not have been made.",
+                Detail = $"{unknown.Message} Check before repeating the request.",
+            };
+            LogOutcomeUnknown(logger, httpContext.Request.Method, httpContext.Request.Path, unknown.Message,
+                unknown.InnerException?.Message ?? "");
         }
         else
         {
@@ -97,6 +109,9 @@ public sealed partial class ProblemExceptionHandler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Answered {Method} {Path} with 503: {Reason} ({Cause})")]
     private static partial void LogUnavailable(ILogger logger, string method, PathString path, string reason, string cause);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Answered {Method} {Path} with 504: {Reason} ({Cause})")]
+    private static partial void LogOutcomeUnknown(ILogger logger, string method, PathString path, string reason, string cause);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, PathString path);

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using Npgsql;
 using Xunit.Abstractions;
 
 namespace DotnetFargate.Tests;
@@ -68,8 +70,9 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output)
             output.WriteLine(figures);
 
             Assert.Empty(load.Failures);
-            Assert.Empty(load.Answers.Select(a => a.Status).Distinct().Except([200, 201, 503]));
-            Assert.All(load.Answers, a => Assert.True(a.Labelled, "a 503 without Retry-After or problem details"));
+            // 504: an order whose COMMIT was on its way when the server stopped (the change may have been made).
+            Assert.Empty(load.Answers.Select(a => a.Status).Distinct().Except([200, 201, 503, 504]));
+            Assert.All(load.Answers, a => Assert.True(a.Labelled, "a 503 without Retry-After or problem details, or a 504 with Retry-After"));
             Assert.Contains(load.Between(frozenAt, thawedAt), a => a.Status == 503);
             var budget = TimeSpan.FromSeconds(ConnectTimeoutSeconds + CommandTimeoutSeconds) + Slack;
             Assert.True(load.Answers.Max(a => a.Took) <= budget, $"a request took longer than {budget.TotalSeconds} s: {figures}");
@@ -88,6 +91,100 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output)
         {
             await server.CleanAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_commit_the_database_does_not_confirm_in_time_is_a_504_without_Retry_After_and_the_order_is_placed_once()
+    {
+        var server = await TestPostgres.StartOwnAsync();
+        try
+        {
+            await server.CreateDatabaseAsync("bookstore");
+            var environment = new Dictionary<string, string>(server.BookStoreEnvironment("bookstore"));
+            environment["ConnectionStrings__BookStore"] += ";Timeout=1;Command Timeout=2";
+            await using var service = await ServiceProcess.StartAsync("BookStore.Api", environment);
+            await TestPostgres.WaitUntilReadyAsync(service);
+            var api = new BookStoreClient(service.Client);
+            var book = await api.CreateStockedBookAsync(5);
+
+            // Every COMMIT that wrote something now waits for a synchronous standby that never comes: the server holds
+            // the change and the client hears nothing (PostgreSQL documentation, "Synchronous Replication"), as in a
+            // storage stall.
+            await server.ExecuteAsync("CREATE TABLE commit_probe (x int)", "bookstore");
+            await server.ExecuteAsync("ALTER SYSTEM SET synchronous_standby_names = 'nobody'", null);
+            await server.ExecuteAsync("SELECT pg_reload_conf()", null);
+            HttpResponseMessage placed;
+            try
+            {
+                await UntilCommitsWaitAsync(server);
+                // The order's COMMIT must start late in its 3 s budget, or Npgsql's 2 s command timeout would cancel
+                // the wait first (and PostgreSQL then commits and answers): the test holds the stock row for 1.5 s.
+                await using var holder = server.Connect("bookstore");
+                await holder.OpenAsync();
+                await using var hold = await holder.BeginTransactionAsync();
+                await using (var lockRow = new NpgsqlCommand("SELECT amount FROM inventories WHERE book_id = $1 FOR UPDATE", holder, hold) { Parameters = { new() { Value = book } } })
+                {
+                    await lockRow.ExecuteScalarAsync();
+                }
+                var placing = api.PlaceOrderAsync(book);
+                await Task.Delay(TimeSpan.FromSeconds(1.5));
+                await hold.RollbackAsync();
+                placed = await placing;
+            }
+            finally
+            {
+                await server.ExecuteAsync("ALTER SYSTEM RESET synchronous_standby_names", null);
+                await server.ExecuteAsync("SELECT pg_reload_conf()", null);
+            }
+
+            // Not a 503 with Retry-After: a client that retried would place the order twice.
+            var problem = await HttpAssert.ProblemAsync(placed, 504);
+            Assert.Null(placed.Headers.RetryAfter);
+            Assert.Contains("may or may not have been made", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            // The change was made, once: the stock went down by one and one order holds the book.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (await api.StockAsync(book) != 4 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+            Assert.Equal(4, await api.StockAsync(book));
+            await using var connection = server.Connect("bookstore");
+            await connection.OpenAsync();
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM orders WHERE $1 = ANY (book_ids)", connection) { Parameters = { new() { Value = book } } };
+            Assert.Equal(1L, (long)(await count.ExecuteScalarAsync())!);
+            // A write that times out before its commit is sent still says 503 and to retry (the frozen test above).
+        }
+        finally
+        {
+            await server.CleanAsync();
+        }
+    }
+
+    /// <summary>
+    /// The checkpointer takes a reloaded synchronous_standby_names in its own time: waits until a commit of the
+    /// test's own that wrote a row (a transaction that wrote nothing does not wait) gets no answer within a second.
+    /// </summary>
+    private static async Task UntilCommitsWaitAsync(TestPostgres server)
+    {
+        var settings = server.Settings("bookstore");
+        settings.CommandTimeout = 1;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var connection = new NpgsqlConnection(settings.ConnectionString);
+            await connection.OpenAsync();
+            await using var probe = new NpgsqlCommand("INSERT INTO commit_probe VALUES (1)", connection);
+            // At the command timeout Npgsql cancels, and PostgreSQL then stops waiting and commits (with a warning):
+            // a probe that took the whole second waited.
+            var took = Stopwatch.StartNew();
+            await probe.ExecuteNonQueryAsync();
+            if (took.Elapsed >= TimeSpan.FromSeconds(0.9))
+            {
+                return;
+            }
+            await Task.Delay(100);
+        }
+        Assert.Fail("commits never started waiting for the synchronous standby");
     }
 
     [Theory]

@@ -86,8 +86,14 @@ internal sealed class FaultLoad : IAsyncDisposable
                     ? await api.PlaceOrderAsync(_book)
                     : await _load.GetAsync("/api/books", CancellationToken.None);
                 var status = (int)response.StatusCode;
-                var labelled = status != 503 || (response.Headers.RetryAfter is not null
-                    && response.Content.Headers.ContentType?.MediaType == HttpAssert.ProblemJson);
+                // A 503 says when to retry; a 504 (a commit the database did not confirm) must not invite a retry.
+                var problem = response.Content.Headers.ContentType?.MediaType == HttpAssert.ProblemJson;
+                var labelled = status switch
+                {
+                    503 => problem && response.Headers.RetryAfter is not null,
+                    504 => problem && response.Headers.RetryAfter is null,
+                    _ => true,
+                };
                 Answers.Enqueue(new Answer(started, status, _clock.Elapsed - started, labelled));
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)

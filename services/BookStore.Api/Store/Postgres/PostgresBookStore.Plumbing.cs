@@ -14,11 +14,11 @@ public sealed partial class PostgresBookStore
     /// npgsql/npgsql src/Npgsql/Internal/NpgsqlConnector.cs, tag v10.0.3), and the request waits for that too.
     /// So the request stops waiting at the budget, and the work is cancelled off the request's path.
     /// </summary>
-    private async ValueTask<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct)
+    private async ValueTask<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct, Commit? commit = null)
     {
         readiness.ThrowIfNotInitialized();
         var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var running = RunOnConnectionAsync(work, abort.Token);
+        var running = RunOnConnectionAsync(work, commit, abort.Token);
         try
         {
             return await running.WaitAsync(options.RequestBudget, ct);
@@ -30,7 +30,8 @@ public sealed partial class PostgresBookStore
         catch (Exception e) when (!running.IsCompleted)
         {
             // Cancelling runs Npgsql's callbacks, which block on that cancel request: on the pool, not here. The
-            // cancellation also stops the work before its next statement, so nothing commits after this answer.
+            // cancellation also stops the work before its next statement, so nothing commits after this answer
+            // unless its commit was already sent: the server may carry that out, so the answer says so (below).
             _ = abort.CancelAsync();
             _ = running.ContinueWith(static (t, cts) =>
             {
@@ -40,6 +41,11 @@ public sealed partial class PostgresBookStore
             abort = null;
             if (e is TimeoutException && !ct.IsCancellationRequested)
             {
+                if (commit?.Sent == true)
+                {
+                    throw new WriteOutcomeUnknownException(
+                        $"The BookStore's database did not confirm the change within {options.RequestBudget.TotalSeconds:0.#} s: it may or may not have been made.", e);
+                }
                 throw new DependencyUnavailableException(
                     $"The BookStore's database did not answer within {options.RequestBudget.TotalSeconds:0.#} s.", e);
             }
@@ -51,7 +57,38 @@ public sealed partial class PostgresBookStore
         }
     }
 
-    private async Task<T> RunOnConnectionAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken ct)
+    /// <summary>
+    /// A write's work: like <see cref="RunAsync{T}"/>, and the work marks on <see cref="Commit"/> when it sends what
+    /// commits it. From then on a budget that runs out, or a connection that breaks, no longer means "not done".
+    /// </summary>
+    private ValueTask<T> WriteAsync<T>(Func<NpgsqlConnection, Commit, CancellationToken, Task<T>> work, CancellationToken ct)
+    {
+        var commit = new Commit();
+        return RunAsync((connection, ct) => work(connection, commit, ct), ct, commit);
+    }
+
+    /// <summary>
+    /// Whether a write has sent what commits it: its transaction's COMMIT, or its one statement outside a
+    /// transaction. Before that, a failure means nothing was changed (the transaction rolls back with its
+    /// connection); after it, only the server knows.
+    /// </summary>
+    private sealed class Commit
+    {
+        private volatile bool _sent;
+
+        public bool Sent => _sent;
+
+        /// <summary>Just before the statement that commits by itself (outside a transaction).</summary>
+        public void Sending() => _sent = true;
+
+        public Task CommitAsync(NpgsqlTransaction tx, CancellationToken ct)
+        {
+            _sent = true;
+            return tx.CommitAsync(ct);
+        }
+    }
+
+    private async Task<T> RunOnConnectionAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, Commit? commit, CancellationToken ct)
     {
         try
         {
@@ -64,6 +101,11 @@ public sealed partial class PostgresBookStore
             // requests after it is back get fresh ones instead of failing one by one.
             dataSource.Clear();
             // The body stays generic (a server's message names roles and databases); the log has the cause.
+            if (commit?.Sent == true)
+            {
+                throw new WriteOutcomeUnknownException(
+                    "The BookStore's database became unavailable while the change was being committed: it may or may not have been made.", e);
+            }
             throw new DependencyUnavailableException("The BookStore's database is unavailable.", e);
         }
     }

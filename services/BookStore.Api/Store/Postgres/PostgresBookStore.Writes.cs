@@ -12,7 +12,7 @@ public sealed partial class PostgresBookStore
         "SELECT count(*) FROM orders WHERE status = 'NEW_ORDER' AND $1 = ANY (book_ids)";
 
     public ValueTask<StoreResult<BookWithCategory>> CreateBookAsync(BookDraft draft, CancellationToken ct = default) =>
-        RunAsync(async (connection, ct) =>
+        WriteAsync(async (connection, commit, ct) =>
         {
             // Inserts nothing when the category is missing: the CTE joins it.
             const string sql = """
@@ -21,12 +21,13 @@ public sealed partial class PostgresBookStore
                            SELECT c.id, $2, $3, $4, $5, $6 FROM c RETURNING *)
                 SELECT b.id, b.category_id, b.name, b.author, b.description, b.value, b.publish_date, c.name FROM b, c
                 """;
+            commit.Sending();
             return await WriteBookAsync(connection, sql, draft, ct, draft.CategoryId, draft.Name, draft.Author,
                 draft.Description, draft.Value, draft.PublishDate) ?? MissingCategory(draft);
         }, ct);
 
     public ValueTask<StoreResult<BookWithCategory>> UpdateBookAsync(int id, BookDraft draft, CancellationToken ct = default) =>
-        RunAsync(async (connection, ct) =>
+        WriteAsync(async (connection, commit, ct) =>
         {
             const string sql = """
                 WITH c AS (SELECT id, name FROM categories WHERE id = $2)
@@ -34,6 +35,7 @@ public sealed partial class PostgresBookStore
                 FROM c WHERE b.id = $1
                 RETURNING b.id, b.category_id, b.name, b.author, b.description, b.value, b.publish_date, c.name
                 """;
+            commit.Sending();
             var written = await WriteBookAsync(connection, sql, draft, ct, id, draft.CategoryId, draft.Name,
                 draft.Author, draft.Description, draft.Value, draft.PublishDate);
             if (written is { } result)
@@ -45,7 +47,7 @@ public sealed partial class PostgresBookStore
         }, ct);
 
     public ValueTask<StoreResult<Book>> DeleteBookAsync(int id, CancellationToken ct = default) =>
-        RunAsync(async (connection, ct) =>
+        WriteAsync(async (connection, commit, ct) =>
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
             var book = await QuerySingleAsync(connection, tx,
@@ -61,15 +63,16 @@ public sealed partial class PostgresBookStore
             }
             // The stock row goes with it (ON DELETE CASCADE); past (cancelled) orders keep its id.
             await ExecuteAsync(connection, tx, "DELETE FROM books WHERE id = $1", ct, id);
-            await tx.CommitAsync(ct);
+            await commit.CommitAsync(tx, ct);
             return StoreResult<Book>.Ok(book.Book);
         }, ct);
 
     public ValueTask<StoreResult<Inventory>> CreateInventoryAsync(int bookId, int amount, CancellationToken ct = default) =>
-        RunAsync(async (connection, ct) =>
+        WriteAsync(async (connection, commit, ct) =>
         {
             try
             {
+                commit.Sending();
                 var inventory = await QuerySingleAsync(connection, null,
                     "INSERT INTO inventories (book_id, amount) SELECT id, $2 FROM books WHERE id = $1 RETURNING book_id, amount",
                     ReadInventory, ct, bookId, amount);
@@ -86,8 +89,9 @@ public sealed partial class PostgresBookStore
         }, ct);
 
     public ValueTask<StoreResult<Inventory>> UpdateInventoryAsync(int bookId, int amount, CancellationToken ct = default) =>
-        RunAsync(async (connection, ct) =>
+        WriteAsync(async (connection, commit, ct) =>
         {
+            commit.Sending();
             var inventory = await QuerySingleAsync(connection, null,
                 "UPDATE inventories SET amount = $2 WHERE book_id = $1 RETURNING book_id, amount", ReadInventory, ct, bookId, amount);
             return inventory is null
@@ -96,7 +100,7 @@ public sealed partial class PostgresBookStore
         }, ct);
 
     public ValueTask<StoreResult<Inventory>> DeleteInventoryAsync(int bookId, CancellationToken ct = default) =>
-        RunAsync(async (connection, ct) =>
+        WriteAsync(async (connection, commit, ct) =>
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
             var inventory = await QuerySingleAsync(connection, tx,
@@ -111,12 +115,12 @@ public sealed partial class PostgresBookStore
                 return StoreResult<Inventory>.Conflict($"Book {bookId} is on {openOrders} open order(s).");
             }
             await ExecuteAsync(connection, tx, "DELETE FROM inventories WHERE book_id = $1", ct, bookId);
-            await tx.CommitAsync(ct);
+            await commit.CommitAsync(tx, ct);
             return StoreResult<Inventory>.Ok(inventory);
         }, ct);
 
     public ValueTask<StoreResult<Order>> PlaceOrderAsync(OrderDraft draft, CancellationToken ct = default) =>
-        RunAsync(async (connection, ct) =>
+        WriteAsync(async (connection, commit, ct) =>
         {
             var ids = draft.BookIds.ToArray();
             await using var tx = await connection.BeginTransactionAsync(ct);
@@ -143,12 +147,12 @@ public sealed partial class PostgresBookStore
             var order = await QuerySingleAsync(connection, tx,
                 $"INSERT INTO orders (customer_name, address, telephone, city, status, total_amount, book_ids) VALUES ($1, $2, $3, $4, '{NewOrder}', $5, $6) RETURNING {OrderColumns}",
                 ReadOrder, ct, draft.CustomerName, draft.Address, draft.Telephone, draft.City, total, ids);
-            await tx.CommitAsync(ct);
+            await commit.CommitAsync(tx, ct);
             return StoreResult<Order>.Ok(order!);
         }, ct);
 
     public ValueTask<StoreResult<Order>> CancelOrderAsync(int id, CancellationToken ct = default) =>
-        RunAsync(async (connection, ct) =>
+        WriteAsync(async (connection, commit, ct) =>
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
             var order = await QuerySingleAsync(connection, tx, $"SELECT {OrderColumns} FROM orders WHERE id = $1 FOR UPDATE",
@@ -167,7 +171,7 @@ public sealed partial class PostgresBookStore
             await ExecuteAsync(connection, tx, "UPDATE inventories SET amount = amount + 1 WHERE book_id = ANY ($1)", ct, ids);
             var cancelled = await QuerySingleAsync(connection, tx,
                 $"UPDATE orders SET status = '{Cancelled}' WHERE id = $1 RETURNING {OrderColumns}", ReadOrder, ct, id);
-            await tx.CommitAsync(ct);
+            await commit.CommitAsync(tx, ct);
             return StoreResult<Order>.Ok(cancelled!);
         }, ct);
 

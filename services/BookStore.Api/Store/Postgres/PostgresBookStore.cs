@@ -54,10 +54,11 @@ public sealed partial class PostgresBookStore(
         ListAsync("SELECT id, name FROM categories WHERE strpos(upper(name), upper($1)) > 0 ORDER BY id", ReadCategory, ct, text);
 
     public ValueTask<StoreResult<Category>> CreateCategoryAsync(string name, CancellationToken ct = default) =>
-        RunAsync(async (connection, ct) =>
+        WriteAsync(async (connection, commit, ct) =>
         {
             try
             {
+                commit.Sending();
                 var category = await QuerySingleAsync(connection, null,
                     "INSERT INTO categories (name) VALUES ($1) RETURNING id, name", ReadCategory, ct, name);
                 return StoreResult<Category>.Ok(category!);
@@ -69,10 +70,11 @@ public sealed partial class PostgresBookStore(
         }, ct);
 
     public ValueTask<StoreResult<Category>> UpdateCategoryAsync(int id, string name, CancellationToken ct = default) =>
-        RunAsync(async (connection, ct) =>
+        WriteAsync(async (connection, commit, ct) =>
         {
             try
             {
+                commit.Sending();
                 var category = await QuerySingleAsync(connection, null,
                     "UPDATE categories SET name = $2 WHERE id = $1 RETURNING id, name", ReadCategory, ct, id, name);
                 return category is null
@@ -86,7 +88,7 @@ public sealed partial class PostgresBookStore(
         }, ct);
 
     public ValueTask<StoreResult<Category>> DeleteCategoryAsync(int id, CancellationToken ct = default) =>
-        RunAsync(async (connection, ct) =>
+        WriteAsync(async (connection, commit, ct) =>
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
             var category = await QuerySingleAsync(connection, tx,
@@ -101,7 +103,7 @@ public sealed partial class PostgresBookStore(
                 return StoreResult<Category>.Conflict($"Category {id} is used by {used} book(s).");
             }
             await ExecuteAsync(connection, tx, "DELETE FROM categories WHERE id = $1", ct, id);
-            await tx.CommitAsync(ct);
+            await commit.CommitAsync(tx, ct);
             return StoreResult<Category>.Ok(category);
         }, ct);
 
