@@ -23,6 +23,13 @@ public abstract class RequestRuleAttribute : ValidationAttribute
     internal static ValidationResult Failure(string template, ValidationContext context) => new(
         string.Format(CultureInfo.InvariantCulture, template, RequestValidator.JsonName(context)),
         [context.MemberName!]);
+
+    /// <summary>
+    /// Text either store can keep: PostgreSQL's text refuses U+0000 (SQLSTATE 22021, "invalid byte sequence for
+    /// encoding UTF8: 0x00"), so the in-memory store refuses it too, and the same request gets the same answer.
+    /// </summary>
+    protected static string? TextProblem(string text) =>
+        text.Contains('\0', StringComparison.Ordinal) ? "{0} must not contain the NUL character (U+0000)." : null;
 }
 
 /// <summary>Present and not blank; a list must hold at least one item. A subclass of RequiredAttribute because
@@ -41,16 +48,16 @@ public sealed class FieldRequiredAttribute(string template = "{0} is required.")
 public sealed class TrimmedLengthAttribute(int min, int max) : RequestRuleAttribute
 {
     protected override string? Check(object value, ValidationContext context) =>
-        ((string)value).Trim().Length is var length && (length < min || length > max)
+        TextProblem((string)value) ?? (((string)value).Trim().Length is var length && (length < min || length > max)
             ? $"{{0}} must be between {min} and {max} characters."
-            : null;
+            : null);
 }
 
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
 public sealed class MaxTextLengthAttribute(int max) : RequestRuleAttribute
 {
     protected override string? Check(object value, ValidationContext context) =>
-        ((string)value).Length > max ? $"{{0}} must be at most {max} characters." : null;
+        TextProblem((string)value) ?? (((string)value).Length > max ? $"{{0}} must be at most {max} characters." : null);
 }
 
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]

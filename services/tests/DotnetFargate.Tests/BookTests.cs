@@ -67,6 +67,25 @@ public abstract class BookTests(BookStoreFixture fixture)
         Assert.Equal(before, await _client.GetStringAsync("/api/books"));
     }
 
+    [Theory]
+    [InlineData("author")]
+    [InlineData("description")]
+    public async Task Text_with_a_NUL_character_is_400_on_both_stores_and_creates_nothing(string field)
+    {
+        // PostgreSQL's text refuses U+0000 (a 500 before this rule); the in-memory store refuses it alike.
+        var categoryId = await _api.CreateCategoryAsync();
+        var before = await _client.GetStringAsync("/api/books");
+        var book = new Dictionary<string, object>
+        {
+            ["categoryId"] = categoryId, ["name"] = BookStoreClient.UniqueName("Nul"), ["author"] = "X", ["description"] = "D",
+            ["value"] = 10m, ["publishDate"] = "2020-01-01T00:00:00Z",
+        };
+        book[field] = "a\0b";
+        var problem = await HttpAssert.ValidationAsync(await _client.PostJsonAsync("/api/books", book), field);
+        Assert.Equal($"{field} must not contain the NUL character (U+0000).", problem.GetProperty("errors").GetProperty(field)[0].GetString());
+        Assert.Equal(before, await _client.GetStringAsync("/api/books"));
+    }
+
     [Fact]
     public async Task Publish_date_a_minute_from_now_is_rejected()
     {
