@@ -86,15 +86,20 @@ public sealed class MoneyAttribute(int max) : RequestRuleAttribute
     };
 }
 
-/// <summary>Before now by the service's clock (the TimeProvider registered in DI, which tests can replace).</summary>
+/// <summary>
+/// Before now by the service's clock (the TimeProvider registered in DI, which tests can replace), and after the
+/// first instant a date can name: Npgsql writes DateTime.MinValue as PostgreSQL's -infinity (npgsql/npgsql
+/// src/Npgsql/Internal/Converters/Temporal/PgTimestamp.cs, tag v10.0.3), which is no date.
+/// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
 public sealed class InThePastAttribute : RequestRuleAttribute
 {
     protected override string? Check(object value, ValidationContext context)
     {
         var clock = (TimeProvider?)context.GetService(typeof(TimeProvider)) ?? TimeProvider.System;
-        return RequestValidation.ToUtc((DateTime)value) >= clock.GetUtcNow().UtcDateTime
-            ? "{0} must be in the past."
+        var stored = RequestValidation.ToStored((DateTime)value);
+        return stored >= clock.GetUtcNow().UtcDateTime ? "{0} must be in the past."
+            : stored == DateTime.MinValue ? "{0} must be later than 0001-01-01T00:00:00Z."
             : null;
     }
 }

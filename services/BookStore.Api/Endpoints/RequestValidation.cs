@@ -33,7 +33,7 @@ public static class RequestValidation
     private static BookDraft BookDraft(
         int? categoryId, string? name, string? author, string? description, decimal? value, DateTime? publishDate) =>
         new(categoryId!.Value, name!.Trim(), author!.Trim(), description?.Trim() ?? string.Empty, value!.Value,
-            ToUtc(publishDate!.Value));
+            ToStored(publishDate!.Value));
 
     /// <summary>A date without an offset is taken as UTC; one with an offset is converted to UTC.</summary>
     public static DateTime ToUtc(DateTime value) => value.Kind switch
@@ -42,4 +42,15 @@ public static class RequestValidation
         DateTimeKind.Local => value.ToUniversalTime(),
         _ => DateTime.SpecifyKind(value, DateTimeKind.Utc),
     };
+
+    /// <summary>
+    /// A date as the stores keep it: UTC, in whole microseconds, PostgreSQL's timestamptz resolution (Npgsql drops
+    /// the seventh fractional digit: npgsql/npgsql src/Npgsql/Internal/Converters/Temporal/PgTimestamp.cs, tag
+    /// v10.0.3), so that both stores give back the same value.
+    /// </summary>
+    public static DateTime ToStored(DateTime value)
+    {
+        var utc = ToUtc(value);
+        return new DateTime(utc.Ticks - (utc.Ticks % 10), DateTimeKind.Utc);
+    }
 }

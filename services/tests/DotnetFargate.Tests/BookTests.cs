@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Net.Http.Json;
 using System.Net;
 
 namespace DotnetFargate.Tests;
@@ -84,6 +86,22 @@ public abstract class BookTests(BookStoreFixture fixture)
         var problem = await HttpAssert.ValidationAsync(await _client.PostJsonAsync("/api/books", book), field);
         Assert.Equal($"{field} must not contain the NUL character (U+0000).", problem.GetProperty("errors").GetProperty(field)[0].GetString());
         Assert.Equal(before, await _client.GetStringAsync("/api/books"));
+    }
+
+    [Fact]
+    public async Task A_publish_date_keeps_whole_microseconds_and_the_first_instant_is_refused_on_both_stores()
+    {
+        var categoryId = await _api.CreateCategoryAsync();
+        object Book(string date) => new { categoryId, name = BookStoreClient.UniqueName("Date"), author = "X", value = 10m, publishDate = date };
+        // PostgreSQL keeps microseconds: the seventh digit goes on both stores, so both give back the same date.
+        var created = await HttpAssert.JsonAsync(await _client.PostJsonAsync("/api/books", Book("2020-01-15T10:20:30.1234567Z")), HttpStatusCode.Created);
+        Assert.Equal("2020-01-15T10:20:30.123456Z", created.GetProperty("publishDate").GetString());
+        var read = await _client.GetFromJsonAsync<JsonElement>($"/api/books/{created.GetProperty("id").GetInt32()}");
+        Assert.Equal("2020-01-15T10:20:30.123456Z", read.GetProperty("publishDate").GetString());
+        // DateTime.MinValue would be PostgreSQL's -infinity, no date at all.
+        var problem = await HttpAssert.ValidationAsync(await _client.PostJsonAsync("/api/books", Book("0001-01-01T00:00:00Z")), "publishDate");
+        Assert.Equal("publishDate must be later than 0001-01-01T00:00:00Z.", problem.GetProperty("errors").GetProperty("publishDate")[0].GetString());
+        await HttpAssert.JsonAsync(await _client.PostJsonAsync("/api/books", Book("0001-01-01T00:00:01Z")), HttpStatusCode.Created);
     }
 
     [Fact]

@@ -166,7 +166,8 @@ public sealed partial class PostgresBookStore(
 
     private static BookWithCategory ReadBook(NpgsqlDataReader r) => new(
         new Book(r.GetInt32(0), r.GetInt32(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetDecimal(5),
-            r.GetDateTime(6)),
+            // timestamptz reads as UTC; said outright, so the JSON always carries its Z whatever Npgsql gives.
+            DateTime.SpecifyKind(r.GetDateTime(6), DateTimeKind.Utc)),
         r.GetString(7));
 
     private static Inventory ReadInventory(NpgsqlDataReader r) => new(r.GetInt32(0), r.GetInt32(1));
