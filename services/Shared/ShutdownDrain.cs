@@ -57,7 +57,14 @@ internal sealed class ShutdownDrainMiddleware(RequestDelegate next, ShutdownDrai
     {
         if (drain.IsDraining)
         {
-            context.Response.Headers.Connection = "close";
+            // As the response starts, not now: the exception handler, which runs after this middleware, clears every
+            // header set before it (ExceptionHandlerMiddlewareImpl.ClearHttpContext calls Response.Clear(); dotnet/
+            // aspnetcore src/Middleware/Diagnostics/src/ExceptionHandler), and OnStarting callbacks outlive that.
+            context.Response.OnStarting(static response =>
+            {
+                ((HttpResponse)response).Headers.Connection = "close";
+                return Task.CompletedTask;
+            }, context.Response);
         }
         return next(context);
     }

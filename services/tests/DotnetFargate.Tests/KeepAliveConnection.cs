@@ -35,9 +35,13 @@ internal sealed class KeepAliveConnection : IDisposable
 
     /// <summary>Sends GET <paramref name="path"/>; null when the server closed the connection cleanly before
     /// answering. A reset surfaces as an IOException.</summary>
-    public async Task<Response?> GetAsync(string path, CancellationToken ct)
+    public Task<Response?> GetAsync(string path, CancellationToken ct) => SendAsync("GET", path, null, ct);
+
+    /// <summary>Sends <paramref name="method"/> <paramref name="path"/> with a JSON <paramref name="body"/> when given; as <see cref="GetAsync"/>.</summary>
+    public async Task<Response?> SendAsync(string method, string path, string? body, CancellationToken ct)
     {
-        var request = $"GET {path} HTTP/1.1\r\nHost: {_baseAddress.Authority}\r\n\r\n";
+        var content = body is null ? "" : $"Content-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n";
+        var request = $"{method} {path} HTTP/1.1\r\nHost: {_baseAddress.Authority}\r\n{content}\r\n{body}";
         await _stream.WriteAsync(Encoding.ASCII.GetBytes(request), ct);
         var head = await ReadLineBlockAsync(ct);
         if (head is null)

@@ -97,6 +97,13 @@ public sealed class ShutdownTests
             {
                 Assert.Equal(503, (await probe.GetAsync("/ready", stop.Token))!.Status);
             }
+            // An answer the exception handler writes (malformed JSON here; a database's 503 alike) is told to close
+            // too: the handler clears the headers set before it, so the drain sets its header as the response starts.
+            using (var bad = await KeepAliveConnection.OpenAsync(service.BaseAddress))
+            {
+                var refused = await bad.SendAsync("POST", "/api/categories", "{\"name\":", stop.Token);
+                Assert.True(refused is { Status: 400, Close: true }, $"a malformed request during the drain got {refused}");
+            }
             // Connections idle through the drain are closed cleanly when the server stops listening.
             foreach (var connection in idle.Skip(1))
             {
