@@ -38,6 +38,8 @@ public static class StoreRegistration
     // Statements run this often are prepared on each connection once (Npgsql's automatic preparation):
     // the server skips parsing and planning them again. The store has about 30 distinct statements.
     private const int MaxAutoPrepare = 32;
+    /// <summary>The longest Timeout or Command Timeout the connection string may set (seconds).</summary>
+    private const int MaxTimeoutSeconds = 3600;
 
     public static WebApplicationBuilder AddBookStoreStore(this WebApplicationBuilder builder)
     {
@@ -160,11 +162,13 @@ public static class StoreRegistration
         {
             connection.TcpKeepAliveInterval = TcpKeepAliveIntervalSeconds;
         }
-        // Zero means "no limit" to Npgsql: a silent database would then hold requests and connections for ever.
-        if (connection.Timeout < 1 || connection.CommandTimeout < 1)
+        // Zero means "no limit" to Npgsql: a silent database would then hold requests and connections for ever. At the
+        // other end, Npgsql's cancellation timer refuses a Command Timeout past ~49 days (the task would stop at its
+        // first statement with an unrelated message), and a request budget of more than an hour helps nobody.
+        if (connection.Timeout is < 1 or > MaxTimeoutSeconds || connection.CommandTimeout is < 1 or > MaxTimeoutSeconds)
         {
             throw new InvalidOperationException(
-                $"ConnectionStrings:BookStore must keep Timeout and Command Timeout at 1 second or more; got Timeout={connection.Timeout}, Command Timeout={connection.CommandTimeout}.");
+                $"ConnectionStrings:BookStore must keep Timeout and Command Timeout between 1 and {MaxTimeoutSeconds} seconds; got Timeout={connection.Timeout}, Command Timeout={connection.CommandTimeout}.");
         }
         connection.ApplicationName ??= "bookstore-api";
         return connection;
