@@ -80,7 +80,11 @@ const HEALTH_CHECK_PATH_MAX_LENGTH = 1024;
  * Kestrel__Endpoints__ overrides them all): the task sets ASPNETCORE_HTTP_PORTS from `port`, and the load
  * balancer and health check reach that port only.
  */
-const PORT_VARIABLE = /^(?:(?:ASPNETCORE_|DOTNET_)?(?:URLS|HTTP_PORTS|HTTPS_PORTS)|Kestrel__Endpoints(?:__.*)?)$/i;
+const PORT_VARIABLE = /^(?:ASPNETCORE_|DOTNET_)?(?:URLS|HTTP_PORTS|HTTPS_PORTS|Kestrel__Endpoints(?:__.*)?)$/i;
+/** Variables the task sets for the application itself: the diagnostic port a dotnet-monitor sidecar connects to. */
+const TASK_VARIABLE = /^DOTNET_DiagnosticPorts$/i;
+/** Wildcards (`*`, `?`) one listener rule may hold across its path patterns (ALB user guide, listener rule conditions). */
+const RULE_WILDCARDS_MAX = 5;
 const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Ports the dotnet-monitor sidecar takes in the task. */
 const RESERVED_PORTS = [52323, 52325];
@@ -150,7 +154,7 @@ function userService(entry: unknown, index: number, root: string): ServiceSpec {
     const context = e.context === undefined ? path.dirname(projectDir) : folder(at("context"), e.context, root);
     const relativeProject = path.relative(resolve(root, context), resolve(root, projectDir));
     if (relativeProject.startsWith("..") || path.isAbsolute(relativeProject) || relativeProject === "") {
-        throw new ConfigError(at("context"), e.context, `expected a folder that holds the project ${String(e.project)}`);
+        throw new ConfigError(at("context"), e.context, `expected a folder above the project ${String(e.project)} that holds it (the build context the Dockerfile copies the project from)`);
     }
     const dockerfile = e.dockerfile === undefined ? path.posix.join("services", SERVICE_DOCKERFILE) : file(at("dockerfile"), e.dockerfile, root);
     const csproj = fs.readdirSync(resolve(root, projectDir)).find((f) => f.endsWith(".csproj")) as string;
@@ -208,6 +212,11 @@ function pathPatterns(key: string, value: unknown): string[] {
     if (!Array.isArray(value) || value.length < 1 || value.length > 5 || !value.every((p) => typeof p === "string" && PATH_PATTERN_CHARACTERS.test(p) && p.length <= PATH_PATTERN_MAX_LENGTH)) {
         throw new ConfigError(key, value, `expected 1 to 5 load balancer path patterns, each starting with / and at most ${PATH_PATTERN_MAX_LENGTH} characters of A-Z a-z 0-9 _ - . $ / ~ " ' @ : + & (* and ? as wildcards)`);
     }
+    // The service's patterns are one listener rule's condition, and a rule takes at most five wildcards in all.
+    const wildcards = (value as string[]).join("").replace(/[^*?]/g, "").length;
+    if (wildcards > RULE_WILDCARDS_MAX) {
+        throw new ConfigError(key, value, `expected at most ${RULE_WILDCARDS_MAX} wildcards (* and ?) across the service's paths, the most one load balancer rule takes; these have ${wildcards}`);
+    }
     return value as string[];
 }
 
@@ -229,8 +238,11 @@ function environment(key: string, value: unknown): Record<string, string> {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
         throw new ConfigError(key, value, "expected an object of NAME: value strings");
     }
-    for (const [name, v] of Object.entries(value)) {
-        variableName(`${key}.${name}`, name, v);
+    const out: Record<string, string> = {};
+    for (const [name, given] of Object.entries(value)) {
+        variableName(`${key}.${name}`, name, given);
+        // `pulumi config set --path` stores 100 and true as a number and a boolean: their text is the value meant.
+        const v = typeof given === "number" || typeof given === "boolean" ? String(given) : given;
         if (typeof v !== "string") {
             throw new ConfigError(`${key}.${name}`, v, "expected a string value under a name of letters, digits and '_'");
         }
@@ -241,8 +253,9 @@ function environment(key: string, value: unknown): Record<string, string> {
         if (shape) {
             throw new ConfigError(`${key}.${name}`, "(hidden)", `expected no credential, and this looks like ${shape}: a task's environment is plain text in the task definition; reference it in ${secretsKey(key)} instead`);
         }
+        out[name] = v;
     }
-    return value as Record<string, string>;
+    return out;
 }
 
 /** `...services[i].environment` -> `services[i].secrets`, as a user writes it. */
@@ -255,6 +268,9 @@ function variableName(key: string, name: string, value: unknown): void {
     }
     if (PORT_VARIABLE.test(name)) {
         throw new ConfigError(key, value, "expected no variable that sets Kestrel's URLs or ports: the service's port key decides the port (the task sets ASPNETCORE_HTTP_PORTS from it)");
+    }
+    if (TASK_VARIABLE.test(name)) {
+        throw new ConfigError(key, value, "expected no DOTNET_DiagnosticPorts: the task sets it for the dotnet-monitor sidecar when one watches the service");
     }
 }
 

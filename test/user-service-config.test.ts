@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { MOCK_ACCOUNT_ID, MOCK_REGION } from "../tools/offline";
 import { parseServices } from "../model/services";
+import { projectRoot } from "../model/paths";
 import { SUPPORTED_FRAMEWORKS } from "../model/target-framework";
 import { json, ofType, one, RecordedResource, runProgram } from "./harness";
 
@@ -24,6 +25,14 @@ const T = { taskDef: "aws:ecs/taskDefinition:TaskDefinition", rolePolicy: "aws:i
 const app = (resources: RecordedResource[], name: string) => json(one(resources, T.taskDef, `${name}-task`).inputs.containerDefinitions)[0];
 const env = (container: { environment: { name: string; value: string }[] }) => Object.fromEntries(container.environment.map((e) => [e.name, e.value]));
 const statements = (resources: RecordedResource[], name: string) => json(one(resources, T.rolePolicy, `${name}-execution`).inputs.policy).Statement as { Sid: string }[];
+
+describe("a user's service environment set with `pulumi config set --path`", () => {
+    it("takes a number or a boolean the CLI stored as such as its text", () => {
+        // --path stores 100 and true as a number and a boolean (pulumi/pulumi sdk/go/common/resource/config/value.go).
+        const [spec] = parseServices([{ ...echo, environment: { MaxItems: 100, Verbose: true, Name: "x" } }], projectRoot());
+        assert.deepStrictEqual(spec.environment, { MaxItems: "100", Verbose: "true", Name: "x" });
+    });
+});
 
 describe("a user's service with secrets by reference", () => {
     const name = "dotnet-fargate-arm64-echo";
