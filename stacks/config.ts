@@ -30,7 +30,7 @@ export function loadConfig(): StackConfig {
             retiredSet.push(key(name));
         }
     }
-    const settings = parseSettings(raw);
+    const settings = parseSettings(raw, undefined, new pulumi.Config("aws").get("region"));
     const azureDevOps = parseAzureDevOpsConfig(raw.azureDevOps, {
         stack: pulumi.getStack(),
         env: process.env,

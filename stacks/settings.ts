@@ -146,7 +146,12 @@ export const DEFAULTS = {
 };
 
 /** Validates every key and applies defaults. Throws a ConfigError at the first bad value. */
-export function parseSettings(raw: RawSettings, root: string = projectRoot()): StackSettings {
+/**
+ * `region` is the stack's `aws:region` when known: an ACM certificate serves a load balancer of its own region only
+ * (AWS Certificate Manager User Guide, "Supported Regions"), so one from another region is refused here rather than
+ * when the listener is created.
+ */
+export function parseSettings(raw: RawSettings, root: string = projectRoot(), region?: string): StackSettings {
     const architecture = raw.architecture;
     if (!isArchitecture(architecture)) {
         throw new ConfigError(key("architecture"), architecture, `expected one of ${ARCHITECTURES.join(", ")}`);
@@ -183,6 +188,14 @@ export function parseSettings(raw: RawSettings, root: string = projectRoot()): S
     if (certificateArn !== undefined && !isCertificateArn(certificateArn)) {
         throw new ConfigError(key("certificateArn"), certificateArn, CERTIFICATE_ARN_EXPECTED);
     }
+    const certificateRegion = typeof certificateArn === "string" ? certificateArn.split(":")[3] : undefined;
+    if (region !== undefined && certificateRegion !== undefined && certificateRegion !== region) {
+        throw new ConfigError(
+            key("certificateArn"),
+            certificateArn,
+            `expected a certificate in the stack's region, ${region}: a load balancer can use an ACM certificate of its own region only (this one is in ${certificateRegion})`,
+        );
+    }
 
     const monitor = parseMonitor(raw.monitor, serviceSpecs, certificateArn as string | undefined);
 
@@ -217,7 +230,9 @@ function parseDatabase(value: unknown, deployed: readonly string[]): DatabaseSet
     if (!(DATABASE_SIZES as readonly unknown[]).includes(size)) {
         throw new ConfigError(key("database.size"), size, `expected one of ${DATABASE_SIZES.join(", ")}`);
     }
-    const engineVersion = input.engineVersion ?? d.engineVersion;
+    // `pulumi config set --path 'database.engineVersion' 16` stores a number: the version meant is its text.
+    const givenVersion = input.engineVersion ?? d.engineVersion;
+    const engineVersion = typeof givenVersion === "number" && Number.isInteger(givenVersion) ? String(givenVersion) : givenVersion;
     if (!(DATABASE_ENGINE_VERSIONS as readonly unknown[]).includes(engineVersion)) {
         throw new ConfigError(key("database.engineVersion"), engineVersion, `expected a PostgreSQL major version, one of ${DATABASE_ENGINE_VERSIONS.map((v) => `"${v}"`).join(", ")}`);
     }

@@ -455,6 +455,10 @@ describe("program options", () => {
         await assert.rejects(runProgram("amd64", { config: { desiredCount: "[2" } }), {
             message: 'Config "dotnet-fargate:desiredCount" is "[2"; expected a JSON value (a number, a list or an object).',
         });
+        // The stack's aws:region (eu-west-1 in its file) reaches the certificate's check.
+        await assert.rejects(runProgram("amd64", { config: { certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abc" } }), {
+            message: /^Config "dotnet-fargate:certificateArn" is "arn:aws:acm:us-east-1:123456789012:certificate\/abc"; expected a certificate in the stack's region, eu-west-1/,
+        });
     });
 
     it("refuses an invoke the mocks do not know", () => {

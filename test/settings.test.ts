@@ -45,6 +45,20 @@ describe("stack settings", () => {
         });
     });
 
+    it("refuses a certificate from another region than the stack's, which its load balancer cannot use", () => {
+        const arn = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666";
+        assert.throws(() => parseSettings({ ...base, certificateArn: arn }, undefined, "eu-west-1"), {
+            name: "ConfigError",
+            message: `Config "dotnet-fargate:certificateArn" is "${arn}"; expected a certificate in the stack's region, eu-west-1: a load balancer can use an ACM certificate of its own region only (this one is in us-east-1).`,
+        });
+        assert.strictEqual(parseSettings({ ...base, certificateArn: arn }, undefined, "us-east-1").certificateArn, arn);
+    });
+
+    it("takes an engine version `pulumi config set --path` stored as a number", () => {
+        // --path stores 16 as a number (pulumi/pulumi sdk/go/common/resource/config/value.go, TypeInt).
+        assert.strictEqual(parseSettings({ ...base, database: { engineVersion: 16 } }).database.engineVersion, "16");
+    });
+
     it("monitors the profiling service by default when it is deployed, and only it", () => {
         assert.deepStrictEqual(parseSettings({ ...base, services: ["bookstore", "profiling"] }).monitor.services, ["profiling"]);
         assert.deepStrictEqual(parseSettings({ ...base, services: ["bookstore", "profiling"], monitor: { enabled: true } }).monitor.services, ["bookstore", "profiling"]);
@@ -95,7 +109,8 @@ describe("stack settings", () => {
         ["an unknown database field", { ...base, database: { multiAz: true } }, 'Config "dotnet-fargate:database.multiAz" is true; expected one of enabled, size, engineVersion, allocatedStorageGb, backupRetentionDays, deletionProtection, skipFinalSnapshot.'],
         ["a database size with no class", { ...base, database: { enabled: true, size: "xlarge" } }, 'Config "dotnet-fargate:database.size" is "xlarge"; expected one of micro, small, medium, large.'],
         ["a database class instead of a size", { ...base, database: { size: "db.t4g.small" } }, 'Config "dotnet-fargate:database.size" is "db.t4g.small"; expected one of micro, small, medium, large.'],
-        ["an engine version as a number", { ...base, database: { engineVersion: 17 } }, 'Config "dotnet-fargate:database.engineVersion" is 17; expected a PostgreSQL major version, one of "16", "17".'],
+        ["an unsupported engine version as a number", { ...base, database: { engineVersion: 12 } }, 'Config "dotnet-fargate:database.engineVersion" is "12"; expected a PostgreSQL major version, one of "16", "17".'],
+        ["an engine version that is no whole number", { ...base, database: { engineVersion: 16.5 } }, 'Config "dotnet-fargate:database.engineVersion" is 16.5; expected a PostgreSQL major version, one of "16", "17".'],
         ["an unsupported engine version", { ...base, database: { engineVersion: "12" } }, 'Config "dotnet-fargate:database.engineVersion" is "12"; expected a PostgreSQL major version, one of "16", "17".'],
         ["too little storage", { ...base, database: { allocatedStorageGb: 10 } }, 'Config "dotnet-fargate:database.allocatedStorageGb" is 10; expected a whole number from 20 to 65536.'],
         ["no backups", { ...base, database: { backupRetentionDays: 0 } }, 'Config "dotnet-fargate:database.backupRetentionDays" is 0; expected a whole number from 1 to 35.'],
