@@ -59,6 +59,12 @@ describe("npm run synth", () => {
         assert.strictEqual(out.outputs.estimatedMonthlyCostUsd.total, 96.27);
     });
 
+    it("answers the program's region lookup with the stack's aws:region", async () => {
+        const out = JSON.parse(await main(["--stack", "arm64", "--json", "--config", "aws:region=us-east-1"]));
+        const taskDef = out.resources.find((r: { type: string }) => r.type === "aws:ecs/taskDefinition:TaskDefinition");
+        assert.strictEqual(taskDef.inputs.containerDefinitions[0].logConfiguration.options["awslogs-region"], "us-east-1");
+    });
+
     it("synthesizes each stack with the database on: its class, the task's secret, and its price", async () => {
         for (const [stack, instanceClass, total] of [["arm64", "db.t4g.small", 89.07 + 25.66], ["amd64", "db.t3.small", 96.27 + 28.58]] as const) {
             const out = JSON.parse(await main(["--stack", stack, "--json", "--config", 'database={"enabled":true}']));

@@ -191,7 +191,10 @@ export function offlineKmsSigningKey(keyId: string): { privateKey: KeyObject; pu
 export class RecordingMocks implements pulumi.runtime.Mocks {
     public readonly resources: RecordedResource[] = [];
 
-    constructor(private readonly invokes: readonly InvokeHandler[] = []) {}
+    constructor(
+        private readonly invokes: readonly InvokeHandler[] = [],
+        private readonly region: string = MOCK_REGION,
+    ) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } { // eslint-disable-line @typescript-eslint/no-explicit-any
         const id = `${args.name}-id`;
@@ -200,6 +203,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+        if (args.token === "aws:index/getRegion:getRegion" && this.region !== MOCK_REGION) {
+            return { name: this.region, region: this.region, id: this.region, description: this.region, endpoint: `ec2.${this.region}.amazonaws.com` };
+        }
         for (const handler of [builtInInvokes, azureDevOpsInvokeMock, ...this.invokes]) {
             const result = handler(args.token, args.inputs);
             if (result !== undefined) {
@@ -215,7 +221,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
  * and returns what was declared and the resolved stack outputs. Runs may follow one another, not overlap.
  */
 export async function evaluate(stack: string, options: EvaluateOptions): Promise<Evaluation> {
-    const mocks = new RecordingMocks(options.invokes);
+    // The region the stack's config names, as the provider's getRegion answers (the other stand-in ARNs keep MOCK_REGION).
+    const mocks = new RecordingMocks(options.invokes, options.config["aws:region"] ?? MOCK_REGION);
     await pulumi.runtime.setMocks(mocks, PROJECT, stack, options.preview ?? false);
     pulumi.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
     const outputs = await pulumi.runtime.runInPulumiStack(async () => createStack(loadConfig()));
