@@ -77,7 +77,8 @@ export const POLICIES: readonly Policy[] = [
         name: "containers-non-root",
         description: "Every container runs as a non-root user.",
         validate: perContainer((c, report) => {
-            if (c.user === undefined || c.user === "" || c.user === "0" || c.user === "root" || c.user.startsWith("0:")) {
+            // "user" is "uid", "uid:gid" or "name[:group]" (RegisterTaskDefinition's ContainerDefinition.user): uid 0 or root, alone or with a group.
+            if (c.user === undefined || c.user === "" || /^(0|root)(:|$)/.test(c.user)) {
                 report(`container ${c.name}: runs as root (user is ${JSON.stringify(c.user ?? null)}); set a non-root user such as 1654.`);
             }
         }),
@@ -119,6 +120,13 @@ export const POLICIES: readonly Policy[] = [
                 const scan = (args.props.imageScanningConfiguration as { scanOnPush?: boolean } | undefined)?.scanOnPush;
                 if (mutability !== "IMMUTABLE" && mutability !== "IMMUTABLE_WITH_EXCLUSION") {
                     report(`${args.name}: image tags must be immutable (imageTagMutability is ${JSON.stringify(mutability ?? null)}).`);
+                }
+                // The one mutable tag is the build cache's (infra/service-image.ts CACHE_TAG): a wider filter would
+                // let an image tag be pushed over.
+                const filters = (args.props.imageTagMutabilityExclusionFilters as { filter?: string }[] | undefined) ?? [];
+                const wide = filters.map((f) => f.filter).filter((f) => f !== "buildcache*");
+                if (mutability === "IMMUTABLE_WITH_EXCLUSION" && wide.length > 0) {
+                    report(`${args.name}: only the build cache's tags (buildcache*) may be mutable; the exclusion filters also name ${JSON.stringify(wide)}.`);
                 }
                 if (scan !== true) {
                     report(`${args.name}: images must be scanned on push (imageScanningConfiguration.scanOnPush).`);

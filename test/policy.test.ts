@@ -70,10 +70,13 @@ describe("each policy fires on a resource broken in its one way", () => {
     const cases: [string, () => ResourceArgs, RegExp][] = [
         ["tasks-without-public-ip", () => { const s = find("aws:ecs/service:Service"); (s.props.networkConfiguration as Record<string, unknown>).assignPublicIp = true; return s; }, /must not get a public IP/],
         ["containers-non-root", () => withApp((a) => { a.user = "0"; }), /runs as root/],
+        ["containers-non-root", () => withApp((a) => { a.user = "root:root"; }), /runs as root/],
+        ["containers-non-root", () => withApp((a) => { a.user = "root:1654"; }), /runs as root/],
         ["containers-read-only-root", () => withApp((a) => { a.readonlyRootFilesystem = false; }), /must be read-only/],
         ["containers-drop-all-capabilities", () => withApp((a) => { a.linuxParameters = { capabilities: { drop: ["NET_RAW"] } }; }), /must drop all Linux capabilities/],
         ["images-by-digest-from-own-repository", () => withApp((a) => { a.image = "docker.io/library/nginx:latest"; }), /is not referenced by digest/],
         ["repositories-immutable-and-scanned", () => { const r = find("aws:ecr/repository:Repository"); r.props.imageTagMutability = "MUTABLE"; return r; }, /image tags must be immutable/],
+        ["repositories-immutable-and-scanned", () => { const r = find("aws:ecr/repository:Repository"); r.props.imageTagMutabilityExclusionFilters = [{ filter: "*", filterType: "WILDCARD" }]; return r; }, /only the build cache's tags \(buildcache\*\) may be mutable; the exclusion filters also name \["\*"\]/],
         ["ingress-only-from-the-load-balancer", () => { const r = find("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", (x) => x.props.fromPort === 8080); delete r.props.referencedSecurityGroupId; r.props.cidrIpv4 = "10.0.0.0/8"; return r; }, /tasks take traffic only from the load balancer/],
         ["monitor-never-public", () => { const r = find("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", (x) => x.props.fromPort === 52323 && x.props.cidrIpv4 !== undefined); r.props.cidrIpv4 = "0.0.0.0/0"; return r; }, /monitor API \(port 52323\) is open to 0\.0\.0\.0\/0/],
         ["egress-only-where-needed", () => { const r = find("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", (x) => x.props.cidrIpv4 !== undefined); r.props.fromPort = 0; r.props.toPort = 65535; return r; }, /only tcp 443 \(or 80\) goes to CIDRs/],
