@@ -246,12 +246,17 @@ function environment(key: string, value: unknown): Record<string, string> {
         if (typeof v !== "string") {
             throw new ConfigError(`${key}.${name}`, v, "expected a string value under a name of letters, digits and '_'");
         }
-        if (/PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE|API_?KEY/i.test(name)) {
+        // As the policy pack's no-plain-secrets-in-task-definitions judges a name (policy/policies.ts SECRET_NAME), and wider.
+        if (/PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE|API_?KEY|ACCESS_?KEY/i.test(name)) {
             throw new ConfigError(`${key}.${name}`, "(hidden)", `expected no secret: a task's environment is plain text in the task definition; reference it in ${secretsKey(key)} instead`);
         }
         const shape = credentialShape(v);
         if (shape) {
             throw new ConfigError(`${key}.${name}`, "(hidden)", `expected no credential, and this looks like ${shape}: a task's environment is plain text in the task definition; reference it in ${secretsKey(key)} instead`);
+        }
+        // The policy pack's database-connections-verify-the-server refuses it at preview; said here, naming the key.
+        if (/(^|;)\s*host\s*=/i.test(v) && !/(^|;)\s*ssl\s?mode\s*=\s*verifyfull\s*(;|$)/i.test(v)) {
+            throw new ConfigError(`${key}.${name}`, v, "expected a PostgreSQL connection string with SSL Mode=VerifyFull: one that does not verify the server's certificate and name trusts any server");
         }
         out[name] = v;
     }

@@ -144,7 +144,7 @@ describe("a user's service entry with a credential in plain environment is refus
     }
 
     it("keeps values that only look alike", () => {
-        const environment = { A: "Host=db;Username=app", B: "https://example.com/path@v2", C: "AKIA", D: "eyJ", E: "Password Policy=strict" };
+        const environment = { A: "Host=db;Username=app;SSL Mode=VerifyFull", B: "https://example.com/path@v2", C: "AKIA", D: "eyJ", E: "Password Policy=strict" };
         const [spec] = parseServices([{ ...echo, environment }], process.cwd());
         assert.deepStrictEqual(spec.environment, environment);
     });
