@@ -166,7 +166,7 @@ for (const { file, connection, group } of files) {
             assert.ok(test, "a test job");
             assert.deepStrictEqual(scripts(test.steps), [
                 "npm ci",
-                "sudo apt-get update -q && sudo apt-get install -y -q --no-install-recommends $(bash services/scripts/test-prerequisites.sh)",
+                "sudo apt-get update -q && bash services/scripts/test-prerequisites.sh | xargs -r sudo apt-get install -y -q --no-install-recommends",
                 "npm test",
             ]);
             assert.strictEqual(tasks(test.steps, "UseDotNet@2")[0]?.inputs.version, "10.0.x");
