@@ -44,6 +44,33 @@ describe("the BookStore on PostgreSQL in --local runs", function () {
         await assert.rejects(connect(port), /ECONNREFUSED/);
     });
 
+    it("leaves no server and no folder when the benchmark is killed, however it ends", async () => {
+        // A benchmark process that starts the server and is then killed outright (no handler of ours runs).
+        const code = `require(${JSON.stringify(path.join(__dirname, "postgres.js"))}).startLocalPostgres().then((pg) => { console.log(JSON.stringify(pg.env)); setInterval(() => undefined, 1000); });`;
+        const { spawn } = await import("child_process");
+        const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+        const env = await new Promise<Record<string, string>>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(JSON.parse(d.toString()))));
+        const port = Number(/Port=(\d+)/.exec(env.ConnectionStrings__BookStore)?.[1]);
+        await connect(port);
+        const ours = (f: string) => {
+            try {
+                return fs.readFileSync(path.join(os.tmpdir(), f, "data", "postgresql.conf"), "utf8").includes(`port = ${port}`);
+            } catch {
+                return false; // gone, or going, meanwhile
+            }
+        };
+        const folders = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("bench-postgres-") && ours(f));
+        assert.strictEqual(folders().length, 1);
+        child.kill("SIGKILL");
+        // The script's watcher (postgres.sh start DIR OWNER_PID) notices within a second or two.
+        const deadline = Date.now() + 30_000;
+        while (Date.now() < deadline && folders().length > 0) {
+            await new Promise((r) => setTimeout(r, 250));
+        }
+        assert.deepStrictEqual(folders(), []);
+        await assert.rejects(connect(port), /ECONNREFUSED/);
+    });
+
     it("runs the seed's book test against the PostgreSQL-backed BookStore, names the store, and stops the server", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-pg-"));
         const out = path.join(dir, "pg.json");

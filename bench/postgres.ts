@@ -52,7 +52,9 @@ export function bookStoreEnvironment(admin: string): Record<string, string> {
 }
 
 function script(action: "start" | "clean", dir: string, prefix: readonly string[], root: string): Promise<string> {
-    const command = [...prefix, "bash", path.join(root, "services", "scripts", "postgres.sh"), action, dir];
+    // Started with this process as its owner: the script's watcher removes the server and its folder once we are
+    // gone, however we ended (an interrupt during the start, a SIGTERM, a SIGKILL run no cleanup of ours).
+    const command = [...prefix, "bash", path.join(root, "services", "scripts", "postgres.sh"), action, dir, ...(action === "start" ? [String(process.pid)] : [])];
     return new Promise((resolve, reject) => {
         const child = spawn(command[0], command.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
         let out = "";

@@ -35,6 +35,12 @@ esac
 
 bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
 if [[ -z "$bindir" || ! -x "$bindir/pg_ctl" ]]; then
+  # No server can run without the binaries, so cleaning is only removing DIR: callers that skip PostgreSQL when
+  # it is missing still clean the folder they made for it.
+  if [[ "$action" == clean ]]; then
+    rm -rf "$dir"
+    exit 0
+  fi
   echo "postgres.sh: PostgreSQL is not installed (apt-get install postgresql)" >&2
   exit 1
 fi
@@ -147,8 +153,9 @@ install_certificate() {
 case "$action" in
   start)
     if [[ ! -f "$data/PG_VERSION" ]]; then
-      create_cluster
+      # Watching first: an owner that is interrupted while the cluster is made leaves nothing either.
       [[ $# -lt 3 ]] || watch_owner "$3"
+      create_cluster
     fi
     running || start_server
     echo "Host=127.0.0.1;Port=$(conf_port);Username=postgres;Password=$(cat "$dir/password");SSL Mode=Require"
