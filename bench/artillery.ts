@@ -272,8 +272,14 @@ export async function runArtillery(options: RunArtilleryOptions): Promise<Artill
             env: { ...process.env, ARTILLERY_DISABLE_TELEMETRY: "true" },
         });
         options.onSpawn?.(child);
-        // An interrupted benchmark (Ctrl-C) must not leave Artillery sending load.
-        const killChild = () => child.kill("SIGKILL");
+        // An interrupted benchmark (Ctrl-C) must not leave Artillery sending load, nor its folder behind (the
+        // `finally` below does not run when the process exits).
+        const killChild = () => {
+            child.kill("SIGKILL");
+            if (!options.workDir) {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        };
         process.once("exit", killChild);
         child.once("exit", () => process.removeListener("exit", killChild));
         // Artillery's own CPU while it sends: from its first "Phase started" line to its last "Phase completed"

@@ -104,7 +104,10 @@ export async function startLocal(
     }
     const dlls = new Map<string, string>();
     if (theirs.length > 0) {
-        state.publishDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-publish-"));
+        const publishDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-publish-"));
+        state.publishDir = publishDir;
+        // Removed on an interrupt too (stopLocal removes it after a run that got that far).
+        cleanups.add(async () => fs.rmSync(publishDir, { recursive: true, force: true }));
         for (const u of theirs) {
             o.log(`publishing ${u.name}: dotnet publish ${path.relative(REPO_ROOT, projectDir(u)) || "."} -c Release`);
             dlls.set(u.name, await (o.deps.publishUserService ?? publishUserService)(u, path.join(state.publishDir, u.name)));

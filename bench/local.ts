@@ -48,10 +48,16 @@ export function freePort(): Promise<number> {
     });
 }
 
-/** Runs a command to completion, streaming its output to ours; rejects with the exit code. */
+/**
+ * Runs a command to completion, streaming its output to ours; rejects with the exit code. Stopped when this process
+ * exits first (an interrupted benchmark must not leave a `dotnet publish` writing into a folder it removes).
+ */
 export function runToCompletion(command: string, args: readonly string[], cwd: string): Promise<void> {
     return new Promise((resolve, reject) => {
         const child = spawn(command, [...args], { cwd, stdio: ["ignore", "inherit", "inherit"] });
+        const stop = () => child.kill("SIGTERM");
+        process.once("exit", stop);
+        child.once("exit", () => process.removeListener("exit", stop));
         child.on("error", (e: NodeJS.ErrnoException) =>
             reject(new LocalError(e.code === "ENOENT" ? `\`${command}\` is not installed or not on PATH` : e.message)),
         );

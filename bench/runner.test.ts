@@ -70,6 +70,37 @@ describe("bench runner against a local server", function () {
         assert.strictEqual(scenarioResult(scenario, run, at, at).clientBound, false);
     });
 
+    it("an interrupted benchmark stops Artillery and leaves none of its folders", async () => {
+        // A benchmark process as bench/run.ts ends on Ctrl-C: its handler exits, so no `finally` of ours runs.
+        const mine = () => new Set(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("bench-artillery-")));
+        const before = mine();
+        const script = artilleryScript(stub.url, "/api/categories", [{ name: "long", duration: 60, arrivalRate: 5 }], 10_000);
+        const code = `process.once("SIGINT", () => process.exit(130)); require(${JSON.stringify(path.join(__dirname, "artillery.js"))}).runArtillery({ script: ${JSON.stringify(script)}, onSpawn: (c) => console.log(c.pid) });`;
+        const { spawn } = await import("child_process");
+        const bench = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+        const artilleryPid = await new Promise<number>((resolve) => bench.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))));
+        const deadline = Date.now() + 30_000;
+        while ((stub.hits.get("/api/categories") ?? 0) === 0 && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        bench.kill("SIGINT");
+        await new Promise((r) => bench.once("exit", r));
+        // Running, not a zombie waiting for a parent that reaps (the exit handler killed it with SIGKILL).
+        const running = (pid: number) => {
+            try {
+                return !/\) [ZX] /.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+            } catch {
+                return false;
+            }
+        };
+        const stopBy = Date.now() + 5_000;
+        while (running(artilleryPid) && Date.now() < stopBy) {
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.ok(!running(artilleryPid), "Artillery still runs");
+        assert.deepStrictEqual([...mine()].filter((f) => !before.has(f)), []);
+    });
+
     it("runs a fixed-rate test with Artillery and takes every figure from its --output", async () => {
         const scenario = { id: "categories", name: "GET /api/categories", url: "/api/categories", duration: 2, arrivalRate: 25, after: [] };
         const [run] = await runBenchmark([stubTarget("stub", stub.url)], { scenarios: [scenario], capacity: [] });
