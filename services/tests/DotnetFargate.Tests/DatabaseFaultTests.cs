@@ -31,11 +31,7 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output)
         var server = await TestPostgres.StartOwnAsync();
         try
         {
-            await server.CreateDatabaseAsync("bookstore");
-            var environment = new Dictionary<string, string>(server.BookStoreEnvironment("bookstore"));
-            environment["ConnectionStrings__BookStore"] += $";Timeout={ConnectTimeoutSeconds};Command Timeout={CommandTimeoutSeconds}";
-            await using var service = await ServiceProcess.StartAsync("BookStore.Api", environment);
-            await TestPostgres.WaitUntilReadyAsync(service);
+            await using var service = await StartReadyBookStoreAsync(server, ConnectTimeoutSeconds, CommandTimeoutSeconds);
             var book = await new BookStoreClient(service.Client).CreateStockedBookAsync(100_000);
 
             await using var load = FaultLoad.Start(service, book);
@@ -99,11 +95,7 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output)
         var server = await TestPostgres.StartOwnAsync();
         try
         {
-            await server.CreateDatabaseAsync("bookstore");
-            var environment = new Dictionary<string, string>(server.BookStoreEnvironment("bookstore"));
-            environment["ConnectionStrings__BookStore"] += ";Timeout=1;Command Timeout=2";
-            await using var service = await ServiceProcess.StartAsync("BookStore.Api", environment);
-            await TestPostgres.WaitUntilReadyAsync(service);
+            await using var service = await StartReadyBookStoreAsync(server, connectTimeoutSeconds: 1, commandTimeoutSeconds: 2);
             var api = new BookStoreClient(service.Client);
             var book = await api.CreateStockedBookAsync(5);
 
@@ -158,6 +150,25 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output)
         {
             await server.CleanAsync();
         }
+    }
+
+    /// <summary>The BookStore on a database "bookstore" of <paramref name="server"/> with these timeouts, once ready.</summary>
+    private static async Task<ServiceProcess> StartReadyBookStoreAsync(TestPostgres server, int connectTimeoutSeconds, int commandTimeoutSeconds)
+    {
+        await server.CreateDatabaseAsync("bookstore");
+        var environment = new Dictionary<string, string>(server.BookStoreEnvironment("bookstore"));
+        environment["ConnectionStrings__BookStore"] += $";Timeout={connectTimeoutSeconds};Command Timeout={commandTimeoutSeconds}";
+        var service = await ServiceProcess.StartAsync("BookStore.Api", environment);
+        try
+        {
+            await TestPostgres.WaitUntilReadyAsync(service);
+        }
+        catch
+        {
+            await service.DisposeAsync();
+            throw;
+        }
+        return service;
     }
 
     /// <summary>
