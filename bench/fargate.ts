@@ -55,7 +55,7 @@ export function fargateArgs(o: FargateOptions, scriptFile: string, outFile: stri
  * the most, up to `count`, that divide every rate in the script: 50/s on `--count 4` runs on 2 workers at 25/s.
  * The capacity search asks only multiples of `count` (SearchPlan.rateStep), which always run on all of them.
  */
-export function shareAmongWorkers(script: Record<string, unknown>, count: number): { workers: number; script: Record<string, unknown> } {
+export function shareAmongWorkers(script: Record<string, unknown>, count: number): { workers: number; rates: readonly number[]; script: Record<string, unknown> } {
     const config = (script.config ?? {}) as Record<string, unknown>;
     const phases = (config.phases ?? []) as readonly Record<string, unknown>[];
     const rates = phases.map((p) => p.arrivalRate);
@@ -67,7 +67,7 @@ export function shareAmongWorkers(script: Record<string, unknown>, count: number
         workers--;
     }
     const shared = phases.map((p) => ({ ...p, arrivalRate: (p.arrivalRate as number) / workers }));
-    return { workers, script: { ...script, config: { ...config, phases: shared } } };
+    return { workers, rates, script: { ...script, config: { ...config, phases: shared } } };
 }
 
 export class CredentialsError extends Error {
@@ -110,7 +110,8 @@ export function fargateRunner(
             const outFile = path.join(dir, "out.json");
             const shared = shareAmongWorkers(script, o.count);
             if (shared.workers < o.count) {
-                deps.log?.(`the rates ${ratesOf(script)} do not divide among ${o.count} workers: ${shared.workers} worker(s) send them, ${ratesOf(shared.script)} each`);
+                const perSecond = (rates: readonly number[]) => rates.map((r) => `${r}/s`).join(", ");
+                deps.log?.(`the rates ${perSecond(shared.rates)} do not divide among ${o.count} workers: ${shared.workers} worker(s) send them, ${perSecond(shared.rates.map((r) => r / shared.workers))} each`);
             }
             fs.writeFileSync(scriptFile, stringify(shared.script));
             const args = fargateArgs({ ...o, count: shared.workers }, scriptFile, outFile);
@@ -129,9 +130,6 @@ export function fargateRunner(
         }
     };
 }
-
-const ratesOf = (script: Record<string, unknown>): string =>
-    (((script.config as Record<string, unknown>).phases ?? []) as readonly { arrivalRate: number }[]).map((p) => `${p.arrivalRate}/s`).join(", ");
 
 function spawnInherit(bin: string, args: string[]): Promise<number | null> {
     return new Promise((resolve, reject) => {

@@ -60,9 +60,14 @@ function withTaskSize(text: string, size: TaskSize): string {
     return doc.toString();
 }
 
+/** A stack file's `config:` map, as written (empty when the file has none). */
+function configOf(file: string): Record<string, unknown> {
+    return (parseDocument(fs.readFileSync(file, "utf8")).toJS() as { config?: Record<string, unknown> } | null)?.config ?? {};
+}
+
 /** The task size the user's own stack file gives the stack (Pulumi.yaml's defaults where it sets none). */
 export function stackFileTaskSize(workDir: string, stack: string): TaskSize {
-    const config = (parseDocument(fs.readFileSync(stackFile(workDir, stack), "utf8")).toJS() as { config?: Record<string, unknown> } | null)?.config ?? {};
+    const config = configOf(stackFile(workDir, stack));
     const num = (v: unknown, fallback: number) => (v === undefined ? fallback : Number(v));
     return { cpu: num(config[key("taskCpu")], DEFAULT_TASK_SIZE.cpu), memory: num(config[key("taskMemory")], DEFAULT_TASK_SIZE.memory) };
 }
@@ -72,8 +77,7 @@ export function stackFileTaskSize(workDir: string, stack: string): TaskSize {
  * AWS provider takes it), else undefined.
  */
 export function stackFileRegion(file: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-    const config = fs.existsSync(file) ? ((parseDocument(fs.readFileSync(file, "utf8")).toJS() as { config?: Record<string, unknown> } | null)?.config ?? {}) : {};
-    const region = config["aws:region"];
+    const region = fs.existsSync(file) ? configOf(file)["aws:region"] : undefined;
     return typeof region === "string" && region !== "" ? region : env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
 }
 

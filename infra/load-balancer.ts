@@ -156,14 +156,11 @@ export function targetGroupNameProblem(name: string): string | undefined {
 
 /**
  * A target group of task IPs (awsvpc). No fixed name: autonaming lets a replacement exist beside the
- * old one, so `name` must leave the provider room for its suffix (model/naming.ts targetGroupName makes one).
+ * old one, so `name` must leave the provider room for its suffix (model/naming.ts targetGroupName makes one; the
+ * components that call this check it with targetGroupNameProblem before they register anything).
  * The deregistration delay is part of how a task stops (see DEREGISTRATION_DELAY_SECONDS).
  */
 export function ipTargetGroup(name: string, args: IpTargetGroupArgs, opts: pulumi.CustomResourceOptions): aws.lb.TargetGroup {
-    const problem = targetGroupNameProblem(name);
-    if (problem) {
-        throw new ArgumentError("ipTargetGroup", "name", name, problem);
-    }
     return new aws.lb.TargetGroup(
         name,
         {

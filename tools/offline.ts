@@ -127,7 +127,8 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
     }
 }
 
-const builtInInvokes: InvokeHandler = (token, args) => {
+/** The invokes the program makes, answered as AWS would in `region` (the stack's aws:region). */
+const builtInInvokes = (region: string): InvokeHandler => (token, args) => {
     switch (token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/offline`, userId: "AIDAOFFLINE", id: MOCK_ACCOUNT_ID };
@@ -137,7 +138,7 @@ const builtInInvokes: InvokeHandler = (token, args) => {
             return { arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${host}`, url: host, clientIdLists: ["api://AzureADTokenExchange"], thumbprintLists: [], tags: {}, id: host };
         }
         case "aws:index/getRegion:getRegion":
-            return { name: MOCK_REGION, region: MOCK_REGION, id: MOCK_REGION, description: "Europe (Ireland)", endpoint: `ec2.${MOCK_REGION}.amazonaws.com` };
+            return { name: region, region, id: region, description: region === MOCK_REGION ? "Europe (Ireland)" : region, endpoint: `ec2.${region}.amazonaws.com` };
         case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
             return {
                 registryId: args.registryId ?? MOCK_ACCOUNT_ID,
@@ -203,10 +204,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
-        if (args.token === "aws:index/getRegion:getRegion" && this.region !== MOCK_REGION) {
-            return { name: this.region, region: this.region, id: this.region, description: this.region, endpoint: `ec2.${this.region}.amazonaws.com` };
-        }
-        for (const handler of [builtInInvokes, azureDevOpsInvokeMock, ...this.invokes]) {
+        for (const handler of [builtInInvokes(this.region), azureDevOpsInvokeMock, ...this.invokes]) {
             const result = handler(args.token, args.inputs);
             if (result !== undefined) {
                 return result;
