@@ -66,9 +66,7 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output)
             output.WriteLine(figures);
 
             Assert.Empty(load.Failures);
-            // 504: an order whose COMMIT was on its way when the server stopped (the change may have been made).
-            Assert.Empty(load.Answers.Select(a => a.Status).Distinct().Except([200, 201, 503, 504]));
-            Assert.All(load.Answers, a => Assert.True(a.Labelled, "a 503 without Retry-After or problem details, or a 504 that invites a retry"));
+            load.AssertOnlySuccessOr503AndCommitsInFlight(thawedAt, figures);
             Assert.Contains(load.Between(frozenAt, thawedAt), a => a.Status == 503);
             var budget = TimeSpan.FromSeconds(ConnectTimeoutSeconds + CommandTimeoutSeconds) + Slack;
             Assert.True(load.Answers.Max(a => a.Took) <= budget, $"a request took longer than {budget.TotalSeconds} s: {figures}");
@@ -256,8 +254,8 @@ public sealed class DatabaseFaultTests(ITestOutputHelper output)
                 var figures = Figures(load, refusedAt, letInAt) + $"; ready {readyAtStart.TotalSeconds:0.00} s after being let in at start";
                 output.WriteLine($"{refusal}: {figures}");
                 Assert.Empty(load.Failures);
-                Assert.Empty(load.Answers.Select(a => a.Status).Distinct().Except([200, 201, 503]));
-                Assert.All(load.Answers, a => Assert.True(a.Labelled, "a 503 without Retry-After or problem details"));
+                // Ending the sessions can cut an order whose COMMIT is on the wire: a 504, as after a failover.
+                load.AssertOnlySuccessOr503AndCommitsInFlight(letInAt, figures);
                 Assert.True(load.Answers.Max(a => a.Took) <= TimeSpan.FromSeconds(ConnectTimeoutSeconds + CommandTimeoutSeconds) + Slack, figures);
                 Assert.All(load.Healthz, p => Assert.Equal(200, p.Status));
                 Assert.True(load.Healthz.Max(p => p.Took) < HealthzBound, figures);

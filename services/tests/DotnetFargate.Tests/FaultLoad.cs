@@ -12,7 +12,7 @@ namespace DotnetFargate.Tests;
 /// </summary>
 internal sealed class FaultLoad : IAsyncDisposable
 {
-    public sealed record Answer(TimeSpan At, int Status, TimeSpan Took, bool Labelled);
+    public sealed record Answer(TimeSpan At, int Status, TimeSpan Took, bool Labelled, bool Order);
     public sealed record Probe(TimeSpan At, int Status, TimeSpan Took);
     public sealed record ThreadSample(TimeSpan At, int Count);
 
@@ -24,10 +24,12 @@ internal sealed class FaultLoad : IAsyncDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _running;
+    private readonly int _orderClients;
 
     private FaultLoad(ServiceProcess service, int book, int clients)
     {
         _service = service;
+        _orderClients = clients / 2;
         _book = book;
         _load = service.CreateClient(TimeSpan.FromSeconds(60));
         _health = service.CreateClient(TimeSpan.FromSeconds(60));
@@ -56,6 +58,20 @@ internal sealed class FaultLoad : IAsyncDisposable
     /// <summary>The first /ready answer with <paramref name="status"/> that arrived at or after <paramref name="from"/>.</summary>
     public Probe? FirstReady(TimeSpan from, int status) =>
         Ready.Where(p => p.At + p.Took >= from && p.Status == status).MinBy(p => p.At + p.Took);
+
+    /// <summary>
+    /// Every answer was a success, a 503 that says when to retry, or a 504 for an order whose COMMIT was on the wire
+    /// when the fault cut its connection (the order may have been made, so no retry is invited): such an order is
+    /// at most one per order client, and started before the fault ended at <paramref name="faultEnded"/>.
+    /// </summary>
+    public void AssertOnlySuccessOr503AndCommitsInFlight(TimeSpan faultEnded, string figures)
+    {
+        Assert.Empty(Answers.Select(a => a.Status).Distinct().Except([200, 201, 503, 504]));
+        Assert.All(Answers, a => Assert.True(a.Labelled, $"a {a.Status} at {a.At.TotalSeconds:0.00} s: a 503 needs Retry-After and problem details, a 504 problem details and no Retry-After"));
+        var unknown = Answers.Where(a => a.Status == 504).ToList();
+        Assert.True(unknown.All(a => a.Order && a.At < faultEnded) && unknown.Count <= _orderClients,
+            $"504s: {unknown.Count}, at most {_orderClients} orders in flight, all before {faultEnded.TotalSeconds:0.00} s: {figures}");
+    }
 
     /// <summary>Waits until <paramref name="condition"/> holds, failing after <paramref name="limit"/>.</summary>
     public static async Task UntilAsync(Func<bool> condition, TimeSpan limit, string what)
@@ -94,7 +110,7 @@ internal sealed class FaultLoad : IAsyncDisposable
                     504 => problem && response.Headers.RetryAfter is null,
                     _ => true,
                 };
-                Answers.Enqueue(new Answer(started, status, _clock.Elapsed - started, labelled));
+                Answers.Enqueue(new Answer(started, status, _clock.Elapsed - started, labelled, order));
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
