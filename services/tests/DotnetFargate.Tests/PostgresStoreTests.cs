@@ -24,6 +24,9 @@ public sealed class PostgresStoreTests(ITestOutputHelper output)
             try
             {
                 await Task.WhenAll(services.Select(s => TestPostgres.WaitUntilReadyAsync(s)));
+                // Ready comes before the log line that says how: the console logger writes on a thread of its own.
+                await FaultLoad.UntilAsync(() => services.All(s => s.StdoutLines.Any(l => l.Contains("schema version", StringComparison.Ordinal))),
+                    TimeSpan.FromSeconds(10), "a service ready without its schema line");
                 var outcomes = services.SelectMany(s => s.StdoutLines).Where(l => l.Contains("schema version", StringComparison.Ordinal)).ToList();
                 Assert.Equal(3, outcomes.Count);
                 Assert.Single(outcomes, l => l.Contains("\"Outcome\":\"created\"", StringComparison.Ordinal));
@@ -62,6 +65,8 @@ public sealed class PostgresStoreTests(ITestOutputHelper output)
             }
             await using var second = await ServiceProcess.StartAsync("BookStore.Api", server.BookStoreEnvironment(database));
             await TestPostgres.WaitUntilReadyAsync(second);
+            await FaultLoad.UntilAsync(() => second.StdoutLines.Any(l => l.Contains("schema version", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(10), "ready without its schema line");
             Assert.Contains(second.StdoutLines, l => l.Contains("\"Outcome\":\"found\"", StringComparison.Ordinal));
             Assert.Equal(3, await new BookStoreClient(second.Client).StockAsync(book));
             await using var connection = server.Connect(database);
