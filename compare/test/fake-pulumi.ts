@@ -9,6 +9,7 @@
  * - `stack tag ls --json`, `stack output --json [--show-secrets]`, `stack history --json`: JSON on stdout; `stack
  *   history --show-secrets` also writes a salt into Pulumi.<stack>.yaml where it runs, when that file has none.
  * - Each command records how many SIGINTs it received (the CLI stops at once on the second).
+ * - A running `up` or `destroy` says so in `running.jsonl` (op, stack, pid) once it is under way.
  * Stack files, as the CLI treats them with a passphrase backend (pulumi/pulumi v3.259.0, see compare/config-file.ts):
  * `up` and `destroy` read `--config-file <f>` when given, else Pulumi.<stack>.yaml in the folder they run in, and
  * write an `encryptionsalt` into that same file when it has none; `stack init` (no --config-file) writes one into
@@ -118,6 +119,8 @@ async function operation(op: "up" | "destroy", stack: string): Promise<never> {
     const events: object[] = [];
     const address = flag("--event-log");
     const ms = Number(process.env.FAKE_PULUMI_UP_MS ?? "200");
+    // Under way, its SIGINT handler long installed: a test that interrupts a running operation waits for this line.
+    fs.appendFileSync(path.join(dir, "running.jsonl"), `${JSON.stringify({ op, stack, pid: process.pid })}\n`);
     for (let i = 0; i < total; i++) {
         events.push(step("resourcePreEvent", stack, i, op === "up" ? "create" : "delete"));
         await new Promise((r) => setTimeout(r, ms / Math.max(total, 1)));

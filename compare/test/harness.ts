@@ -80,6 +80,14 @@ export class Harness {
         return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Call) : [];
     }
 
+    /** The `up`s and `destroy`s under way or done, as the stand-in noted each start: "up arm64". */
+    running(): string[] {
+        const file = path.join(this.dir, "running.jsonl");
+        return fs.existsSync(file)
+            ? fs.readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { op: string; stack: string }).map((r) => `${r.op} ${r.stack}`)
+            : [];
+    }
+
     /** Each command as "up arm64", "stack init amd64", "stack tag set arm64", "stack rm arm64" (the flags the Automation API adds left out). */
     commands(): string[] {
         return this.calls().map((c) => {

@@ -146,8 +146,12 @@ describe("npm run compare -- --local", function () {
         const lines: string[] = [];
         const code = await compare(["--cleanup"], { log: (l) => lines.push(l), stateFile: h.stateFile });
         assert.strictEqual(code, 0, lines.join("\n"));
-        await new Promise((r) => setTimeout(r, 500));
-        assert.ok(!isProcessAlive(left.pid as number), "the recorded service is stopped");
+        // --cleanup signals and does not wait: the stub ends, and is reaped, when it gets to it.
+        const gone = left.exitCode !== null || left.signalCode !== null || (await new Promise<boolean>((r) => {
+            const timer = setTimeout(() => r(false), 10_000);
+            left.once("exit", () => (clearTimeout(timer), r(true)));
+        }));
+        assert.ok(gone && !isProcessAlive(left.pid as number), "the recorded service is stopped");
         assert.ok(isProcessAlive(other.pid as number), "a pid now running something else is left alone");
         assert.ok(lines.includes(`   stopped BookStore.Api (pid ${left.pid}), left running by the interrupted run`), lines.join("\n"));
         assert.strictEqual(readRunState(h.stateFile), undefined);

@@ -322,11 +322,13 @@ describe("npm run compare (stacks, stand-in pulumi CLI)", function () {
         let out = "";
         child.stdout.on("data", (d) => (out += d));
         child.stderr.on("data", (d) => (out += d));
+        // Both ups under way, their handlers installed: a signal before that would find an up still starting (or
+        // none yet), which is not what this test is about.
         const deadline = Date.now() + 60_000;
-        while (h.calls().filter((c) => c.args[0] === "up").length === 0 && !/== deploy/.test(out) && Date.now() < deadline) {
-            await new Promise((r) => setTimeout(r, 100));
+        while (h.running().filter((r) => r.startsWith("up ")).length < 2 && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 50));
         }
-        await new Promise((r) => setTimeout(r, 1500));
+        assert.deepStrictEqual(h.running().sort(), ["up amd64", "up arm64"], out);
         const exited = new Promise<number | null>((r) => child.on("exit", r));
         process.kill(-(child.pid as number), "SIGINT");
         const code = await exited;
