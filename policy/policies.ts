@@ -51,6 +51,50 @@ const perContainer = (check: (c: Container, report: (m: string) => void) => void
 const WORLD = new Set(["0.0.0.0/0", "::/0"]);
 /** dotnet-monitor's API listeners on the load balancer: 52323, then one port up per monitored service. */
 const isMonitorPort = (port: unknown) => typeof port === "number" && port >= 52323 && port < 52423;
+/** One security group rule to or from a CIDR, however it was written. */
+interface CidrRule {
+    readonly direction: "ingress" | "egress";
+    readonly cidr: string;
+    readonly protocol: unknown;
+    readonly fromPort: unknown;
+    readonly toPort: unknown;
+    /** Where it was written: the resource's name, and for an inline rule its place in the list. */
+    readonly where: string;
+}
+
+/**
+ * The CIDR rules a resource declares, in the three shapes pulumi-aws takes (@pulumi/aws 7.48.0): a
+ * `vpc.SecurityGroupIngressRule`/`EgressRule` (one `cidrIpv4` or `cidrIpv6`, `ipProtocol`), an
+ * `ec2.SecurityGroupRule` (`type` ingress or egress, `cidrBlocks`/`ipv6CidrBlocks`, `protocol`;
+ * ec2/securityGroupRule.d.ts), and a `ec2.SecurityGroup`'s inline `ingress`/`egress` lists (the same fields;
+ * types/input.d.ts, ec2.SecurityGroupIngress and SecurityGroupEgress). A rule from a security group has no CIDR and
+ * is not listed.
+ */
+function cidrRules(args: ResourceArgs): CidrRule[] {
+    const p = args.props;
+    const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+    const listed = (direction: CidrRule["direction"], rule: Record<string, unknown>, where: string): CidrRule[] =>
+        [...strings(rule.cidrBlocks), ...strings(rule.ipv6CidrBlocks)].map((cidr) => ({ direction, cidr, protocol: rule.protocol, fromPort: rule.fromPort, toPort: rule.toPort, where }));
+    switch (args.type) {
+        case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+        case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
+            const cidr = (p.cidrIpv4 ?? p.cidrIpv6) as string | undefined;
+            const direction = args.type.includes("Ingress") ? "ingress" : "egress";
+            return cidr === undefined ? [] : [{ direction, cidr, protocol: p.ipProtocol, fromPort: p.fromPort, toPort: p.toPort, where: args.name }];
+        }
+        case "aws:ec2/securityGroupRule:SecurityGroupRule":
+            return p.type === "ingress" || p.type === "egress" ? listed(p.type, p, args.name) : [];
+        case "aws:ec2/securityGroup:SecurityGroup":
+            return (["ingress", "egress"] as const).flatMap((direction) =>
+                (Array.isArray(p[direction]) ? (p[direction] as Record<string, unknown>[]) : []).flatMap((rule, i) => listed(direction, rule ?? {}, `${args.name} (${direction}[${i}])`)),
+            );
+        default:
+            return [];
+    }
+}
+
+/** tcp, by name or number (pulumi-aws passes either on to the EC2 API). */
+const isTcp = (protocol: unknown) => protocol === "tcp" || protocol === "6" || protocol === 6;
 /** A container environment name that says it holds a secret (the last `__` segment, so `..ApiKey__Subject` is fine). */
 const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|CREDENTIALS?|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY)$/i;
 /** A `Password=` (or `Pwd=`) keyword in an ADO.NET-style connection string. */
@@ -138,19 +182,14 @@ export const POLICIES: readonly Policy[] = [
         name: "ingress-only-from-the-load-balancer",
         description: "Tasks accept traffic only from a security group (the load balancer's); only the load balancer's listeners take CIDRs, and only 80 and 443 are open to the world.",
         validate: (args, report) => {
-            if (args.type !== "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
-                return;
-            }
-            const cidr = (args.props.cidrIpv4 ?? args.props.cidrIpv6) as string | undefined;
-            if (cidr === undefined) {
-                return; // from a security group
-            }
-            const port = args.props.fromPort;
-            const listener = port === 80 || port === 443 || isMonitorPort(port);
-            if (!listener || args.props.toPort !== port) {
-                report(`${args.name}: ingress from ${cidr} to port ${String(port)}; tasks take traffic only from the load balancer's security group.`);
-            } else if (WORLD.has(cidr) && port !== 80 && port !== 443) {
-                report(`${args.name}: port ${String(port)} is open to ${cidr}; only 80 and 443 may be.`);
+            for (const rule of cidrRules(args).filter((r) => r.direction === "ingress")) {
+                const port = rule.fromPort;
+                const listener = port === 80 || port === 443 || isMonitorPort(port);
+                if (!listener || rule.toPort !== port || !isTcp(rule.protocol)) {
+                    report(`${rule.where}: ingress from ${rule.cidr} to port ${String(port)}${rule.toPort !== port ? `-${String(rule.toPort)}` : ""} (${String(rule.protocol)}); tasks take traffic only from the load balancer's security group.`);
+                } else if (WORLD.has(rule.cidr) && port !== 80 && port !== 443) {
+                    report(`${rule.where}: port ${String(port)} is open to ${rule.cidr}; only 80 and 443 may be.`);
+                }
             }
         },
     },
@@ -158,10 +197,13 @@ export const POLICIES: readonly Policy[] = [
         name: "monitor-never-public",
         description: "The dotnet-monitor API is never reachable from the whole internet.",
         validate: (args, report) => {
-            if (args.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && isMonitorPort(args.props.fromPort)) {
-                const cidr = (args.props.cidrIpv4 ?? args.props.cidrIpv6) as string | undefined;
-                if (cidr !== undefined && WORLD.has(cidr)) {
-                    report(`${args.name}: the monitor API (port ${String(args.props.fromPort)}) is open to ${cidr}.`);
+            for (const rule of cidrRules(args).filter((r) => r.direction === "ingress" && WORLD.has(r.cidr))) {
+                // A range that takes in a monitor port opens it too.
+                const from = typeof rule.fromPort === "number" ? rule.fromPort : NaN;
+                const to = typeof rule.toPort === "number" ? rule.toPort : NaN;
+                const everything = rule.protocol === "-1" || rule.protocol === "all";
+                if (everything || isMonitorPort(from) || (from <= 52422 && to >= 52323)) {
+                    report(`${rule.where}: the monitor API (port ${String(everything ? "any" : from)}${!everything && to !== from ? `-${String(to)}` : ""}) is open to ${rule.cidr}.`);
                 }
             }
         },
@@ -170,11 +212,10 @@ export const POLICIES: readonly Policy[] = [
         name: "egress-only-where-needed",
         description: "Security groups let out only web traffic (tcp 443, or 80 for the benchmark's load generators to reach an HTTP listener) to CIDRs; anything else only to a referenced security group.",
         validate: (args, report) => {
-            if (args.type === "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule") {
-                const cidr = (args.props.cidrIpv4 ?? args.props.cidrIpv6) as string | undefined;
-                const web = args.props.ipProtocol === "tcp" && args.props.fromPort === args.props.toPort && (args.props.fromPort === 443 || args.props.fromPort === 80);
-                if (cidr !== undefined && !web) {
-                    report(`${args.name}: egress to ${cidr} on ${String(args.props.ipProtocol)} ${String(args.props.fromPort)}-${String(args.props.toPort)}; only tcp 443 (or 80) goes to CIDRs.`);
+            for (const rule of cidrRules(args).filter((r) => r.direction === "egress")) {
+                const web = isTcp(rule.protocol) && rule.fromPort === rule.toPort && (rule.fromPort === 443 || rule.fromPort === 80);
+                if (!web) {
+                    report(`${rule.where}: egress to ${rule.cidr} on ${String(rule.protocol)} ${String(rule.fromPort)}-${String(rule.toPort)}; only tcp 443 (or 80) goes to CIDRs.`);
                 }
             }
         },

@@ -67,6 +67,14 @@ describe("each policy fires on a resource broken in its one way", () => {
         return { ...t, props: { ...t.props, containerDefinitions: JSON.stringify(defs) } };
     };
 
+    /** A security group of the program's with inline rules added. */
+    const inline = (rules: Record<string, unknown>): ResourceArgs => {
+        const g = find("aws:ec2/securityGroup:SecurityGroup");
+        return { ...g, props: { ...g.props, ...rules } };
+    };
+    /** A rule written as an ec2.SecurityGroupRule. */
+    const ruleOf = (props: Record<string, unknown>): ResourceArgs => ({ type: "aws:ec2/securityGroupRule:SecurityGroupRule", name: "extra-rule", props: { securityGroupId: "sg-0123", ...props } });
+
     const cases: [string, () => ResourceArgs, RegExp][] = [
         ["tasks-without-public-ip", () => { const s = find("aws:ecs/service:Service"); (s.props.networkConfiguration as Record<string, unknown>).assignPublicIp = true; return s; }, /must not get a public IP/],
         ["containers-non-root", () => withApp((a) => { a.user = "0"; }), /runs as root/],
@@ -80,6 +88,15 @@ describe("each policy fires on a resource broken in its one way", () => {
         ["ingress-only-from-the-load-balancer", () => { const r = find("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", (x) => x.props.fromPort === 8080); delete r.props.referencedSecurityGroupId; r.props.cidrIpv4 = "10.0.0.0/8"; return r; }, /tasks take traffic only from the load balancer/],
         ["monitor-never-public", () => { const r = find("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", (x) => x.props.fromPort === 52323 && x.props.cidrIpv4 !== undefined); r.props.cidrIpv4 = "0.0.0.0/0"; return r; }, /monitor API \(port 52323\) is open to 0\.0\.0\.0\/0/],
         ["egress-only-where-needed", () => { const r = find("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", (x) => x.props.cidrIpv4 !== undefined); r.props.fromPort = 0; r.props.toPort = 65535; return r; }, /only tcp 443 \(or 80\) goes to CIDRs/],
+        // The same rules written the two other ways pulumi-aws takes them: inline on the group, and as an ec2.SecurityGroupRule.
+        ["ingress-only-from-the-load-balancer", () => inline({ ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }] }), /-sg \(ingress\[0\]\): ingress from 0\.0\.0\.0\/0 to port 22 \(tcp\); tasks take traffic only/],
+        ["ingress-only-from-the-load-balancer", () => ruleOf({ type: "ingress", protocol: "-1", fromPort: 0, toPort: 0, ipv6CidrBlocks: ["::/0"] }), /ingress from ::\/0 to port 0 \(-1\)/],
+        ["ingress-only-from-the-load-balancer", () => { const r = find("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", (x) => x.props.fromPort === 443 && x.props.cidrIpv4 !== undefined); r.props.toPort = 8443; return r; }, /to port 443-8443 \(tcp\)/],
+        ["monitor-never-public", () => ruleOf({ type: "ingress", protocol: "tcp", fromPort: 52323, toPort: 52323, cidrBlocks: ["0.0.0.0/0"] }), /monitor API \(port 52323\) is open to 0\.0\.0\.0\/0/],
+        ["monitor-never-public", () => { const r = find("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", (x) => x.props.fromPort === 443 && x.props.cidrIpv4 !== undefined); r.props.fromPort = 50000; r.props.toPort = 60000; return r; }, /monitor API \(port 50000-60000\) is open to 0\.0\.0\.0\/0/],
+        ["monitor-never-public", () => inline({ ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }] }), /monitor API \(port any\) is open/],
+        ["egress-only-where-needed", () => inline({ egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }] }), /\(egress\[0\]\): egress to 0\.0\.0\.0\/0 on -1 0-0; only tcp 443/],
+        ["egress-only-where-needed", () => ruleOf({ type: "egress", protocol: "udp", fromPort: 443, toPort: 443, cidrBlocks: ["10.0.0.0/16"] }), /egress to 10\.0\.0\.0\/16 on udp 443-443/],
         ["log-retention", () => { const r = find("aws:cloudwatch/logGroup:LogGroup"); delete r.props.retentionInDays; return r; }, /logs must not be kept forever/],
         ["no-plain-secrets-in-task-definitions", () => withApp((a) => { (a.environment as unknown[]).push({ name: "ConnectionStrings__Password", value: "hunter2" }); }), /looks like a secret/],
         ["no-plain-secrets-in-task-definitions", () => withApp((a) => { (a.environment as unknown[]).push({ name: "ConnectionStrings__BookStore", value: "Host=db;Database=bookstore;Username=u; Password=hunter2" }); }), /connection string with a password/],
@@ -90,6 +107,15 @@ describe("each policy fires on a resource broken in its one way", () => {
         ["databases-private-encrypted-managed-password", () => { const r = find("aws:rds/instance:Instance"); r.props.storageEncrypted = false; return r; }, /storage must be encrypted/],
         ["databases-private-encrypted-managed-password", () => { const r = find("aws:rds/instance:Instance"); delete r.props.manageMasterUserPassword; r.props.password = "hunter2"; return r; }, /let RDS manage the master password/],
     ];
+    it("takes the rules a load balancer needs in every shape, and any rule from a security group", () => {
+        const fine = [
+            inline({ ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }, { protocol: "-1", fromPort: 0, toPort: 0, securityGroups: ["sg-0123"] }], egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }, { protocol: "-1", fromPort: 0, toPort: 0, self: true }] }),
+            ruleOf({ type: "ingress", protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"] }),
+            ruleOf({ type: "ingress", protocol: "6", fromPort: 52323, toPort: 52323, cidrBlocks: ["203.0.113.0/24"] }),
+            ruleOf({ type: "egress", protocol: "-1", fromPort: 0, toPort: 0, sourceSecurityGroupId: "sg-0456" }),
+        ];
+        assert.deepStrictEqual(fine.flatMap((r) => violations(r)), []);
+    });
     it("covers every policy", () => {
         assert.deepStrictEqual([...new Set(cases.map(([name]) => name))].sort(), POLICIES.map((p) => p.name).sort());
     });
