@@ -82,10 +82,14 @@ stop_pid() {
 stop_server() { stop_pid "$SERVER_PID"; SERVER_PID=""; }
 stop_resident() { local pid; for pid in "${RESIDENT[@]}"; do stop_pid "$pid"; done; RESIDENT=(); }
 PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/bench-services-pg.XXXXXX")"   # its own folder: as root, postgres must reach it
+# The builds and publishes run with `waited`, and the exit stops whatever still runs (the file says why).
+# shellcheck source=services/scripts/interruptible.sh
+source "$SERVICES/scripts/interruptible.sh"
 cleanup() {
   stop_server
   stop_resident
   bash "$SERVICES/scripts/postgres.sh" clean "$PG_DIR" >/dev/null 2>&1 || true
+  stop_descendants
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -94,10 +98,10 @@ trap 'exit 130' INT TERM
 now_ms() { date +%s%3N; }
 
 echo "Building (Release)..." >&2
-timeout 900 dotnet build "$SERVICES/DotnetFargate.slnx" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 \
+waited timeout 900 dotnet build "$SERVICES/DotnetFargate.slnx" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 \
   || { cat "$WORK/build.log" >&2; fail "building the services failed."; }
 # RawKestrel and SeedBookStore are only published (below); SieveBench runs from its build.
-timeout 600 dotnet build "$SCRIPT_DIR/SieveBench/SieveBench.csproj" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 \
+waited timeout 600 dotnet build "$SCRIPT_DIR/SieveBench/SieveBench.csproj" -c Release -nologo -v quiet >"$WORK/build.log" 2>&1 \
   || { cat "$WORK/build.log" >&2; fail "building SieveBench failed."; }
 
 declare -A PROJ=(
@@ -291,7 +295,7 @@ for name in "${ORDER[@]}"; do
   for variant in jit r2r; do
     flags=(); [[ "$variant" == r2r ]] && flags=(-p:PublishReadyToRun=true)
     echo "Publishing $name (-a x64, framework-dependent, $variant)..." >&2
-    timeout 600 dotnet publish "${PROJ[$name]}" -c Release -a x64 "${flags[@]}" -nologo -v quiet \
+    waited timeout 600 dotnet publish "${PROJ[$name]}" -c Release -a x64 "${flags[@]}" -nologo -v quiet \
       --artifacts-path "$WORK/artifacts-$variant" -o "$WORK/publish/$variant/$name" >"$WORK/build.log" 2>&1 \
       || { cat "$WORK/build.log" >&2; fail "publishing $name ($variant) failed."; }
   done
@@ -312,7 +316,7 @@ aot_binary() { echo "$WORK/publish/aot/$1/$1"; }
 if command -v clang >/dev/null; then
   for name in "${AOT_PROJECTS[@]}"; do
     echo "Publishing $name (-a x64, Native AOT)..." >&2
-    timeout 900 dotnet publish "${PROJ[$name]}" -c Release -a x64 -p:PublishAot=true -nologo -v quiet \
+    waited timeout 900 dotnet publish "${PROJ[$name]}" -c Release -a x64 -p:PublishAot=true -nologo -v quiet \
       --artifacts-path "$WORK/artifacts-aot" -o "$WORK/publish/aot/$name" >"$WORK/build.log" 2>&1 \
       || { tail -n 20 "$WORK/build.log" >&2; echo "  $name: the Native AOT publish failed" >&2; }
   done

@@ -76,11 +76,15 @@ REUSE=""
 [[ -z "$BUILDS_ONLY" && -n "${VERIFY_WORK:-}" && -d "$WORK/logs" ]] && REUSE=yes
 mkdir -p "$WORK"
 QEMU_PID=""
+# Long steps run with `waited`, and the exit stops whatever still runs (the file says why).
+# shellcheck source=services/scripts/interruptible.sh
+source "$SCRIPT_DIR/interruptible.sh"
 cleanup() {
   if [[ -n "$QEMU_PID" ]] && kill -0 "$QEMU_PID" 2>/dev/null; then
     kill "$QEMU_PID" 2>/dev/null || true
     wait "$QEMU_PID" 2>/dev/null || true
   fi
+  stop_descendants
   # A builds-only run leaves its outputs for the run that checks them; that run removes them.
   if [[ -n "$BUILDS_ONLY" ]]; then touch "$WORK/builds.finished"; else rm -rf "$WORK"; fi
 }
@@ -311,7 +315,7 @@ if [[ $(id -u) -eq 0 ]] && command -v unshare >/dev/null && [[ -d /mnt ]]; then
   ro_log="$WORK/readonly.log"
   ro_app="$WORK/out/BookStore.Api-amd64"
   # shellcheck disable=SC2016
-  timeout 90 unshare -m --propagation private sh -c '
+  waited timeout 90 unshare -m --propagation private sh -c '
     set -e
     mount --bind "$1" /mnt
     mount -o remount,bind,ro /
@@ -353,7 +357,7 @@ mv "$WORK/published/BookStore.Api/service" "$WORK/published/BookStore.Api/BookSt
 # collections, whose logic the JIT run (test.sh) tests and whose seed SeedDataTests reads under AOT on both stores.
 filter="$(printf 'FullyQualifiedName~%s|' BookTestsOnPostgres CategoryTestsOnPostgres InventoryTestsOnPostgres OrderTestsOnPostgres \
   ErrorHandlingTestsOnPostgres StrictInputTestsOnPostgres ResponseLengthTestsOnPostgres SeedDataTests PostgresStoreTests DatabaseTlsTests ShutdownTests)"
-SERVICES_TEST_PUBLISHED="$WORK/published" timeout 900 dotnet test "$TESTS" -c Release --no-build -nologo --filter "${filter%|}" \
+waited env SERVICES_TEST_PUBLISHED="$WORK/published" timeout 900 dotnet test "$TESTS" -c Release --no-build -nologo --filter "${filter%|}" \
   >"$WORK/aot-tests.log" 2>&1 || { tail -n 80 "$WORK/aot-tests.log" >&2; fail "the Native AOT BookStore failed its tests."; }
 echo "    OK  $(grep -E 'Passed!|Failed!' "$WORK/aot-tests.log" | sed 's/ - DotnetFargate.Tests.dll.*//')"
 
@@ -369,7 +373,7 @@ for entry in "${PROJECTS[@]}"; do
   step "$aot_project (amd64, Native AOT): no generic type built at run time before the first 200"
   aot_dbg="$(find "$WORK/stages/$aot_project-amd64" -path "*/native/$aot_project.dbg" -print -quit)"
   [[ -n "$aot_dbg" ]] || fail "no $aot_project.dbg in $WORK/stages/$aot_project-amd64 (the Native AOT publish's symbols)."
-  if ! env "${AOT_ENV[@]}" \
+  if ! waited env "${AOT_ENV[@]}" \
     "$SCRIPT_DIR/aot-runtime-generics.sh" "$WORK/out/$aot_project-amd64/service" "$aot_dbg" >"$WORK/aot-generics-$aot_project.log" 2>&1; then
     cat "$WORK/aot-generics-$aot_project.log" >&2
     fail "the Native AOT $aot_project built the generic types above at run time (or the check could not run): add them to services/Shared/ServiceDefaults.rd.xml, or to an rd.xml of the project's own (ServiceDefaults.rd.xml's header says how)."
@@ -398,7 +402,7 @@ if [[ ! -e "$SYSROOT/lib/ld-linux-aarch64.so.1" ]]; then
     done >"$apt_dir/sources.list"
     apt_opts+=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=$apt_dir/sources.list.d")
   fi
-  timeout 300 apt-get "${apt_opts[@]}" update >"$WORK/apt.log" 2>&1 \
+  waited timeout 300 apt-get "${apt_opts[@]}" update >"$WORK/apt.log" 2>&1 \
     || { cat "$WORK/apt.log" >&2; fail "could not read the arm64 package lists."; }
   (cd "$apt_dir/debs" && timeout 300 apt-get "${apt_opts[@]}" download libc6:arm64 libgcc-s1:arm64 libstdc++6:arm64) \
     >>"$WORK/apt.log" 2>&1 || { cat "$WORK/apt.log" >&2; fail "could not download the arm64 C runtime."; }
