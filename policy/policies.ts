@@ -50,7 +50,8 @@ const perContainer = (check: (c: Container, report: (m: string) => void) => void
 
 const WORLD = new Set(["0.0.0.0/0", "::/0"]);
 /** dotnet-monitor's API listeners on the load balancer: 52323, then one port up per monitored service. */
-const isMonitorPort = (port: unknown) => typeof port === "number" && port >= 52323 && port < 52423;
+const MONITOR_PORTS = { first: 52323, last: 52422 } as const;
+const isMonitorPort = (port: unknown) => typeof port === "number" && port >= MONITOR_PORTS.first && port <= MONITOR_PORTS.last;
 /** One security group rule to or from a CIDR, however it was written. */
 interface CidrRule {
     readonly direction: "ingress" | "egress";
@@ -202,7 +203,8 @@ export const POLICIES: readonly Policy[] = [
                 const from = typeof rule.fromPort === "number" ? rule.fromPort : NaN;
                 const to = typeof rule.toPort === "number" ? rule.toPort : NaN;
                 const everything = rule.protocol === "-1" || rule.protocol === "all";
-                if (everything || isMonitorPort(from) || (from <= 52422 && to >= 52323)) {
+                const last = Number.isNaN(to) ? from : Math.max(from, to);
+                if (everything || (from <= MONITOR_PORTS.last && last >= MONITOR_PORTS.first)) {
                     report(`${rule.where}: the monitor API (port ${String(everything ? "any" : from)}${!everything && to !== from ? `-${String(to)}` : ""}) is open to ${rule.cidr}.`);
                 }
             }

@@ -192,10 +192,12 @@ export function offlineKmsSigningKey(keyId: string): { privateKey: KeyObject; pu
 export class RecordingMocks implements pulumi.runtime.Mocks {
     public readonly resources: RecordedResource[] = [];
 
-    constructor(
-        private readonly invokes: readonly InvokeHandler[] = [],
-        private readonly region: string = MOCK_REGION,
-    ) {}
+    /** Asked in turn: the program's own invokes, answered in the stack's region, then Azure DevOps', then the caller's. */
+    private readonly handlers: readonly InvokeHandler[];
+
+    constructor(invokes: readonly InvokeHandler[] = [], region: string = MOCK_REGION) {
+        this.handlers = [builtInInvokes(region), azureDevOpsInvokeMock, ...invokes];
+    }
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } { // eslint-disable-line @typescript-eslint/no-explicit-any
         const id = `${args.name}-id`;
@@ -204,7 +206,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
-        for (const handler of [builtInInvokes(this.region), azureDevOpsInvokeMock, ...this.invokes]) {
+        for (const handler of this.handlers) {
             const result = handler(args.token, args.inputs);
             if (result !== undefined) {
                 return result;

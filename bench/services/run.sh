@@ -149,11 +149,14 @@ healthz_ok() {
   exec {conn}<&-
   [[ "$status" == "HTTP/1.1 200"* ]]
 }
-minor_faults() {
+# Sets MINOR_FAULTS to process $1's minor page faults so far, empty when it is gone; forks nothing, so a process can
+# read its own just before it execs.
+read_minor_faults() {
   local stat fields
-  read -r stat 2>/dev/null <"/proc/$1/stat" || { echo ""; return; }
+  MINOR_FAULTS=""
+  read -r stat 2>/dev/null <"/proc/$1/stat" || return 0
   read -r -a fields <<<"${stat##*) }"   # after the command name: state, ppid, pgrp, session, tty, tpgid, flags, minflt
-  echo "${fields[7]}"
+  MINOR_FAULTS="${fields[7]}"
 }
 cpu_ns() {
   local ns=0 run rest task
@@ -181,9 +184,9 @@ start_server() {
   (
     export "${SERVER_ENV[@]}" ASPNETCORE_ENVIRONMENT=Production
     taskset -pc 0 "$BASHPID" >/dev/null
-    read -r stat <"/proc/$BASHPID/stat"; read -r -a fields <<<"${stat##*) }"; read -r run _ <"/proc/$BASHPID/schedstat"
+    read_minor_faults "$BASHPID"; read -r run _ <"/proc/$BASHPID/schedstat"
     now="$EPOCHREALTIME"
-    echo "${now//[!0-9]/} ${fields[7]} $run" >"$at"
+    echo "${now//[!0-9]/} $MINOR_FAULTS $run" >"$at"
     exec "${cmd[@]}" --urls "http://127.0.0.1:$port"
   ) >"$log" 2>&1 &
   SERVER_PID=$!
@@ -200,7 +203,8 @@ start_server() {
   done
   STARTUP_MS=$(( ($(epoch_us) - start) / 1000 ))
   STARTUP_CPU_MS=$(( ($(cpu_ns "$SERVER_PID") - exec_cpu_ns) / 1000000 ))
-  STARTUP_FAULTS=$(( $(minor_faults "$SERVER_PID") - exec_faults ))
+  read_minor_faults "$SERVER_PID"
+  STARTUP_FAULTS=$(( MINOR_FAULTS - exec_faults ))
   taskset -pc "$ALL_CPUS" $$ >/dev/null
   SERVER_URL="http://127.0.0.1:$port"
 }
