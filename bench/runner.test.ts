@@ -71,13 +71,15 @@ describe("bench runner against a local server", function () {
     });
 
     it("an interrupted benchmark stops Artillery and leaves none of its folders", async () => {
-        // A benchmark process as bench/run.ts ends on Ctrl-C: its handler exits, so no `finally` of ours runs.
-        const mine = () => new Set(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("bench-artillery-")));
+        // A benchmark process as bench/run.ts ends on Ctrl-C: its handler exits, so no `finally` of ours runs. Its
+        // temporary folder is one of its own (TMPDIR), so another benchmark on the machine cannot add to what it finds.
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "runner-interrupt-"));
+        const mine = () => new Set(fs.readdirSync(tmp).filter((f) => f.startsWith("bench-artillery-")));
         const before = mine();
         const script = artilleryScript(stub.url, "/api/categories", [{ name: "long", duration: 60, arrivalRate: 5 }], 10_000);
         const code = `process.once("SIGINT", () => process.exit(130)); require(${JSON.stringify(path.join(__dirname, "artillery.js"))}).runArtillery({ script: ${JSON.stringify(script)}, onSpawn: (c) => console.log(c.pid) });`;
         const { spawn } = await import("child_process");
-        const bench = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+        const bench = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, TMPDIR: tmp } });
         const artilleryPid = await new Promise<number>((resolve) => bench.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))));
         const deadline = Date.now() + 30_000;
         while ((stub.hits.get("/api/categories") ?? 0) === 0 && Date.now() < deadline) {
@@ -99,6 +101,7 @@ describe("bench runner against a local server", function () {
         }
         assert.ok(!running(artilleryPid), "Artillery still runs");
         assert.deepStrictEqual([...mine()].filter((f) => !before.has(f)), []);
+        fs.rmSync(tmp, { recursive: true, force: true });
     });
 
     it("runs a fixed-rate test with Artillery and takes every figure from its --output", async () => {
