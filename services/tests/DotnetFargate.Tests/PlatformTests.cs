@@ -35,6 +35,32 @@ public sealed class PlatformTests
         Assert.Contains(service.StdoutLines, l => l.Contains("\"Hosting environment: Production\"", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("BookStore.Api")]
+    [InlineData("Prime.Api")]
+    public async Task Liveness_is_answered_ahead_of_routing_and_keeps_its_route_on_request_metrics(string project)
+    {
+        await using var service = await ServiceProcess.StartAsync(project);
+
+        // As routing matched it, any case and any method; not with a trailing slash (ServiceDefaults says why).
+        foreach (var (method, path) in new[] { ("GET", "/healthz"), ("GET", "/HealthZ"), ("HEAD", "/healthz"), ("POST", "/healthz") })
+        {
+            using var response = await service.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        }
+        Assert.Equal("Healthy", await service.Client.GetStringAsync("/healthz"));
+        await HttpAssert.ProblemAsync(await service.Client.GetAsync("/healthzz"), 404);
+        await HttpAssert.ProblemAsync(await service.Client.GetAsync("/healthz/"), 404);
+
+        var metrics = await service.Client.GetStringAsync("/metrics");
+        // Routing counts a match attempt, by route, for every request that reaches it: /metrics's and the 404s'
+        // here, none for liveness, so the first /healthz does not wait for the route table to be built.
+        Assert.Matches("aspnetcore_routing_match_attempts_total\\{[^}]*http_route=\"/metrics\"", metrics);
+        Assert.DoesNotMatch("aspnetcore_routing_match_attempts_total\\{[^}]*http_route=\"/healthz\"", metrics);
+        Assert.Matches("http_server_request_duration_seconds_count\\{[^}]*http_response_status_code=\"200\"[^}]*http_route=\"/healthz\"[^}]*\\} [1-9]", metrics);
+    }
+
     [Fact]
     public async Task BookStore_business_counters_are_exported()
     {
