@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lists the generic types a Native AOT service's runtime has to build between its start and its first 200 from
-# /healthz. Each is a closed generic type the compiler did not generate because nothing in the code names it:
+# /healthz, or from an API path after it (liveness is answered ahead of routing, so the route table, and what its
+# endpoints resolve, is built by the first API request: give one to cover it). Each is a closed generic type the compiler did not generate because nothing in the code names it:
 # dependency injection closes OptionsFactory<T>, UnnamedOptionsManager<T>, OptionsMonitor<T> and Logger<T> from
 # their open registrations at run time, and the runtime's type loader then builds each one, with its arrays and
 # interfaces, on the GC heap. A project lists them in its rd.xml so that the compiler generates them instead
@@ -15,15 +16,16 @@
 # as _ZTV<length><assembly>_<namespace>_<type>. The breakpoint is set by address, so the binary may be stripped as the
 # image holds it, as long as the .dbg comes from the same link.
 #
-# Usage: aot-runtime-generics.sh <binary> <its .dbg>
+# Usage: aot-runtime-generics.sh <binary> <its .dbg> [<API path, e.g. /api/books>]
 # Runs it with the caller's environment (give it the image's ENV) on a loopback port. Prints one line per type built,
 # "Definition<Argument, ...>" as the symbols name them; exits 0 when there are none, 1 when there are, 2 when it
 # cannot tell (a tool missing, the symbol not found, no 200 within AOT_GENERICS_TIMEOUT seconds, default 120).
 set -euo pipefail
 
 fail() { echo "aot-runtime-generics: $*" >&2; exit 2; }
-[[ $# -eq 2 ]] || fail "usage: aot-runtime-generics.sh <binary> <its .dbg>"
-binary="$1"; symbols="$2"
+[[ $# -eq 2 || $# -eq 3 ]] || fail "usage: aot-runtime-generics.sh <binary> <its .dbg> [<API path>]"
+binary="$1"; symbols="$2"; api_path="${3:-}"
+[[ -z "$api_path" || "$api_path" == /* ]] || fail "the API path must start with /; got '$api_path'."
 [[ -x "$binary" ]] || fail "'$binary' is not an executable file."
 [[ -f "$symbols" ]] || fail "'$symbols' is not a file (the .dbg the Native AOT publish writes beside the binary)."
 for tool in gdb nm curl; do command -v "$tool" >/dev/null || fail "'$tool' is not installed."; done
@@ -81,6 +83,10 @@ until [[ -n "$url" && "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$u
   [[ -n "$url" ]] || url="$(grep -o 'Now listening on: http://127\.0\.0\.1:[0-9]*' "$work/gdb.log" | head -n1 | sed 's/^Now listening on: //' || true)"
   sleep 0.2
 done
+if [[ -n "$api_path" ]]; then
+  status="$(curl -s -o /dev/null -w '%{http_code}' --max-time "$timeout_s" "$url$api_path" || true)"
+  [[ "$status" == 200 ]] || fail "'$binary' answered GET $api_path with '$status' after its /healthz 200, expected 200."
+fi
 
 # Handles to names: MethodTable symbols are _ZTV<length><name>; an address without one is printed as it is.
 awk 'NR == FNR { if (NF == 3) { a = $1; sub(/^0+/, "", a); n = $3; sub(/^_ZTV[0-9]+/, "", n); name[a] = n } next }

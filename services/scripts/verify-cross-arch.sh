@@ -19,6 +19,7 @@
 #   2b. runs the amd64 BookStore with the root filesystem read-only and a tmpfs /tmp (as in the task);
 #   2c. runs the BookStore's tests that Native AOT could break against the amd64 Native AOT binary (see there);
 #   2d. checks that the amd64 Native AOT BookStore and Prime build no generic type at run time before their first 200
+#       from their smoke path (services.json)
 #       (aot-runtime-generics.sh, under gdb: the types Shared/ServiceDefaults.rd.xml names);
 #   3. starts the arm64 Native AOT Prime API (step 2's output, as the image holds it) under qemu-user-static
 #      and checks GET /healthz -> 200 and GET /prime?n=1000000 -> 78498; then the arm64 Native AOT BookStore
@@ -223,7 +224,7 @@ add_jobs() { local arch; for arch in amd64 arm64; do JOBS+=("$* $arch"); done; }
 stage_jobs() {
   local entry project dockerfile
   for entry in "${PROJECTS[@]}"; do
-    read -r project plain monitored <<<"$entry"
+    read -r project plain monitored _ <<<"$entry"
     dockerfile="$(stage "$SERVICES" "$project" "$SERVICES/$plain" "$WORK/contexts/$project")"
     add_jobs "$WORK/contexts/$project" "$project" "$dockerfile" "$plain" -
     if [[ "$monitored" != "$plain" ]]; then
@@ -364,17 +365,18 @@ echo "    OK  $(grep -E 'Passed!|Failed!' "$WORK/aot-tests.log" | sed 's/ - Dotn
 # 2d. The generic types a ServiceDefaults service's start asks for are generated ahead of time (Shared/ServiceDefaults.rd.xml
 #     says why): under gdb, with the ENV lines of services/Dockerfile.aot (image-env.sh, as bench/services/run.sh reads
 #     the images'), the type loader of every Native AOT service whose project names an rd.xml must build none before the
-#     first 200. The symbols are the .dbg each publish wrote in its stage's build output (the image leaves it out; the
+#     first 200 from its smoke path (services.json), which comes after the route table is built (liveness is answered
+#     ahead of routing). The symbols are the .dbg each publish wrote in its stage's build output (the image leaves it out; the
 #     binaries are fixed-address, so its addresses are the image binary's).
 mapfile -t AOT_ENV < <("$SCRIPT_DIR/image-env.sh" "$SERVICES/Dockerfile.aot")
 for entry in "${PROJECTS[@]}"; do
-  read -r aot_project aot_dockerfile _ <<<"$entry"
+  read -r aot_project aot_dockerfile _ aot_smoke <<<"$entry"
   [[ "$aot_dockerfile" == Dockerfile.aot ]] && grep -q '<RdXmlFile ' "$SERVICES/$aot_project/$aot_project.csproj" || continue
-  step "$aot_project (amd64, Native AOT): no generic type built at run time before the first 200"
+  step "$aot_project (amd64, Native AOT): no generic type built at run time before its first $aot_smoke 200"
   aot_dbg="$(find "$WORK/stages/$aot_project-amd64" -path "*/native/$aot_project.dbg" -print -quit)"
   [[ -n "$aot_dbg" ]] || fail "no $aot_project.dbg in $WORK/stages/$aot_project-amd64 (the Native AOT publish's symbols)."
   if ! waited env "${AOT_ENV[@]}" \
-    "$SCRIPT_DIR/aot-runtime-generics.sh" "$WORK/out/$aot_project-amd64/service" "$aot_dbg" >"$WORK/aot-generics-$aot_project.log" 2>&1; then
+    "$SCRIPT_DIR/aot-runtime-generics.sh" "$WORK/out/$aot_project-amd64/service" "$aot_dbg" "$aot_smoke" >"$WORK/aot-generics-$aot_project.log" 2>&1; then
     cat "$WORK/aot-generics-$aot_project.log" >&2
     fail "the Native AOT $aot_project built the generic types above at run time (or the check could not run): add them to services/Shared/ServiceDefaults.rd.xml, or to an rd.xml of the project's own (ServiceDefaults.rd.xml's header says how)."
   fi
