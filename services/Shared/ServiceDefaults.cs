@@ -163,7 +163,8 @@ public static class ServiceDefaults
         // that instead. It runs no check: a database outage must make a task unready, never get it killed. The
         // middleware answers the path in any case and under any method, as routing did, but not with a trailing slash
         // (/healthz/ is now routing's 404; its comment says otherwise, its code does not: StartsWithSegments leaves "/"
-        // over. dotnet/aspnetcore v10.0.0, src/Middleware/HealthChecks/src/Builder/HealthCheckApplicationBuilderExtensions.cs).
+        // over. dotnet/aspnetcore src/Middleware/HealthChecks/src/Builder/HealthCheckApplicationBuilderExtensions.cs,
+        // UseHealthChecksCore; PlatformTests checks each case against the framework the services run).
         app.UseHealthChecks(HealthPath, new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteLiveness });
         // Routing from here on, where WebApplication put it when it was implicit: before everything below.
         app.UseRouting();
@@ -190,8 +191,9 @@ public static class ServiceDefaults
     /// <summary>
     /// The liveness answer: the health middleware's own plain-text status ("Healthy"), and the route on the request's
     /// metrics, which hosting takes from the endpoint and liveness no longer has. Hosting adds the request's custom
-    /// tags to http.server.request.duration after the route it knows, here none (dotnet/aspnetcore v10.0.0,
-    /// src/Hosting/Hosting/src/Internal/HostingMetrics.cs, RequestEnd).
+    /// tags to http.server.request.duration after the route it knows, here none (dotnet/aspnetcore
+    /// src/Hosting/Hosting/src/Internal/HostingMetrics.cs, RequestEnd; PlatformTests and MetricCardinalityTests see the
+    /// route on the series).
     /// </summary>
     private static Task WriteLiveness(HttpContext context, HealthReport report)
     {
