@@ -142,14 +142,27 @@ free_port() {
   done
   fail "no free loopback port found."
 }
-# 0 when the server on loopback port $1 answers GET $2 (default /healthz) with 200.
-healthz_ok() {
+# 0 when the server on loopback port $1 answers GET $2 with 200.
+get_ok() {
   local status="" conn
   { exec {conn}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "${2:-/healthz}" "$1" >&"$conn"
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$2" "$1" >&"$conn"
   read -r -t 10 -u "$conn" status || true
   exec {conn}<&-
   [[ "$status" == "HTTP/1.1 200"* ]]
+}
+# Asks GET $2 on loopback port $1 every millisecond until a 200, forking nothing per try (the clock read inline, not
+# through epoch_us's command substitution), and sets OK_AT_US to the time of that 200; fails naming server $3 when
+# SERVER_PID exits (its output, $5, shown) or when the deadline $4 (epoch microseconds) passes.
+await_200() {
+  local port="$1" path="$2" name="$3" deadline="$4" log="$5" t
+  until get_ok "$port" "$path"; do
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$log" >&2; fail "$name exited before GET $path answered 200."; }
+    t="$EPOCHREALTIME"
+    (( ${t//[!0-9]/} < deadline )) || fail "$name did not answer GET $path with 200 within 60 s of its start."
+    pause 0.001
+  done
+  t="$EPOCHREALTIME"; OK_AT_US="${t//[!0-9]/}"
 }
 # Sets MINOR_FAULTS to process $1's minor page faults so far, empty when it is gone; forks nothing, so a process can
 # read its own just before it execs.
@@ -210,23 +223,15 @@ start_server() {
     pause 0.0005
   done
   read -r start exec_faults exec_cpu_ns <"$at"
-  until healthz_ok "$port"; do
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$log" >&2; fail "$name exited during start-up."; }
-    (( $(epoch_us) < deadline )) || fail "$name did not answer /healthz within 60 s."
-    pause 0.001
-  done
-  STARTUP_MS=$(( ($(epoch_us) - start) / 1000 ))
+  await_200 "$port" /healthz "$name" "$deadline" "$log"
+  STARTUP_MS=$(( (OK_AT_US - start) / 1000 ))
   STARTUP_CPU_MS=$(( ($(cpu_ns "$SERVER_PID") - exec_cpu_ns) / 1000000 ))
   read_minor_faults "$SERVER_PID"
   STARTUP_FAULTS=$(( MINOR_FAULTS - exec_faults ))
   # Then the first 200 from the API itself, which builds what liveness did not need (the route table), polled the same
   # way (a store on a database may not be ready yet).
-  until healthz_ok "$port" "$(api_path "$name")"; do
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$log" >&2; fail "$name exited before its API answered."; }
-    (( $(epoch_us) < deadline )) || fail "$name did not answer GET $(api_path "$name") with 200 within 60 s of its start."
-    pause 0.001
-  done
-  FIRST_API_MS=$(( ($(epoch_us) - start) / 1000 ))
+  await_200 "$port" "$(api_path "$name")" "$name" "$deadline" "$log"
+  FIRST_API_MS=$(( (OK_AT_US - start) / 1000 ))
   taskset -pc "$ALL_CPUS" $$ >/dev/null
   SERVER_URL="http://127.0.0.1:$port"
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lists the generic types a Native AOT service's runtime has to build between its start and its first 200 from
 # /healthz, or from an API path after it (liveness is answered ahead of routing, so the route table, and what its
-# endpoints resolve, is built by the first API request: give one to cover it). Each is a closed generic type the compiler did not generate because nothing in the code names it:
+# endpoints resolve, is built by the first API request: give one to cover it). Each is a closed generic type the
+# compiler did not generate because nothing in the code names it:
 # dependency injection closes OptionsFactory<T>, UnnamedOptionsManager<T>, OptionsMonitor<T> and Logger<T> from
 # their open registrations at run time, and the runtime's type loader then builds each one, with its arrays and
 # interfaces, on the GC heap. A project lists them in its rd.xml so that the compiler generates them instead
